@@ -1,0 +1,89 @@
+"""The `fsdl-tui` command: open the app, or work on portfolio files from the shell.
+
+Each group of subcommands lives in its own module with a `register(subparsers)` function; this module only
+builds the parser and turns errors into messages and exit codes (0 ok, 1 invalid input or refused, 2 usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from .. import __version__
+
+EPILOG = """\
+examples:
+  fsdl-tui                               open ./portfolio.toml, or the bundled sample if there is none
+  fsdl-tui team.toml                     open a portfolio in the full-screen app
+  fsdl-tui new team.toml --name "Vision team"
+  fsdl-tui validate sample_portfolios/*.toml
+  fsdl-tui show team.toml grasp-pose     one project, with the FSDL questions beside its answers
+  fsdl-tui set team.toml grasp-pose cost.accuracy_requirement=5 impact.overall=4
+  fsdl-tui move team.toml grasp-pose data --note "labels too noisy"
+  fsdl-tui rank team.toml --explain grasp-pose
+
+Built on the project-selection framework of Full Stack Deep Learning (2022, lecture 1).
+Exit codes: 0 ok, 1 invalid input or refused, 2 usage error.
+"""
+
+
+class CliError(Exception):
+    """A refusal or invalid input: printed as `fsdl-tui: message`, exit 1."""
+
+
+def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
+    from . import core
+
+    registers = [core.register]
+    for name in ("analysis", "gitcmds"):
+        try:
+            module = __import__(f"{__package__}.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        registers.append(module.register)
+    return registers
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fsdl-tui",
+        description="Decide which ML projects to do (high impact, low cost) and track them to production.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"fsdl-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for register in _command_modules():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    # `fsdl-tui [PATH] [options]` opens the app: treat a first argument that is not a command as a path.
+    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # type: ignore[union-attr]
+    if not args_list or (args_list[0] not in commands and args_list[0] not in ("-h", "--help", "--version")):
+        args_list = ["open", *args_list]
+    args = parser.parse_args(args_list)
+    from ..storage.errors import PortfolioError, PortfolioLoadError
+
+    try:
+        return int(args.func(args) or 0)
+    except PortfolioLoadError as exc:
+        print(str(exc), file=sys.stderr)  # one FILE:LINE:COL: message per line
+        return 1
+    except (CliError, PortfolioError) as exc:
+        print(f"fsdl-tui: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Lifecycle moves. Moving back is normal in ML projects (FSDL lecture 1) and is recorded with its reason."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import replace
+
+from . import framework as fw
+from .model import Move, Project
+
+
+class MoveRefused(ValueError):
+    """A move that the framework's rules do not allow as asked; the message says why and what to do."""
+
+    def __init__(self, message: str, open_items: tuple[fw.Item, ...] = ()) -> None:
+        super().__init__(message)
+        self.open_items = open_items
+
+
+def is_backward(from_stage: str, to_stage: str) -> bool:
+    return fw.STAGE_INDEX[to_stage] < fw.STAGE_INDEX[from_stage]
+
+
+def loop_back_reasons(from_stage: str, to_stage: str) -> list[str]:
+    """The lecture's reasons for looping back from `from_stage` to `to_stage` (may be empty)."""
+    return [reason for target, reason in fw.LOOP_BACK_REASONS.get(from_stage, ()) if target == to_stage]
+
+
+def move(
+    project: Project,
+    to_stage: str,
+    *,
+    note: str = "",
+    date: _dt.date | None = None,
+    force: bool = False,
+) -> Project:
+    """Return the project moved to `to_stage` with the move appended to its history.
+
+    Refused (MoveRefused) when: the stage is unknown or unchanged; the move is backward without a reason;
+    the project leaves planning with open gate items and `force` is false. A forced move records the
+    override in the history note.
+    """
+    if to_stage not in fw.STAGE_INDEX:
+        raise MoveRefused(f"unknown stage '{to_stage}': expected one of {', '.join(fw.STAGE_IDS)}")
+    current = project.lifecycle.stage
+    if to_stage == current:
+        raise MoveRefused(f"'{project.id}' is already in '{to_stage}'")
+    note = note.strip()
+    if is_backward(current, to_stage) and not note:
+        hints = loop_back_reasons(current, to_stage)
+        hint = f" (for example: {'; '.join(hints)})" if hints else ""
+        raise MoveRefused(f"moving '{project.id}' back from '{current}' to '{to_stage}' needs a reason{hint}")
+    if current == "planning" and not is_backward(current, to_stage):
+        open_items = tuple(project.open_gate_items())
+        if open_items and not force:
+            listing = "; ".join(f"{i.label}: {i.question}" for i in open_items)
+            raise MoveRefused(
+                f"'{project.id}' leaves planning with {len(open_items)} open gate item(s): {listing}",
+                open_items,
+            )
+        if open_items:
+            override = "gate overridden with open items: " + ", ".join(i.id for i in open_items)
+            note = f"{note} ({override})" if note else override
+    entry = Move(current, to_stage, date or _dt.date.today(), note)
+    lifecycle = replace(project.lifecycle, stage=to_stage, history=project.lifecycle.history + (entry,))
+    return replace(project, lifecycle=lifecycle)
+
+
+def new_project(project_id: str, title: str, **fields: object) -> Project:
+    """A new project in planning, with every gate item and feasibility step present and open."""
+    from .codec import ID_RE
+    from .model import Check
+
+    if not ID_RE.match(project_id):
+        raise ValueError(f"project id '{project_id}' must be a slug: lowercase letters, digits, '-' and '_'")
+    gate = {g.id: Check() for g in fw.GATE_ITEMS}
+    steps = {s.id: Check() for s in fw.FEASIBILITY_STEPS}
+    return Project(id=project_id, title=title, gate=gate, feasibility=steps, **fields)  # type: ignore[arg-type]
+
+
+def slugify(title: str, taken: object = ()) -> str:
+    """An id proposed from a title: lowercase, dashes, unique among `taken`."""
+    import re
+
+    base = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "project"
+    if not base[0].isalnum():
+        base = "p-" + base
+    candidate, n = base, 2
+    while candidate in taken:  # type: ignore[operator]
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate

@@ -1,0 +1,194 @@
+"""The portfolio domain model: immutable values, so an edit is a new value (undo is keeping the old one).
+
+No I/O and no UI imports here. `codec.py` converts these values to and from plain dicts (the TOML layout);
+`edit.py` changes them by dotted field path with validation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Any, Mapping
+
+from . import framework as fw
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One checklist item (gate or feasibility step): done, with an optional note."""
+
+    done: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    overall: int | None = None
+    cheap_prediction: int | None = None
+    product_friction: int | None = None
+    automation: int | None = None
+    peers: int | None = None
+    rationale: str = ""
+
+    def lens(self, lens_id: str) -> int | None:
+        return getattr(self, lens_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """The three cost drivers, each 1-5 in its natural direction (see `framework.COST_DRIVERS`)."""
+
+    data_availability: int | None = None
+    data_availability_note: str = ""
+    accuracy_requirement: int | None = None
+    accuracy_requirement_note: str = ""
+    problem_difficulty: int | None = None
+    problem_difficulty_note: str = ""
+    flags: tuple[str, ...] = ()
+
+    def driver(self, driver_id: str) -> int | None:
+        return getattr(self, driver_id)
+
+    def note(self, driver_id: str) -> str:
+        return getattr(self, driver_id + "_note")
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A satisficing metric: `metric` must be `direction` (max: at most, min: at least) `threshold`."""
+
+    metric: str
+    threshold: float
+    direction: str = "min"
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    kind: str  # external | internal | human
+    name: str
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    optimizing: str = ""
+    target: float | None = None
+    satisficing: tuple[Threshold, ...] = ()
+    baselines: tuple[Baseline, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
+
+    from_stage: str
+    to_stage: str
+    date: _dt.date
+    note: str = ""
+
+    @property
+    def is_backward(self) -> bool:
+        return fw.STAGE_INDEX.get(self.to_stage, 0) < fw.STAGE_INDEX.get(self.from_stage, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    stage: str = "planning"
+    status: str = "active"  # active | on-hold | killed
+    status_reason: str = ""
+    history: tuple[Move, ...] = ()
+
+    @property
+    def loop_backs(self) -> int:
+        return sum(1 for m in self.history if m.is_backward)
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: str
+    title: str
+    summary: str = ""
+    owner: str = ""
+    tags: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] = ()
+    archetype: str | None = None
+    impact: Impact = field(default_factory=Impact)
+    cost: Cost = field(default_factory=Cost)
+    questions: Mapping[str, str] = field(default_factory=dict)
+    gate: Mapping[str, Check] = field(default_factory=dict)
+    feasibility: Mapping[str, Check] = field(default_factory=dict)
+    metrics: Metrics = field(default_factory=Metrics)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # Plugins keep their own per-project fields here: [projects.plugins.NAME] in the file.
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Keys this version does not know; kept so that nothing a person wrote is lost.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def stage(self) -> str:
+        return self.lifecycle.stage
+
+    @property
+    def status(self) -> str:
+        return self.lifecycle.status
+
+    def open_gate_items(self) -> list[fw.Item]:
+        """Gate items not yet done, in the framework's order."""
+        return [item for item in fw.GATE_ITEMS if not self.gate.get(item.id, Check()).done]
+
+    def replace(self, **changes: Any) -> "Project":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    default_scorer: str = "fsdl"
+    impact_threshold: float = 3.0  # impact at or above: "high impact"
+    feasibility_threshold: float = 3.0  # feasibility at or above: "high feasibility"
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    name: str = "Untitled portfolio"
+    description: str = ""
+    schema_version: int = SCHEMA_VERSION
+    settings: Settings = field(default_factory=Settings)
+    # Scorer settings ([scoring.NAME]) and plugin settings ([plugins.NAME]): plain data, never code.
+    scoring: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    projects: tuple[Project, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {p.id: i for i, p in enumerate(self.projects)}
+
+    def __contains__(self, project_id: object) -> bool:
+        return project_id in self._index
+
+    def get(self, project_id: str) -> Project | None:
+        i = self._index.get(project_id)
+        return None if i is None else self.projects[i]
+
+    def index_of(self, project_id: str) -> int:
+        return self._index[project_id]
+
+    def with_project(self, project: Project) -> "Portfolio":
+        """Replace the project with the same id, or append it if new."""
+        projects = list(self.projects)
+        i = self._index.get(project.id)
+        if i is None:
+            projects.append(project)
+        else:
+            projects[i] = project
+        return replace(self, projects=tuple(projects))
+
+    def without_project(self, project_id: str) -> "Portfolio":
+        return replace(self, projects=tuple(p for p in self.projects if p.id != project_id))
+
+    def replace(self, **changes: Any) -> "Portfolio":
+        return replace(self, **changes)

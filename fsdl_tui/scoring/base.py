@@ -1,0 +1,196 @@
+"""Scorers, their explanations, and ranking. No UI and no pandas here.
+
+A scorer maps a project to a `Score`: a number with the terms that make it up (value x weight =
+contribution, the terms adding up to the score), or "not scorable" with a reason. Ranking sorts by score
+with a stable tie-break, and every project also gets its quadrant on the impact-vs-feasibility 2x2.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+from ..domain import framework as fw
+from ..domain.model import Portfolio, Project
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One part of a score: `value` x `weight` = `contribution`. `detail` says where the value came from."""
+
+    name: str
+    value: float
+    weight: float
+    detail: str = ""
+
+    @property
+    def contribution(self) -> float:
+        return self.value * self.weight
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: float | None  # None: not scorable (see `reason`) or the scorer failed (`error`)
+    terms: tuple[Term, ...] = ()
+    reason: str = ""
+    error: bool = False
+
+    @property
+    def scorable(self) -> bool:
+        return self.value is not None
+
+    @classmethod
+    def from_terms(cls, terms: Iterable[Term]) -> "Score":
+        terms = tuple(terms)
+        return cls(sum(t.contribution for t in terms), terms)
+
+    @classmethod
+    def not_scorable(cls, reason: str) -> "Score":
+        return cls(None, (), reason)
+
+
+class Scorer:
+    """Base class for scorers. Subclass it, set `name`, `label`, `description`, and implement `score`.
+
+    `settings` is the scorer's table from the portfolio file (`[scoring.NAME]`), plain data.
+    """
+
+    name: str = ""
+    label: str = ""
+    description: str = ""
+
+    def score(self, project: Project, settings: Mapping[str, Any]) -> Score:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+# --- impact and feasibility: the two axes of the 2x2 -----------------------------------------------------
+
+DRIVER_WEIGHTS = {"data_availability": 0.5, "accuracy_requirement": 0.3, "problem_difficulty": 0.2}
+
+
+def impact_of(project: Project) -> float | None:
+    """The overall impact score, or the mean of the lenses that are set; None if nothing is scored."""
+    imp = project.impact
+    if imp.overall is not None:
+        return float(imp.overall)
+    lenses = [v for v in (imp.lens(lens.id) for lens in fw.IMPACT_LENSES) if v is not None]
+    return sum(lenses) / len(lenses) if lenses else None
+
+
+def driver_costs(project: Project) -> dict[str, float] | None:
+    """Each cost driver as a cost from 0 (cheap) to 1 (expensive); None if a driver is missing.
+
+    Data availability: (5 - score) / 4. Problem difficulty: (score - 1) / 4. Accuracy requirement grows
+    super-linearly, doubling with each step: (2^(score-1) - 1) / 15, i.e. 0, 1/15, 3/15, 7/15, 1.
+    """
+    c = project.cost
+    if c.data_availability is None or c.accuracy_requirement is None or c.problem_difficulty is None:
+        return None
+    return {
+        "data_availability": (5 - c.data_availability) / 4,
+        "accuracy_requirement": (2 ** (c.accuracy_requirement - 1) - 1) / 15,
+        "problem_difficulty": (c.problem_difficulty - 1) / 4,
+    }
+
+
+def feasibility_of(project: Project) -> float | None:
+    """Feasibility (low cost) from 1 to 5: 5 - 4 x the weighted cost of the three drivers."""
+    costs = driver_costs(project)
+    if costs is None:
+        return None
+    return 5 - 4 * sum(DRIVER_WEIGHTS[k] * v for k, v in costs.items())
+
+
+def quadrant_of(impact: float | None, feasibility: float | None, portfolio: Portfolio | None = None) -> str | None:
+    """The quadrant id on the impact (vertical) vs feasibility (horizontal) 2x2, or None if unscored."""
+    if impact is None or feasibility is None:
+        return None
+    s = portfolio.settings if portfolio is not None else None
+    hi_i = impact >= (s.impact_threshold if s else 3.0)
+    hi_f = feasibility >= (s.feasibility_threshold if s else 3.0)
+    if hi_i and hi_f:
+        return "high-priority"
+    if hi_i:
+        return "moonshot"
+    if hi_f:
+        return "quick-win"
+    return "avoid"
+
+
+# --- ranking -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    rank: int | None  # None: not scorable, listed after the scored projects
+    project: Project
+    score: Score
+    impact: float | None
+    feasibility: float | None
+    quadrant: str | None
+
+
+def safe_score(scorer: Scorer, project: Project, settings: Mapping[str, Any]) -> Score:
+    """Call a scorer on one project; an exception or a non-finite number becomes an error score."""
+    try:
+        result = scorer.score(project, settings)
+    except Exception as exc:  # a plugin's bug must not stop the ranking
+        return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
+    if not isinstance(result, Score):
+        return Score(None, (), f"scorer returned {type(result).__name__}, not a Score", error=True)
+    if result.value is not None and (
+        isinstance(result.value, bool) or not isinstance(result.value, (int, float)) or not math.isfinite(result.value)
+    ):
+        return Score(None, (), f"scorer returned a score that is not a finite number: {result.value!r}", error=True)
+    return result
+
+
+def rank(portfolio: Portfolio, scorer: Scorer) -> list[Ranked]:
+    """Projects by descending score; ties keep file order. Unscorable projects come last, in file order."""
+    settings = portfolio.scoring.get(scorer.name, {})
+    rows = []
+    for i, p in enumerate(portfolio.projects):
+        s = safe_score(scorer, p, settings)
+        imp, fea = impact_of(p), feasibility_of(p)
+        rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
+    rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
+    out = []
+    n = 0
+    for _, p, s, imp, fea, quad in rows:
+        if s.value is not None:
+            n += 1
+        out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
+    return out
+
+
+class FsdlScorer(Scorer):
+    """The default: impact against feasibility, weighted in the lecture's order of importance."""
+
+    name = "fsdl"
+    label = "FSDL impact x feasibility"
+    description = (
+        "0.5 x impact + 0.5 x feasibility, where feasibility = 5 - 4 x (0.5 data cost + 0.3 accuracy cost "
+        "+ 0.2 difficulty cost) and accuracy cost doubles with each step (super-linear). Range 1-5."
+    )
+
+    def score(self, project: Project, settings: Mapping[str, Any]) -> Score:
+        imp = impact_of(project)
+        costs = driver_costs(project)
+        missing = []
+        if imp is None:
+            missing.append("impact")
+        c = project.cost
+        for d in fw.COST_DRIVERS:
+            if c.driver(d.id) is None:
+                missing.append(d.id.replace("_", " "))
+        if imp is None or costs is None:
+            return Score.not_scorable("missing " + ", ".join(missing))
+        terms = [
+            Term("base", 1.0, 2.5, "feasibility at zero cost: 0.5 x 5"),
+            Term("impact", imp, 0.5, "overall impact" if project.impact.overall is not None else "mean of lenses"),
+        ]
+        for d in fw.COST_DRIVERS:
+            w = -0.5 * 4 * DRIVER_WEIGHTS[d.id]
+            terms.append(Term(f"{d.label.lower()} cost", costs[d.id], w, f"{d.label.lower()} {c.driver(d.id)}/5"))
+        return Score.from_terms(terms)

@@ -1,0 +1,43 @@
+"""Errors from reading and writing portfolio files. Every problem knows its FILE:LINE:COL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    file: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+
+
+class PortfolioError(Exception):
+    """Base class: anything the user can fix, with a message fit to print as is."""
+
+
+class PortfolioLoadError(PortfolioError):
+    """A file that cannot be opened as a valid portfolio; `problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class FileChangedError(PortfolioError):
+    """The file changed on disk since it was loaded; saving would overwrite someone else's work."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: the file changed on disk since it was opened; not overwriting it "
+            "(reload it, or save with force to overwrite)"
+        )
+
+
+class WriteBackError(PortfolioError):
+    """The minimal-diff writer produced text that does not read back as intended; nothing was written."""
