@@ -8,6 +8,7 @@ one-line diff.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -188,9 +189,30 @@ def _is_empty(v: Any) -> bool:
 
 def _edit_project_text(seg_text: str, old: Project, new: Project) -> str:
     doc = tomlkit.parse(seg_text)
-    table = doc["projects"][0]
-    apply_changes(table, project_to_data(old), project_to_data(new))
-    return tomlkit.dumps(doc)
+    unedited = tomlkit.dumps(doc)
+    apply_changes(doc["projects"][0], project_to_data(old), project_to_data(new))
+    return keep_untouched_lines(seg_text, unedited, tomlkit.dumps(doc))
+
+
+def keep_untouched_lines(original: str, unedited: str, edited: str) -> str:
+    """`edited`, but with every line the edit did not touch taken from `original`.
+
+    tomlkit round-trips most text exactly, but not all (e.g. it drops the space in `date = 2025-01-01 }`).
+    Diffing its unedited rendering against its edited one tells which lines the edit changed; all other
+    lines are copied from the original text, so a one-field edit stays a one-line diff.
+    """
+    if unedited == original:
+        return edited
+    orig_lines = original.splitlines(keepends=True)
+    base_lines = unedited.splitlines(keepends=True)
+    if len(orig_lines) != len(base_lines):
+        return edited
+    new_lines = edited.splitlines(keepends=True)
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, base_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        out.extend(orig_lines[i1:i2] if tag == "equal" else new_lines[j1:j2])
+    return "".join(out)
 
 
 def _check_roundtrip(text: str, expected: Project, where: str) -> None:
@@ -228,7 +250,10 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
             before = old.projects[seg.project_index]
             after = new.get(before.id)
             if after is None or before.id not in new_ids:
-                continue  # removed
+                # Removed. Its blank-line separator goes with it: the piece before keeps one ending.
+                if pieces and not text.endswith(("\n\n", "\n\r\n")) and pieces[-1].endswith(("\n\n", "\n\r\n")):
+                    pieces[-1] = pieces[-1][: -len(doc.newline)]
+                continue
             if after is not before and project_to_data(after) != project_to_data(before):
                 text = _fix_newlines(_edit_project_text(text, before, after), doc.newline)
                 _check_roundtrip(text, after, doc.label)

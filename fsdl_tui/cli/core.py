@@ -1,0 +1,378 @@
+"""Core commands: open, new, validate, show, set, add, remove, move."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..domain import framework as fw
+from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
+from ..domain.lifecycle import MoveRefused, move, new_project
+from ..domain.model import Portfolio, Project
+from ..domain.codec import ID_RE, project_to_data
+from ..storage import PortfolioDocument, PortfolioLoadError, load, new_document, save
+from .main import CliError
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _load(path: str) -> PortfolioDocument:
+    try:
+        return load(path)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file (create one with `fsdl-tui new {path}`)") from None
+    except IsADirectoryError:
+        raise CliError(f"{path}: is a folder, not a portfolio file") from None
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _project(doc: PortfolioDocument, project_id: str) -> Project:
+    p = doc.portfolio.get(project_id)
+    if p is None:
+        import difflib
+
+        close = difflib.get_close_matches(project_id, [x.id for x in doc.portfolio.projects], n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CliError(f"{doc.label}: no project with id '{project_id}'{hint}")
+    return p
+
+
+def _save(doc: PortfolioDocument, new: Portfolio, what: str) -> int:
+    save(doc, new)
+    print(f"{doc.label}: {what}")
+    return 0
+
+
+# --- open -------------------------------------------------------------------------------------------------
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    try:
+        from ..tui import launch
+    except ModuleNotFoundError as exc:  # pragma: no cover - only while the app is not installed
+        raise CliError(f"the full-screen app is not available ({exc})") from None
+    return launch(args.path, plugins_dir=args.plugins_dir)
+
+
+# --- new / validate ---------------------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.exists():
+        raise CliError(f"{path}: already exists; not overwriting it")
+    name = args.name or path.stem.replace("-", " ").replace("_", " ").title()
+    doc = new_document(Portfolio(name=name, description=args.description or ""))
+    save(doc, doc.portfolio, path)
+    print(f"{path}: created portfolio '{name}'. Add a project: fsdl-tui add {path} my-project --title \"...\"")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.paths:
+        try:
+            doc = _load(path)
+        except PortfolioLoadError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        except CliError as exc:
+            failed += 1
+            print(f"fsdl-tui: {exc}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            print(f"{path}: ok ({len(doc.portfolio.projects)} projects)")
+    return 1 if failed else 0
+
+
+# --- show -------------------------------------------------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from ..scoring import FsdlScorer, rank
+
+    doc = _load(args.path)
+    pf = doc.portfolio
+    if args.id:
+        p = _project(doc, args.id)
+        if args.json:
+            print(json.dumps(project_to_data(p), indent=2, default=_json_default, ensure_ascii=False))
+        else:
+            _print_project(p, pf)
+        return 0
+    rows = rank(pf, FsdlScorer())
+    if args.json:
+        out = [{"rank": r.rank, "id": r.project.id, "title": r.project.title, "archetype": r.project.archetype,
+                "stage": r.project.stage, "status": r.project.status, "impact": r.impact,
+                "feasibility": r.feasibility, "score": r.score.value, "quadrant": r.quadrant,
+                "owner": r.project.owner} for r in rows]  # fmt: skip
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{pf.name}: {len(pf.projects)} projects, ranked by FSDL impact x feasibility")
+    for col in ("#", "id", "title", "archetype", "stage", "impact", "feasib.", "score", "quadrant", "owner"):
+        table.add_column(col, justify="right" if col in ("#", "impact", "feasib.", "score") else "left")
+    for r in rows:
+        p = r.project
+        stage = p.stage if p.status == "active" else f"{p.stage} ({p.status})"
+        table.add_row(str(r.rank or "-"), p.id, p.title, p.archetype or "-", stage, _fmt(r.impact),
+                      _fmt(r.feasibility), _fmt(r.score.value), r.quadrant or "-", p.owner)  # fmt: skip
+    Console().print(table)
+    return 0
+
+
+def _print_project(p: Project, pf: Portfolio) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ..scoring import FsdlScorer, feasibility_of, impact_of, quadrant_of
+
+    con = Console(highlight=False)
+    e = escape
+    con.print(f"[bold]{e(p.title)}[/]  ({e(p.id)})")
+    if p.summary:
+        con.print(e(p.summary.strip()))
+    con.print(f"owner: {e(p.owner or '-')}   tags: {e(', '.join(p.tags) or '-')}   "
+              f"stage: {p.stage} ({p.status}{': ' + e(p.status_reason) if p.lifecycle.status_reason else ''})")  # fmt: skip
+    imp, fea = impact_of(p), feasibility_of(p)
+    score = FsdlScorer().score(p, {})
+    con.print(f"impact {_fmt(imp)}  feasibility {_fmt(fea)}  score {_fmt(score.value)}  "
+              f"quadrant {quadrant_of(imp, fea, pf) or '-'}" + (f"  ({e(score.reason)})" if score.reason else ""))  # fmt: skip
+
+    def qa(label: str, question: str, answer: str) -> None:
+        con.print(f"  [bold]{e(label)}[/]: {e(answer) if answer else '[dim]-[/]'}\n    [dim]{e(question)}[/]")
+
+    con.print("\n[bold underline]Impact[/] (FSDL lenses)")
+    qa("Overall", "How much value if it works? (1-5)", str(p.impact.overall or ""))
+    for lens in fw.IMPACT_LENSES:
+        qa(lens.label, lens.question, str(p.impact.lens(lens.id) or ""))
+    if p.impact.rationale:
+        con.print(f"  rationale: {e(p.impact.rationale.strip())}")
+    con.print("\n[bold underline]Cost drivers[/] (data availability matters most)")
+    for d in fw.COST_DRIVERS:
+        val = p.cost.driver(d.id)
+        note = p.cost.note(d.id)
+        qa(d.label, f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations),
+           (f"{val}/5" if val else "") + (f"  {note.strip()}" if note else ""))  # fmt: skip
+    if p.cost.flags:
+        con.print("  difficulty flags: " + ", ".join(p.cost.flags))
+    arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
+    con.print(f"\n[bold underline]Archetype[/]: {arch.label if arch else '-'}")
+    if arch:
+        con.print(f"  [dim]{e(arch.description)} On the 2x2: {arch.on_2x2}. {e(arch.lever)}[/]")
+        for q in arch.questions:
+            qa(q.label, q.question, p.questions.get(q.id, ""))
+    con.print("\n[bold underline]Gate[/] (ready? needed? ethical?)")
+    for g in fw.GATE_ITEMS:
+        c = p.gate.get(g.id)
+        mark = "[green]x[/]" if c and c.done else " "
+        con.print(f"  [{mark}] {e(g.label)}: {e(g.question)}" + (f"  [italic]{e(c.note)}[/]" if c and c.note else ""))
+    con.print("\n[bold underline]Feasibility assessment[/]")
+    for s in fw.FEASIBILITY_STEPS:
+        c = p.feasibility.get(s.id)
+        mark = "[green]x[/]" if c and c.done else " "
+        con.print(f"  [{mark}] {e(s.label)}: {e(s.question)}" + (f"  [italic]{e(c.note)}[/]" if c and c.note else ""))
+    m = p.metrics
+    con.print("\n[bold underline]Metrics and baselines[/]")
+    con.print(f"  optimizing: {e(m.optimizing or '-')}" + (f" (target {m.target})" if m.target is not None else ""))
+    for t in m.satisficing:
+        con.print(f"  satisficing: {e(t.metric)} {'<=' if t.direction == 'max' else '>='} {t.threshold}")
+    for b in m.baselines:
+        con.print(f"  baseline ({b.kind}): {e(b.name)} = {b.value if b.value is not None else '-'}")
+    con.print("\n[bold underline]Lifecycle history[/]")
+    for mv in p.lifecycle.history:
+        arrow = "[yellow]<-[/] back" if mv.is_backward else "->"
+        con.print(f"  {mv.date}  {mv.from_stage} {arrow} {mv.to_stage}" + (f": {e(mv.note)}" if mv.note else ""))
+    if p.depends_on:
+        con.print(f"\ndepends on: {', '.join(p.depends_on)}")
+    con.print(f"\n[dim]{e(fw.CREDIT)}[/]")
+
+
+# --- set / add / remove / move ----------------------------------------------------------------------------
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    doc = _load(args.path)
+    p = _project(doc, args.id)
+    from ..domain.fields import set_field
+
+    changed = []
+    for assignment in args.assignments:
+        if "=" not in assignment:
+            raise CliError(f"'{assignment}' is not FIELD=VALUE (e.g. cost.accuracy_requirement=5)")
+        path, text = assignment.split("=", 1)
+        path = path.strip()
+        try:
+            spec = spec_for(path)
+            p = set_field(p, path, parse_value(spec, text))
+        except FieldError as exc:
+            raise CliError(f"{args.id}: {exc}") from None
+        changed.append(path)
+    if p == doc.portfolio.get(args.id):
+        print(f"{doc.label}: {args.id}: nothing changed")
+        return 0
+    return _save(doc, doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    doc = _load(args.path)
+    if not ID_RE.match(args.id):
+        raise CliError(f"project id '{args.id}' must be a slug: lowercase letters, digits, '-' and '_'")
+    if args.id in doc.portfolio:
+        raise CliError(f"{doc.label}: a project with id '{args.id}' already exists")
+    if not args.title.strip():
+        raise CliError("--title must not be empty")
+    fields: dict[str, Any] = {"summary": args.summary or "", "owner": args.owner or "", "tags": tuple(args.tag)}
+    if args.archetype:
+        fields["archetype"] = args.archetype
+    p = new_project(args.id, args.title, **fields)
+    return _save(doc, doc.portfolio.with_project(p), f"added '{args.id}'")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    doc = _load(args.path)
+    p = _project(doc, args.id)
+    dependents = [x.id for x in doc.portfolio.projects if args.id in x.depends_on]
+    if dependents:
+        raise CliError(f"{args.id}: other projects depend on it ({', '.join(dependents)}); "
+                       "remove it from their depends_on first")  # fmt: skip
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError(f"removing '{args.id}' needs confirmation: pass --yes")
+        answer = input(f"Remove '{p.id}' ({p.title}) from {doc.label}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            print("not removed")
+            return 1
+    return _save(doc, doc.portfolio.without_project(args.id), f"removed '{args.id}'")
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    doc = _load(args.path)
+    p = _project(doc, args.id)
+    date = None
+    if args.date:
+        try:
+            date = _dt.date.fromisoformat(args.date)
+        except ValueError:
+            raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
+    try:
+        moved = move(p, args.stage, note=args.note or "", date=date, force=args.force)
+    except MoveRefused as exc:
+        msg = str(exc)
+        if exc.open_items:
+            items = "\n".join(f"  [ ] {i.label}: {i.question}" for i in exc.open_items)
+            msg = (f"'{p.id}' leaves planning with open gate items:\n{items}\n"
+                   "tick them with `fsdl-tui set PATH ID gate.ITEM.done=true`, or pass --force to record an override")  # fmt: skip
+        raise CliError(msg) from None
+    last = moved.lifecycle.history[-1]
+    kind = "moved back" if last.is_backward else "moved"
+    return _save(doc, doc.portfolio.with_project(moved), f"{args.id}: {kind} {last.from_stage} -> {last.to_stage}")
+
+
+# --- parser -----------------------------------------------------------------------------------------------
+
+
+def _fields_help() -> str:
+    lines = ["fields (dotted paths):"]
+    for f in FIELDS:
+        lines.append(f"  {f.path:<34} {f.kind:<8} {f.label}")
+    lines.append("  plugins.NAME.KEY                   data     a plugin's own field (any TOML value)")
+    return "\n".join(lines)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("open", help="open a portfolio in the full-screen app (the default command)",
+                       formatter_class=RAW, description="Open the full-screen app.",
+                       epilog="With no PATH: ./portfolio.toml if present, else the bundled sample (Full Stack "
+                              "Robotics) as an unsaved portfolio whose first save goes to ./portfolio.toml.")  # fmt: skip
+    p.add_argument("path", nargs="?", help="portfolio file (created on first save if missing)")
+    p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder")
+    p.set_defaults(func=cmd_open)
+
+    p = sub.add_parser("new", help="create a commented starter portfolio", formatter_class=RAW,
+                       epilog="example:\n  fsdl-tui new team.toml --name \"Vision team\"\nNever overwrites a file.")  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("--name", help="portfolio name (default: from the file name)")
+    p.add_argument("--description", help="one-line description")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("validate", help="check portfolio files; every problem as FILE:LINE:COL: message",
+                       formatter_class=RAW, epilog="example:\n  fsdl-tui validate sample_portfolios/*.toml\n"
+                       "Exit 0 when every file is valid, 1 otherwise.")  # fmt: skip
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("show", help="a ranked table of projects, or one project with the FSDL questions",
+                       formatter_class=RAW, epilog="examples:\n  fsdl-tui show team.toml\n"
+                       "  fsdl-tui show team.toml grasp-pose\n  fsdl-tui show team.toml grasp-pose --json")  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("id", nargs="?", help="a project id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("set", help="set fields of a project (minimal diff, atomic save)", formatter_class=RAW,
+                       epilog="examples:\n  fsdl-tui set team.toml grasp-pose cost.accuracy_requirement=5\n"
+                       "  fsdl-tui set team.toml grasp-pose gate.data.done=true gate.data.note=\"in S3\"\n"
+                       "  fsdl-tui set team.toml grasp-pose tags=vision,robotics impact.peers=\n"
+                       "An empty value unsets an optional score. Stages change with `fsdl-tui move`.\n\n"
+                       + _fields_help())  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("id")
+    p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    p.set_defaults(func=cmd_set)
+
+    p = sub.add_parser("add", help="add a project (in planning, with the gate and steps A-G open)",
+                       formatter_class=RAW, epilog="example:\n  fsdl-tui add team.toml churn-model --title "
+                       "\"Churn prediction\" --archetype software-2.0 --tag retention")  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("id", help="a stable slug: lowercase letters, digits, '-' and '_'")
+    p.add_argument("--title", required=True)
+    p.add_argument("--summary")
+    p.add_argument("--owner")
+    p.add_argument("--archetype", choices=[a.id for a in fw.ARCHETYPES])
+    p.add_argument("--tag", action="append", default=[], help="repeat for several tags")
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="remove a project (asks first; --yes to skip)", formatter_class=RAW,
+                       epilog="example:\n  fsdl-tui remove team.toml old-idea --yes")  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("id")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_remove)
+
+    stages = ", ".join(fw.STAGE_IDS)
+    p = sub.add_parser("move", help="move a project to another lifecycle stage (recorded in its history)",
+                       formatter_class=RAW,
+                       epilog=f"stages, in order: {stages}\n\nexamples:\n"
+                       "  fsdl-tui move team.toml grasp-pose data\n"
+                       "  fsdl-tui move team.toml grasp-pose data --note \"mine hard cases\"   # back: needs a reason\n"
+                       "  fsdl-tui move team.toml new-idea data --force   # leave planning with open gate items\n\n"
+                       "Moving back is normal in ML projects (FSDL lecture 1) and needs --note with the reason.\n"
+                       "Leaving planning with open gate items is refused unless --force, which records the override.")  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("id")
+    p.add_argument("stage", choices=fw.STAGE_IDS, metavar="STAGE")
+    p.add_argument("--note", help="why; required when moving back")
+    p.add_argument("--force", action="store_true", help="leave planning even with open gate items")
+    p.add_argument("--date", help="date of the move, YYYY-MM-DD (default: today)")
+    p.set_defaults(func=cmd_move)
