@@ -1,0 +1,7 @@
+"""`python -m fsdl_tui` is the `fsdl-tui` command."""
+
+import sys
+
+from .cli.main import main
+
+sys.exit(main())
