@@ -21,25 +21,31 @@ def read_digest(path: Path) -> str | None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temp file in the same folder: write, fsync, keep mode, replace."""
+    """Write `data` to `path` through a temp file in the same folder: write, fsync, keep mode, replace.
+
+    If anything fails (or the process is interrupted) before the replace, the temp file is removed and
+    `path` is untouched.
+    """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
     except FileNotFoundError:
         mode = None
+    if mode is None:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

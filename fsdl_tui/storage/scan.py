@@ -1,18 +1,28 @@
 """A fast line scanner over portfolio TOML: where each table starts, and where a key stands.
 
 `tomllib` gives the data but no positions, and `tomlkit` gives positions at ~10x the cost. This scanner
-finds table headers (outside multi-line strings) in one pass, so the writer can hand tomlkit only the
-project that changed, and error messages can point at the line of the offending key.
+finds the table headers that split a file into segments (the preamble, each `[[projects]]` entry with its
+sub-tables, each other table) in one pass that skips multi-line strings, so the writer can hand tomlkit only
+the project that changed, and error messages can point at the line of the offending key.
+
+The scan is careful rather than clever: whenever the file is laid out in a way the fast writer does not
+fully understand (a project sub-table away from its project, a header-like line it cannot place), the
+layout says `standard = False` and the writer falls back to a full, slower, style-preserving rewrite.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from functools import cached_property
+from typing import Any, Iterable, Iterator
 
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
-_INTERESTING_RE = re.compile(r"^[ \t]*\[|\"\"\"|'''", re.M)
+# Lines that can matter to the segmentation: headers other than the many `[projects.x]` sub-tables (which
+# never start a segment), and anything with a triple quote (which may open or close a multi-line string).
+_INTERESTING_RE = re.compile(r"^[ \t]*\[(?![ \t]*projects[ \t]*\.)|\"\"\"|'''", re.M)
+_PROJECT_SUBTABLE_RE = re.compile(r"""^[ \t]*\[[ \t]*(?:projects|"projects"|'projects')[ \t]*\.""", re.M)
 _BARE = r"[A-Za-z0-9_-]+"
 _KEYPART = rf'(?:{_BARE}|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
 _KEY_RE = re.compile(rf"[ \t]*({_KEYPART}(?:[ \t]*\.[ \t]*{_KEYPART})*)[ \t]*=")
@@ -20,17 +30,26 @@ _HEADER_RE = re.compile(rf"[ \t]*(\[\[?)[ \t]*({_KEYPART}(?:[ \t]*\.[ \t]*{_KEYP
 _SPLIT_RE = re.compile(rf"[ \t]*({_KEYPART})[ \t]*\.?")
 
 
+def _unquote(part: str) -> str:
+    if part[0] == "'":
+        return part[1:-1]
+    if part[0] == '"':
+        if "\\" not in part:
+            return part[1:-1]
+        try:
+            return tomllib.loads(f"k = {part}")["k"]
+        except tomllib.TOMLDecodeError:
+            return part[1:-1]
+    return part
+
+
 def split_key(dotted: str) -> tuple[str, ...]:
-    parts = []
-    for m in _SPLIT_RE.finditer(dotted):
-        part = m.group(1)
-        if part[0] in "\"'":
-            part = part[1:-1].encode().decode("unicode_escape") if part[0] == '"' else part[1:-1]
-        parts.append(part)
-    return tuple(parts)
+    """`a . "b.c" . 'd'` -> ("a", "b.c", "d")."""
+    return tuple(_unquote(m.group(1)) for m in _SPLIT_RE.finditer(dotted))
 
 
 def lines_with_offsets(text: str) -> list[str]:
+    """The lines of `text`, each with its line ending (the last may have none)."""
     return _LINE_RE.findall(text)
 
 
@@ -86,20 +105,34 @@ class Header:
     line: int  # 0-based line index
     key: tuple[str, ...]
     array: bool
+    offset: int = 0  # character offset of the start of the line
 
 
-def scan_headers(text: str) -> list[Header]:
-    """All table headers outside multi-line strings, in order, with 0-based line numbers."""
+@dataclass(slots=True)
+class Scan:
+    headers: list[Header]
+    # offsets of line starts that lie inside a multi-line string (only lines that close or reopen one)
+    in_string: set[int]
+
+
+def scan(text: str) -> Scan:
+    """Segment-starting table headers outside multi-line strings, in order.
+
+    `[projects.x]` sub-tables are skipped (they never start a segment); `layout` checks separately that
+    none of them stands away from its project.
+    """
     headers: list[Header] = []
+    in_string: set[int] = set()
     state: str | None = None
     # Only lines that start a header or contain a triple quote can change anything: visit just those.
     last_line_end = -1
     line_no, counted_to = 0, 0
+    find, rfind = text.find, text.rfind
     for m in _INTERESTING_RE.finditer(text):
         if m.start() <= last_line_end:
             continue  # this line was already handled
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.start())
+        start = rfind("\n", 0, m.start()) + 1
+        end = find("\n", m.start())
         end = len(text) if end < 0 else end
         last_line_end = end
         line = text[start:end]
@@ -108,11 +141,18 @@ def scan_headers(text: str) -> list[Header]:
             if hm:
                 line_no += text.count("\n", counted_to, start)
                 counted_to = start
-                headers.append(Header(line_no, split_key(hm.group(2)), hm.group(1) == "[["))
+                headers.append(Header(line_no, split_key(hm.group(2)), hm.group(1) == "[[", start))
                 continue
+        else:
+            in_string.add(start)
         if '"""' in line or "'''" in line:
             state = _string_state_after(line, state)
-    return headers
+    return Scan(headers, in_string)
+
+
+def scan_headers(text: str) -> list[Header]:
+    """All segment-starting table headers outside multi-line strings, with 0-based line numbers."""
+    return scan(text).headers
 
 
 def header_match(line: str) -> re.Match[str] | None:
@@ -133,53 +173,77 @@ class Segment:
     end: int  # one past the last line
     key: tuple[str, ...] = ()
     project_index: int = -1
+    offset: int = 0  # character offsets of the segment in the text
+    end_offset: int = 0
 
 
-@dataclass(slots=True)
+@dataclass
 class Layout:
-    lines: list[str]
+    text: str
     segments: list[Segment] = field(default_factory=list)
     standard: bool = True  # projects written as [[projects]] entries, one segment each
 
+    @cached_property
+    def lines(self) -> list[str]:
+        return lines_with_offsets(self.text)
+
     def segment_text(self, seg: Segment) -> str:
-        return "".join(self.lines[seg.start : seg.end])
+        return self.text[seg.offset : seg.end_offset]
 
     def project_segments(self) -> list[Segment]:
         return [s for s in self.segments if s.kind == "project"]
 
 
-def layout(text: str, project_count: int) -> Layout:
-    lines = lines_with_offsets(text)
-    headers = scan_headers(text)
-    segs: list[Segment] = []
+def _attach_comments(text: str, offset: int, line: int, in_string: set[int]) -> tuple[int, int]:
+    """Move a header's start up over the comment lines directly above it (not into a multi-line string)."""
+    while offset > 0:
+        prev = text.rfind("\n", 0, offset - 1) + 1
+        if prev in in_string or not text[prev:offset].lstrip().startswith("#"):
+            break
+        offset, line = prev, line - 1
+    return offset, line
+
+
+def layout(text: str, project_count: int = -1, top_keys: Iterable[str] | None = None) -> Layout:
+    """Split `text` into segments.
+
+    `project_count` (the number of projects the parser saw, or -1) and `top_keys` (the top-level keys the
+    parser saw, or None) let the layout check itself: any mismatch, such as a header-like line inside a
+    multi-line array, makes it non-standard so that the writer takes the safe path.
+    """
+    sc = scan(text)
+    known = set(top_keys) if top_keys is not None else None
     standard = True
     project_index = -1
-    starts: list[tuple[int, str, tuple[str, ...], int]] = []
-    for h in headers:
+    starts: list[tuple[Header, str, int]] = []
+    for h in sc.headers:
         if h.key == ("projects",) and h.array:
             project_index += 1
-            starts.append((h.line, "project", h.key, project_index))
+            starts.append((h, "project", project_index))
         elif h.key[0] == "projects":
-            if project_index < 0 or h.key == ("projects",):
-                standard = False
-            continue  # a sub-table of the current project
+            standard = False  # [projects] or a quoted sub-table header: not the usual layout
         else:
-            starts.append((h.line, "table", h.key, -1))
-    if project_index + 1 != project_count:
+            if known is not None and h.key[0] not in known:
+                standard = False
+            starts.append((h, "table", -1))
+    if project_count >= 0 and project_index + 1 != project_count:
         standard = False
-    # Attach the comment block directly above a header to the segment it introduces.
-    bounds = []
-    for line_no, kind, key, idx in starts:
-        s = line_no
-        while s > 0 and lines[s - 1].lstrip().startswith("#"):
-            s -= 1
-        bounds.append((s, kind, key, idx))
-    first = bounds[0][0] if bounds else len(lines)
-    segs.append(Segment("preamble", 0, first))
-    for n, (s, kind, key, idx) in enumerate(bounds):
-        e = bounds[n + 1][0] if n + 1 < len(bounds) else len(lines)
-        segs.append(Segment(kind, s, e, key, idx))
-    return Layout(lines, segs, standard)
+    segs: list[Segment] = []
+    bounds = [(*_attach_comments(text, h.offset, h.line, sc.in_string), h, kind, idx) for h, kind, idx in starts]
+    n_lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
+    first_off, first_line = (bounds[0][0], bounds[0][1]) if bounds else (len(text), n_lines)
+    segs.append(Segment("preamble", 0, first_line, (), -1, 0, first_off))
+    for n, (off, line, h, kind, idx) in enumerate(bounds):
+        end_off, end_line = (bounds[n + 1][0], bounds[n + 1][1]) if n + 1 < len(bounds) else (len(text), n_lines)
+        segs.append(Segment(kind, line, end_line, h.key, idx, off, end_off))
+    lay = Layout(text, segs, standard)
+    if standard:
+        # A [projects.x] sub-table outside a project segment belongs to a project elsewhere in the file.
+        for seg in segs:
+            if seg.kind != "project" and _PROJECT_SUBTABLE_RE.search(text, seg.offset, seg.end_offset):
+                lay.standard = False
+                break
+    return lay
 
 
 # --- finding the line of a key ---------------------------------------------------------------------
@@ -209,42 +273,127 @@ def _key_lines(lines: list[str], start: int, end: int, base: tuple[str, ...]) ->
             state = _string_state_after(line, None)
 
 
+def _close_index(line: str, i: int, delim: str) -> int:
+    """Index just after the `delim` that closes a string whose body starts at `i`, or -1 if not on this line."""
+    while True:
+        j = line.find(delim, i)
+        if j < 0:
+            return -1
+        if delim[0] == '"':  # basic strings: a quote after an odd number of backslashes is escaped
+            k = j
+            while k > i and line[k - 1] == "\\":
+                k -= 1
+            if (j - k) % 2:
+                i = j + 1
+                continue
+        end = j + len(delim)
+        if len(delim) == 3:  # up to two more quotes belong to the string
+            while end < len(line) and line[end] == delim[0] and end - j < 5:
+                end += 1
+        return end
+
+
+def _array_item(lines: list[str], n: int, pos: int, end: int, item: int) -> tuple[int, int] | None:
+    """0-based (line, col) of element `item` of the array whose value starts at lines[n][pos:]."""
+    depth, count, expecting = 0, -1, False
+    state: str | None = None
+    while n < end and n < len(lines):
+        line = lines[n]
+        i = pos
+        pos = 0
+        while i < len(line):
+            if state is not None:
+                j = _close_index(line, i, state)
+                if j < 0:
+                    break
+                i, state = j, None
+                continue
+            ch = line[i]
+            if ch == "#" or ch in "\r\n":
+                break
+            if ch in " \t":
+                i += 1
+                continue
+            if depth == 1 and expecting and ch not in ",]":
+                count += 1
+                expecting = False
+                if count == item:
+                    return n, i
+            if ch in "\"'":
+                delim = ch * 3 if line.startswith(ch * 3, i) else ch
+                j = _close_index(line, i + len(delim), delim)
+                if j < 0:
+                    state = delim if len(delim) == 3 else None
+                    break
+                i = j
+                continue
+            if ch in "[{":
+                depth += 1
+                if depth == 1:
+                    expecting = True
+            elif ch in "]}":
+                depth -= 1
+                if depth <= 0:
+                    return None
+            elif ch == "," and depth == 1:
+                expecting = True
+            i += 1
+        n += 1
+    return None
+
+
+def _refine_col(line: str, start: int, keys: tuple[str, ...]) -> int:
+    """The 0-based column of the first of `keys` written as `key =` on `line` after `start`, else `start`."""
+    if not keys:
+        return start
+    m = re.compile(rf"""(?<![\w"'-])(?:{re.escape(keys[0])}|"{re.escape(keys[0])}"|'{re.escape(keys[0])}')[ \t]*[=.]""").search(line, start)
+    return m.start() if m else start
+
+
 def locate(lay: Layout, path: tuple[Any, ...]) -> tuple[int, int]:
     """1-based (line, col) that best matches a data path such as ("projects", 3, "cost", "data_availability")."""
     if not path:
         return 1, 1
+    lines = lay.lines
     if path[0] == "projects" and len(path) > 1 and isinstance(path[1], int) and lay.standard:
         seg = next((s for s in lay.segments if s.project_index == path[1]), None)
         if seg is None:
             return 1, 1
-        rest = tuple(p for p in path[2:])
-        target = ("projects",) + rest
+        target = ("projects",) + tuple(path[2:])
         start, end = seg.start, seg.end
     else:
         target = tuple(path)
-        start, end = 0, len(lay.lines)
-    best = (start + 1, 1)
-    best_len = -1
-    str_target = tuple(p for p in target if not isinstance(p, int))
+        start, end = 0, len(lines)
     first_index = next((i for i, p in enumerate(target) if isinstance(p, int)), None)
-    for n, col, key in _key_lines(lay.lines, start, end, ()):
+    str_target = target[:first_index] if first_index is not None else target
+    best: tuple[int, int] | None = None  # 0-based line, 0-based col
+    best_len = -1
+    header_line: int | None = None
+    for n, col, key in _key_lines(lines, start, end, ()):
+        if header_line is None and key == ("projects",):
+            header_line = n
         k = len(key)
         if k > best_len and str_target[:k] == key:
-            best, best_len = (n + 1, col), k
+            best, best_len = (n, col - 1), k
             if k == len(str_target):
                 break
-    # An index into an array written one item per line: step down to that item.
-    if first_index is not None and best_len == first_index:
-        item = target[first_index]
-        n = best[0]  # the line after the key, 0-based
-        seen = -1
-        while n < end and n < len(lay.lines):
-            stripped = lay.lines[n].strip()
-            if stripped.startswith("{") or stripped.startswith('"'):
-                seen += 1
-                if seen == item:
-                    return n + 1, len(lay.lines[n]) - len(lay.lines[n].lstrip()) + 1
-            if stripped.startswith("]"):
-                break
-            n += 1
-    return best
+    if best is None:
+        if header_line is not None:
+            return header_line + 1, 1
+        return start + 1, 1
+    n, col = best
+    line = lines[n]
+    is_header = header_match(line) is not None
+    if first_index is not None and best_len == first_index and not is_header:
+        # An index into an array value: find that element, then the key inside it.
+        km = _KEY_RE.match(line)
+        found = _array_item(lines, n, km.end() if km else 0, end, target[first_index]) if km else None
+        if found is not None:
+            n, col = found
+            rest = tuple(p for p in target[first_index + 1 :] if not isinstance(p, int))
+            return n + 1, _refine_col(lines[n], col, rest) + 1
+        return n + 1, col + 1
+    if best_len < len(str_target) and not is_header:
+        # A key inside an inline table or a dotted key on this line: point at it.
+        return n + 1, _refine_col(line, col, str_target[best_len:]) + 1
+    return n + 1, col + 1

@@ -9,6 +9,7 @@ one-line diff.
 from __future__ import annotations
 
 import difflib
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -16,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.items import AoT, Array, InlineTable, Table
+from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
 from tomlkit.container import Container, OutOfOrderTableProxy
 
 from ..domain.codec import (
+    TOP_KEYS,
     Issue,
     portfolio_from_data,
     portfolio_header_data,
+    portfolio_to_data,
     project_from_data,
     project_to_data,
 )
@@ -30,7 +33,7 @@ from ..domain.model import Portfolio, Project
 from . import render
 from .atomic import atomic_write, digest, read_digest
 from .errors import FileChangedError, PortfolioLoadError, Problem, WriteBackError
-from .scan import Layout, layout, lines_with_offsets, locate
+from .scan import Layout, header_match, layout, lines_with_offsets, locate
 
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.M)
 _AT_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -49,7 +52,7 @@ class PortfolioDocument:
     @property
     def layout(self) -> Layout:
         if self._layout is None:
-            self._layout = layout(self.text, len(self.portfolio.projects))
+            self._layout = layout(self.text, len(self.portfolio.projects), _top_keys(self.portfolio))
         return self._layout
 
     @property
@@ -61,6 +64,10 @@ class PortfolioDocument:
         return str(self.path) if self.path else "<new portfolio>"
 
 
+def _top_keys(portfolio: Portfolio) -> set[str]:
+    return set(TOP_KEYS) | set(portfolio.extra)
+
+
 # --- reading ------------------------------------------------------------------------------------------
 
 
@@ -68,38 +75,73 @@ def load(path: str | Path) -> PortfolioDocument:
     """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError."""
     path = Path(path)
     data = path.read_bytes()
+    sha = digest(data)
     doc = loads_bytes(data, str(path))
     doc.path = path
-    doc.digest = digest(data)
+    doc.digest = sha
     return doc
 
 
 def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
+    """Decode and load the bytes of a file; every invalid UTF-8 sequence is a problem of its own."""
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise PortfolioLoadError([Problem(filename, line, col, "the file is not valid UTF-8 text")]) from None
+    except UnicodeDecodeError:
+        return _loads_invalid_utf8(data, filename)
+    del data  # the caller may hold the bytes; this frame does not need them any more
     return loads(text, filename)
 
 
+def _loads_invalid_utf8(data: bytes, filename: str) -> PortfolioDocument:
+    problems = []
+    pos = 0
+    while True:
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            bad = pos + exc.start
+            line_start = data.rfind(b"\n", 0, bad) + 1
+            line = data.count(b"\n", 0, bad) + 1
+            col = len(data[line_start:bad].decode("utf-8", "replace")) + 1
+            problems.append(Problem(filename, line, col, f"the file is not valid UTF-8 text (byte 0x{data[bad]:02x}); "
+                                    "save it as UTF-8"))  # fmt: skip
+            pos = pos + exc.end
+    # Report what else is wrong too, reading the undecodable bytes as U+FFFD.
+    bad_lines = {p.line for p in problems}
+    try:
+        loads(data.decode("utf-8", "replace"), filename)
+    except PortfolioLoadError as exc:
+        problems.extend(p for p in exc.problems if not (p.line in bad_lines and "syntax" in p.message))
+    raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
+
+
+def _conflict_problems(text: str, filename: str, *, parsed: bool) -> list[Problem]:
+    """Leftover git conflict markers. When the file parses, a lone `=======` (or `|||||||`) line is text
+    inside a multi-line string, such as a Markdown underline; `<<<<<<<` and `>>>>>>>` are always reported."""
+    found = [(m.start(), m.group(1)) for m in _CONFLICT_RE.finditer(text)]
+    if parsed and not any(marker[0] in "<>" for _, marker in found):
+        return []
+    return [
+        Problem(filename, text.count("\n", 0, start) + 1, 1, f"leftover git conflict marker '{marker}': resolve "
+                "the merge (or use `fsdl-tui git-setup` so git merges portfolios by project)")  # fmt: skip
+        for start, marker in found
+    ]
+
+
 def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
+    """Load a portfolio from its text. Raises PortfolioLoadError listing every problem found."""
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
         problems.append(Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as "
                                 "UTF-8 without a BOM"))  # fmt: skip
         text = text[1:]
-    for m in _CONFLICT_RE.finditer(text):
-        line = text.count("\n", 0, m.start()) + 1
-        problems.append(Problem(filename, line, 1, f"leftover git conflict marker '{m.group(1)}': resolve the "
-                                "merge (or use `fsdl-tui git-setup` so git merges portfolios by project)"))  # fmt: skip
-    if any("conflict marker" in p.message for p in problems):
-        raise PortfolioLoadError(problems)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        conflicts = _conflict_problems(text, filename, parsed=False)
+        if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
+            raise PortfolioLoadError(problems + conflicts) from None
         msg = str(exc)
         m = _AT_RE.search(msg)
         if m:
@@ -110,17 +152,20 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
             msg = msg.replace("(at end of document)", "").strip() + " at the end of the file"
         problems.append(Problem(filename, line, col, f"TOML syntax error: {msg[:1].lower() + msg[1:]}"))
         raise PortfolioLoadError(problems) from None
+    if "<<<<<<<" in text or ">>>>>>>" in text:
+        problems.extend(_conflict_problems(text, filename, parsed=True))
     portfolio, issues = portfolio_from_data(data)
+    del data
     doc = PortfolioDocument(portfolio, text)
     if issues:
         problems.extend(_problems(doc, filename, issues))
     if problems:
-        raise PortfolioLoadError(problems)
+        raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     return doc
 
 
 def _problems(doc: PortfolioDocument, filename: str, issues: list[Issue]) -> list[Problem]:
-    lay = layout(doc.text, -1)  # project count unknown when invalid: positions come from headers
+    lay = layout(doc.text)  # positions come from the headers, whatever the parser made of them
     lay.standard = True
     out = []
     for issue in issues:
@@ -136,32 +181,62 @@ def validate_project(project_data: dict[str, Any]) -> list[Issue]:
 # --- writing ------------------------------------------------------------------------------------------
 
 _MISSING = object()
+_TABLE_PARENTS = ("plugins", "scoring")  # their sub-tables are written as [NAME.SUB] tables
 
 
-_TABLE_PARENTS = ("plugins", "scoring")
+def _is_empty(v: Any) -> bool:
+    return v is None or (isinstance(v, (str, list, dict)) and not v)
 
 
-def _to_item(v: Any, as_table: bool = False) -> Any:
-    """A tomlkit item for a new value: a `[table]` when `as_table`, else an inline value in canonical form."""
+def _prune(v: Any) -> Any:
+    """A new value without its empty parts: the reader's defaults fill them in, so the file stays short."""
+    if isinstance(v, dict):
+        return {k: _prune(x) for k, x in v.items() if not _is_empty(_prune(x))}
+    return v
+
+
+def _to_item(v: Any, as_table: bool = False, super_table: bool = False) -> Any:
+    """A tomlkit item for a new value: a `[table]` when `as_table` (with `[sub]` tables when `super_table`),
+    else an inline value in canonical form."""
     if as_table and isinstance(v, dict):
-        nested = all(isinstance(x, dict) for x in v.values()) and bool(v)
-        t = tomlkit.table(is_super_table=nested)
+        t = tomlkit.table(is_super_table=super_table and bool(v))
         for k, x in v.items():
-            t[k] = _to_item(x, as_table=nested)
+            t[k] = _to_item(x, as_table=super_table)
         return t
-    return tomlkit.parse(f"v = {render.value(v)}\n")["v"]
+    return _keep_space_after_dates(tomlkit.parse(f"v = {render.value(v)}\n")["v"])
+
+
+def _keep_space_after_dates(item: Any) -> Any:
+    """Work around tomlkit dropping the space in `{ date = 2024-01-01 }` (it keeps it as the date's comment
+    whitespace, which an inline table does not write): give it back as the table's closing whitespace."""
+    if isinstance(item, Array):
+        for x in item:
+            _keep_space_after_dates(x)
+    elif isinstance(item, InlineTable):
+        body = item.value.body
+        if body and body[-1][0] is not None and isinstance(body[-1][1], (Date, DateTime, Time)):
+            value = body[-1][1]
+            if value.trivia.comment_ws:
+                body.append((None, Whitespace(value.trivia.comment_ws)))
+                value.trivia.comment_ws = ""
+        for _, x in body:
+            _keep_space_after_dates(x)
+    return item
 
 
 def _is_table(x: Any) -> bool:
     return isinstance(x, (Table, InlineTable, Container, OutOfOrderTableProxy, dict))
 
 
-def apply_changes(container: Any, old: dict[str, Any], new: dict[str, Any], depth: int = 0, parent: str = "") -> None:
+def apply_changes(
+    container: Any, old: dict[str, Any], new: dict[str, Any], depth: int = 0, parent: str = "", inline: bool = False
+) -> None:
     """Make the tomlkit `container` hold `new`, given it held `old`, touching only what differs.
 
     Depth 0 is the project (or the document); dicts there become `[tables]`, as do `plugins.NAME` and
     `scoring.NAME`; deeper dicts are inline tables. A list that only grew at its end is appended to, so a new
-    history entry is one new line.
+    history entry is one new line. Keys the model does not know (not in `old`) are left alone. With
+    `inline`, new values below depth 0 are always inline (for tables written with dotted keys).
     """
     for k in old:
         if k not in new and k in container:
@@ -171,8 +246,19 @@ def apply_changes(container: Any, old: dict[str, Any], new: dict[str, Any], dept
         if ov == nv:
             continue
         cur = container[k] if k in container else _MISSING
+        if cur is _MISSING:
+            nv = _prune(nv)
+            if _is_empty(nv):
+                continue  # absent reads back as empty
         if isinstance(nv, dict) and isinstance(ov, dict) and _is_table(cur):
-            apply_changes(cur, ov, nv, depth + 1, k)
+            if isinstance(cur, InlineTable) and any(x not in cur for x in nv):
+                # tomlkit squeezes `{ a = 1, b = 2}` when it adds to an inline table: write the line anew,
+                # keeping the keys the model does not know
+                merged = {x: y for x, y in cur.unwrap().items() if x not in ov or x in nv}
+                merged.update(nv)
+                container[k] = _to_item(merged)
+            else:
+                apply_changes(cur, ov, nv, depth + 1, k, inline)
         elif (
             isinstance(nv, list) and isinstance(ov, list) and isinstance(cur, Array)
             and 0 < len(ov) < len(nv) and nv[: len(ov)] == ov
@@ -180,39 +266,64 @@ def apply_changes(container: Any, old: dict[str, Any], new: dict[str, Any], dept
             for x in nv[len(ov) :]:
                 cur.append(_to_item(x))
         else:
-            container[k] = _to_item(nv, as_table=depth == 0 or (depth == 1 and parent in _TABLE_PARENTS))
+            as_table = depth == 0 or (depth == 1 and parent in _TABLE_PARENTS and not inline)
+            container[k] = _to_item(nv, as_table=as_table, super_table=depth == 0 and k in _TABLE_PARENTS)
 
 
-def _is_empty(v: Any) -> bool:
-    return v in ("", [], {}) or v is None
+def _split_lines(text: str) -> list[str]:
+    return lines_with_offsets(text)
 
 
-def _edit_project_text(seg_text: str, old: Project, new: Project) -> str:
-    doc = tomlkit.parse(seg_text)
-    unedited = tomlkit.dumps(doc)
-    apply_changes(doc["projects"][0], project_to_data(old), project_to_data(new))
-    return keep_untouched_lines(seg_text, unedited, tomlkit.dumps(doc))
+def _restore_untouched(original: str, roundtrip: str, edited: str) -> str:
+    """`edited` with the lines it shares with `roundtrip` taken from `original`, and a blank line before
+    each table header it adds.
 
-
-def keep_untouched_lines(original: str, unedited: str, edited: str) -> str:
-    """`edited`, but with every line the edit did not touch taken from `original`.
-
-    tomlkit round-trips most text exactly, but not all (e.g. it drops the space in `date = 2025-01-01 }`).
-    Diffing its unedited rendering against its edited one tells which lines the edit changed; all other
-    lines are copied from the original text, so a one-field edit stays a one-line diff.
+    tomlkit re-renders a few things it read (`date = 2024-01-01 }` loses its space, `[[ a ]]` its spaces):
+    `roundtrip` is tomlkit's output for the unedited text, so lines equal there are lines the edit did not
+    touch, and their original bytes are put back.
     """
-    if unedited == original:
+    orig, base, out = _split_lines(original), _split_lines(roundtrip), _split_lines(edited)
+    if len(orig) != len(base):
         return edited
-    orig_lines = original.splitlines(keepends=True)
-    base_lines = unedited.splitlines(keepends=True)
-    if len(orig_lines) != len(base_lines):
-        return edited
-    new_lines = edited.splitlines(keepends=True)
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, base_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        out.extend(orig_lines[i1:i2] if tag == "equal" else new_lines[j1:j2])
-    return "".join(out)
+    pieces: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, out, autojunk=False).get_opcodes():
+        if tag == "equal":
+            pieces.extend(orig[i1:i2])
+            continue
+        for line in out[j1:j2]:
+            if pieces and pieces[-1].strip() and header_match(line):
+                if not pieces[-1].endswith("\n"):
+                    pieces[-1] += "\n"
+                pieces.append("\n")
+            pieces.append(line)
+    return "".join(pieces)
+
+
+def _edit_text(text: str, edit: Any, newline: str) -> str:
+    """`text` parsed with tomlkit, changed by `edit(doc)`, written back with untouched lines as they were."""
+    tdoc = tomlkit.parse(text)
+    roundtrip = tomlkit.dumps(tdoc)
+    edit(tdoc)
+    return _fix_newlines(_restore_untouched(text, roundtrip, tomlkit.dumps(tdoc)), newline)
+
+
+def _edit_project_text(seg_text: str, old: Project, new: Project, newline: str = "\n", where: str = "") -> str:
+    """The text of one `[[projects]]` segment edited from `old` to `new`, checked to read back as `new`."""
+    old_data, new_data = project_to_data(old), project_to_data(new)
+    error: WriteBackError | None = None
+    for inline in (False, True):  # new sub-tables as [tables]; if that misreads (dotted keys), inline
+
+        def edit(tdoc: Any) -> None:
+            apply_changes(tdoc["projects"][0], old_data, new_data, inline=inline)
+
+        text = _edit_text(seg_text, edit, newline)
+        try:
+            _check_roundtrip(text, new, where)
+            return text
+        except WriteBackError as exc:
+            error = exc
+    assert error is not None
+    raise error
 
 
 def _check_roundtrip(text: str, expected: Project, where: str) -> None:
@@ -233,81 +344,152 @@ def _fix_newlines(text: str, newline: str) -> str:
 
 
 def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
-    """The file text for `new`, changing only what differs from `doc.portfolio`."""
+    """The file text for `new`, changing only what differs from `doc.portfolio`.
+
+    Untouched projects and tables are copied byte for byte; a changed project is re-parsed alone with
+    tomlkit; new projects are appended after the last project in the canonical, commented layout.
+    """
     old = doc.portfolio
     if new is old:
         return doc.text
-    header_changed = portfolio_header_data(old) != portfolio_header_data(new)
     lay = doc.layout
-    if header_changed or not lay.standard:
+    if not lay.standard:
         return _render_full(doc, new)
-    new_ids = {p.id for p in new.projects}
-    pieces: list[str] = []
+    pieces = [lay.segment_text(seg) for seg in lay.segments]
+    old_h, new_h = portfolio_header_data(old), portfolio_header_data(new)
+    if old_h != new_h:
+        header_pieces = _render_header(doc, lay, pieces, old_h, new_h)
+        if header_pieces is None:
+            return _render_full(doc, new)
+        pieces = header_pieces
     last_project_piece = -1
-    for seg in lay.segments:
-        text = lay.segment_text(seg)
-        if seg.kind == "project":
-            before = old.projects[seg.project_index]
-            after = new.get(before.id)
-            if after is None or before.id not in new_ids:
-                # Removed. Its blank-line separator goes with it: the piece before keeps one ending.
-                if pieces and not text.endswith(("\n\n", "\n\r\n")) and pieces[-1].endswith(("\n\n", "\n\r\n")):
-                    pieces[-1] = pieces[-1][: -len(doc.newline)]
-                continue
-            if after is not before and project_to_data(after) != project_to_data(before):
-                text = _fix_newlines(_edit_project_text(text, before, after), doc.newline)
-                _check_roundtrip(text, after, doc.label)
-            pieces.append(text)
-            last_project_piece = len(pieces) - 1
-        else:
-            pieces.append(text)
+    for i, seg in enumerate(lay.segments):
+        if seg.kind != "project":
+            continue
+        before = old.projects[seg.project_index]
+        after = new.get(before.id)
+        if after is None:
+            pieces[i] = ""  # removed, with the comments attached above it
+            continue
+        if after is not before and project_to_data(after) != project_to_data(before):
+            pieces[i] = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
+        last_project_piece = i
     added = [p for p in new.projects if p.id not in old]
     if added:
         for p in added:
             _check_roundtrip(render.project(p), p, doc.label)
         i = last_project_piece if last_project_piece >= 0 else len(pieces) - 1
+        while i > 0 and not pieces[i]:
+            i -= 1
         pieces[i] = _append_projects(pieces[i], added, doc.newline)
     return "".join(pieces)
 
 
-def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
-    """Slow path for header edits or unusual layouts: one tomlkit parse of the whole file."""
-    old = doc.portfolio
-    tdoc = tomlkit.parse(doc.text)
-    old_h, new_h = portfolio_header_data(old), portfolio_header_data(new)
-    apply_changes(tdoc, old_h, new_h)
-    old_by_id = {p.id: p for p in old.projects}
-    if "projects" in tdoc:
-        arr = tdoc["projects"]
-        keep = []
-        for item in list(arr):
-            pid = item.get("id")
-            if pid in old_by_id and pid not in new:
+def _render_header(
+    doc: PortfolioDocument, lay: Layout, pieces: list[str], old_h: dict[str, Any], new_h: dict[str, Any]
+) -> list[str] | None:
+    """`pieces` with the header (everything but the projects) changed from `old_h` to `new_h`, editing only
+    the segments that hold a changed key; None when the layout is too unusual (the caller goes slow)."""
+    pieces = list(pieces)
+    segs = lay.segments
+    for k in dict.fromkeys([*old_h, *new_h]):
+        ov, nv = old_h.get(k, _MISSING), new_h.get(k, _MISSING)
+        if ov == nv:
+            continue
+        holders = [i for i, s in enumerate(segs) if s.kind == "table" and s.key[0] == k]
+        if not holders or [segs[i].key for i in holders] == [(k,)]:
+            i = holders[0] if holders else 0  # a key of the preamble, or one [k] table
+            pieces[i] = _edit_text(pieces[i], _edit_keys({k: ov}, {k: nv}), doc.newline)
+            continue
+        if not isinstance(ov, dict) or not isinstance(nv, dict):
+            return None
+        if any(len(segs[i].key) != 2 for i in holders):
+            return None  # e.g. [plugins] and [plugins.x], or [plugins.x.y]
+        by_name = {segs[i].key[1]: i for i in holders}
+        if len(by_name) != len(holders):
+            return None
+        for name in dict.fromkeys([*ov, *nv]):
+            osub, nsub = ov.get(name, _MISSING), nv.get(name, _MISSING)
+            if osub == nsub:
                 continue
-            keep.append(item)
+            if name in by_name:
+                i = by_name[name]
+                if nsub is _MISSING:
+                    pieces[i] = ""
+                else:
+                    o = {} if osub is _MISSING else {k: {name: osub}}
+                    pieces[i] = _edit_text(pieces[i], _edit_keys(o, {k: {name: nsub}}), doc.newline)
+            else:  # a new [k.name] table, after the last of its siblings
+                i = max(holders)
+                table = tomlkit.document()
+                apply_changes(table, {}, {k: {name: nsub}})
+                pieces[i] = _append_block(pieces[i], tomlkit.dumps(table), doc.newline)
+    # The segments other than projects are self-contained: together they must read as the new header.
+    header_text = "".join(p for p, s in zip(pieces, segs) if s.kind != "project")
+    try:
+        got, _ = portfolio_from_data(tomllib.loads(header_text))
+    except tomllib.TOMLDecodeError:
+        return None
+    if portfolio_header_data(got) != new_h:
+        return None
+    return pieces
+
+
+def _edit_keys(old: dict[str, Any], new: dict[str, Any]) -> Any:
+    def edit(tdoc: Any) -> None:
+        apply_changes(tdoc, old, new)
+
+    return edit
+
+
+def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
+    """Slow path for unusual layouts: one tomlkit parse of the whole file."""
+    old = doc.portfolio
+    old_by_id = {p.id: p for p in old.projects}
+
+    def edit(tdoc: Any) -> None:
+        apply_changes(tdoc, portfolio_header_data(old), portfolio_header_data(new))
+        if "projects" not in tdoc:
+            return
+        arr = tdoc["projects"]
+        for i in reversed(range(len(arr))):
+            pid = arr[i].get("id")
+            if pid in old_by_id and pid not in new:
+                del arr[i]
+                continue
             after = new.get(pid) if pid else None
             if after is not None and pid in old_by_id and after is not old_by_id[pid]:
-                apply_changes(item, project_to_data(old_by_id[pid]), project_to_data(after))
-        if len(keep) != len(arr):
-            while len(arr):
-                arr.pop(0) if isinstance(arr, list) else arr.__delitem__(0)
-            for item in keep:
-                arr.append(item)
-    text = _fix_newlines(tomlkit.dumps(tdoc), doc.newline)
+                apply_changes(arr[i], project_to_data(old_by_id[pid]), project_to_data(after))
+
+    text = _edit_text(doc.text, edit, doc.newline)
     added = [p for p in new.projects if p.id not in old_by_id]
-    return _append_projects(text, added, doc.newline) if added else text
+    text = _append_projects(text, added, doc.newline) if added else text
+    try:
+        got, issues = portfolio_from_data(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise WriteBackError(f"{doc.label}: internal error: the edited file would not parse ({exc}); "
+                             "nothing was written") from None  # fmt: skip
+    if portfolio_to_data(got) != portfolio_to_data(new):
+        raise WriteBackError(f"{doc.label}: internal error: the file would not read back as edited; "
+                             "nothing was written")  # fmt: skip
+    return text
 
 
-def _append_projects(text: str, projects: list[Project], newline: str) -> str:
-    """`text` with new projects after it, one blank line apart, keeping the blank lines it ended with."""
+def _append_block(text: str, block: str, newline: str) -> str:
+    """`text` with `block` after it, one blank line apart, keeping the blank lines `text` ended with."""
     stripped = text.rstrip("\r\n")
     trailing = text[len(stripped) :] or newline
     if not trailing.endswith(newline):
         trailing = newline
-    body = newline.join(_fix_newlines(render.project(p), newline) for p in projects)
+    body = _fix_newlines(block, newline).strip("\r\n")
     if not stripped:
-        return body
-    return stripped + newline + newline + body.rstrip("\r\n") + trailing
+        return body + newline
+    return stripped + newline + newline + body + trailing
+
+
+def _append_projects(text: str, projects: list[Project], newline: str) -> str:
+    """`text` with new projects after it, in the canonical layout, one blank line apart."""
+    return _append_block(text, "\n".join(render.project(p) for p in projects), newline)
 
 
 def save(doc: PortfolioDocument, new: Portfolio, path: str | Path | None = None, *, force: bool = False) -> PortfolioDocument:
