@@ -1,5 +1,15 @@
 """Scoring and ranking: built-in scorers, explanations, and the quadrant on the impact-vs-feasibility 2x2."""
 
-from .base import FsdlScorer, Ranked, Score, Scorer, Term, feasibility_of, impact_of, quadrant_of, rank
+from .base import FsdlScorer, Ranked, Score, Scorer, Term, feasibility_of, impact_of, quadrant_of, rank, safe_score
+from .weighted import WeightedScorer
 
-__all__ = ["FsdlScorer", "Ranked", "Score", "Scorer", "Term", "feasibility_of", "impact_of", "quadrant_of", "rank"]
+
+def builtin_scorers() -> list[Scorer]:
+    """Fresh instances of the scorers that ship with fsdl-tui (registered through the plugin host)."""
+    return [FsdlScorer(), WeightedScorer()]
+
+
+__all__ = [
+    "FsdlScorer", "Ranked", "Score", "Scorer", "Term", "WeightedScorer", "builtin_scorers", "feasibility_of",
+    "impact_of", "quadrant_of", "rank", "safe_score",
+]  # fmt: skip

@@ -26,7 +26,7 @@ class Term:
 
     @property
     def contribution(self) -> float:
-        return self.value * self.weight
+        return self.value * self.weight + 0.0  # + 0.0: no "-0.0" in explanations
 
 
 @dataclass(frozen=True, slots=True)
