@@ -1,0 +1,176 @@
+"""The portfolio as a table, and summary statistics over it.
+
+`records()` flattens each ranked project into one plain dict (all fields and scores); exporters, the
+`rank` command and `frame()` share it. `frame()` and `stats()` use pandas, imported inside the functions
+only, so that importing this module (and starting the app) never pays for pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .domain import framework as fw
+from .domain.model import Portfolio, Project
+from .scoring.base import Ranked, Score, Scorer, rank
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+SEP = "; "  # joins list fields (tags, links, ...) into one cell
+
+
+def _last_move_date(p: Project) -> _dt.date | None:
+    return p.lifecycle.history[-1].date if p.lifecycle.history else None
+
+
+def record(r: Ranked) -> dict[str, Any]:
+    """One ranked project as a flat dict: ranking columns first, then every field by dotted path."""
+    p = r.project
+    s = r.score
+    last = _last_move_date(p)
+    out: dict[str, Any] = {
+        "rank": r.rank,
+        "id": p.id,
+        "title": p.title,
+        "score": s.value,
+        "score_note": s.reason,
+        "score_error": s.error,
+        "impact": r.impact,
+        "feasibility": r.feasibility,
+        "quadrant": r.quadrant,
+        "archetype": p.archetype,
+        "stage": p.stage,
+        "status": p.status,
+        "status_reason": p.lifecycle.status_reason,
+        "owner": p.owner,
+        "summary": p.summary,
+        "tags": SEP.join(p.tags),
+        "links": SEP.join(p.links),
+        "depends_on": SEP.join(p.depends_on),
+        "impact.overall": p.impact.overall,
+    }
+    for lens in fw.IMPACT_LENSES:
+        out[f"impact.{lens.id}"] = p.impact.lens(lens.id)
+    out["impact.rationale"] = p.impact.rationale
+    for d in fw.COST_DRIVERS:
+        out[f"cost.{d.id}"] = p.cost.driver(d.id)
+        out[f"cost.{d.id}_note"] = p.cost.note(d.id)
+    out["cost.flags"] = SEP.join(p.cost.flags)
+    out["gate.done"] = sum(1 for item in fw.GATE_ITEMS if (c := p.gate.get(item.id)) is not None and c.done)
+    out["gate.open"] = SEP.join(item.id for item in p.open_gate_items())
+    out["feasibility.done"] = sum(
+        1 for step in fw.FEASIBILITY_STEPS if (c := p.feasibility.get(step.id)) is not None and c.done
+    )
+    out["metrics.optimizing"] = p.metrics.optimizing
+    out["metrics.target"] = p.metrics.target
+    out["metrics.satisficing"] = SEP.join(f"{t.metric} {t.direction} {t.threshold:g}" for t in p.metrics.satisficing)
+    out["metrics.baselines"] = SEP.join(
+        f"{b.kind}: {b.name}" + ("" if b.value is None else f" = {b.value:g}") for b in p.metrics.baselines
+    )
+    out["lifecycle.moves"] = len(p.lifecycle.history)
+    out["lifecycle.loop_backs"] = p.lifecycle.loop_backs
+    out["lifecycle.stage_since"] = last.isoformat() if last else None
+    return out
+
+
+def records(ranked: Iterable[Ranked]) -> list[dict[str, Any]]:
+    return [record(r) for r in ranked]
+
+
+def frame(portfolio: Portfolio, scorer: Scorer, extra_scorers: Sequence[Scorer] = ()) -> "pd.DataFrame":
+    """The portfolio as a DataFrame, one row per project in ranked order, indexed by project id.
+
+    Columns are those of `record()`; each extra scorer adds `score.NAME` and `rank.NAME`.
+    """
+    import pandas as pd
+
+    ranked = rank(portfolio, scorer)
+    df = pd.DataFrame.from_records(records(ranked), columns=list(record_columns()))
+    for extra in extra_scorers:
+        by_id = {r.project.id: r for r in rank(portfolio, extra)}
+        df[f"score.{extra.name}"] = [by_id[i].score.value for i in df["id"]]
+        df[f"rank.{extra.name}"] = pd.array([by_id[i].rank for i in df["id"]], dtype="Int64")
+    df["rank"] = df["rank"].astype("Int64")
+    return df.set_index("id", drop=False)
+
+
+def record_columns() -> tuple[str, ...]:
+    """The column names of `record()`, in order (the same for every project)."""
+    return tuple(record(Ranked(None, Project("x", "x"), Score(None), None, None, None)))
+
+
+# --- stats ---------------------------------------------------------------------------------------------
+
+
+def stage_intervals(portfolio: Portfolio, today: _dt.date) -> list[dict[str, Any]]:
+    """Every known stay in a stage: project, stage, start, end (today if still there), days, current.
+
+    A stay starts with the move into the stage; the stay before a project's first recorded move has no
+    known start and is left out.
+    """
+    out = []
+    for p in portfolio.projects:
+        h = p.lifecycle.history
+        for i, m in enumerate(h):
+            end = h[i + 1].date if i + 1 < len(h) else today
+            out.append({
+                "project": p.id, "stage": m.to_stage, "start": m.date, "end": end,
+                "days": max((end - m.date).days, 0), "current": i + 1 == len(h),
+            })  # fmt: skip
+    return out
+
+
+def stats(portfolio: Portfolio, scorer: Scorer, today: _dt.date | None = None) -> dict[str, Any]:
+    """Counts by stage, status, archetype and quadrant; time in stage; loop-backs per project and per stage.
+
+    Plain data (dicts of ints and floats), ready for JSON. `today` ends the stays still open (default: today).
+    """
+    import pandas as pd
+
+    today = today or _dt.date.today()
+    df = frame(portfolio, scorer)
+
+    def counts(column: str, order: Sequence[str], missing: str) -> dict[str, int]:
+        vc = df[column].fillna(missing).value_counts() if len(df) else pd.Series(dtype=int)
+        keys = list(order) + sorted(k for k in vc.index if k not in order)
+        return {k: int(vc.get(k, 0)) for k in keys if k in order or vc.get(k, 0)}
+
+    stays = pd.DataFrame(stage_intervals(portfolio, today), columns=["project", "stage", "start", "end", "days", "current"])
+    time_in_stage: dict[str, dict[str, Any]] = {}
+    for stage in fw.STAGE_IDS:
+        d = stays.loc[stays["stage"] == stage, "days"]
+        time_in_stage[stage] = {
+            "stays": int(len(d)),
+            "mean_days": round(float(d.mean()), 1) if len(d) else None,
+            "median_days": round(float(d.median()), 1) if len(d) else None,
+            "max_days": int(d.max()) if len(d) else None,
+        }
+    current = stays[stays["current"]].set_index("project")["days"]
+    loops_from: dict[str, int] = {s: 0 for s in fw.STAGE_IDS}
+    loops_to: dict[str, int] = {s: 0 for s in fw.STAGE_IDS}
+    for p in portfolio.projects:
+        for m in p.lifecycle.history:
+            if m.is_backward:
+                loops_from[m.from_stage] = loops_from.get(m.from_stage, 0) + 1
+                loops_to[m.to_stage] = loops_to.get(m.to_stage, 0) + 1
+    return {
+        "portfolio": portfolio.name,
+        "scorer": scorer.name,
+        "as_of": today.isoformat(),
+        "projects": len(portfolio.projects),
+        "by_stage": counts("stage", fw.STAGE_IDS, "(none)"),
+        "by_status": counts("status", fw.STATUSES, "(none)"),
+        "by_archetype": counts("archetype", [a.id for a in fw.ARCHETYPES] + ["(none)"], "(none)"),
+        "by_quadrant": counts("quadrant", [q.id for q in fw.QUADRANTS] + ["(unscored)"], "(unscored)"),
+        "time_in_stage": time_in_stage,
+        "days_in_current_stage": {
+            p.id: (int(current[p.id]) if p.id in current.index else None) for p in portfolio.projects
+        },
+        "loop_backs": {
+            "total": sum(loops_from.values()),
+            "by_project": {p.id: p.lifecycle.loop_backs for p in portfolio.projects if p.lifecycle.loop_backs},
+            "from_stage": loops_from,
+            "to_stage": loops_to,
+        },
+    }

@@ -1,0 +1,140 @@
+"""The built-in text exporters: csv, json and markdown. All columns come from `fsdl_tui.analysis.record`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import json
+from typing import Any, Mapping, Sequence
+
+from .. import __version__
+from ..analysis import record_columns, records
+from ..domain import framework as fw
+from ..domain.codec import project_to_data
+from ..domain.model import Portfolio
+from ..scoring.base import Ranked
+from .base import Exporter
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV / formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: Any) -> Any:
+    """Make a text cell inert in spreadsheets: prefix a quote when it starts with a formula trigger.
+
+    Numbers are left alone (a negative number is data, not a formula).
+    """
+    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+        return "'" + cell
+    return cell
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return neutralize(value)
+
+
+class CsvExporter(Exporter):
+    name = "csv"
+    label = "CSV (spreadsheet)"
+    extension = "csv"
+    description = "One row per project in ranked order, every field and the score; safe to open in a spreadsheet."
+
+    def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(record_columns())
+        for row in records(ranked):
+            writer.writerow([_cell(v) for v in row.values()])
+        return buf.getvalue()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class JsonExporter(Exporter):
+    name = "json"
+    label = "JSON"
+    extension = "json"
+    description = "The ranking with each score's terms, and every project in full (the file's own layout)."
+
+    def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str:
+        out = {
+            "portfolio": portfolio.name,
+            "description": portfolio.description,
+            "exported_by": f"fsdl-tui {__version__}",
+            "projects": [
+                {
+                    "rank": r.rank,
+                    "id": r.project.id,
+                    "title": r.project.title,
+                    "score": r.score.value,
+                    "score_note": r.score.reason,
+                    "score_error": r.score.error,
+                    "terms": [
+                        {"name": t.name, "value": t.value, "weight": t.weight, "contribution": t.contribution,
+                         "detail": t.detail} for t in r.score.terms
+                    ],  # fmt: skip
+                    "impact": r.impact,
+                    "feasibility": r.feasibility,
+                    "quadrant": r.quadrant,
+                    "project": project_to_data(r.project),
+                }
+                for r in ranked
+            ],
+        }
+        return json.dumps(out, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+
+
+def md_escape(text: Any) -> str:
+    """Text for a Markdown table cell: no raw HTML, no column breaks, one line."""
+    s = "" if text is None else str(text)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("*", "\\*").replace("_", "\\_")
+    s = s.replace("[", "\\[").replace("]", "\\]")
+    return " ".join(s.split())
+
+
+def fmt_num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+class MarkdownExporter(Exporter):
+    name = "markdown"
+    label = "Markdown"
+    extension = "md"
+    description = "A ranked table and the projects of each quadrant of the 2x2, for a wiki or a pull request."
+
+    def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str:
+        lines = [f"# {md_escape(portfolio.name)}", ""]
+        if portfolio.description:
+            lines += [md_escape(portfolio.description), ""]
+        lines += [
+            "| # | id | title | score | impact | feasibility | quadrant | stage | owner |",
+            "|--:|---|---|--:|--:|--:|---|---|---|",
+        ]
+        for r in ranked:
+            p = r.project
+            score = fmt_num(r.score.value) if r.score.value is not None else f"- ({md_escape(r.score.reason)})"
+            lines.append(
+                f"| {r.rank or '-'} | {md_escape(p.id)} | {md_escape(p.title)} | {score} | {fmt_num(r.impact)} "
+                f"| {fmt_num(r.feasibility)} | {md_escape(r.quadrant or '-')} | {md_escape(p.stage)} "
+                f"| {md_escape(p.owner)} |"
+            )
+        lines += ["", "## The impact vs feasibility 2x2", ""]
+        for q in fw.QUADRANTS:
+            members = [r for r in ranked if r.quadrant == q.id]
+            lines.append(f"- **{q.label}** ({len(members)}): {q.question}")
+            for r in members:
+                lines.append(f"  - {md_escape(r.project.title)} ({md_escape(r.project.id)})")
+        lines += ["", f"_Exported by fsdl-tui {__version__}. {fw.CREDIT}_", ""]
+        return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""Every hook a plugin can implement, in one module (as datasette and llm do).
+
+A plugin is a module (or any object) with functions decorated by `@hookimpl` and named like the specs below.
+Registration hooks return objects that the host validates: a plugin that returns the wrong kind of object,
+raises, or reuses a name is reported with the plugin's name and skipped, and the rest keeps working.
+
+Each implementation is called on its own, with only the arguments it names, so a hook may take fewer
+arguments than its spec (pluggy's rule), and `settings` is always the calling plugin's own table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pluggy
+
+PROJECT_NAME = "fsdl_tui"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_scorers(settings: Mapping[str, Any]) -> Any:
+    """Return the scorers this plugin provides: a list of `fsdl_tui.scoring.Scorer` instances (or one, or None).
+
+    `settings` is the plugin's own `[plugins.NAME]` table from the open portfolio file (plain data, read-only;
+    empty when no portfolio is open or the table is absent). Each scorer's `name` must be unique across all
+    plugins; it is what `fsdl-tui rank --scorer NAME` and `[scoring.NAME]` refer to.
+    """
+
+
+@hookspec
+def register_exporters(settings: Mapping[str, Any]) -> Any:
+    """Return the exporters this plugin provides: a list of `fsdl_tui.exporters.Exporter` instances (or one, or None).
+
+    `settings` is the plugin's own `[plugins.NAME]` table, as for `register_scorers`. Each exporter's `name`
+    must be unique across all plugins; it is what `fsdl-tui export --format NAME` refers to.
+    """
