@@ -146,7 +146,7 @@ def stats(portfolio: Portfolio, scorer: Scorer, today: _dt.date | None = None) -
             "median_days": round(float(d.median()), 1) if len(d) else None,
             "max_days": int(d.max()) if len(d) else None,
         }
-    current = stays[stays["current"]].set_index("project")["days"]
+    current = stays.loc[stays["current"].astype(bool)].set_index("project")["days"]
     loops_from: dict[str, int] = {s: 0 for s in fw.STAGE_IDS}
     loops_to: dict[str, int] = {s: 0 for s in fw.STAGE_IDS}
     for p in portfolio.projects:

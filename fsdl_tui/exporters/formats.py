@@ -48,7 +48,7 @@ class CsvExporter(Exporter):
 
     def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str:
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a CR inside a cell gets quoted
         writer.writerow(record_columns())
         for row in records(ranked):
             writer.writerow([_cell(v) for v in row.values()])

@@ -1,0 +1,324 @@
+"""Ranking, export, plugin and statistics commands: rank, export, plugins, stats."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .main import CliError
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _host(args: argparse.Namespace):  # noqa: ANN202
+    from ..plugins.manager import PluginError, load_plugins
+
+    try:
+        return load_plugins(plugins_dir=args.plugins_dir)
+    except PluginError as exc:  # strict mode
+        raise CliError(str(exc)) from None
+
+
+def _report(host: Any) -> None:
+    """Every plugin problem on stderr, with the plugin's name; the command itself carries on."""
+    for problem in host.problems:
+        print(f"fsdl-tui: {problem}", file=sys.stderr)
+
+
+def _ranked(args: argparse.Namespace):  # noqa: ANN202
+    from ..plugins.manager import PluginError
+    from .core import _load
+
+    host = _host(args)
+    doc = _load(args.path)
+    try:
+        scorer = host.scorer(doc.portfolio, args.scorer)
+        ranked = host.rank(doc.portfolio, scorer)
+    except PluginError as exc:
+        _report(host)
+        raise CliError(str(exc)) from None
+    return host, doc, scorer, ranked
+
+
+def _row(table: Any, *cells: str) -> None:
+    """Add a table row of plain text: user text is never read as rich markup."""
+    from rich.text import Text
+
+    table.add_row(*(Text(c) for c in cells))
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+# --- rank ------------------------------------------------------------------------------------------------
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    host, doc, scorer, ranked = _ranked(args)
+    try:
+        if args.explain:
+            return _explain(doc, scorer, ranked, args.explain)
+        if args.format == "json":
+            from ..exporters.formats import JsonExporter
+
+            out = json.loads(JsonExporter().export(doc.portfolio, ranked, {}))
+            out["scorer"] = scorer.name
+            for row in out["projects"]:
+                del row["project"]
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+        elif args.format == "csv":
+            from ..exporters.formats import CsvExporter
+
+            sys.stdout.write(CsvExporter().export(doc.portfolio, ranked, {}))
+        else:
+            _rank_table(doc, scorer, ranked)
+    finally:
+        _report(host)
+    return 0
+
+
+def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    pf = doc.portfolio
+    table = Table(title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})", title_justify="left")
+    for col in ("#", "id", "title", "score", "impact", "feasib.", "quadrant", "stage"):
+        table.add_column(col, justify="right" if col in ("#", "score", "impact", "feasib.") else "left")
+    for r in ranked:
+        p = r.project
+        score = _num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
+        _row(table, str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility),
+                      r.quadrant or "-", p.stage)  # fmt: skip
+    con = Console(highlight=False)
+    con.print(table)
+    unscorable = [r for r in ranked if r.score.value is None]
+    for r in unscorable:
+        con.print(f"not ranked: {r.project.id}: {r.score.reason}", markup=False)
+
+
+def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .core import _project
+
+    p = _project(doc, project_id)
+    r = next(x for x in ranked if x.project.id == p.id)
+    con = Console(highlight=False)
+    con.print(f"{p.title} ({p.id}), scorer {scorer.name}: {scorer.label}", markup=False)
+    if r.score.value is None:
+        kind = "scorer failed" if r.score.error else "not scorable"
+        con.print(f"{kind}: {r.score.reason}", markup=False)
+        return 0
+    table = Table(show_footer=True, box=None)
+    table.add_column("term", footer="score")
+    table.add_column("value", justify="right")
+    table.add_column("", justify="center")
+    table.add_column("weight", justify="right")
+    table.add_column("", justify="center")
+    table.add_column("contribution", justify="right", footer=f"{r.score.value:.4f}")
+    table.add_column("from")
+    for t in r.score.terms:
+        _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}", t.detail)  # fmt: skip
+    con.print(table)
+    total = len([x for x in ranked if x.rank is not None])
+    con.print(
+        f"rank {r.rank} of {total}; impact {_num(r.impact)}, feasibility {_num(r.feasibility)}, "
+        f"quadrant {r.quadrant or '-'}",
+        markup=False,
+    )
+    return 0
+
+
+# --- export ----------------------------------------------------------------------------------------------
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from ..exporters import write_output
+    from ..plugins.manager import PluginError
+
+    host, doc, scorer, ranked = _ranked(args)
+    try:
+        exporters = host.exporters(doc.portfolio)
+        if args.format not in exporters:
+            raise CliError(f"no export format named '{args.format}' (available: {', '.join(exporters)})")
+        out = Path(args.output) if args.output else None
+        if out is not None and out.exists() and not args.force:
+            raise CliError(f"{out}: already exists; use --force to overwrite it")
+        try:
+            content = host.export(doc.portfolio, args.format, ranked)
+        except PluginError as exc:
+            raise CliError(str(exc)) from None
+        if out is None:
+            if isinstance(content, bytes):
+                sys.stdout.buffer.write(content)
+            else:
+                sys.stdout.write(content)
+            return 0
+        try:
+            write_output(out, content, force=args.force)
+        except FileExistsError:
+            raise CliError(f"{out}: already exists; use --force to overwrite it") from None
+        except OSError as exc:
+            raise CliError(f"{out}: {exc.strerror or exc}") from None
+        print(f"{out}: exported {len(ranked)} projects as {args.format} (ranked by {scorer.name})", file=sys.stderr)
+        return 0
+    finally:
+        _report(host)
+
+
+# --- plugins ---------------------------------------------------------------------------------------------
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    host = _host(args)
+    info = host.info()
+    _report(host)
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="fsdl-tui plugins", title_justify="left")
+    for col in ("name", "version", "status", "provides", "hooks", "source"):
+        table.add_column(col)
+    for p in info:
+        provides = ", ".join(f"{k[:-1]} {n}" for k, names in p["provides"].items() for n in names)
+        status = p["status"] + (f" ({p['note']})" if p["note"] else "")
+        _row(table, p["name"], p["version"] or "-", status, provides or "-", ", ".join(p["hooks"]) or "-",
+                      p["source"])  # fmt: skip
+    Console(highlight=False).print(table)
+    return 0
+
+
+# --- stats -----------------------------------------------------------------------------------------------
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from ..analysis import stats
+
+    host, doc, scorer, ranked = _ranked(args)
+    try:
+        today = _dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        raise CliError(f"--as-of {args.as_of!r}: expected a date as YYYY-MM-DD") from None
+    data = stats(doc.portfolio, scorer, today=today)
+    _report(host)
+    if args.json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
+    _print_stats(data)
+    return 0
+
+
+def _print_stats(data: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console(highlight=False)
+    con.print(f"{data['portfolio']}: {data['projects']} projects (quadrants by {data['scorer']}, as of "
+              f"{data['as_of']})")  # fmt: skip
+    counts = Table(box=None, title="counts", title_justify="left")
+    for col in ("by stage", "n", "by archetype", "n", "by quadrant", "n"):
+        counts.add_column(col, justify="right" if col == "n" else "left")
+    cols = [list(data[k].items()) for k in ("by_stage", "by_archetype", "by_quadrant")]
+    for i in range(max(len(c) for c in cols)):
+        cells: list[str] = []
+        for c in cols:
+            cells += [c[i][0], str(c[i][1])] if i < len(c) else ["", ""]
+        _row(counts, *cells)
+    con.print(counts)
+    t = Table(box=None, title="time in stage (days, from lifecycle history) and loop-backs", title_justify="left")
+    for col in ("stage", "stays", "mean", "median", "max", "loop-backs from", "loop-backs to"):
+        t.add_column(col, justify="left" if col == "stage" else "right")
+    lb = data["loop_backs"]
+    for stage, v in data["time_in_stage"].items():
+        _row(t, stage, str(v["stays"]), _num(v["mean_days"], 1), _num(v["median_days"], 1),
+                  "-" if v["max_days"] is None else str(v["max_days"]), str(lb["from_stage"].get(stage, 0)),
+                  str(lb["to_stage"].get(stage, 0)))  # fmt: skip
+    con.print(t)
+    if lb["by_project"]:
+        top = sorted(lb["by_project"].items(), key=lambda kv: (-kv[1], kv[0]))
+        con.print("loop-backs per project: " + ", ".join(f"{k} {v}" for k, v in top), markup=False)
+    else:
+        con.print("no loop-backs recorded", markup=False)
+
+
+# --- parser ----------------------------------------------------------------------------------------------
+
+_PLUGINS_HELP = "also load plugin files (*.py) from this folder (never done implicitly)"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "rank", help="rank projects by a scorer; --explain shows how one project's score adds up",
+        formatter_class=RAW, description="Rank the projects of a portfolio, best first (ties keep file order).",
+        epilog="examples:\n"
+        "  fsdl-tui rank team.toml                       # default scorer: [settings] default_scorer, else fsdl\n"
+        "  fsdl-tui rank team.toml --scorer weighted     # weights from [scoring.weighted] in the file\n"
+        "  fsdl-tui rank team.toml --explain grasp-pose  # each term: value x weight = contribution\n"
+        "  fsdl-tui rank team.toml --format csv > ranking.csv\n\n"
+        "Scorers come from fsdl-tui and its plugins: list them with `fsdl-tui plugins`.\n"
+        "The fsdl scorer follows Full Stack Deep Learning 2022 lecture 1: high impact, low cost.",
+    )  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("--scorer", metavar="NAME", help="scorer name (see `fsdl-tui plugins`)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
+    p.add_argument("--explain", metavar="ID", help="show the terms of one project's score")
+    p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser(
+        "export", help="export the ranked portfolio (csv, json, markdown, html, or a plugin's format)",
+        formatter_class=RAW, description="Export the portfolio, ranked by a scorer, to a file or to stdout.",
+        epilog="examples:\n"
+        "  fsdl-tui export team.toml --format html -o team.html\n"
+        "  fsdl-tui export team.toml --format csv -o ranking.csv --scorer weighted\n"
+        "  fsdl-tui export team.toml --format markdown        # to stdout\n\n"
+        "An existing output file is never replaced without --force.\n"
+        "CSV cells that a spreadsheet would run as a formula are prefixed with a quote; HTML escapes all text.",
+    )  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("--format", required=True, metavar="NAME", help="csv, json, markdown, html, or a plugin's")
+    p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
+    p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--scorer", metavar="NAME", help="rank by this scorer (default: the portfolio's)")
+    p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "plugins", help="list plugins: version, source, hooks, what each provides, status and errors",
+        formatter_class=RAW, description="List the built-in and installed plugins and what they provide.",
+        epilog="examples:\n  fsdl-tui plugins\n  fsdl-tui plugins --json\n"
+        "  fsdl-tui plugins --plugins-dir ./my-plugins\n\n"
+        "environment:\n"
+        "  FSDL_TUI_LOAD_PLUGINS=a,b   load only these installed/local plugins (empty: none but the built-ins)\n"
+        "  FSDL_TUI_PLUGINS_DIR=DIR    load plugin files from DIR (like --plugins-dir)\n"
+        "  FSDL_TUI_STRICT_PLUGINS=1   fail on the first plugin problem (for plugin authors)\n"
+        "user config: $XDG_CONFIG_HOME/fsdl-tui/config.toml with plugins_dir = \"...\", disabled_plugins = [...]\n"
+        "Writing a plugin: see docs/plugins.md.",
+    )  # fmt: skip
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser(
+        "stats", help="counts by stage, archetype and quadrant; time in stage; loop-backs",
+        formatter_class=RAW, description="Portfolio statistics from the lifecycle history (uses pandas).",
+        epilog="examples:\n  fsdl-tui stats team.toml\n  fsdl-tui stats team.toml --json --as-of 2024-01-31\n\n"
+        "Time in stage runs from the move into a stage to the next move (or to --as-of, default today).\n"
+        "A loop-back is a move to an earlier stage: normal in ML projects (FSDL 2022 lecture 1).",
+    )  # fmt: skip
+    p.add_argument("path")
+    p.add_argument("--scorer", metavar="NAME", help="scorer for the quadrants (default: the portfolio's)")
+    p.add_argument("--as-of", metavar="DATE", help="end open stays on this date, YYYY-MM-DD (default: today)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    p.set_defaults(func=cmd_stats)
