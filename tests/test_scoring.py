@@ -231,3 +231,10 @@ def test_a_scorer_that_raises_on_one_project_still_ranks_the_others():
     ranked = rank(pf, Fixed({"a": 2.0, "b": RuntimeError("nope"), "c": 1.0}))
     assert [(r.project.id, r.rank, r.score.error) for r in ranked] == [("a", 1, False), ("c", 2, False),
                                                                         ("b", None, True)]  # fmt: skip
+
+
+def test_the_scoring_benchmark_runs_and_reports_a_ratio():
+    from benchmarks.bench_scoring import measure
+
+    r = measure(size=30, repeats=1)
+    assert r["size"] == 30 and r["load_s"] > 0 and r["ratio"] == pytest.approx(r["rank_s"] / r["load_s"])
