@@ -136,7 +136,8 @@ def stats(portfolio: Portfolio, scorer: Scorer, today: _dt.date | None = None) -
         keys = list(order) + sorted(k for k in vc.index if k not in order)
         return {k: int(vc.get(k, 0)) for k in keys if k in order or vc.get(k, 0)}
 
-    stays = pd.DataFrame(stage_intervals(portfolio, today), columns=["project", "stage", "start", "end", "days", "current"])
+    columns = ["project", "stage", "start", "end", "days", "current"]
+    stays = pd.DataFrame(stage_intervals(portfolio, today), columns=columns)
     time_in_stage: dict[str, dict[str, Any]] = {}
     for stage in fw.STAGE_IDS:
         d = stays.loc[stays["stage"] == stage, "days"]

@@ -34,8 +34,8 @@ def make_project(
     **fields: Any,
 ) -> Project:
     """A project with short-hands: `impact=4` (overall), `cost=(data availability, accuracy requirement,
-    problem difficulty)`, `history=[("planning", "data", "2024-01-10"), ("data", "planning", "2024-02-01", "why"), ...]` (from, to,
-    date, optional note: a move back needs one); other keywords go to Project."""
+    problem difficulty)`, `history=[("planning", "data", "2024-01-10"), ("data", "planning", "2024-02-01",
+    "why"), ...]` (from, to, date, optional note: a move back needs one); other keywords go to Project."""
     if isinstance(impact, int):
         impact = Impact(overall=impact)
     if isinstance(cost, tuple):
@@ -74,7 +74,8 @@ def sample_projects() -> list[Project]:
         make_project("defect-detect", "Defect detection", impact=4, cost=(4, 3, 2), stage="deploying",
                      archetype="human-in-the-loop",
                      history=[("planning", "data", "2024-02-01"), ("data", "training", "2024-02-20"),
-                              ("training", "data", "2024-03-15", "Labels are unreliable"), ("data", "training", "2024-04-01"),
+                              ("training", "data", "2024-03-15", "Labels are unreliable"),
+                              ("data", "training", "2024-04-01"),
                               ("training", "deploying", "2024-05-01")],
                      gate={"product": Check(True, "line 3"), "data": Check(True)},
                      metrics=Metrics(optimizing="recall", target=0.95)),  # fmt: skip

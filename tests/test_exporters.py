@@ -102,6 +102,10 @@ def test_html_has_the_ranked_table_and_the_2x2_svg():
     parser = Collect()
     parser.feed(page)
     assert parser.tags.count("svg") == 1
+    import xml.etree.ElementTree as ET
+
+    svg = ET.fromstring(page[page.index("<svg"): page.index("</svg>") + 6])  # well-formed XML
+    assert svg.get("viewBox") == "0 0 480 480"
     assert parser.tags.count("circle") == 4  # every scored project is a dot; "unscored" is not
     assert parser.tags.count("tr") == 1 + len(sample().projects)
     text = "".join(parser.text)
@@ -158,6 +162,8 @@ def test_cli_export_needs_force_to_overwrite(run_cli, portfolio_file, tmp_path):
 def test_cli_export_to_stdout_and_bad_format(run_cli, portfolio_file, tmp_path):
     code, out, _ = run_cli("export", portfolio_file, "--format", "csv", "--scorer", "weighted")
     assert code == 0 and out.startswith("rank,id,title,score")
+    code, out, _ = run_cli("export", portfolio_file, "--format", "html")
+    assert code == 0 and "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "<script" not in out
     code, _, err = run_cli("export", portfolio_file, "--format", "pdf")
     assert code == 1 and "no export format named 'pdf' (available: csv, json, markdown, html" in err
     code, _, err = run_cli("export", portfolio_file, "--format", "csv", "-o", tmp_path / "no" / "dir.csv")

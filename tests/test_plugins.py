@@ -260,7 +260,8 @@ def test_plugins_folder_beside_a_portfolio_is_never_executed(run_cli, portfolio_
     (tmp_path / "conftest_like.py").write_text(evil, encoding="utf-8")
     # The portfolio asks for the plugin too: a portfolio's plugin tables are data, never code.
     text = portfolio_file.read_text(encoding="utf-8")
-    portfolio_file.write_text(text.replace("[[projects]]", '[plugins.evil]\npath = "plugins/evil.py"\n\n[[projects]]', 1))
+    evil_table = '[plugins.evil]\npath = "plugins/evil.py"\n\n[[projects]]'
+    portfolio_file.write_text(text.replace("[[projects]]", evil_table, 1))
     assert "[plugins.evil]" in portfolio_file.read_text(encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     for argv in (["rank", portfolio_file], ["export", portfolio_file, "--format", "json"], ["plugins", "--json"],

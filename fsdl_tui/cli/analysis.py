@@ -125,7 +125,8 @@ def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
     table.add_column("contribution", justify="right", footer=f"{r.score.value:.4f}")
     table.add_column("from")
     for t in r.score.terms:
-        _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}", t.detail)  # fmt: skip
+        _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}",
+             t.detail)  # fmt: skip
     con.print(table)
     total = len([x for x in ranked if x.rank is not None])
     con.print(

@@ -52,7 +52,8 @@ def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> 
         f'<rect x="{pad}" y="{pad}" width="{span}" height="{span}" fill="#fafafa" stroke="#999"/>',
         f'<line x1="{tx:.1f}" y1="{pad}" x2="{tx:.1f}" y2="{size - pad}" stroke="#bbb" stroke-dasharray="4"/>',
         f'<line x1="{pad}" y1="{ty:.1f}" x2="{size - pad}" y2="{ty:.1f}" stroke="#bbb" stroke-dasharray="4"/>',
-        f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="13">feasibility (low cost) &#8594;</text>',
+        f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="13">'
+        "feasibility (low cost) &#8594;</text>",
         f'<text x="14" y="{size / 2}" text-anchor="middle" font-size="13" '
         f'transform="rotate(-90 14 {size / 2})">impact &#8594;</text>',
     ]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import importlib.metadata as md
 import importlib.util
 import json
-import math
 import os
 import re
 import sys
@@ -76,7 +75,7 @@ def user_config_path(env: Mapping[str, str]) -> Path:
     return Path(base) / "fsdl-tui" / "config.toml"
 
 
-# kind -> (hook name, import path of the base class)
+# kind of object -> the registration hook that provides it
 _KINDS = {"scorers": "register_scorers", "exporters": "register_exporters"}
 
 
@@ -174,6 +173,7 @@ class PluginHost:
             impl = impls.get(plugin)
             if impl is None or rec.status != "loaded":
                 continue
+            rec.provides[kind] = []
             args = {"settings": self.plugin_settings(plugin, portfolio)}
             try:
                 result = impl.function(**{a: args[a] for a in impl.argnames})

@@ -36,8 +36,10 @@ def canvas(r: Any) -> list[str]:
     p = r.project
     arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
     lines = [f"## {text(p.title)} ({text(p.id)})", ""]
-    lines.append(f"Rank {r.rank or '-'}, score {_score(r.score.value)}, impact {_score(r.impact)}, "
-                 f"feasibility {_score(r.feasibility)}, quadrant {r.quadrant or '-'}; stage {p.stage} ({p.status}).")  # fmt: skip
+    lines.append(
+        f"Rank {r.rank or '-'}, score {_score(r.score.value)}, impact {_score(r.impact)}, feasibility "
+        f"{_score(r.feasibility)}, quadrant {r.quadrant or '-'}; stage {p.stage} ({p.status})."
+    )
     lines += ["", "### Value proposition", "", text(p.summary), ""]
     if p.impact.rationale:
         lines += [f"Why it matters: {text(p.impact.rationale)}", ""]

@@ -79,7 +79,8 @@ class RiceScorer(Scorer):
             v = read_inputs(project, self.default_confidence, FIELDS)
         except InputError as exc:
             return Score.not_scorable(str(exc))
-        detail = f"reach {v['reach']:g} x impact {v['impact']:g} x confidence {v['confidence']:g}, / effort {v['effort']:g}"
+        detail = (f"reach {v['reach']:g} x impact {v['impact']:g} x confidence {v['confidence']:g}, "
+                  f"/ effort {v['effort']:g}")  # fmt: skip
         return Score.from_terms([
             Term("reach x impact x confidence", v["reach"] * v["impact"] * v["confidence"], 1 / v["effort"], detail)
         ])  # fmt: skip
