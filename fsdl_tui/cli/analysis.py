@@ -87,19 +87,30 @@ def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
     from rich.table import Table
 
     pf = doc.portfolio
-    table = Table(title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})", title_justify="left")
-    for col in ("#", "id", "title", "score", "impact", "feasib.", "quadrant", "stage"):
-        table.add_column(col, justify="right" if col in ("#", "score", "impact", "feasib.") else "left")
+    cols = ("#", "id", "title", "score", "impact", "feasib.", "quadrant", "stage")
+    rows = []
     for r in ranked:
         p = r.project
         score = _num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
-        _row(table, str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility),
-                      r.quadrant or "-", p.stage)  # fmt: skip
+        rows.append((str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility),
+                     r.quadrant or "-", p.stage))  # fmt: skip
+    from rich import box
+
+    table = Table(title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})", title_justify="left",
+                  box=box.SIMPLE_HEAD, collapse_padding=True)  # fmt: skip
+    for i, col in enumerate(cols):
+        # Ids (what --explain takes) and numbers are never cut; titles wrap on a narrow terminal.
+        keep = col in ("#", "id", "score", "impact", "feasib.")
+        width = max([len(col)] + [len(row[i]) for row in rows]) if keep else len(col)
+        table.add_column(col, justify="right" if col in ("#", "score", "impact", "feasib.") else "left",
+                         no_wrap=keep, min_width=min(width, 32), ratio=1 if col == "title" else None)  # fmt: skip
+    for row in rows:
+        _row(table, *row)
     con = Console(highlight=False)
     con.print(table)
-    unscorable = [r for r in ranked if r.score.value is None]
-    for r in unscorable:
-        con.print(f"not ranked: {r.project.id}: {r.score.reason}", markup=False)
+    for r in ranked:
+        if r.score.value is None:
+            con.print(f"not ranked: {r.project.id}: {r.score.reason}", markup=False)
 
 
 def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
@@ -117,12 +128,12 @@ def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
         con.print(f"{kind}: {r.score.reason}", markup=False)
         return 0
     table = Table(show_footer=True, box=None)
-    table.add_column("term", footer="score")
-    table.add_column("value", justify="right")
+    table.add_column("term", footer="score", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
     table.add_column("", justify="center")
-    table.add_column("weight", justify="right")
+    table.add_column("weight", justify="right", no_wrap=True)
     table.add_column("", justify="center")
-    table.add_column("contribution", justify="right", footer=f"{r.score.value:.4f}")
+    table.add_column("contribution", justify="right", no_wrap=True, footer=f"{r.score.value:.4f}")
     table.add_column("from")
     for t in r.score.terms:
         _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}",
