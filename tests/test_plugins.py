@@ -75,6 +75,23 @@ def test_plugins_dir_and_disabled_plugins_from_the_user_config(tmp_path):
     assert info["status"] == "disabled" and "disabled_plugins" in info["note"]
 
 
+def test_relative_plugins_dir_in_the_user_config_is_relative_to_the_config_file(tmp_path):
+    import shutil
+
+    env = isolated_env(tmp_path, FSDL_TUI_LOAD_PLUGINS="hello_local")
+    folder = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui"
+    shutil.copytree(GOOD, folder / "my-plugins")
+    (folder / "config.toml").write_text('plugins_dir = "my-plugins"\n', encoding="utf-8")
+    assert "impact-only" in load_plugins(env=env).scorers()
+
+
+def test_allowlist_applies_to_local_files_too(tmp_path):
+    host = load_plugins(plugins_dir=str(GOOD), env=isolated_env(tmp_path, FSDL_TUI_LOAD_PLUGINS="rice"))
+    assert "impact-only" not in host.scorers()
+    (info,) = [p for p in host.info() if p["name"] == "hello_local"]
+    assert info["status"] == "disabled" and "FSDL_TUI_LOAD_PLUGINS" in info["note"]
+
+
 def test_a_broken_user_config_is_reported_not_raised(tmp_path):
     env = isolated_env(tmp_path)
     config = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui" / "config.toml"
