@@ -98,15 +98,18 @@ def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
 
     table = Table(title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})", title_justify="left",
                   box=box.SIMPLE_HEAD, collapse_padding=True)  # fmt: skip
+    con = Console(highlight=False)
+    widths = [max([len(col)] + [len(row[i]) for row in rows]) for i, col in enumerate(cols)]
+    # One line per project: ids (what --explain takes) and numbers are never cut; the title takes what
+    # width is left and is shortened with an ellipsis on a narrow terminal.
+    title_at = cols.index("title")
+    room = con.width - sum(w + 2 for i, w in enumerate(widths) if i != title_at) - 6
     for i, col in enumerate(cols):
-        # Ids (what --explain takes) and numbers are never cut; titles wrap on a narrow terminal.
-        keep = col in ("#", "id", "score", "impact", "feasib.")
-        width = max([len(col)] + [len(row[i]) for row in rows]) if keep else len(col)
+        width = widths[i] if i != title_at else max(8, min(widths[i], room))
         table.add_column(col, justify="right" if col in ("#", "score", "impact", "feasib.") else "left",
-                         no_wrap=keep, min_width=min(width, 32), ratio=1 if col == "title" else None)  # fmt: skip
+                         no_wrap=True, overflow="ellipsis", min_width=width, max_width=width)  # fmt: skip
     for row in rows:
         _row(table, *row)
-    con = Console(highlight=False)
     con.print(table)
     for r in ranked:
         if r.score.value is None:
