@@ -449,3 +449,26 @@ def test_the_temp_file_lives_in_the_target_folder(tmp_path: Path, monkeypatch: p
     doc = load(path)
     save(doc, doc.portfolio.replace(name="x"))
     assert seen == [(str(path.parent), str(path.parent))]
+
+
+def test_reordered_projects_are_written_in_the_new_order() -> None:
+    doc = corpus_doc("spacing_and_comments.toml")
+    a, b = doc.portfolio.projects
+    text = render_text(doc, doc.portfolio.replace(projects=(b, a)))
+    assert [p.id for p in loads(text).portfolio.projects] == ["labeling-tool", "pose-estimation"]
+    assert text.index("# Infrastructure everyone leans on.") < text.index("# The one the lecture talks about.")
+
+
+def test_a_project_tomlkit_cannot_edit_is_written_anew_after_its_comments(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fsdl_tui.storage import toml_file
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise KeyError("tomlkit got lost")
+
+    monkeypatch.setattr(toml_file, "apply_changes", fail)
+    doc = corpus_doc("spacing_and_comments.toml")
+    new = _edit(doc, "pose-estimation", cost__accuracy_requirement=5)
+    text = render_text(doc, new)
+    assert "# The one the lecture talks about.\n[[projects]]\nid = \"pose-estimation\"\n" in text
+    assert portfolio_to_data(loads(text).portfolio) == portfolio_to_data(new)
+    assert text.endswith(doc.text[doc.text.index("# Infrastructure everyone leans on.") :])

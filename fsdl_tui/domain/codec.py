@@ -223,7 +223,7 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
               else "project has no 'id'")  # fmt: skip
         return None
     title = c.text(data, "title", path)
-    if not title.strip():
+    if not title.strip() and isinstance(data.get("title", ""), str):  # a wrong type is reported already
         c.add(path + ("title",) if "title" in data else path, f"project '{pid}' needs a 'title'")
     imp = c.table(data, "impact", path)
     ip = path + ("impact",)

@@ -35,8 +35,20 @@ def string(s: str) -> str:
 
 
 def multiline_string(s: str) -> str:
+    """A multi-line basic string. Quotes stay readable; one is escaped where three would meet, and at the end."""
     body = []
-    for ch in s:
+    run = 0  # unescaped quotes just written
+    last = len(s) - 1
+    for i, ch in enumerate(s):
+        if ch == '"':
+            if run == 2 or i == last:
+                body.append('\\"')
+                run = 0
+            else:
+                body.append('"')
+                run += 1
+            continue
+        run = 0
         if ch == "\\":
             body.append("\\\\")
         elif ch in "\n\t":
@@ -47,10 +59,7 @@ def multiline_string(s: str) -> str:
             body.append(f"\\u{ord(ch):04x}")
         else:
             body.append(ch)
-    text = "".join(body).replace('"""', '""\\"')
-    if text.endswith('"'):
-        text = text[:-1] + '\\"'
-    return '"""\n' + text + '"""'
+    return '"""\n' + "".join(body) + '"""'
 
 
 def value(v: Any, *, inline: bool = False) -> str:

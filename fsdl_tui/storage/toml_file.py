@@ -21,6 +21,7 @@ from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, White
 from tomlkit.container import Container, OutOfOrderTableProxy
 
 from ..domain.codec import (
+    DRIVER_KEYS,
     TOP_KEYS,
     Issue,
     portfolio_from_data,
@@ -188,11 +189,22 @@ def _is_empty(v: Any) -> bool:
     return v is None or (isinstance(v, (str, list, dict)) and not v)
 
 
-def _prune(v: Any) -> Any:
+# Keys whose absence reads back as empty, so a new value need not spell out their emptiness; the entries of
+# the maps in _KEEP_ENTRIES are data (an empty answer or plugin field is still there), never left out.
+_PRUNABLE = frozenset(
+    ("summary", "owner", "tags", "links", "depends_on", "impact", "cost", "questions", "gate", "feasibility",
+     "metrics", "lifecycle", "plugins", "scoring", "description", "rationale", "flags", "status_reason", "history",
+     "optimizing", "satisficing", "baselines") + tuple(f"{d}_note" for d in DRIVER_KEYS)
+)  # fmt: skip
+_KEEP_ENTRIES = frozenset(("questions", "gate", "feasibility", "plugins", "scoring"))
+
+
+def _prune(v: Any, key: str) -> Any:
     """A new value without its empty parts: the reader's defaults fill them in, so the file stays short."""
-    if isinstance(v, dict):
-        return {k: _prune(x) for k, x in v.items() if not _is_empty(_prune(x))}
-    return v
+    if not isinstance(v, dict) or key in _KEEP_ENTRIES:
+        return v
+    pruned = {k: _prune(x, k) for k, x in v.items()}
+    return {k: x for k, x in pruned.items() if not (k in _PRUNABLE and _is_empty(x))}
 
 
 def _to_item(v: Any, as_table: bool = False, super_table: bool = False) -> Any:
@@ -229,7 +241,13 @@ def _is_table(x: Any) -> bool:
 
 
 def apply_changes(
-    container: Any, old: dict[str, Any], new: dict[str, Any], depth: int = 0, parent: str = "", inline: bool = False
+    container: Any,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    depth: int = 0,
+    parent: str = "",
+    inline: bool = False,
+    prune: bool = True,
 ) -> None:
     """Make the tomlkit `container` hold `new`, given it held `old`, touching only what differs.
 
@@ -238,17 +256,16 @@ def apply_changes(
     history entry is one new line. Keys the model does not know (not in `old`) are left alone. With
     `inline`, new values below depth 0 are always inline (for tables written with dotted keys).
     """
-    for k in old:
-        if k not in new and k in container:
-            del container[k]
+    for k in reversed([k for k in old if k not in new and k in container]):
+        del container[k]  # last first: tomlkit loses its place deleting dotted keys front to back
     for k, nv in new.items():
         ov = old.get(k, _MISSING)
         if ov == nv:
             continue
         cur = container[k] if k in container else _MISSING
-        if cur is _MISSING:
-            nv = _prune(nv)
-            if _is_empty(nv):
+        if cur is _MISSING and prune:
+            nv = _prune(nv, k)
+            if k in _PRUNABLE and _is_empty(nv):
                 continue  # absent reads back as empty
         if isinstance(nv, dict) and isinstance(ov, dict) and _is_table(cur):
             if isinstance(cur, InlineTable) and any(x not in cur for x in nv):
@@ -258,7 +275,7 @@ def apply_changes(
                 merged.update(nv)
                 container[k] = _to_item(merged)
             else:
-                apply_changes(cur, ov, nv, depth + 1, k, inline)
+                apply_changes(cur, ov, nv, depth + 1, k, inline, prune and k not in _KEEP_ENTRIES)
         elif (
             isinstance(nv, list) and isinstance(ov, list) and isinstance(cur, Array)
             and 0 < len(ov) < len(nv) and nv[: len(ov)] == ov
@@ -308,22 +325,32 @@ def _edit_text(text: str, edit: Any, newline: str) -> str:
 
 
 def _edit_project_text(seg_text: str, old: Project, new: Project, newline: str = "\n", where: str = "") -> str:
-    """The text of one `[[projects]]` segment edited from `old` to `new`, checked to read back as `new`."""
+    """The text of one `[[projects]]` segment edited from `old` to `new`, checked to read back as `new`.
+
+    New sub-tables are written as `[tables]`, or inline where that misreads (a project written with dotted
+    keys). Should tomlkit fail on a layout it does not handle, the project is written anew in the canonical
+    layout, after the comments above it: its data is never at risk.
+    """
     old_data, new_data = project_to_data(old), project_to_data(new)
-    error: WriteBackError | None = None
-    for inline in (False, True):  # new sub-tables as [tables]; if that misreads (dotted keys), inline
+    for inline in (False, True):
 
         def edit(tdoc: Any) -> None:
             apply_changes(tdoc["projects"][0], old_data, new_data, inline=inline)
 
-        text = _edit_text(seg_text, edit, newline)
         try:
+            text = _edit_text(seg_text, edit, newline)
             _check_roundtrip(text, new, where)
             return text
-        except WriteBackError as exc:
-            error = exc
-    assert error is not None
-    raise error
+        except Exception:  # noqa: BLE001 - tomlkit raises many kinds of errors on odd layouts
+            continue
+    head = seg_text[: len(seg_text) - len(seg_text.lstrip())]
+    lines = _split_lines(seg_text)
+    comments = "".join(line for line in lines[: next((i for i, x in enumerate(lines) if header_match(x)), 0)])
+    tail = seg_text[len(seg_text.rstrip("\r\n")) :] or newline
+    text = head if not comments else comments
+    text += _fix_newlines(render.project(new), newline).rstrip("\r\n") + tail
+    _check_roundtrip(text, new, where)
+    return text
 
 
 def _check_roundtrip(text: str, expected: Project, where: str) -> None:
@@ -362,7 +389,8 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
         if header_pieces is None:
             return _render_full(doc, new)
         pieces = header_pieces
-    last_project_piece = -1
+    slots: list[int] = []  # pieces that hold a project, in file order
+    by_id: dict[str, str] = {}
     for i, seg in enumerate(lay.segments):
         if seg.kind != "project":
             continue
@@ -373,16 +401,37 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
             continue
         if after is not before and project_to_data(after) != project_to_data(before):
             pieces[i] = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
-        last_project_piece = i
+        slots.append(i)
+        by_id[before.id] = pieces[i]
     added = [p for p in new.projects if p.id not in old]
-    if added:
-        for p in added:
-            _check_roundtrip(render.project(p), p, doc.label)
-        i = last_project_piece if last_project_piece >= 0 else len(pieces) - 1
-        while i > 0 and not pieces[i]:
-            i -= 1
-        pieces[i] = _append_projects(pieces[i], added, doc.newline)
-    return "".join(pieces)
+    for p in added:
+        _check_roundtrip(render.project(p), p, doc.label)
+    in_file_order = [old.projects[lay.segments[i].project_index].id for i in slots]
+    if [p.id for p in new.projects] == in_file_order + [p.id for p in added]:
+        if added:  # the usual case: new projects go after the last project
+            i = slots[-1] if slots else len(pieces) - 1
+            while i > 0 and not pieces[i]:
+                i -= 1
+            pieces[i] = _append_projects(pieces[i], added, doc.newline)
+    else:  # the projects were reordered: write them all, in the new order, where the first one stood
+        block = ""
+        for p in new.projects:
+            text = by_id[p.id] if p.id in by_id else _fix_newlines(render.project(p), doc.newline)
+            block = _append_block(block, text, doc.newline) if block else text
+        first = slots[0] if slots else len(pieces) - 1
+        for i in slots:
+            pieces[i] = ""
+        pieces[first] = block if slots else _append_block(pieces[first], block, doc.newline)
+    return _join(pieces, doc.newline)
+
+
+def _join(pieces: list[str], newline: str) -> str:
+    """The pieces one after another, each starting on a line of its own."""
+    out = [p for p in pieces if p]
+    for i in range(len(out) - 1):
+        if not out[i].endswith("\n"):
+            out[i] += newline
+    return "".join(out)
 
 
 def _render_header(
