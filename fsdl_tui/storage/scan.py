@@ -12,6 +12,7 @@ layout says `standard = False` and the writer falls back to a full, slower, styl
 
 from __future__ import annotations
 
+import heapq
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -21,7 +22,18 @@ from typing import Any, Iterable, Iterator
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 # Lines that can matter to the segmentation: headers other than the many `[projects.x]` sub-tables (which
 # never start a segment), and anything with a triple quote (which may open or close a multi-line string).
-_INTERESTING_RE = re.compile(r"^[ \t]*\[(?![ \t]*projects[ \t]*\.)|\"\"\"|'''", re.M)
+# Three searches that each start with a literal are several times faster than one alternation.
+_HEADER_START_RE = re.compile(r"\n[ \t]*\[(?![ \t]*projects[ \t]*\.)")
+_FIRST_HEADER_RE = re.compile(r"[ \t]*\[(?![ \t]*projects[ \t]*\.)")
+_TRIPLE_QUOTES = ('"""', "'''")
+
+
+def _interesting(text: str) -> Iterator[int]:
+    """Positions, in order, on the lines that may start a segment or open or close a multi-line string."""
+    first = [0] if _FIRST_HEADER_RE.match(text) else []
+    headers = (m.start() + 1 for m in _HEADER_START_RE.finditer(text))
+    quotes = [(m.start() for m in re.finditer(re.escape(q), text)) for q in _TRIPLE_QUOTES]
+    return heapq.merge(first, headers, *quotes)
 _PROJECT_SUBTABLE_RE = re.compile(r"""^[ \t]*\[[ \t]*(?:projects|"projects"|'projects')[ \t]*\.""", re.M)
 _BARE = r"[A-Za-z0-9_-]+"
 _KEYPART = rf'(?:{_BARE}|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
@@ -128,11 +140,11 @@ def scan(text: str) -> Scan:
     last_line_end = -1
     line_no, counted_to = 0, 0
     find, rfind = text.find, text.rfind
-    for m in _INTERESTING_RE.finditer(text):
-        if m.start() <= last_line_end:
+    for pos in _interesting(text):
+        if pos <= last_line_end:
             continue  # this line was already handled
-        start = rfind("\n", 0, m.start()) + 1
-        end = find("\n", m.start())
+        start = rfind("\n", 0, pos) + 1
+        end = find("\n", pos)
         end = len(text) if end < 0 else end
         last_line_end = end
         line = text[start:end]
