@@ -1,0 +1,318 @@
+"""A semantic diff of two portfolios, keyed by project id: projects added and removed, each changed field
+(old -> new, as dotted paths of `project_to_data`), stage moves, and rank changes under the default
+FSDL scorer. Rendered as text, JSON or Markdown (for a pull request), and as a line-per-field "show" text
+that git's textconv diff driver compares line by line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.codec import portfolio_header_data, project_to_data
+from ..domain.model import Portfolio, Project
+from ..scoring.base import FsdlScorer, Ranked, rank
+from .leaves import MISSING, Leaves, dotted, flatten, plain, show
+
+HISTORY = ("lifecycle", "history")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    path: str
+    old: Any  # MISSING when the field was not there
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a project stands under the default scorer."""
+
+    rank: int | None
+    score: float | None
+    impact: float | None
+    feasibility: float | None
+    quadrant: str | None
+
+    @classmethod
+    def of(cls, r: Ranked) -> "Standing":
+        return cls(r.rank, r.score.value, r.impact, r.feasibility, r.quadrant)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectChange:
+    id: str
+    title: str
+    kind: str  # added | removed | changed | moved (only its rank changed)
+    fields: tuple[FieldChange, ...] = ()
+    stage: tuple[str, str] | None = None
+    moves: tuple[dict[str, Any], ...] = ()  # history entries appended
+    old: Standing | None = None
+    new: Standing | None = None
+
+    @property
+    def rank_changed(self) -> bool:
+        return self.old is not None and self.new is not None and self.old.rank != self.new.rank
+
+
+@dataclass(frozen=True)
+class PortfolioDiff:
+    header: tuple[FieldChange, ...] = ()
+    projects: tuple[ProjectChange, ...] = ()
+    scorer: str = FsdlScorer.name
+    old_name: str = ""
+    new_name: str = ""
+    old_count: int = 0
+    new_count: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.header and not self.projects
+
+    def of_kind(self, kind: str) -> list[ProjectChange]:
+        return [c for c in self.projects if c.kind == kind]
+
+
+def field_changes(old: Leaves, new: Leaves) -> list[FieldChange]:
+    return [
+        FieldChange(dotted(path), old.get(path, MISSING), new.get(path, MISSING))
+        for path in dict.fromkeys([*old, *new])
+        if old.get(path, MISSING) != new.get(path, MISSING)
+    ]
+
+
+def standings(portfolio: Portfolio | None) -> dict[str, Standing]:
+    if portfolio is None:
+        return {}
+    return {r.project.id: Standing.of(r) for r in rank(portfolio, FsdlScorer())}
+
+
+def _project_change(before: Project, after: Project, old: Standing, new: Standing) -> ProjectChange | None:
+    ob, nb = flatten(project_to_data(before)), flatten(project_to_data(after))
+    oh, nh = ob.pop(HISTORY, []), nb.pop(HISTORY, [])
+    moves: tuple[dict[str, Any], ...] = ()
+    if oh != nh:
+        if nh[: len(oh)] == oh:
+            moves = tuple(nh[len(oh) :])
+        else:
+            ob[HISTORY], nb[HISTORY] = oh, nh
+    fields = field_changes(ob, nb)
+    stage = None
+    for f in fields:
+        if f.path == "lifecycle.stage":
+            stage = (f.old, f.new)
+    fields = [f for f in fields if f.path != "lifecycle.stage"]
+    if not fields and stage is None and not moves and old.rank == new.rank:
+        return None
+    kind = "changed" if fields or stage or moves else "moved"
+    return ProjectChange(after.id, after.title, kind, tuple(fields), stage, moves, old, new)
+
+
+def diff_portfolios(old: Portfolio | None, new: Portfolio | None) -> PortfolioDiff:
+    """What changed from `old` to `new` (None: no file, e.g. /dev/null for an added file)."""
+    empty = Portfolio()
+    o, n = old or empty, new or empty
+    header = field_changes(
+        flatten(portfolio_header_data(o)) if old else {}, flatten(portfolio_header_data(n)) if new else {}
+    )
+    os_, ns = standings(old), standings(new)
+    changes: list[ProjectChange] = []
+    for p in n.projects:
+        before = o.get(p.id)
+        if before is None:
+            changes.append(ProjectChange(p.id, p.title, "added", new=ns[p.id]))
+        else:
+            c = _project_change(before, p, os_[p.id], ns[p.id])
+            if c is not None:
+                changes.append(c)
+    for p in o.projects:
+        if p.id not in n:
+            changes.append(ProjectChange(p.id, p.title, "removed", old=os_[p.id]))
+    return PortfolioDiff(tuple(header), tuple(changes), old_name=o.name if old else "", new_name=n.name if new else "",
+                         old_count=len(o.projects), new_count=len(n.projects))  # fmt: skip
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _rank(x: int | None) -> str:
+    return "unranked" if x is None else f"#{x}"
+
+
+def standing_text(s: Standing) -> str:
+    if s.score is None:
+        return "not scorable"
+    return f"rank {_rank(s.rank)}, score {_num(s.score)}, {s.quadrant}"
+
+
+def _move_text(m: dict[str, Any]) -> str:
+    note = f' "{m["note"]}"' if m.get("note") else ""
+    return f"{m['from']} -> {m['to']} on {plain(m['date'])}{note}"
+
+
+def _standing_change(old: Standing, new: Standing) -> list[str]:
+    out = []
+    if old.rank != new.rank:
+        out.append(f"rank {_rank(old.rank)} -> {_rank(new.rank)}")
+    if old.score != new.score:
+        out.append(f"score {_num(old.score)} -> {_num(new.score)}")
+    if old.quadrant != new.quadrant:
+        out.append(f"quadrant {old.quadrant or '-'} -> {new.quadrant or '-'}")
+    return out
+
+
+def _change_lines(c: ProjectChange) -> list[str]:
+    lines = [f"{f.path}: {show(f.old)} -> {show(f.new)}" for f in c.fields]
+    if c.stage:
+        lines.append(f"stage: {c.stage[0]} -> {c.stage[1]}")
+    lines += [f"move: {_move_text(m)}" for m in c.moves]
+    if c.old and c.new:
+        standing = _standing_change(c.old, c.new)
+        if standing:
+            lines.append(", ".join(standing))
+    return lines
+
+
+def format_text(d: PortfolioDiff) -> str:
+    if d.empty:
+        return "no changes\n"
+    out: list[str] = []
+    for f in d.header:
+        out.append(f"{f.path}: {show(f.old)} -> {show(f.new)}")
+    if d.header:
+        out.append("")
+    added, removed = d.of_kind("added"), d.of_kind("removed")
+    changed = [c for c in d.projects if c.kind in ("changed", "moved")]
+    out.append(f"{len(added)} added, {len(removed)} removed, {len(d.of_kind('changed'))} changed "
+               f"(ranks under the {d.scorer} scorer)")  # fmt: skip
+    for c in added:
+        assert c.new is not None
+        out.append(f"+ {c.id}: {c.title!r} added ({standing_text(c.new)})")
+    for c in removed:
+        assert c.old is not None
+        out.append(f"- {c.id}: {c.title!r} removed (was {standing_text(c.old)})")
+    for c in changed:
+        out.append(f"~ {c.id}: {c.title!r}" + (" (rank only)" if c.kind == "moved" else ""))
+        out += [f"    {line}" for line in _change_lines(c)]
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def format_markdown(d: PortfolioDiff) -> str:
+    title = d.new_name or d.old_name or "portfolio"
+    out = [f"### Portfolio changes: {_md(title)}", ""]
+    if d.empty:
+        return "\n".join(out + ["No changes.", ""])
+    added, removed = d.of_kind("added"), d.of_kind("removed")
+    changed = d.of_kind("changed")
+    out.append(f"{len(added)} added, {len(removed)} removed, {len(changed)} changed; "
+               f"{d.old_count} -> {d.new_count} projects. Ranks under the `{d.scorer}` scorer.")  # fmt: skip
+    out.append("")
+    if d.header:
+        out += ["| Setting | Before | After |", "|---|---|---|"]
+        out += [f"| `{f.path}` | {_md(show(f.old))} | {_md(show(f.new))} |" for f in d.header]
+        out.append("")
+    if added:
+        out += ["#### Added", "", "| Project | Title | Rank | Score | Quadrant |", "|---|---|---|---|---|"]
+        for c in added:
+            assert c.new is not None
+            out.append(f"| `{c.id}` | {_md(c.title)} | {_rank(c.new.rank)} | {_num(c.new.score)} | "
+                       f"{c.new.quadrant or '-'} |")  # fmt: skip
+        out.append("")
+    if removed:
+        out += ["#### Removed", ""]
+        out += [f"- `{c.id}` {_md(c.title)} (was {standing_text(c.old)})" for c in removed if c.old]
+        out.append("")
+    for c in changed:
+        out += [f"#### `{c.id}` {_md(c.title)}", "", "| Field | Before | After |", "|---|---|---|"]
+        out += [f"| `{f.path}` | {_md(show(f.old))} | {_md(show(f.new))} |" for f in c.fields]
+        if c.stage:
+            out.append(f"| stage | {c.stage[0]} | {c.stage[1]} |")
+        out += [f"| move | | {_md(_move_text(m))} |" for m in c.moves]
+        if c.old and c.new:
+            if c.old.rank != c.new.rank:
+                out.append(f"| rank | {_rank(c.old.rank)} | {_rank(c.new.rank)} |")
+            if c.old.score != c.new.score:
+                out.append(f"| score | {_num(c.old.score)} | {_num(c.new.score)} |")
+            if c.old.quadrant != c.new.quadrant:
+                out.append(f"| quadrant | {c.old.quadrant or '-'} | {c.new.quadrant or '-'} |")
+        out.append("")
+    moved = d.of_kind("moved")
+    if moved:
+        out += ["#### Rank changes", ""]
+        out += [f"- `{c.id}` {_rank(c.old.rank)} -> {_rank(c.new.rank)}" for c in moved if c.old and c.new]
+        out.append("")
+    return "\n".join(out)
+
+
+def _standing_data(s: Standing | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"rank": s.rank, "score": s.score, "impact": s.impact, "feasibility": s.feasibility, "quadrant": s.quadrant}
+
+
+def to_data(d: PortfolioDiff) -> dict[str, Any]:
+    def fields(fs: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
+        return [{"path": f.path, "old": plain(f.old), "new": plain(f.new)} for f in fs]
+
+    return {
+        "scorer": d.scorer,
+        "header": fields(d.header),
+        "projects": [
+            {"id": c.id, "title": c.title, "kind": c.kind, "fields": fields(c.fields),
+             "stage": list(c.stage) if c.stage else None, "moves": [plain(m) for m in c.moves],
+             "old": _standing_data(c.old), "new": _standing_data(c.new)}  # fmt: skip
+            for c in d.projects
+        ],
+    }
+
+
+def format_json(d: PortfolioDiff) -> str:
+    return json.dumps(to_data(d), indent=2, ensure_ascii=False) + "\n"
+
+
+FORMATS = {"text": format_text, "json": format_json, "markdown": format_markdown}
+
+# --- the textconv view: one line per field, so that git's line diff is a field diff ---------------------
+
+# Hunk headers name the project: the textconv view's `project ID` lines, or `id = "..."` in the raw TOML
+# (git searches backwards from a hunk for the nearest matching line). POSIX extended regex, for git config.
+XFUNCNAME = r'^(project [a-z0-9][a-z0-9_-]*.*|id *= *"[^"]*".*)$'
+
+
+def _field_line(path: tuple[str, ...], value: Any, indent: str) -> list[str]:
+    if path == HISTORY and isinstance(value, list):
+        return [f"{indent}{dotted(path)}:"] + [f"{indent}  {_move_text(m)}" for m in value]
+    return [f"{indent}{dotted(path)} = {show(value, limit=10**9)}"]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
+def show_text(portfolio: Portfolio) -> str:
+    """The portfolio as one line per field, each project under a `project ID: "title"` line with its rank
+    and score: what `git diff` compares when fsdl-tui is the textconv diff driver."""
+    out = [f"# fsdl-tui portfolio, ranked by the {FsdlScorer.name} scorer"]
+    for path, value in flatten(portfolio_header_data(portfolio)).items():
+        if not _blank(value):
+            out += _field_line(path, value, "")
+    ranks = standings(portfolio)
+    for p in portfolio.projects:
+        s = ranks[p.id]
+        out += ["", f"project {p.id}: {show(p.title)}"]
+        out.append(f"  {standing_text(s)}" + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}"
+                                               if s.score is not None else ""))  # fmt: skip
+        for path, value in flatten(project_to_data(p)).items():
+            if path != ("id",) and not _blank(value):
+                out += _field_line(path, value, "  ")
+    return "\n".join(out) + "\n"

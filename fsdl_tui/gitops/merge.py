@@ -1,0 +1,231 @@
+"""A 3-way merge of portfolio files by project id and field: the git merge driver and the app's reload.
+
+Each side is read as a portfolio; each project's canonical data (`project_to_data`) is compared leaf by
+leaf with the base. A leaf changed on one side takes that side's value; changed the same way on both, it
+is taken once; changed differently on both, it is a conflict. Lifecycle history entries appended on both
+sides are united in date order. The merged portfolio is written as a minimal diff of ours, so ours'
+formatting and comments stay. A conflict is written with standard git conflict markers around just the
+lines that differ between taking ours' and taking theirs' value, and the merge is not clean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.codec import portfolio_from_data, portfolio_header_data, project_from_data, project_to_data
+from ..domain.model import Portfolio, Project
+from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text
+from .diff import HISTORY
+from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """`text` is the merged file (with conflict markers unless `clean`); `conflicts` says what conflicted."""
+
+    text: str
+    conflicts: list[str] = field(default_factory=list)
+    clean: bool = True
+    portfolio: Portfolio | None = None  # the merged portfolio, when clean
+
+
+@dataclass(frozen=True)
+class PortfolioMerge:
+    """The merge of three portfolios: with every conflict resolved to ours, and to theirs."""
+
+    ours: Portfolio
+    theirs: Portfolio
+    conflicts: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not self.conflicts
+
+
+def _pick(b: Any, o: Any, t: Any) -> tuple[Any, Any, bool]:
+    """(value taking ours, value taking theirs, conflict?) for one leaf."""
+    if o == t or t == b:
+        return o, o, False
+    if o == b:
+        return t, t, False
+    return o, t, True
+
+
+def _merge_history(b: list[Any], o: list[Any], t: list[Any]) -> list[Any] | None:
+    """Moves appended on either side, united in date order after the base's (identical ones once);
+    None when a side rewrote the base's history."""
+    if o[: len(b)] != b or t[: len(b)] != b:
+        return None
+    added = list(o[len(b) :])
+    added += [m for m in t[len(b) :] if m not in added]
+    return b + sorted(added, key=lambda m: m["date"])  # stable: ours first on the same date
+
+
+def merge_leaves(base: Leaves, ours: Leaves, theirs: Leaves, label: str) -> tuple[Leaves, Leaves, list[str]]:
+    """Leaf-by-leaf 3-way merge: (leaves taking ours on conflict, leaves taking theirs, conflict messages)."""
+    to_ours: Leaves = {}
+    to_theirs: Leaves = {}
+    conflicts: list[str] = []
+    for path in dict.fromkeys([*ours, *theirs, *base]):
+        b, o, t = base.get(path, MISSING), ours.get(path, MISSING), theirs.get(path, MISSING)
+        if path == HISTORY and isinstance(o, list) and isinstance(t, list) and o != t:
+            united = _merge_history(b if isinstance(b, list) else [], o, t)
+            if united is not None:
+                o = t = b = united
+        vo, vt, conflict = _pick(b, o, t)
+        if conflict:
+            conflicts.append(f"{label}{dotted(path)}: ours {show(o)}, theirs {show(t)} (base {show(b)})")
+        if vo is not MISSING:
+            to_ours[path] = vo
+        if vt is not MISSING:
+            to_theirs[path] = vt
+    return to_ours, to_theirs, conflicts
+
+
+def _project(leaves: Leaves, fallback: Project) -> Project:
+    project, _ = project_from_data(unflatten(leaves))
+    return project if project is not None else fallback
+
+
+def _merge_project(
+    b: Project | None, o: Project | None, t: Project | None
+) -> tuple[Project | None, Project | None, list[str]]:
+    pid = (o or t or b).id  # type: ignore[union-attr]
+    data = {k: project_to_data(p) if p is not None else None for k, p in (("b", b), ("o", o), ("t", t))}
+    if data["o"] == data["t"]:
+        return o, o, []
+    if data["t"] == data["b"]:
+        return o, o, []
+    if data["o"] == data["b"]:
+        return t, t, []
+    if o is None or t is None:
+        kept, side = (t, "theirs") if o is None else (o, "ours")
+        gone = "ours" if o is None else "theirs"
+        msg = f"project '{pid}': removed in {gone}, changed in {side}"
+        return (None, kept, [msg]) if o is None else (kept, None, [msg])
+    lo, lt, conflicts = merge_leaves(
+        flatten(data["b"]) if data["b"] else {}, flatten(data["o"]), flatten(data["t"]), f"project '{pid}': "
+    )
+    return _project(lo, o), _project(lt, t), conflicts
+
+
+def merge_portfolios(base: Portfolio | None, ours: Portfolio, theirs: Portfolio) -> PortfolioMerge:
+    """Merge by project id and field. Order: ours' projects, then the ones only theirs added."""
+    hb = flatten(portfolio_header_data(base)) if base is not None else {}
+    ho, ht, conflicts = merge_leaves(hb, flatten(portfolio_header_data(ours)), flatten(portfolio_header_data(theirs)),
+                                     "portfolio: ")  # fmt: skip
+    header_o = portfolio_from_data(unflatten(ho))[0] if ho != flatten(portfolio_header_data(ours)) else ours
+    header_t = portfolio_from_data(unflatten(ht))[0] if ho != ht else header_o
+    ids = list(dict.fromkeys([*(p.id for p in ours.projects), *(p.id for p in theirs.projects)]))
+    picks_o: list[Project] = []
+    picks_t: list[Project] = []
+    for pid in ids:
+        po, pt, found = _merge_project(base.get(pid) if base else None, ours.get(pid), theirs.get(pid))
+        conflicts += found
+        picks_o += [po] if po is not None else []
+        picks_t += [pt] if pt is not None else []
+    return PortfolioMerge(header_o.replace(projects=tuple(picks_o)), header_t.replace(projects=tuple(picks_t)),
+                          conflicts)  # fmt: skip
+
+
+# --- text ---------------------------------------------------------------------------------------------
+
+
+def with_markers(ours: str, theirs: str, marker_size: int = 7, labels: tuple[str, str] = ("ours", "theirs"),
+                 newline: str = "\n") -> str:  # fmt: skip
+    """`ours` with git conflict markers around each run of lines that differs in `theirs`."""
+    a, b = ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
+    for lines in (a, b):
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += newline
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out += a[i1:i2]
+            continue
+        out.append(f"{'<' * marker_size} {labels[0]}{newline}")
+        out += a[i1:i2]
+        out.append(f"{'=' * marker_size}{newline}")
+        out += b[j1:j2]
+        out.append(f"{'>' * marker_size} {labels[1]}{newline}")
+    return "".join(out)
+
+
+def line_merge(base: str, ours: str, theirs: str, marker_size: int = 7,
+               labels: tuple[str, str] = ("ours", "theirs")) -> str:  # fmt: skip
+    """A plain line-based 3-way merge (`git merge-file`), for files that cannot be read as portfolios;
+    without git, the whole of both sides between conflict markers."""
+    with tempfile.TemporaryDirectory(prefix="fsdl-tui-merge-") as tmp:
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = os.path.join(tmp, name)
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+                f.write(text)
+            paths.append(path)
+        try:
+            run = subprocess.run(
+                ["git", "merge-file", "-p", f"--marker-size={marker_size}", "-L", labels[0], "-L", "base",
+                 "-L", labels[1], *paths],
+                capture_output=True, check=False,
+            )  # fmt: skip
+        except OSError:
+            run = None
+    if run is not None and run.returncode >= 0 and run.returncode < 128:
+        return run.stdout.decode("utf-8", errors="surrogateescape")
+    return with_markers(ours, theirs, marker_size, labels) if ours != theirs else ours
+
+
+def _load(text: str, name: str, *, empty_ok: bool) -> PortfolioDocument | None:
+    if empty_ok and not text.strip():
+        return None  # no common ancestor: git passes an empty base
+    return loads(text, name)
+
+
+def _problems(exc: PortfolioError) -> list[str]:
+    return [str(p) for p in exc.problems] if isinstance(exc, PortfolioLoadError) else [str(exc)]
+
+
+def merge_texts(
+    base_text: str,
+    ours_text: str,
+    theirs_text: str,
+    marker_size: int = 7,
+    *,
+    path: str = "portfolio",
+    labels: tuple[str, str] = ("ours", "theirs"),
+) -> MergeResult:
+    """Merge three versions of a portfolio file by project id and field, keeping ours' formatting.
+
+    Clean: the text is a valid portfolio (checked by reading it back). Not clean: the text has git conflict
+    markers (or, when a side is not a valid portfolio, is a plain line merge) and `conflicts` says why.
+    Never raises on bad input.
+    """
+    try:
+        base = _load(base_text, f"{path} (base)", empty_ok=True)
+        ours = _load(ours_text, f"{path} (ours)", empty_ok=False)
+        theirs = _load(theirs_text, f"{path} (theirs)", empty_ok=False)
+    except (PortfolioError, ValueError) as exc:
+        problems = _problems(exc) if isinstance(exc, PortfolioError) else [str(exc)]
+        return MergeResult(line_merge(base_text, ours_text, theirs_text, marker_size, labels),
+                           ["not a valid portfolio, merged line by line: " + p for p in problems], False)  # fmt: skip
+    assert ours is not None and theirs is not None
+    merged = merge_portfolios(base.portfolio if base else None, ours.portfolio, theirs.portfolio)
+    try:
+        text = render_text(ours, merged.ours)
+        if merged.conflicts:
+            other = render_text(ours, merged.theirs)
+            return MergeResult(with_markers(text, other, marker_size, labels, ours.newline), merged.conflicts, False)
+    except (PortfolioError, ValueError, TypeError) as exc:
+        return MergeResult(line_merge(base_text, ours_text, theirs_text, marker_size, labels),
+                           ["could not write the merged portfolio, merged line by line: " + str(exc)], False)  # fmt: skip
+    try:
+        doc = loads(text, path)
+    except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
+        return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
+    return MergeResult(text, [], True, doc.portfolio)

@@ -1,0 +1,119 @@
+"""Shared fixtures for the git tests: a commented portfolio, edits as text, and throwaway git repositories.
+
+The other test_git_* modules import from here; the tests below check the fixtures themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from fsdl_tui.domain.fields import set_field
+from fsdl_tui.domain.model import Portfolio
+from fsdl_tui.storage import loads, new_document, render_text
+from fsdl_tui.testing import make_portfolio, sample_projects
+
+CLI = [sys.executable, "-m", "fsdl_tui"]
+COMMAND = f"{shlex.quote(sys.executable)} -m fsdl_tui"  # git runs the drivers with this interpreter
+TOP_COMMENT = "# Vision team portfolio: reviewed every Monday."
+PROJECT_COMMENT = "# Grasping: owned by the arm team, ask Ana before changing the scores"
+INLINE_COMMENT = "# agreed with QA in March"
+
+
+def base_text() -> str:
+    """A portfolio with hand-written comments: at the top, above a project and at the end of a line."""
+    pf = make_portfolio(sample_projects()[:4], name="Vision team")
+    text = new_document(pf).text
+    text = TOP_COMMENT + "\n" + text
+    text = text.replace('[[projects]]\nid = "grasp-pose"', f'{PROJECT_COMMENT}\n[[projects]]\nid = "grasp-pose"', 1)
+    lines = text.split("\n")
+    i = next(i for i, line in enumerate(lines) if line.startswith('optimizing = "recall"'))
+    lines[i] = f'optimizing = "recall"  {INLINE_COMMENT}'
+    text = "\n".join(lines)
+    loads(text)  # still a valid portfolio
+    return text
+
+
+def edit(text: str, change: Callable[[Portfolio], Portfolio]) -> str:
+    """`text` after an edit of its portfolio, written as the app and the CLI write it (minimal diff)."""
+    doc = loads(text)
+    return render_text(doc, change(doc.portfolio))
+
+
+def setting(project_id: str, path: str, value: Any) -> Callable[[Portfolio], Portfolio]:
+    def change(pf: Portfolio) -> Portfolio:
+        p = pf.get(project_id)
+        assert p is not None
+        return pf.with_project(set_field(p, path, value))
+
+    return change
+
+
+def git_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
+               LC_ALL="C", GIT_PAGER="cat", PAGER="cat")  # fmt: skip
+    return env
+
+
+class Repo:
+    """A throwaway git repository with its own HOME, so no user or system git config leaks in."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root / "repo"
+        self.home = root / "home"
+        self.root.mkdir()
+        self.home.mkdir()
+        self.env = git_env(self.home)
+        self.clock = 0
+        self.git("init", "-q", "-b", "main")
+        self.git("config", "user.name", "Ana")
+        self.git("config", "user.email", "ana@example.com")
+
+    def run(self, args: list[str], check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(args, cwd=self.root, env={**self.env, **env}, capture_output=True, text=True,
+                                check=False)  # fmt: skip
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def git(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
+        return self.run(["git", *args], check=check, **env)
+
+    def fsdl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self.run([*CLI, *args], check=check)
+
+    def setup(self, *patterns: str) -> subprocess.CompletedProcess[str]:
+        return self.fsdl("git-setup", "--command", COMMAND, *patterns)
+
+    def write(self, name: str, text: str) -> None:
+        (self.root / name).write_text(text, encoding="utf-8")
+
+    def read(self, name: str = "portfolio.toml") -> str:
+        return (self.root / name).read_text(encoding="utf-8")
+
+    def commit(self, message: str, *paths: str, author: str = "Ana") -> None:
+        self.clock += 1  # a distinct, fixed time per commit: log order does not depend on the wall clock
+        date = f"2024-01-{self.clock:02d}T12:00:00+00:00"
+        self.git("add", *(paths or ("-A",)))
+        self.git("commit", "-q", "-m", message, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME=author)
+
+
+def test_base_text_keeps_its_comments_and_is_valid() -> None:
+    text = base_text()
+    doc = loads(text)
+    assert [p.id for p in doc.portfolio.projects] == ["grasp-pose", "defect-detect", "lens-only", "unscored"]
+    for comment in (TOP_COMMENT, PROJECT_COMMENT, INLINE_COMMENT):
+        assert comment in text
+
+
+def test_edit_is_a_minimal_diff_that_keeps_comments() -> None:
+    text = base_text()
+    after = edit(text, setting("grasp-pose", "cost.accuracy_requirement", 3))
+    changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 1 and "accuracy_requirement = 3" in changed[0][1]
+    assert PROJECT_COMMENT in after and INLINE_COMMENT in after
