@@ -289,10 +289,10 @@ FORMATS = {"text": format_text, "json": format_json, "markdown": format_markdown
 XFUNCNAME = r'^(project [a-z0-9][a-z0-9_-]*.*|id *= *"[^"]*".*)$'
 
 
-def _field_line(path: tuple[str, ...], value: Any, indent: str) -> list[str]:
+def _field_lines(prefix: str, path: tuple[str, ...], value: Any) -> list[str]:
     if path == HISTORY and isinstance(value, list):
-        return [f"{indent}{dotted(path)}:"] + [f"{indent}  {_move_text(m)}" for m in value]
-    return [f"{indent}{dotted(path)} = {show(value, limit=10**9)}"]
+        return [f"{prefix}{dotted(path)}: {_move_text(m)}" for m in value]
+    return [f"{prefix}{dotted(path)} = {show(value, limit=10**9)}"]
 
 
 def _blank(value: Any) -> bool:
@@ -300,19 +300,19 @@ def _blank(value: Any) -> bool:
 
 
 def show_text(portfolio: Portfolio) -> str:
-    """The portfolio as one line per field, each project under a `project ID: "title"` line with its rank
-    and score: what `git diff` compares when fsdl-tui is the textconv diff driver."""
+    """The portfolio as one line per field, each named `PROJECT.FIELD`, under a `project ID: "title"` line
+    with its rank and score: what `git diff` compares when fsdl-tui is the textconv diff driver."""
     out = [f"# fsdl-tui portfolio, ranked by the {FsdlScorer.name} scorer"]
     for path, value in flatten(portfolio_header_data(portfolio)).items():
         if not _blank(value):
-            out += _field_line(path, value, "")
+            out += _field_lines("", path, value)
     ranks = standings(portfolio)
     for p in portfolio.projects:
         s = ranks[p.id]
         out += ["", f"project {p.id}: {show(p.title)}"]
-        out.append(f"  {standing_text(s)}" + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}"
-                                               if s.score is not None else ""))  # fmt: skip
+        out.append(f"{p.id}: {standing_text(s)}" + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}"
+                                                    if s.score is not None else ""))  # fmt: skip
         for path, value in flatten(project_to_data(p)).items():
             if path != ("id",) and not _blank(value):
-                out += _field_line(path, value, "  ")
+                out += _field_lines(f"{p.id}.", path, value)
     return "\n".join(out) + "\n"

@@ -1,0 +1,279 @@
+"""Git commands: diff (also git's diff driver), merge (git's merge driver), git-setup, log."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from ..domain.model import Portfolio
+from ..storage import PortfolioLoadError
+from ..storage.toml_file import loads_bytes
+from .main import CliError
+
+RAW = argparse.RawDescriptionHelpFormatter
+NULL = "/dev/null"
+
+
+# --- diff -------------------------------------------------------------------------------------------------
+
+
+def _read_bytes(spec: str) -> bytes | None:
+    """The bytes of a file, of `REV:PATH` from git, or None for /dev/null."""
+    if spec == NULL:
+        return None
+    path = Path(spec)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise CliError(f"{spec}: is a folder, not a portfolio file") from None
+    except OSError as exc:
+        raise CliError(f"{spec}: {exc.strerror or exc}") from None
+    if ":" in spec:
+        try:
+            run = subprocess.run(["git", "show", spec], capture_output=True, check=False)
+        except FileNotFoundError:
+            raise CliError(f"{spec}: no such file, and git is not installed to read it as REV:PATH") from None
+        if run.returncode == 0:
+            return run.stdout
+        raise CliError(f"{spec}: no such file, and git cannot read it as REV:PATH: "
+                       f"{run.stderr.decode(errors='replace').strip()}")  # fmt: skip
+    raise CliError(f"{spec}: no such file")
+
+
+def _portfolio(data: bytes | None, label: str) -> Portfolio | None:
+    """None for no file or an empty one (an added or removed file); raises PortfolioLoadError if invalid."""
+    if data is None or not data.strip():
+        return None
+    return loads_bytes(data, label).portfolio
+
+
+def _textconv(path: str) -> int:
+    from ..gitops.diff import show_text
+
+    data = _read_bytes(path) or b""
+    try:
+        portfolio = _portfolio(data, path)
+    except PortfolioLoadError as exc:
+        # git shows whatever textconv prints: say why it is raw text, and show the text so the diff still works
+        sys.stdout.write("# fsdl-tui: not a valid portfolio, shown as plain text:\n")
+        sys.stdout.write("".join(f"#   {p.message} (line {p.line})\n" for p in exc.problems))
+        sys.stdout.write(data.decode("utf-8", errors="replace"))
+        return 0
+    sys.stdout.write(show_text(portfolio) if portfolio is not None else "")
+    return 0
+
+
+def _external(args: argparse.Namespace) -> int:
+    """GIT_EXTERNAL_DIFF: PATH OLD-FILE OLD-HEX OLD-MODE NEW-FILE NEW-HEX NEW-MODE [NEW-PATH INFO].
+    Always exit 0: git stops at an external diff that fails."""
+    path, old_file, old_hex, _, new_file, new_hex = args.files[:6]
+    new_path = args.files[7] if len(args.files) >= 9 else path
+    title = path if new_path == path else f"{path} -> {new_path}"
+    print(f"fsdl-tui diff {title} ({old_hex[:8]}..{new_hex[:8]})")
+    blobs = [_read_bytes(old_file), _read_bytes(new_file)]
+    try:
+        sides = [_portfolio(b, f"{path} ({name})") for b, name in zip(blobs, ("old", "new"))]
+    except PortfolioLoadError as exc:
+        print("not a valid portfolio, so a line diff follows:")
+        print("".join(f"  {p}\n" for p in exc.problems), end="")
+        texts = [(b or b"").decode("utf-8", errors="replace").splitlines(True) for b in blobs]
+        sys.stdout.writelines(difflib.unified_diff(*texts, f"a/{path}", f"b/{new_path}"))
+        return 0
+    from ..gitops.diff import FORMATS, diff_portfolios
+
+    sys.stdout.write(FORMATS[args.format](diff_portfolios(sides[0], sides[1])))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    n = len(args.files)
+    if args.textconv:
+        if n != 1:
+            raise CliError("diff --textconv takes one FILE")
+        return _textconv(args.files[0])
+    if n in (7, 9):
+        return _external(args)
+    if n != 2:
+        raise CliError(f"diff takes OLD NEW (or git's 7 external-diff arguments), not {n} argument(s)")
+    from ..gitops.diff import FORMATS, diff_portfolios
+
+    old, new = (_portfolio(_read_bytes(spec), spec) for spec in args.files)
+    d = diff_portfolios(old, new)
+    sys.stdout.write(FORMATS[args.format](d))
+    return 1 if args.exit_code and not d.empty else 0
+
+
+# --- merge ------------------------------------------------------------------------------------------------
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_bytes().decode("utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise CliError(f"{path}: {exc.strerror or exc}") from None
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from ..gitops.merge import merge_texts
+    from ..storage.atomic import atomic_write
+
+    if args.marker_size < 1:
+        raise CliError("--marker-size must be at least 1")
+    base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
+    label = args.path or args.ours
+    result = merge_texts(base, ours, theirs, args.marker_size, path=label)
+    atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
+    if result.clean:
+        return 0
+    print(f"fsdl-tui merge: {label}: {len(result.conflicts)} conflict(s)", file=sys.stderr)
+    for message in result.conflicts:
+        print(f"  {message}", file=sys.stderr)
+    return 1
+
+
+# --- git-setup --------------------------------------------------------------------------------------------
+
+
+def cmd_git_setup(args: argparse.Namespace) -> int:
+    from ..gitops.setup import GitSetupError, setup
+
+    try:
+        report = setup(Path.cwd(), args.patterns, global_=args.global_, command=args.command)
+    except GitSetupError as exc:
+        raise CliError(str(exc)) from None
+    print("\n".join(report.lines()))
+    if not args.global_:
+        print("Commit .gitattributes so everyone's git routes portfolios to fsdl-tui; each person runs "
+              "`fsdl-tui git-setup` once (git never takes drivers from a repository).")  # fmt: skip
+    return 0
+
+
+# --- log --------------------------------------------------------------------------------------------------
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from ..gitops import history as h
+
+    try:
+        versions = h.versions(args.path, args.limit)
+    except h.GitLogError as exc:
+        raise CliError(str(exc)) from None
+    latest = next((v.portfolio for v in reversed(versions) if v.portfolio is not None), None)
+    if args.id:
+        steps = h.project_history(versions, args.id)
+        if not any(s.present for s in steps):
+            raise CliError(f"{args.path}: no project '{args.id}' in any committed version")
+        if args.json:
+            print(json.dumps(h.project_rows(steps), indent=2, ensure_ascii=False))
+            return 0
+        title = next(v.portfolio.get(args.id).title for v in reversed(versions)  # type: ignore[union-attr]
+                     if v.portfolio is not None and args.id in v.portfolio)  # fmt: skip
+        h.print_project(steps, args.id, title)
+        return 0
+    steps_all = h.rank_history(versions)
+    if args.json:
+        print(json.dumps(h.rank_rows(steps_all), indent=2, ensure_ascii=False))
+        return 0
+    h.print_ranks(steps_all, latest.name if latest else args.path)
+    return 0
+
+
+# --- registration -----------------------------------------------------------------------------------------
+
+DIFF_EPILOG = """\
+examples:
+  fsdl-tui diff old.toml team.toml                     projects added/removed, fields old -> new, ranks
+  fsdl-tui diff main:team.toml team.toml --format markdown    paste into a pull request
+  fsdl-tui diff HEAD~3:team.toml HEAD:team.toml --format json
+  fsdl-tui diff --textconv team.toml                   one line per field (git's textconv driver)
+
+As a git diff driver (`fsdl-tui git-setup` installs the textconv one):
+  git diff / git log -p / git show     compare the textconv view, hunk headers name the project id
+  GIT_EXTERNAL_DIFF="fsdl-tui diff" git diff --ext-diff team.toml      the semantic diff itself
+
+OLD and NEW are files, /dev/null (no file), or REV:PATH (read with `git show`).
+Ranks are under the default FSDL scorer (impact x feasibility, Full Stack Deep Learning 2022, lecture 1).
+Exit 0; 1 when a file is invalid (each problem as FILE:LINE:COL), or with --exit-code when they differ.
+"""
+
+MERGE_EPILOG = """\
+git runs it as its merge driver (installed by `fsdl-tui git-setup`):
+  [merge "fsdl-tui"]  driver = fsdl-tui merge %O %A %B --marker-size %L --path %P
+by hand:
+  cp team.toml merged.toml && fsdl-tui merge base.toml merged.toml theirs.toml
+
+Merges by project id and field, starting from OURS so its comments and layout stay. Clean: edits to
+different projects or fields, projects added on both sides, a project removed on one side and untouched
+on the other, lifecycle moves appended on both sides. The same field changed differently on both sides
+is a conflict, written with git conflict markers around just those lines.
+Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: conflicts to resolve
+(listed on stderr). A side that is not a valid portfolio is merged line by line, with exit 1.
+"""
+
+SETUP_EPILOG = """\
+examples:
+  fsdl-tui git-setup                        this repository: portfolio.toml and *.portfolio.toml
+  fsdl-tui git-setup team.toml 'plans/*.toml'
+  fsdl-tui git-setup --global               every repository of this user
+  git check-attr -a team.toml               shows: merge: fsdl-tui, diff: fsdl-tui
+
+Sets merge.fsdl-tui.* and diff.fsdl-tui.* (textconv and xfuncname, so hunk headers name the project) in
+git config, and adds `PATTERN merge=fsdl-tui diff=fsdl-tui` lines to .gitattributes (with --global: to
+git's global attributes file). Safe to run again. Commit .gitattributes; each person runs git-setup once.
+"""
+
+LOG_EPILOG = """\
+examples:
+  fsdl-tui log team.toml                    rank movement of every project, commit by commit
+  fsdl-tui log team.toml grasp-pose         how its impact, feasibility, score, quadrant, stage changed
+  fsdl-tui log team.toml grasp-pose --json
+
+Follows renames (`git log --follow`), oldest commit first. Versions that are not valid portfolios are
+listed with a note and skipped. Scores are under the default FSDL scorer.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("diff", help="semantic diff of two portfolios (also git's diff driver)",
+                       formatter_class=RAW, usage="fsdl-tui diff [-h] [--format {text,json,markdown}] "
+                       "[--exit-code] OLD NEW\n       fsdl-tui diff --textconv FILE", description="What changed between two versions of a portfolio, "
+                       "by project id.", epilog=DIFF_EPILOG)  # fmt: skip
+    p.add_argument("files", nargs="+", metavar="FILE", help="OLD and NEW portfolio files (or git's arguments)")
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output (default text)")
+    p.add_argument("--textconv", action="store_true", help="print FILE as one line per field, for git's textconv")
+    p.add_argument("--exit-code", action="store_true", help="exit 1 when the portfolios differ")
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("merge", help="3-way merge by project id and field (git's merge driver)",
+                       formatter_class=RAW, description="Merge THEIRS into OURS, given their common BASE.",
+                       epilog=MERGE_EPILOG)  # fmt: skip
+    p.add_argument("base", metavar="BASE", help="the common ancestor (%%O); may be empty")
+    p.add_argument("ours", metavar="OURS", help="our version (%%A); the result is written here")
+    p.add_argument("theirs", metavar="THEIRS", help="their version (%%B)")
+    p.add_argument("--marker-size", type=int, default=7, metavar="N", help="conflict marker length (%%L)")
+    p.add_argument("--path", metavar="P", help="the file's path in the repository, for messages (%%P)")
+    p.set_defaults(func=cmd_merge)
+
+    p = sub.add_parser("git-setup", help="install the merge and diff drivers in git",
+                       formatter_class=RAW, description="Make git merge portfolios by project and diff them "
+                       "by field.", epilog=SETUP_EPILOG)  # fmt: skip
+    p.add_argument("patterns", nargs="*", metavar="PATTERN",
+                   help="gitattributes patterns or paths (default: portfolio.toml *.portfolio.toml)")
+    p.add_argument("--global", dest="global_", action="store_true", help="for every repository of this user")
+    p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
+    p.set_defaults(func=cmd_git_setup)
+
+    p = sub.add_parser("log", help="score, quadrant, stage and rank of projects through git history",
+                       formatter_class=RAW, description="A portfolio file through its commits: the blame "
+                       "for a score.", epilog=LOG_EPILOG)  # fmt: skip
+    p.add_argument("path", metavar="PATH", help="a committed portfolio file")
+    p.add_argument("id", nargs="?", metavar="ID", help="one project (default: rank movement of all)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--limit", type=int, metavar="N", help="only the last N commits of the file")
+    p.set_defaults(func=cmd_log)

@@ -1,0 +1,155 @@
+"""`fsdl-tui git-setup`: make git merge portfolios by project and diff them by field.
+
+Git reads merge and diff drivers from its configuration (never from the repository, so a clone cannot run
+commands): each person runs `fsdl-tui git-setup` once, per repository or with `--global`. The attributes
+that send portfolio files to the drivers live in `.gitattributes`, which is committed and shared.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .diff import XFUNCNAME
+
+DRIVER = "fsdl-tui"
+ATTRIBUTES = f"merge={DRIVER} diff={DRIVER}"
+# `portfolio.toml` anywhere in the tree (what `fsdl-tui` opens by default), and `NAME.portfolio.toml`.
+DEFAULT_PATTERNS = ("portfolio.toml", "*.portfolio.toml")
+COMMENT = "# fsdl-tui portfolios: merge by project id and field, diff by field (fsdl-tui git-setup)"
+
+
+class GitSetupError(Exception):
+    """Git is missing, or this is not a repository; the message says what to do."""
+
+
+@dataclass
+class SetupReport:
+    config: list[tuple[str, str, bool]] = field(default_factory=list)  # key, value, changed
+    attributes_file: Path | None = None
+    attributes: list[tuple[str, str]] = field(default_factory=list)  # pattern, "added" | "updated" | "ok"
+
+    def lines(self) -> list[str]:
+        scope_changed = sum(1 for *_, changed in self.config if changed)
+        out = [f"git config: {scope_changed} of {len(self.config)} settings changed"]
+        out += [f"  {key} = {value}" for key, value, _ in self.config]
+        out.append(f"{self.attributes_file}:")
+        out += [f"  {pattern} {ATTRIBUTES}  ({state})" for pattern, state in self.attributes]
+        return out
+
+
+def default_command() -> str:
+    """How git should run fsdl-tui: this installation's script, or this interpreter with `-m fsdl_tui`."""
+    script = Path(sys.executable).parent / ("fsdl-tui.exe" if os.name == "nt" else "fsdl-tui")
+    if script.is_file():
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m fsdl_tui"
+
+
+def driver_config(command: str) -> dict[str, str]:
+    return {
+        f"merge.{DRIVER}.name": "fsdl-tui: merge portfolios by project id and field",
+        f"merge.{DRIVER}.driver": f"{command} merge %O %A %B --marker-size %L --path %P",
+        f"diff.{DRIVER}.textconv": f"{command} diff --textconv",
+        f"diff.{DRIVER}.xfuncname": XFUNCNAME,
+    }
+
+
+def git(args: list[str], cwd: str | Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        run = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise GitSetupError("git is not installed (or not on PATH)") from None
+    if check and run.returncode != 0:
+        raise GitSetupError(f"git {' '.join(args)}: {run.stderr.strip() or f'exit {run.returncode}'}")
+    return run
+
+
+def toplevel(cwd: str | Path) -> Path:
+    run = git(["rev-parse", "--show-toplevel"], cwd, check=False)
+    if run.returncode != 0:
+        raise GitSetupError(f"{cwd}: not inside a git repository (run `git init` first, or use --global)")
+    return Path(run.stdout.strip())
+
+
+def global_attributes_file(cwd: str | Path) -> Path:
+    run = git(["config", "--global", "--path", "--get", "core.attributesFile"], cwd, check=False)
+    if run.returncode == 0 and run.stdout.strip():
+        return Path(run.stdout.strip()).expanduser()
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "git" / "attributes"
+
+
+def _pattern_in_repo(pattern: str, cwd: Path, top: Path) -> str:
+    """A pattern with a slash is a path from the current folder: make it relative to the repository root."""
+    if "/" not in pattern.strip("/"):
+        return pattern
+    rel = os.path.relpath(cwd.resolve() / pattern.lstrip("/"), top.resolve()) if not pattern.startswith("/") \
+        else pattern.lstrip("/")  # fmt: skip
+    if rel.startswith(".."):
+        raise GitSetupError(f"{pattern}: outside the repository at {top}")
+    return "/" + Path(rel).as_posix()
+
+
+def update_attributes(text: str, patterns: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """`text` (a gitattributes file) with each pattern sent to the fsdl-tui drivers, changing as little as
+    possible: an existing line for the pattern gets its merge/diff attributes replaced, else a line is added."""
+    lines = text.splitlines()
+    states: list[tuple[str, str]] = []
+    added: list[str] = []
+    for pattern in patterns:
+        for i, line in enumerate(lines):
+            parts = line.split()
+            if not parts or parts[0] != pattern:
+                continue
+            keep = [p for p in parts[1:] if p.lstrip("-!").split("=", 1)[0] not in ("merge", "diff")]
+            new = " ".join([pattern, *keep, ATTRIBUTES])
+            states.append((pattern, "ok" if new == line.strip() or set(parts) == set(new.split()) else "updated"))
+            if states[-1][1] == "updated":
+                lines[i] = new
+            break
+        else:
+            added.append(f"{pattern} {ATTRIBUTES}")
+            states.append((pattern, "added"))
+    if added:
+        if COMMENT not in lines:
+            if lines and lines[-1].strip():
+                lines.append("")
+            lines.append(COMMENT)
+        lines += added
+    return ("\n".join(lines) + "\n" if lines else ""), states
+
+
+def setup(cwd: str | Path, patterns: list[str] | None = None, *, global_: bool = False,
+          command: str | None = None) -> SetupReport:  # fmt: skip
+    """Install the drivers in git config (repository, or global) and the attributes; safe to run again."""
+    cwd = Path(cwd)
+    for pattern in patterns or ():
+        if not pattern.strip() or any(ch.isspace() for ch in pattern) or pattern.startswith("#"):
+            raise GitSetupError(f"{pattern!r}: a gitattributes pattern cannot be empty, hold spaces or start with #")
+    report = SetupReport()
+    if global_:
+        scope = ["--global"]
+        target = global_attributes_file(cwd)
+        wanted = list(patterns or DEFAULT_PATTERNS)
+    else:
+        top = toplevel(cwd)
+        scope = ["--local"]
+        target = top / ".gitattributes"
+        wanted = [_pattern_in_repo(p, cwd, top) for p in (patterns or DEFAULT_PATTERNS)]
+    for key, value in driver_config(command or default_command()).items():
+        current = git(["config", *scope, "--get", key], cwd, check=False).stdout.rstrip("\n")
+        if current != value:
+            git(["config", *scope, key, value], cwd)
+        report.config.append((key, value, current != value))
+    before = target.read_text(encoding="utf-8") if target.exists() else ""
+    after, report.attributes = update_attributes(before, wanted)
+    if after != before:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(after, encoding="utf-8")
+    report.attributes_file = target
+    return report
