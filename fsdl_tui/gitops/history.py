@@ -1,0 +1,276 @@
+"""`fsdl-tui log`: a portfolio file through its git history, read version by version.
+
+For one project: how its impact, feasibility, score, quadrant, stage and rank changed, commit by commit,
+with the fields each commit changed (the blame for a score). For the whole portfolio: rank movement.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..domain.model import Portfolio
+from ..storage import PortfolioError, PortfolioLoadError
+from ..storage.toml_file import loads_bytes
+from .diff import ProjectChange, Standing, diff_portfolios, standings
+
+
+class GitLogError(Exception):
+    """Not a git repository, no such file in its history, or git missing."""
+
+
+@dataclass(frozen=True)
+class Version:
+    commit: str
+    author: str
+    date: str
+    subject: str
+    path: str  # the file's path at this commit (it may have been renamed since)
+    portfolio: Portfolio | None  # None: the file was invalid or missing at this commit (see `note`)
+    before: Portfolio | None = None  # the file at the commit's first parent: what this commit changed
+    note: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.commit[:8]
+
+
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise GitLogError("git is not installed (or not on PATH)") from None
+
+
+def _locate(path: str | Path) -> tuple[Path, str]:
+    """The repository root and the file's path from it."""
+    p = Path(path)
+    folder = p.parent if p.parent.is_dir() else Path.cwd()
+    run = _git(["rev-parse", "--show-toplevel"], folder)
+    if run.returncode != 0:
+        raise GitLogError(f"{path}: not inside a git repository")
+    top = Path(run.stdout.decode().strip())
+    try:
+        rel = (folder.resolve() / p.name).relative_to(top.resolve())
+    except ValueError:
+        raise GitLogError(f"{path}: outside the repository at {top}") from None
+    return top, rel.as_posix()
+
+
+class _Reader:
+    """Reads `REV:PATH` as a portfolio, once per distinct content."""
+
+    def __init__(self, top: Path) -> None:
+        self.top = top
+        self.cache: dict[bytes, tuple[Portfolio | None, str]] = {}
+
+    def read(self, rev: str, name: str) -> tuple[Portfolio | None, str]:
+        run = _git(["show", f"{rev}:{name}"], self.top)
+        if run.returncode != 0:
+            return None, "file not in this commit"
+        if run.stdout not in self.cache:
+            self.cache[run.stdout] = self._parse(run.stdout, f"{rev[:8]}:{name}")
+        return self.cache[run.stdout]
+
+    @staticmethod
+    def _parse(data: bytes, label: str) -> tuple[Portfolio | None, str]:
+        try:
+            return loads_bytes(data, label).portfolio, ""
+        except PortfolioLoadError as exc:
+            first = exc.problems[0].message if exc.problems else "invalid"
+            more = f" (+{len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            return None, f"skipped, not a valid portfolio: {first}{more}"
+        except PortfolioError as exc:
+            return None, f"skipped: {exc}"
+
+
+def versions(path: str | Path, limit: int | None = None) -> list[Version]:
+    """Every commit that changed the file, oldest first, following renames (`git log --follow`); each with
+    the file at that commit and at its first parent, so that a commit is compared with what it changed."""
+    top, rel = _locate(path)
+    args = ["log", "--follow", "--format=%x01%H%x00%P%x00%an%x00%ad%x00%s", "--date=short", "--name-only"]
+    if limit:
+        args.append(f"-n{limit}")
+    run = _git([*args, "--", rel], top)
+    if run.returncode != 0:
+        raise GitLogError(f"{path}: git log failed: {run.stderr.decode(errors='replace').strip()}")
+    records = []
+    name = rel
+    for chunk in run.stdout.decode("utf-8", errors="replace").split("\x01")[1:]:
+        head, _, rest = chunk.partition("\n")
+        commit, parents, author, date, subject = (head.split("\x00") + [""] * 4)[:5]
+        names = [line for line in rest.splitlines() if line.strip()]
+        name = names[-1] if names else name  # a merge lists no files: the name of the newer commit
+        records.append((commit, parents.split()[:1], author, date, subject, name))
+    if not records:
+        raise GitLogError(f"{path}: no commits in git history (commit it first)")
+    records.reverse()  # oldest first
+    reader = _Reader(top)
+    out: list[Version] = []
+    last_valid: Portfolio | None = None
+    for i, (commit, parent, author, date, subject, name) in enumerate(records):
+        portfolio, note = reader.read(commit, name)
+        before = None
+        if parent:
+            # the file at the first parent, under this name or (renamed by this commit) the older one
+            names = dict.fromkeys([name] + ([records[i - 1][5]] if i else []))
+            before = next((pf for pf in (reader.read(parent[0], n)[0] for n in names) if pf is not None), None)
+            before = before if before is not None else last_valid  # unreadable there: the last valid version
+        out.append(Version(commit, author, date, subject, name, portfolio, before, note))
+        last_valid = portfolio if portfolio is not None else last_valid
+    return out
+
+
+# --- one project: the blame for its score -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectStep:
+    version: Version
+    present: bool
+    standing: Standing | None
+    stage: str | None
+    changed: tuple[str, ...] = ()  # what this commit changed in the project (fields, "added", "removed")
+
+
+def project_history(history: list[Version], project_id: str) -> list[ProjectStep]:
+    """The commits that changed the project or its standing, oldest first (invalid versions noted)."""
+    steps: list[ProjectStep] = []
+    seen = False
+    for v in history:
+        if v.portfolio is None:
+            steps.append(ProjectStep(v, False, None, None, (v.note,)))
+            continue
+        pf = v.portfolio
+        p = pf.get(project_id)
+        change = _change_for(diff_portfolios(v.before, pf), project_id)
+        if p is None:
+            if seen and change is not None:
+                steps.append(ProjectStep(v, False, None, None, ("removed",)))
+            continue
+        seen = True
+        if change is None:
+            continue
+        steps.append(ProjectStep(v, True, standings(pf)[project_id], p.stage, _describe(change)))
+    return steps
+
+
+def _change_for(d: Any, project_id: str) -> ProjectChange | None:
+    return next((c for c in d.projects if c.id == project_id), None)
+
+
+def _describe(c: ProjectChange) -> tuple[str, ...]:
+    if c.kind in ("added", "removed"):
+        return (c.kind,)
+    out = [f.path for f in c.fields]
+    if c.stage:
+        out.append(f"stage {c.stage[0]} -> {c.stage[1]}")
+    if c.kind == "moved":
+        out.append("rank (other projects changed)")
+    return tuple(out)
+
+
+# --- the whole portfolio: rank movement ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortfolioStep:
+    version: Version
+    ranks: dict[str, int | None] = field(default_factory=dict)
+    movement: tuple[str, ...] = ()
+
+
+def rank_history(history: list[Version]) -> list[PortfolioStep]:
+    steps: list[PortfolioStep] = []
+    for v in history:
+        if v.portfolio is None:
+            steps.append(PortfolioStep(v, {}, (v.note,)))
+            continue
+        d = diff_portfolios(v.before, v.portfolio)
+        ranks = {pid: s.rank for pid, s in standings(v.portfolio).items()}
+        moves = []
+        for c in d.projects:
+            if c.kind == "added":
+                moves.append(f"+{c.id} #{c.new.rank}" if c.new and c.new.rank else f"+{c.id}")
+            elif c.kind == "removed":
+                moves.append(f"-{c.id}")
+            elif c.rank_changed and c.old and c.new:
+                moves.append(f"{c.id} {_r(c.old.rank)}->{_r(c.new.rank)}")
+        steps.append(PortfolioStep(v, ranks, tuple(moves)))
+    return steps
+
+
+def _r(rank: int | None) -> str:
+    return "-" if rank is None else f"#{rank}"
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+# --- output -------------------------------------------------------------------------------------------
+
+
+def project_rows(steps: list[ProjectStep]) -> list[dict[str, Any]]:
+    rows = []
+    for s in steps:
+        v, st = s.version, s.standing
+        rows.append({
+            "commit": v.commit, "date": v.date, "author": v.author, "subject": v.subject,
+            "present": s.present, "rank": st.rank if st else None, "score": st.score if st else None,
+            "impact": st.impact if st else None, "feasibility": st.feasibility if st else None,
+            "quadrant": st.quadrant if st else None, "stage": s.stage, "changed": list(s.changed),
+        })  # fmt: skip
+    return rows
+
+
+def rank_rows(steps: list[PortfolioStep]) -> list[dict[str, Any]]:
+    return [
+        {"commit": s.version.commit, "date": s.version.date, "author": s.version.author,
+         "subject": s.version.subject, "ranks": s.ranks, "movement": list(s.movement)}  # fmt: skip
+        for s in steps
+    ]
+
+
+def _console() -> Any:
+    import sys
+
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+def _columns(table: Any, names: tuple[str, ...], right: tuple[str, ...] = ()) -> None:
+    for col in names:
+        if col == "subject":
+            table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=36)
+        else:
+            table.add_column(col, overflow="fold", justify="right" if col in right else "left")
+
+
+def print_project(steps: list[ProjectStep], project_id: str, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{project_id}: score history ({title})", title_justify="left")
+    _columns(table, ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage",
+                     "changed"), right=("rank", "score", "impact", "feas."))  # fmt: skip
+    for s in steps:
+        v, st = s.version, s.standing
+        table.add_row(v.date, v.short, v.author, v.subject, _r(st.rank) if st else "-", _num(st.score if st else None),
+                      _num(st.impact if st else None), _num(st.feasibility if st else None),
+                      (st.quadrant if st else None) or "-", s.stage or "-", ", ".join(s.changed))  # fmt: skip
+    _console().print(table)
+
+
+def print_ranks(steps: list[PortfolioStep], name: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{name}: rank movement by commit (fsdl scorer)", title_justify="left")
+    _columns(table, ("date", "commit", "author", "subject", "projects", "movement"))
+    for s in steps:
+        v = s.version
+        table.add_row(v.date, v.short, v.author, v.subject, str(len(s.ranks)) if s.ranks else "-",
+                      ", ".join(s.movement) or "no rank change")  # fmt: skip
+    _console().print(table)
