@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import difflib
+import sys
 from pathlib import Path
 
 from fsdl_tui.storage import loads
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `benchmarks/` is a folder of the checkout, not of the installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import make_portfolio, make_portfolio_text  # noqa: E402
+
+__all__ = ["CORPUS", "CORPUS_FILES", "changes", "corpus_doc", "corpus_text", "make_portfolio", "make_portfolio_text"]
 
 CORPUS = Path(__file__).parent / "corpus"
 CORPUS_FILES = sorted(CORPUS.glob("*.toml"))

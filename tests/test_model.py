@@ -13,7 +13,7 @@ from fsdl_tui.domain.fields import FIELDS, FieldError, get_field, parse_value, s
 from fsdl_tui.domain.lifecycle import MoveRefused, loop_back_reasons, move, new_project, slugify
 from fsdl_tui.domain.model import Check, Move, Portfolio, Project
 
-from benchmarks.generate import make_portfolio
+from helpers_storage import make_portfolio
 
 DAY = dt.date(2025, 1, 2)
 

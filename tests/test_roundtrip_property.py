@@ -11,7 +11,6 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.generate import make_portfolio_text
 from fsdl_tui.domain import framework as fw
 from fsdl_tui.domain.codec import portfolio_to_data
 from fsdl_tui.domain.fields import set_field
@@ -20,7 +19,7 @@ from fsdl_tui.domain.model import Portfolio
 from fsdl_tui.storage import PortfolioDocument, load, loads, render_text, save
 from fsdl_tui.storage.scan import layout
 
-from helpers_storage import corpus_text
+from helpers_storage import corpus_text, make_portfolio_text
 
 # A fixed, fast sample by default; FSDL_PROPERTY_EXAMPLES=2000 explores further with fresh random cases.
 EXAMPLES = int(os.environ.get("FSDL_PROPERTY_EXAMPLES", "150"))

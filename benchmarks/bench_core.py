@@ -1,0 +1,219 @@
+"""Benchmark of the portfolio core: open, edit-and-save and memory, as ratios to `tomllib.loads`.
+
+    python benchmarks/bench_core.py                      # sizes 100, 1000, 10000; writes docs/performance.md
+    python benchmarks/bench_core.py --sizes 100 1000 --no-write
+
+For each size it generates a realistic portfolio (`benchmarks/generate.py`), writes it to a temp folder and
+measures, as the median of several repeats:
+
+- tomllib: `tomllib.loads(text)` of the same text, the yardstick every other number is divided by;
+- open: `fsdl_tui.storage.load(path)`: read the bytes, decode, parse, validate, build the model;
+- edit-and-save: from a loaded document, `set_field` of one cost driver of a project in the middle,
+  `with_project`, and `save` (minimal-diff render, atomic write) to the temp folder;
+- peak memory of open at the largest size, with `tracemalloc` (MiB), beside that of `tomllib.loads`.
+
+Timings vary between machines; the ratios are what the targets are about (issue 2): at 1,000 and 10,000
+projects, open <= 1.5x, edit-and-save <= 0.5x, and peak memory of open at 10,000 <= 300 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+import tracemalloc
+from pathlib import Path
+from typing import Callable
+
+if __package__ in (None, ""):  # run as a script: make the checkout importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.generate import make_portfolio_text  # noqa: E402
+from fsdl_tui.domain.fields import set_field  # noqa: E402
+from fsdl_tui.storage import load, save  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"open": 1.5, "edit": 0.5, "memory_mib": 300.0}
+TARGET_SIZES = (1000, 10000)
+
+
+def _median_time(fn: Callable[[], object], repeats: int, setup: Callable[[], object] | None = None) -> float:
+    times = []
+    for _ in range(repeats):
+        arg = setup() if setup else None
+        gc.collect()
+        start = time.perf_counter()
+        fn(arg) if setup else fn()  # type: ignore[call-arg]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _peak_mib(fn: Callable[[], object]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    del result
+    return peak / 2**20
+
+
+def measure(n: int, repeats: int, folder: Path, memory: bool) -> dict[str, float]:
+    text = make_portfolio_text(n, seed=n)
+    path = folder / f"portfolio-{n}.toml"
+    path.write_text(text, encoding="utf-8")
+    row: dict[str, float] = {"n": n, "mib": len(text.encode()) / 2**20}
+    row["tomllib"] = _median_time(lambda: tomllib.loads(text), repeats)
+    row["open"] = _median_time(lambda: load(path), repeats)
+
+    project_id = load(path).portfolio.projects[n // 2].id
+    counter = iter(range(10**9))
+
+    def fresh():  # a loaded document, as the app or the CLI has it before an edit
+        return load(path)
+
+    def edit(doc):
+        project = doc.portfolio.get(project_id)
+        value = 1 + next(counter) % 5
+        if project.cost.accuracy_requirement == value:
+            value = value % 5 + 1
+        edited = set_field(project, "cost.accuracy_requirement", value)
+        save(doc, doc.portfolio.with_project(edited))
+
+    row["edit"] = _median_time(edit, repeats, setup=fresh)
+    if memory:
+        row["peak_open_mib"] = _peak_mib(lambda: load(path))
+        row["peak_tomllib_mib"] = _peak_mib(lambda: tomllib.loads(text))
+    return row
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import tomlkit
+
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, tomlkit {tomlkit.__version__}")  # fmt: skip
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    out = [
+        "| projects | file (MiB) | tomllib.loads (s) | open (s) | open / tomllib | edit-and-save (s) | edit / tomllib |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        out.append(
+            f"| {int(r['n']):,} | {r['mib']:.1f} | {r['tomllib']:.3f} | {r['open']:.3f} | "
+            f"{r['open'] / r['tomllib']:.2f}x | {r['edit']:.3f} | {r['edit'] / r['tomllib']:.2f}x |"
+        )
+    mem = [r for r in rows if "peak_open_mib" in r]
+    for r in mem:
+        out.append("")
+        out.append(
+            f"Peak memory of open at {int(r['n']):,} projects (tracemalloc): **{r['peak_open_mib']:.0f} MiB** "
+            f"(`tomllib.loads` alone: {r['peak_tomllib_mib']:.0f} MiB; file: {r['mib']:.1f} MiB)."
+        )
+    return "\n".join(out)
+
+
+def verdicts(rows: list[dict[str, float]]) -> list[str]:
+    """One line per target at the target sizes measured: met or missed."""
+    out = []
+    for r in rows:
+        if int(r["n"]) not in TARGET_SIZES:
+            continue
+        for key, label in (("open", "open"), ("edit", "edit-and-save")):
+            ratio = r[key] / r["tomllib"]
+            ok = ratio <= TARGETS[key]
+            out.append(f"{'met' if ok else 'MISSED'}: {label} at {int(r['n']):,} = {ratio:.2f}x (target <= {TARGETS[key]}x)")
+        if "peak_open_mib" in r and int(r["n"]) == max(TARGET_SIZES):
+            ok = r["peak_open_mib"] <= TARGETS["memory_mib"]
+            out.append(f"{'met' if ok else 'MISSED'}: peak memory of open at {int(r['n']):,} = "
+                       f"{r['peak_open_mib']:.0f} MiB (target <= {TARGETS['memory_mib']:.0f} MiB)")  # fmt: skip
+    return out
+
+
+def report(rows: list[dict[str, float]], argv: list[str]) -> str:
+    cmd = "python benchmarks/bench_core.py" + ("" if not argv else " " + " ".join(argv))
+    return f"""# Performance
+
+Measured by `benchmarks/bench_core.py` on: {_machine()}.
+
+Every time is the median of several runs, and is read as a ratio to `tomllib.loads` of the same text in the
+same run, so that numbers from different machines compare. The files come from `benchmarks/generate.py`:
+every table of every project filled (impact lenses, cost drivers with notes, archetype questions, the gate
+and feasibility steps of the Full Stack Deep Learning 2022 lecture 1 framework, metrics, baselines, a
+lifecycle history with loop-backs, plugin fields) and comments, about 3.6 KB per project.
+
+{table(rows)}
+
+Targets (issue 2), at 1,000 and 10,000 projects: open <= {TARGETS['open']}x, edit-and-save <= {TARGETS['edit']}x,
+peak memory of open at 10,000 projects <= {TARGETS['memory_mib']:.0f} MiB.
+
+{chr(10).join('- ' + v for v in verdicts(rows))}
+
+## What the numbers measure
+
+- **open**: `fsdl_tui.storage.load(path)`: read the bytes from disk, check for a byte-order mark and git
+  conflict markers, decode, `tomllib.loads`, validate every project and build the immutable model. Positions
+  of keys are only computed when there is a problem to report.
+- **edit-and-save**: from a loaded document, `set_field(project, "cost.accuracy_requirement", v)`,
+  `portfolio.with_project(...)` and `save(...)`: find the changed project's lines with a line scanner, re-parse
+  only that project with `tomlkit`, check that it reads back as edited, splice it into the untouched text and
+  write the file atomically (temp file, fsync, replace).
+- **peak memory**: `tracemalloc` peak while opening the largest file (Python allocations only).
+
+## Reproduce
+
+```
+pip install -e '.[test]'
+{cmd}
+```
+
+Add `--no-write` to print the table without rewriting this page, and `--sizes 100 1000` for a quicker run.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000], help="project counts")
+    ap.add_argument("--repeats", type=int, default=5, help="runs per measure; the median is reported")
+    ap.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/performance.md")
+    ap.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md", help="markdown file to write")
+    args = ap.parse_args(argv)
+    raw_argv = list(sys.argv[1:] if argv is None else argv)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="fsdl-bench-") as tmp:
+        for n in sorted(args.sizes):
+            repeats = args.repeats if n < 10000 else max(3, args.repeats // 2)
+            row = measure(n, repeats, Path(tmp), memory=n == max(args.sizes))
+            rows.append(row)
+            print(f"{n} projects: tomllib {row['tomllib']:.3f}s, open {row['open']:.3f}s, "
+                  f"edit-and-save {row['edit']:.3f}s", file=sys.stderr, flush=True)  # fmt: skip
+    print(table(rows))
+    print()
+    print("\n".join(verdicts(rows)))
+    if not args.no_write:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        kept = [a for a in raw_argv if a != "--no-write"]
+        args.output.write_text(report(rows, kept), encoding="utf-8")
+        print(f"\nwrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
