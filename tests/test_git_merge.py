@@ -263,3 +263,18 @@ def test_merge_command_survives_bytes_that_are_not_utf8(tmp_path, capsys) -> Non
 def test_merge_command_missing_file_is_a_message(tmp_path, capsys) -> None:
     assert main(["merge", str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c")]) == 1
     assert "fsdl-tui:" in capsys.readouterr().err
+
+
+def test_a_checklist_item_added_with_a_note_on_one_side_and_done_on_the_other() -> None:
+    # grasp-pose has no gate items: setting the note adds `{ done = false, note = ... }`
+    ours = edit(BASE, setting("grasp-pose", "gate.ethics.note", "reviewed by legal"))
+    theirs = edit(BASE, setting("grasp-pose", "gate.ethics.done", True))
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean, result.conflicts
+    check = loads(result.text).portfolio.get("grasp-pose").gate["ethics"]
+    assert (check.done, check.note) == (True, "reviewed by legal")
+    # a real disagreement is still a conflict
+    done_false = edit(BASE, setting("defect-detect", "gate.product.done", False))
+    assert not merge_texts(BASE, done_false, edit(BASE, setting("defect-detect", "gate.product.note", "x"))).conflicts
+    assert merge_texts(BASE, edit(BASE, setting("grasp-pose", "owner", "")),
+                       edit(BASE, setting("grasp-pose", "owner", "bo"))).conflicts  # fmt: skip

@@ -47,12 +47,20 @@ class PortfolioMerge:
         return not self.conflicts
 
 
+def _is_default(value: Any) -> bool:
+    return value is False or value is None or (isinstance(value, (str, list, dict)) and not value)
+
+
 def _pick(b: Any, o: Any, t: Any) -> tuple[Any, Any, bool]:
     """(value taking ours, value taking theirs, conflict?) for one leaf."""
     if o == t or t == b:
         return o, o, False
     if o == b:
         return t, t, False
+    if b is MISSING and (_is_default(o) or _is_default(t)) and o is not MISSING and t is not MISSING:
+        # added on both sides, one of them empty: the empty one came with its table (say, a gate item's
+        # `done = false` added along with its note), so the value that says something wins
+        return (t, t, False) if _is_default(o) else (o, o, False)
     return o, t, True
 
 
