@@ -472,3 +472,17 @@ def test_a_project_tomlkit_cannot_edit_is_written_anew_after_its_comments(monkey
     assert "# The one the lecture talks about.\n[[projects]]\nid = \"pose-estimation\"\n" in text
     assert portfolio_to_data(loads(text).portfolio) == portfolio_to_data(new)
     assert text.endswith(doc.text[doc.text.index("# Infrastructure everyone leans on.") :])
+
+
+def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    loads(corpus_text("spacing_and_comments.toml"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        loads(corpus_text("spacing_and_comments.toml"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

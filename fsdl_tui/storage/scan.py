@@ -372,23 +372,30 @@ def locate(lay: Layout, path: tuple[Any, ...]) -> tuple[int, int]:
         if seg is None:
             return 1, 1
         target = ("projects",) + tuple(path[2:])
-        start, end = seg.start, seg.end
+        ranges = [(seg.start, seg.end)]
+    elif path[0] != "projects" and lay.standard:  # a header key: only the segments that are not projects
+        target = tuple(path)
+        ranges = [(s.start, s.end) for s in lay.segments if s.kind != "project"]
     else:
         target = tuple(path)
-        start, end = 0, len(lines)
+        ranges = [(0, len(lines))]
+    start, end = ranges[0]
     first_index = next((i for i, p in enumerate(target) if isinstance(p, int)), None)
     str_target = target[:first_index] if first_index is not None else target
     best: tuple[int, int] | None = None  # 0-based line, 0-based col
     best_len = -1
     header_line: int | None = None
-    for n, col, key in _key_lines(lines, start, end, ()):
-        if header_line is None and key == ("projects",):
-            header_line = n
-        k = len(key)
-        if k > best_len and str_target[:k] == key:
-            best, best_len = (n, col - 1), k
-            if k == len(str_target):
-                break
+    for range_start, range_end in ranges:
+        for n, col, key in _key_lines(lines, range_start, range_end, ()):
+            if header_line is None and key == ("projects",):
+                header_line = n
+            k = len(key)
+            if k > best_len and str_target[:k] == key:
+                best, best_len, end = (n, col - 1), k, range_end
+                if k == len(str_target):
+                    break
+        if best_len == len(str_target):
+            break
     if best is None:
         if header_line is not None:
             return header_line + 1, 1

@@ -8,13 +8,14 @@ one-line diff.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import difflib
+import gc
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import tomlkit
 from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
@@ -159,7 +160,8 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
         raise PortfolioLoadError(problems) from None
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
-    portfolio, issues = portfolio_from_data(data)
+    with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
+        portfolio, issues = portfolio_from_data(data)
     del data
     doc = PortfolioDocument(portfolio, text)
     if issues:
@@ -167,6 +169,19 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
     if problems:
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     return doc
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, which otherwise rescans the parsed data again and again while the
+    model is built (half the validation time at 10,000 projects); restore it as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _problems(doc: PortfolioDocument, filename: str, issues: list[Issue]) -> list[Problem]:
