@@ -170,6 +170,13 @@ def test_external_diff_driver_prints_the_semantic_diff(repo: Repo) -> None:
     assert "0 added, 4 removed" in out
 
 
+def test_diff_driver_command_makes_the_semantic_diff_the_default(repo: Repo) -> None:
+    repo.git("config", "diff.fsdl-tui.command", f"{COMMAND} diff")
+    repo.write("portfolio.toml", edit(repo.read(), setting("lens-only", "owner", "bo")))
+    out = repo.git("diff").stdout
+    assert out.startswith("fsdl-tui diff portfolio.toml (") and '    owner: "" -> "bo"' in out
+
+
 def test_diff_of_revisions(repo: Repo) -> None:
     repo.write("portfolio.toml", edit(repo.read(), setting("grasp-pose", "owner", "bo")))
     out = repo.fsdl("diff", "HEAD:portfolio.toml", "portfolio.toml", "--format", "json").stdout
