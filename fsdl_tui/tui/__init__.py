@@ -1,0 +1,49 @@
+"""The full-screen app. `launch(path)` opens a portfolio file and returns the exit code.
+
+- a PATH that exists is opened; a broken one opens to the list of its FILE:LINE:COL problems;
+- a PATH that does not exist opens a new, empty portfolio whose first save creates it;
+- no PATH: `./portfolio.toml` if present, else the bundled sample as an unsaved portfolio whose first save
+  creates `./portfolio.toml`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DEFAULT_FILE = "portfolio.toml"
+
+
+def open_session(path: str | None) -> tuple[Any, tuple[Path, list[Any]] | None]:
+    """(session, None) for a portfolio to show, or (None, (path, problems)) for a file that does not load."""
+    from ..domain.model import Portfolio
+    from ..storage import PortfolioLoadError, Problem, load, loads
+    from .session import Session, new_session
+
+    if path is None:
+        default = Path(DEFAULT_FILE)
+        if default.exists():
+            return open_session(DEFAULT_FILE)
+        from importlib.resources import files
+
+        text = files("fsdl_tui.data").joinpath("sample.toml").read_text(encoding="utf-8")
+        return Session(loads(text, "sample.toml"), target=default), None
+    target = Path(path)
+    if not target.exists():
+        return new_session(Portfolio(name=target.stem.replace("-", " ").replace("_", " ").capitalize()), target), None
+    try:
+        return Session(load(target)), None
+    except PortfolioLoadError as exc:
+        return None, (target, exc.problems)
+    except (OSError, UnicodeError) as exc:
+        return None, (target, [Problem(str(target), 1, 1, f"cannot read the file: {exc}")])
+
+
+def launch(path: str | None, *, plugins_dir: str | None = None) -> int:
+    """Run the app on `path` until the user quits; returns the exit code."""
+    from .app import FsdlApp
+
+    session, problems = open_session(path)
+    app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir)
+    result = app.run()
+    return result if isinstance(result, int) else (app.return_code or 0)

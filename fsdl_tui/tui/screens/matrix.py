@@ -1,0 +1,51 @@
+"""The 2x2 screen: impact against feasibility, with the quadrants of FSDL lecture 1."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from ..widgets.matrix import Matrix
+
+
+class MatrixScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,enter", "app.view('table')", "Table", id="matrix.close",
+                tooltip="Back to the table, on the selected project"),  # fmt: skip
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Matrix(id="matrix")
+        yield Static(id="matrix-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "version", self.refresh_matrix, init=True)
+        self.query_one(Matrix).focus()
+        self.watch(self.query_one(Matrix), "mark_by", self._status, init=False)
+
+    def refresh_matrix(self) -> None:
+        matrix = self.query_one(Matrix)
+        s = self.app.session.portfolio.settings  # type: ignore[attr-defined]
+        matrix.show(self.app.ranked, (s.impact_threshold, s.feasibility_threshold))  # type: ignore[attr-defined]
+        matrix.selected = self.app.selected_id  # type: ignore[attr-defined]
+        self._status()
+
+    def _status(self) -> None:
+        matrix = self.query_one(Matrix)
+        ranked = self.app.ranked  # type: ignore[attr-defined]
+        unplotted = sum(1 for r in ranked if r.impact is None or r.feasibility is None)
+        current = next((r for r in ranked if r.project.id == matrix.selected), None)
+        sel = f"{current.project.title} ({current.project.id})" if current else "none"
+        extra = f" · {unplotted} unscored, not plotted" if unplotted else ""
+        self.query_one("#matrix-status", Static).update(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by)")
+
+    @on(Matrix.PointSelected)
+    def _point(self, event: Matrix.PointSelected) -> None:
+        self.app.selected_id = event.project_id  # type: ignore[attr-defined]
+        self._status()
+

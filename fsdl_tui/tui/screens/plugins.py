@@ -1,0 +1,49 @@
+"""The plugins screen: what is loaded, from where, what it provides, and every problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+
+class PluginsScreen(Screen[None]):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="plugins.close", tooltip="Back to the portfolio")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="plugins-table", cursor_type="row")
+        with VerticalScroll(id="plugin-problems-box"):
+            yield Static(id="plugin-problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "plugins_version", self.refresh_plugins, init=True)
+
+    def refresh_plugins(self) -> None:
+        info: list[dict[str, Any]] | None = self.app.plugin_info  # type: ignore[attr-defined]
+        problems: list[str] = self.app.plugin_problems  # type: ignore[attr-defined]
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        table.add_columns("Plugin", "Version", "Status", "Scorers", "Exporters", "Source")
+        for rec in info or []:
+            style = {"loaded": "green", "failed": "red", "disabled": "dim"}.get(rec["status"], "")
+            table.add_row(
+                rec["name"], rec.get("version") or "–", Text(rec["status"], style=style),
+                ", ".join(rec["provides"].get("scorers", [])) or "–",
+                ", ".join(rec["provides"].get("exporters", [])) or "–", rec["source"],
+            )  # fmt: skip
+        if info is None:
+            body = Text("Loading plugins…", style="dim")
+        elif problems:
+            body = Text(f"{len(problems)} problem(s):\n", style="bold red")
+            for p in problems:
+                body.append(f"• {p}\n", style="")
+        else:
+            body = Text("No plugin problems.", style="green")
+        self.query_one("#plugin-problems", Static).update(body)

@@ -1,0 +1,53 @@
+"""Fixtures for the app's tests: a fixed small portfolio, a fixed date, XDG and HOME in tmp_path, no
+cursor blink, no file-watch timer (tests call `check_disk` themselves), no plugin thread unless asked."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from fsdl_tui.tui import open_session
+from fsdl_tui.tui.app import FsdlApp
+
+FIXTURES = Path(__file__).parent / "fixtures"
+TODAY = _dt.date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    home = tmp_path / "home"
+    (home / ".config").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("FSDL_TUI_LOAD_PLUGINS", "")
+    monkeypatch.delenv("FSDL_TUI_PLUGINS_DIR", raising=False)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "home"
+    return {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"), "FSDL_TUI_LOAD_PLUGINS": ""}
+
+
+@pytest.fixture
+def portfolio_file(tmp_path: Path) -> Path:
+    path = tmp_path / "team.toml"
+    shutil.copy(FIXTURES / "small.toml", path)
+    return path
+
+
+@pytest.fixture
+def make_app(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    def make(path: Path | str | None, **kwargs: Any) -> FsdlApp:
+        session, problems = open_session(None if path is None else str(path))
+        kwargs.setdefault("load_plugins", False)
+        return FsdlApp(session, problems=problems, env=env, today=lambda: TODAY, watch_interval=None, **kwargs)
+
+    return make
