@@ -128,7 +128,10 @@ def cmd_merge(args: argparse.Namespace) -> int:
     base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
     label = args.path or args.ours
     result = merge_texts(base, ours, theirs, args.marker_size, path=label)
-    atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
+    try:
+        atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
+    except OSError as exc:
+        raise CliError(f"{args.ours}: cannot write the merge result: {exc.strerror or exc}") from None
     if result.clean:
         return 0
     print(f"fsdl-tui merge: {label}: {len(result.conflicts)} conflict(s)", file=sys.stderr)

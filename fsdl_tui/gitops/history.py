@@ -60,19 +60,34 @@ def _locate(path: str | Path) -> tuple[Path, str]:
 
 
 class _Reader:
-    """Reads `REV:PATH` as a portfolio, once per distinct content."""
+    """Reads `REV:PATH` as a portfolio through one `git cat-file --batch`, parsing each blob once."""
 
     def __init__(self, top: Path) -> None:
-        self.top = top
         self.cache: dict[bytes, tuple[Portfolio | None, str]] = {}
+        try:
+            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+        except FileNotFoundError:
+            raise GitLogError("git is not installed (or not on PATH)") from None
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait()
 
     def read(self, rev: str, name: str) -> tuple[Portfolio | None, str]:
-        run = _git(["show", f"{rev}:{name}"], self.top)
-        if run.returncode != 0:
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None
+        stdin.write(f"{rev}:{name}\n".encode())
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
             return None, "file not in this commit"
-        if run.stdout not in self.cache:
-            self.cache[run.stdout] = self._parse(run.stdout, f"{rev[:8]}:{name}")
-        return self.cache[run.stdout]
+        data = stdout.read(int(header[2]))
+        stdout.read(1)  # the newline after the content
+        if header[0] not in self.cache:
+            self.cache[header[0]] = self._parse(data, f"{rev[:8]}:{name}")
+        return self.cache[header[0]]
 
     @staticmethod
     def _parse(data: bytes, label: str) -> tuple[Portfolio | None, str]:
@@ -96,7 +111,7 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
     run = _git([*args, "--", rel], top)
     if run.returncode != 0:
         raise GitLogError(f"{path}: git log failed: {run.stderr.decode(errors='replace').strip()}")
-    records = []
+    records: list[tuple[str, list[str], str, str, str, str]] = []
     name = rel
     for chunk in run.stdout.decode("utf-8", errors="replace").split("\x01")[1:]:
         head, _, rest = chunk.partition("\n")
@@ -108,6 +123,13 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
         raise GitLogError(f"{path}: no commits in git history (commit it first)")
     records.reverse()  # oldest first
     reader = _Reader(top)
+    try:
+        return _read_versions(records, reader)
+    finally:
+        reader.close()
+
+
+def _read_versions(records: list[tuple[str, list[str], str, str, str, str]], reader: _Reader) -> list[Version]:
     out: list[Version] = []
     last_valid: Portfolio | None = None
     for i, (commit, parent, author, date, subject, name) in enumerate(records):
