@@ -198,3 +198,14 @@ def test_external_diff_of_an_invalid_version_falls_back_to_a_line_diff(files, tm
     out = capsys.readouterr().out
     assert "not a valid portfolio, so a line diff follows:" in out
     assert "+schema_version = [" in out and "-schema_version = 1" in out
+
+
+def test_gitops_leaves_ui_and_dataframe_libraries_out() -> None:
+    import subprocess
+    import sys
+
+    code = ("import json, sys\nimport fsdl_tui.gitops.diff, fsdl_tui.gitops.merge, fsdl_tui.gitops.history, "
+            "fsdl_tui.gitops.setup, fsdl_tui.cli.gitcmds\nprint(json.dumps(sorted(sys.modules)))")  # fmt: skip
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    loaded = {name.split(".")[0] for name in json.loads(out)}
+    assert "fsdl_tui" in loaded and not loaded & {"textual", "pandas", "rich"}

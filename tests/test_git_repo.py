@@ -235,3 +235,14 @@ def test_log_errors_are_messages(repo: Repo) -> None:
     repo.write("new.toml", base_text())
     untracked = repo.fsdl("log", "new.toml", check=False)
     assert untracked.returncode == 1 and "no commits" in untracked.stderr
+
+
+def test_log_outside_a_repository_and_bad_limit(tmp_path, repo: Repo) -> None:
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "p.toml").write_text(base_text())
+    result = repo.run(["sh", "-c", f"cd {tmp_path / 'loose'} && GIT_CEILING_DIRECTORIES={tmp_path} "
+                       f"{COMMAND} log p.toml"], check=False)  # fmt: skip
+    assert result.returncode == 1 and "not inside a git repository" in result.stderr
+    bad = repo.fsdl("log", "portfolio.toml", "--limit", "0", check=False)
+    assert bad.returncode == 1 and "--limit must be at least 1" in bad.stderr
+    assert len(json.loads(repo.fsdl("log", "portfolio.toml", "--limit", "1", "--json").stdout)) == 1

@@ -163,6 +163,8 @@ def cmd_git_setup(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     from ..gitops import history as h
 
+    if args.limit is not None and args.limit < 1:
+        raise CliError("--limit must be at least 1")
     try:
         versions = h.versions(args.path, args.limit)
     except h.GitLogError as exc:
