@@ -278,3 +278,26 @@ def test_a_checklist_item_added_with_a_note_on_one_side_and_done_on_the_other() 
     assert not merge_texts(BASE, done_false, edit(BASE, setting("defect-detect", "gate.product.note", "x"))).conflicts
     assert merge_texts(BASE, edit(BASE, setting("grasp-pose", "owner", "")),
                        edit(BASE, setting("grasp-pose", "owner", "bo"))).conflicts  # fmt: skip
+
+
+def _corpus_with_projects():
+    from helpers_storage import CORPUS_FILES
+
+    return [f for f in CORPUS_FILES if loads(f.read_text(encoding="utf-8")).portfolio.projects]
+
+
+@pytest.mark.parametrize("path", _corpus_with_projects(), ids=lambda p: p.name)
+def test_hand_formatted_files_merge_and_keep_their_comments(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    pf = loads(text).portfolio
+    first, last = pf.projects[0].id, pf.projects[-1].id
+    ours_change = both(setting(first, "owner", "ours-owner"), adding("zz-ours", "Ours"))
+    theirs_change = both(setting(last, "summary", "theirs\nsummary"), adding("zz-theirs", "Theirs"))
+    ours, theirs = edit(text, ours_change), edit(text, theirs_change)
+    result = merge_texts(text, ours, theirs)
+    assert result.clean, result.conflicts
+    assert data(result.text) == data(edit(ours, theirs_change))
+    # comment lines both sides kept (not text inside the multi-line string theirs replaced) are all there
+    comments = [line for line in ours.splitlines() if line.lstrip().startswith("#") and line in theirs.splitlines()]
+    assert comments
+    assert all(line in result.text.splitlines() for line in comments)
