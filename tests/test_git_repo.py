@@ -40,7 +40,7 @@ def test_git_setup_configures_drivers_and_attributes(repo: Repo) -> None:
     assert "portfolio.toml: merge: fsdl-tui" in attrs and "portfolio.toml: diff: fsdl-tui" in attrs
     assert "team.portfolio.toml: merge: fsdl-tui" in repo.git("check-attr", "merge", "team.portfolio.toml").stdout
     assert repo.git("check-attr", "merge", "other.toml").stdout.strip().endswith("unspecified")
-    assert repo.git("config", "merge.fsdl-tui.driver").stdout.strip() == f"{COMMAND} merge %O %A %B --marker-size %L --path %P"
+    assert repo.git("config", "merge.fsdl-tui.driver").stdout.strip() == f"{COMMAND} merge %O %A %B --marker-size=%L --path=%P"
     assert repo.git("config", "diff.fsdl-tui.textconv").stdout.strip() == f"{COMMAND} diff --textconv"
     assert repo.git("config", "diff.fsdl-tui.xfuncname").stdout.strip().startswith("^(project ")
 
@@ -246,3 +246,19 @@ def test_log_outside_a_repository_and_bad_limit(tmp_path, repo: Repo) -> None:
     bad = repo.fsdl("log", "portfolio.toml", "--limit", "0", check=False)
     assert bad.returncode == 1 and "--limit must be at least 1" in bad.stderr
     assert len(json.loads(repo.fsdl("log", "portfolio.toml", "--limit", "1", "--json").stdout)) == 1
+
+
+def test_merge_of_a_file_whose_name_starts_with_a_dash(tmp_path) -> None:
+    repo = Repo(tmp_path)
+    repo.setup("--", "-team.toml")
+    repo.write("-team.toml", base_text())
+    repo.commit("Start")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("-team.toml", edit(repo.read("-team.toml"), setting("lens-only", "owner", "bo")))
+    repo.commit("Bo owns lens-only")
+    repo.git("checkout", "-q", "main")
+    repo.write("-team.toml", edit(repo.read("-team.toml"), setting("unscored", "owner", "ana")))
+    repo.commit("Ana owns unscored")
+    repo.git("merge", "--no-edit", "feature")
+    merged = loads(repo.read("-team.toml")).portfolio
+    assert (merged.get("lens-only").owner, merged.get("unscored").owner) == ("bo", "ana")

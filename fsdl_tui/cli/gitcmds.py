@@ -209,7 +209,7 @@ Exit 0; 1 when a file is invalid (each problem as FILE:LINE:COL), or with --exit
 
 MERGE_EPILOG = """\
 git runs it as its merge driver (installed by `fsdl-tui git-setup`):
-  [merge "fsdl-tui"]  driver = fsdl-tui merge %O %A %B --marker-size %L --path %P
+  [merge "fsdl-tui"]  driver = fsdl-tui merge %O %A %B --marker-size=%L --path=%P
 by hand:
   cp team.toml merged.toml && fsdl-tui merge base.toml merged.toml theirs.toml
 

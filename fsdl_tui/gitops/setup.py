@@ -53,7 +53,7 @@ def default_command() -> str:
 def driver_config(command: str) -> dict[str, str]:
     return {
         f"merge.{DRIVER}.name": "fsdl-tui: merge portfolios by project id and field",
-        f"merge.{DRIVER}.driver": f"{command} merge %O %A %B --marker-size %L --path %P",
+        f"merge.{DRIVER}.driver": f"{command} merge %O %A %B --marker-size=%L --path=%P",
         f"diff.{DRIVER}.textconv": f"{command} diff --textconv",
         f"diff.{DRIVER}.xfuncname": XFUNCNAME,
     }
