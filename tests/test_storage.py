@@ -486,3 +486,22 @@ def test_loading_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@NEWLINES
+def test_header_edits_add_and_remove_unknown_keys_and_tables(nl: str) -> None:
+    doc = corpus_doc("unknown_keys_unusual_order.toml", nl)
+    pf = doc.portfolio
+    extra = {k: v for k, v in pf.extra.items() if k != "team_channel"} | {"wiki": "https://wiki.example.com"}
+    new = pf.replace(extra=extra, scoring={}, plugins={"jira": {"url": "https://jira.example.com"}, "canvas": {}})
+    text = render_text(doc, new)
+    assert portfolio_to_data(loads(text).portfolio) == portfolio_to_data(new)
+    removed = [line for line in changes(doc.text, text) if line.startswith("-")]
+    assert removed == [
+        f'-team_channel = "#ml-portfolio"   # unknown top-level key: kept{nl}',
+        f"-# Scorer settings between the projects.{nl}",
+        f"-[scoring.fsdl]{nl}",
+        f"-impact_weight = 1.0{nl}",
+        f"-{nl}",
+    ]
+    assert f"[team]   # an unknown top-level table{nl}lead = \"hana\"{nl}" in text

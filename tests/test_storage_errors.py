@@ -287,3 +287,12 @@ def test_layout_flags_files_it_cannot_split_safely() -> None:
     assert not layout(base + 'tags = [\n  ["nested"]\n]\n', 1, {"schema_version", "projects"}).standard
     # more [[projects]] headers than projects
     assert not layout(base + "[[projects]]\n", 1).standard
+
+
+def test_a_binary_file_gives_a_short_list_of_problems(tmp_path: Path) -> None:
+    path = tmp_path / "image.toml"
+    path.write_bytes(bytes(range(128, 256)) * 50)
+    with pytest.raises(PortfolioLoadError) as info:
+        load(path)
+    problems = info.value.problems
+    assert len(problems) == 11 and "is this a text file?" in problems[-1].message

@@ -15,7 +15,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NoReturn
 
 import tomlkit
 from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
@@ -98,7 +98,10 @@ def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
     return loads(text, filename)
 
 
-def _loads_invalid_utf8(data: bytes, filename: str) -> PortfolioDocument:
+_MAX_ENCODING_PROBLEMS = 10
+
+
+def _loads_invalid_utf8(data: bytes, filename: str) -> NoReturn:
     problems = []
     pos = 0
     while True:
@@ -110,6 +113,10 @@ def _loads_invalid_utf8(data: bytes, filename: str) -> PortfolioDocument:
             line_start = data.rfind(b"\n", 0, bad) + 1
             line = data.count(b"\n", 0, bad) + 1
             col = len(data[line_start:bad].decode("utf-8", "replace")) + 1
+            if len(problems) == _MAX_ENCODING_PROBLEMS:
+                problems.append(Problem(filename, line, col, "more bytes that are not UTF-8 follow: is this a "
+                                        "text file?"))  # fmt: skip
+                raise PortfolioLoadError(problems) from None
             problems.append(Problem(filename, line, col, f"the file is not valid UTF-8 text (byte 0x{data[bad]:02x}); "
                                     "save it as UTF-8"))  # fmt: skip
             pos = pos + exc.end
@@ -458,7 +465,19 @@ def _render_header(
 ) -> list[str] | None:
     """`pieces` with the header (everything but the projects) changed from `old_h` to `new_h`, editing only
     the segments that hold a changed key; None when the layout is too unusual (the caller goes slow)."""
-    pieces = list(pieces)
+    try:
+        return _render_header_pieces(doc, lay, list(pieces), old_h, new_h)
+    except Exception:  # noqa: BLE001 - tomlkit raises many kinds of errors on odd layouts: take the slow path
+        return None
+
+
+def _only(key: str, value: Any) -> dict[str, Any]:
+    return {} if value is _MISSING else {key: value}
+
+
+def _render_header_pieces(
+    doc: PortfolioDocument, lay: Layout, pieces: list[str], old_h: dict[str, Any], new_h: dict[str, Any]
+) -> list[str] | None:
     segs = lay.segments
     for k in dict.fromkeys([*old_h, *new_h]):
         ov, nv = old_h.get(k, _MISSING), new_h.get(k, _MISSING)
@@ -467,7 +486,7 @@ def _render_header(
         holders = [i for i, s in enumerate(segs) if s.kind == "table" and s.key[0] == k]
         if not holders or [segs[i].key for i in holders] == [(k,)]:
             i = holders[0] if holders else 0  # a key of the preamble, or one [k] table
-            pieces[i] = _edit_text(pieces[i], _edit_keys({k: ov}, {k: nv}), doc.newline)
+            pieces[i] = _edit_text(pieces[i], _edit_keys(_only(k, ov), _only(k, nv)), doc.newline)
             continue
         if not isinstance(ov, dict) or not isinstance(nv, dict):
             return None
@@ -485,7 +504,7 @@ def _render_header(
                 if nsub is _MISSING:
                     pieces[i] = ""
                 else:
-                    o = {} if osub is _MISSING else {k: {name: osub}}
+                    o = {k: _only(name, osub)}
                     pieces[i] = _edit_text(pieces[i], _edit_keys(o, {k: {name: nsub}}), doc.newline)
             else:  # a new [k.name] table, after the last of its siblings
                 i = max(holders)
@@ -493,7 +512,7 @@ def _render_header(
                 apply_changes(table, {}, {k: {name: nsub}})
                 pieces[i] = _append_block(pieces[i], tomlkit.dumps(table), doc.newline)
     # The segments other than projects are self-contained: together they must read as the new header.
-    header_text = "".join(p for p, s in zip(pieces, segs) if s.kind != "project")
+    header_text = _join([p for p, s in zip(pieces, segs) if s.kind != "project"], doc.newline)
     try:
         got, _ = portfolio_from_data(tomllib.loads(header_text))
     except tomllib.TOMLDecodeError:
