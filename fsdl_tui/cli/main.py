@@ -22,6 +22,9 @@ examples:
   fsdl-tui set team.toml grasp-pose cost.accuracy_requirement=5 impact.overall=4
   fsdl-tui move team.toml grasp-pose data --note "labels too noisy"
   fsdl-tui rank team.toml --explain grasp-pose
+  fsdl-tui git-setup                     merge and diff portfolios by project in git
+  fsdl-tui diff main:team.toml team.toml --format markdown
+  fsdl-tui log team.toml grasp-pose      the blame for a score
 
 Built on the project-selection framework of Full Stack Deep Learning (2022, lecture 1).
 Exit codes: 0 ok, 1 invalid input or refused, 2 usage error.
