@@ -1,9 +1,10 @@
 """Load and save portfolio files: fast reads with `tomllib`, minimal-diff writes with `tomlkit`.
 
-Reading parses the whole file once with `tomllib` and scans it for table positions. Writing compares the
-edited portfolio with the loaded one, and hands `tomlkit` only the projects that changed: untouched bytes
-stay untouched, so comments, spacing, key order and unknown keys survive, and a one-field edit is a
-one-line diff.
+Reading parses the whole file once with `tomllib`; positions of keys are only worked out when there is a
+problem to report or an edit to write (`scan.py`). Writing compares the edited portfolio with the loaded one
+and hands `tomlkit` only the projects (or header tables) that changed: untouched bytes stay untouched, so
+comments, spacing, key order and unknown keys survive, and a one-field edit is a one-line diff. Every
+edited piece is read back and compared with what was asked before anything is written.
 """
 
 from __future__ import annotations
