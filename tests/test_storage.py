@@ -83,124 +83,100 @@ def _edit(doc: PortfolioDocument, project_id: str, **fields: object) -> Portfoli
     return doc.portfolio.with_project(p)
 
 
-@NEWLINES
-def test_set_a_score_changes_one_line(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    new = _edit(doc, "pose-estimation", cost__accuracy_requirement=5)
-    assert changes(doc.text, render_text(doc, new)) == [
-        f"-accuracy_requirement = 3{nl}",
-        f"+accuracy_requirement = 5{nl}",
-    ]
+# (corpus file, project, {field: value}, the exact changed lines of the diff); "\n" stands for the file's newline
+FIELD_EDITS = {
+    "score": ("spacing_and_comments.toml", "pose-estimation", {"cost.accuracy_requirement": 5}, [
+        "-accuracy_requirement = 3\n",
+        "+accuracy_requirement = 5\n",
+    ]),
+    "scores keep comments and spacing": ("spacing_and_comments.toml", "pose-estimation",
+                                         {"cost.data_availability": 3, "impact.automation": 5}, [
+        "-  automation=4\n",
+        "+  automation=5\n",
+        "-data_availability = 2   # scarce: we must film people\n",
+        "+data_availability = 3   # scarce: we must film people\n",
+    ]),
+    "note with quotes and backslashes": ("spacing_and_comments.toml", "pose-estimation",
+                                         {"cost.data_availability_note": 'say "no" to C:\\raw'}, [
+        '-data_availability_note = "No public data for our exercises."\n',
+        '+data_availability_note = "say \\"no\\" to C:\\\\raw"\n',
+    ]),
+    "multi-line text": ("spacing_and_comments.toml", "pose-estimation", {"summary": 'Count reps.\nThen "coach" them.'}, [
+        '-summary = "Count reps from the phone camera."\n',
+        '+summary = """\n',
+        "+Count reps.\n",
+        '+Then "coach" them."""\n',
+    ]),
+    "multi-line string replaced in place": ("multiline_strings.toml", "speech-notes", {"summary": "One\nTwo"}, [
+        "-summary = '''\n",
+        "-# Markdown heading inside a literal string\n",
+        "-=======\n",
+        "-Not a conflict marker: it is inside a string.'''\n",
+        '+summary = """\n',
+        "+One\n",
+        '+Two"""\n',
+    ]),
+    "gate tick keeps its comment": ("spacing_and_comments.toml", "pose-estimation", {"gate.data.done": True}, [
+        "-data = { done = false }   # the blocker\n",
+        "+data = { done = true }   # the blocker\n",
+    ]),
+    "dotted keys and inline tables": ("inline_and_dotted.toml", "churn",
+                                      {"cost.accuracy_requirement": 4, "impact.overall": 5,
+                                       "gate.product.note": "app v2"}, [
+        '-impact = { overall = 3, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
+        '+impact = { overall = 5, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
+        "-cost . accuracy_requirement = 2\n",
+        "+cost . accuracy_requirement = 4\n",
+        "-gate.product = { done = true }\n",
+        '+gate.product = { done = true, note = "app v2" }\n',
+    ]),
+    "unknown keys survive next to an edit": ("unknown_keys_unusual_order.toml", "search-ranking",
+                                             {"gate.product.note": "search page v2", "impact.peers": 4}, [
+        "-peers = 5\n",
+        "+peers = 4\n",
+        '-product = { done = true, note = "search page", reviewer = "gus" }   # unknown key in a gate item\n',
+        '+product = { done = true, note = "search page v2", reviewer = "gus" }   # unknown key in a gate item\n',
+    ]),
+}  # fmt: skip
 
 
 @NEWLINES
-def test_set_a_score_keeps_the_comment_and_spacing_of_its_line(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    new = _edit(doc, "pose-estimation", cost__data_availability=3, impact__automation=5)
-    assert changes(doc.text, render_text(doc, new)) == [
-        f"-  automation=4{nl}",
-        f"+  automation=5{nl}",
-        f"-data_availability = 2   # scarce: we must film people{nl}",
-        f"+data_availability = 3   # scarce: we must film people{nl}",
-    ]
+@pytest.mark.parametrize("case", list(FIELD_EDITS))
+def test_a_field_edit_changes_exactly_its_lines(case: str, nl: str) -> None:
+    name, project_id, fields, expected = FIELD_EDITS[case]
+    doc = corpus_doc(name, nl)
+    p = doc.portfolio.get(project_id)
+    for path, value in fields.items():
+        p = set_field(p, path, value)
+    text = render_text(doc, doc.portfolio.with_project(p))
+    assert changes(doc.text, text) == [line.replace("\n", nl) for line in expected]
+    assert project_to_data(loads(text).portfolio.get(project_id)) == project_to_data(p)
+
+
+# (corpus file, project, stage, note, the exact changed lines). The history of invoice-parsing has an entry
+# ending `date = 2024-01-10 }`, which tomlkit alone would write back as `...10}`.
+MOVES = {
+    "backward with a reason": ("spacing_and_comments.toml", "pose-estimation", "planning", "data too hard to label", [
+        '-stage = "data"\n',
+        '+stage = "planning"\n',
+        '+  { from = "data", to = "planning", date = 2025-03-04, note = "data too hard to label" },\n',
+    ]),
+    "forward, after dates before braces": ("multiline_strings.toml", "invoice-parsing", "deploying", "", [
+        '-stage = "training"\n',
+        '+stage = "deploying"\n',
+        '+  { from = "training", to = "deploying", date = 2025-03-04 },\n',
+    ]),
+}  # fmt: skip
 
 
 @NEWLINES
-def test_set_a_note_with_quotes_and_backslashes_changes_one_line(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    new = _edit(doc, "pose-estimation", cost__data_availability_note='say "no" to C:\\raw')
-    assert changes(doc.text, render_text(doc, new)) == [
-        f'-data_availability_note = "No public data for our exercises."{nl}',
-        f'+data_availability_note = "say \\"no\\" to C:\\\\raw"{nl}',
-    ]
-
-
-@NEWLINES
-def test_set_a_multi_line_text_writes_a_multi_line_string(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    new = _edit(doc, "pose-estimation", summary='Count reps.\nThen "coach" them.')
-    text = render_text(doc, new)
-    assert changes(doc.text, text) == [
-        f'-summary = "Count reps from the phone camera."{nl}',
-        f'+summary = """{nl}',
-        f"+Count reps.{nl}",
-        f'+Then "coach" them."""{nl}',
-    ]
-    assert loads(text).portfolio.get("pose-estimation").summary == 'Count reps.\nThen "coach" them.'
-
-
-@NEWLINES
-def test_replace_a_multi_line_string_in_place(nl: str) -> None:
-    doc = corpus_doc("multiline_strings.toml", nl)
-    new = _edit(doc, "speech-notes", summary="One\nTwo")
-    assert changes(doc.text, render_text(doc, new)) == [
-        f"-summary = '''{nl}",
-        f"-# Markdown heading inside a literal string{nl}",
-        f"-======={nl}",
-        f"-Not a conflict marker: it is inside a string.'''{nl}",
-        f'+summary = """{nl}',
-        f"+One{nl}",
-        f'+Two"""{nl}',
-    ]
-
-
-@NEWLINES
-def test_tick_a_gate_item_changes_one_line_and_keeps_its_comment(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    new = _edit(doc, "pose-estimation", gate__data__done=True)
-    assert changes(doc.text, render_text(doc, new)) == [
-        f"-data = {{ done = false }}   # the blocker{nl}",
-        f"+data = {{ done = true }}   # the blocker{nl}",
-    ]
-
-
-@NEWLINES
-def test_a_move_adds_one_history_line_and_changes_the_stage(nl: str) -> None:
-    doc = corpus_doc("spacing_and_comments.toml", nl)
-    p = move(doc.portfolio.get("pose-estimation"), "planning", note="data too hard to label", date=DAY)
-    assert changes(doc.text, render_text(doc, doc.portfolio.with_project(p))) == [
-        f'-stage = "data"{nl}',
-        f'+stage = "planning"{nl}',
-        f'+  {{ from = "data", to = "planning", date = 2025-03-04, note = "data too hard to label" }},{nl}',
-    ]
-
-
-@NEWLINES
-def test_a_move_appends_to_a_history_with_dates_before_braces(nl: str) -> None:
-    # tomlkit writes `date = 2024-01-10 }` back as `2024-01-10}`: the writer must restore untouched lines
-    doc = corpus_doc("multiline_strings.toml", nl)
-    p = move(doc.portfolio.get("invoice-parsing"), "deploying", note="", date=DAY)
-    assert changes(doc.text, render_text(doc, doc.portfolio.with_project(p))) == [
-        f'-stage = "training"{nl}',
-        f'+stage = "deploying"{nl}',
-        f'+  {{ from = "training", to = "deploying", date = 2025-03-04 }},{nl}',
-    ]
-
-
-@NEWLINES
-def test_edits_in_dotted_keys_and_inline_tables_change_one_line(nl: str) -> None:
-    doc = corpus_doc("inline_and_dotted.toml", nl)
-    new = _edit(doc, "churn", cost__accuracy_requirement=4, impact__overall=5, gate__product__note="app v2")
-    assert changes(doc.text, render_text(doc, new)) == [
-        f'-impact = {{ overall = 3, cheap_prediction = 4, rationale = "retention team asks for it" }}{nl}',
-        f'+impact = {{ overall = 5, cheap_prediction = 4, rationale = "retention team asks for it" }}{nl}',
-        f"-cost . accuracy_requirement = 2{nl}",
-        f"+cost . accuracy_requirement = 4{nl}",
-        f"-gate.product = {{ done = true }}{nl}",
-        f'+gate.product = {{ done = true, note = "app v2" }}{nl}',
-    ]
-
-
-@NEWLINES
-def test_unknown_keys_survive_edits_next_to_them(nl: str) -> None:
-    doc = corpus_doc("unknown_keys_unusual_order.toml", nl)
-    new = _edit(doc, "search-ranking", gate__product__note="search page v2", impact__peers=4)
-    assert changes(doc.text, render_text(doc, new)) == [
-        f"-peers = 5{nl}",
-        f"+peers = 4{nl}",
-        f'-product = {{ done = true, note = "search page", reviewer = "gus" }}   # unknown key in a gate item{nl}',
-        f'+product = {{ done = true, note = "search page v2", reviewer = "gus" }}   # unknown key in a gate item{nl}',
-    ]
+@pytest.mark.parametrize("case", list(MOVES))
+def test_a_move_adds_one_history_line_and_changes_the_stage(case: str, nl: str) -> None:
+    name, project_id, stage, note, expected = MOVES[case]
+    doc = corpus_doc(name, nl)
+    p = move(doc.portfolio.get(project_id), stage, note=note, date=DAY)
+    text = render_text(doc, doc.portfolio.with_project(p))
+    assert changes(doc.text, text) == [line.replace("\n", nl) for line in expected]
 
 
 @NEWLINES
