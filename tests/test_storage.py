@@ -481,3 +481,11 @@ def test_header_edits_add_and_remove_unknown_keys_and_tables(nl: str) -> None:
         f"-{nl}",
     ]
     assert f"[team]   # an unknown top-level table{nl}lead = \"hana\"{nl}" in text
+
+
+@NAMES
+@NEWLINES
+def test_adding_then_removing_a_project_gives_back_the_file(name: str, nl: str) -> None:
+    doc = corpus_doc(name, nl)
+    added = loads(render_text(doc, doc.portfolio.with_project(new_project("zz-temp", "Temporary"))))
+    assert render_text(added, added.portfolio.without_project("zz-temp")) == doc.text

@@ -423,8 +423,8 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
             continue
         before = old.projects[seg.project_index]
         after = new.get(before.id)
-        if after is None:
-            pieces[i] = ""  # removed, with the comments attached above it
+        if after is None:  # removed, with the comments attached above it
+            _remove_piece(pieces, i)
             continue
         if after is not before and project_to_data(after) != project_to_data(before):
             pieces[i] = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
@@ -450,6 +450,19 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
             pieces[i] = ""
         pieces[first] = block if slots else _append_block(pieces[first], block, doc.newline)
     return _join(pieces, doc.newline)
+
+
+def _remove_piece(pieces: list[str], i: int) -> None:
+    """Drop piece `i`. The piece before it keeps no more blank lines at its end than the dropped one had, so
+    removing a project that was added undoes the addition exactly, and a removal only ever deletes lines."""
+    removed = pieces[i]
+    pieces[i] = ""
+    j = i - 1
+    while j >= 0 and not pieces[j]:
+        j -= 1
+    if j >= 0:
+        kept = pieces[j].rstrip("\r\n")
+        pieces[j] = kept + min(pieces[j][len(kept) :], removed[len(removed.rstrip("\r\n")) :], key=len)
 
 
 def _join(pieces: list[str], newline: str) -> str:
@@ -503,7 +516,7 @@ def _render_header_pieces(
             if name in by_name:
                 i = by_name[name]
                 if nsub is _MISSING:
-                    pieces[i] = ""
+                    _remove_piece(pieces, i)
                 else:
                     o = {k: _only(name, osub)}
                     pieces[i] = _edit_text(pieces[i], _edit_keys(o, {k: {name: nsub}}), doc.newline)
@@ -564,10 +577,11 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
 
 
 def _append_block(text: str, block: str, newline: str) -> str:
-    """`text` with `block` after it, one blank line apart, keeping the blank lines `text` ended with."""
+    """`text` with `block` after it, one blank line apart; the end keeps the blank lines `text` ended with
+    (or their absence: a file without a newline at its end stays so)."""
     stripped = text.rstrip("\r\n")
-    trailing = text[len(stripped) :] or newline
-    if not trailing.endswith(newline):
+    trailing = text[len(stripped) :]
+    if trailing and not trailing.endswith(newline):
         trailing = newline
     body = _fix_newlines(block, newline).strip("\r\n")
     if not stripped:
