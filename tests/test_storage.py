@@ -489,3 +489,16 @@ def test_adding_then_removing_a_project_gives_back_the_file(name: str, nl: str) 
     doc = corpus_doc(name, nl)
     added = loads(render_text(doc, doc.portfolio.with_project(new_project("zz-temp", "Temporary"))))
     assert render_text(added, added.portfolio.without_project("zz-temp")) == doc.text
+
+
+def test_saving_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "p.toml"
+    real.parent.mkdir()
+    real.write_bytes(b"schema_version = 1\n")
+    link = tmp_path / "p.toml"
+    link.symlink_to(real)
+    doc = load(link)
+    save(doc, doc.portfolio.replace(name="Linked"))
+    assert link.is_symlink()
+    assert load(real).portfolio.name == "Linked"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["p.toml"]

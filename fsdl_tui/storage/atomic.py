@@ -24,9 +24,9 @@ def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` through a temp file in the same folder: write, fsync, keep mode, replace.
 
     If anything fails (or the process is interrupted) before the replace, the temp file is removed and
-    `path` is untouched.
+    `path` is untouched. A symbolic link stays a link: the file it points to is the one replaced.
     """
-    path = Path(path)
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         mode: int | None = stat.S_IMODE(os.stat(path).st_mode)
