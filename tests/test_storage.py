@@ -502,3 +502,32 @@ def test_saving_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
     assert link.is_symlink()
     assert load(real).portfolio.name == "Linked"
     assert sorted(p.name for p in real.parent.iterdir()) == ["p.toml"]
+
+
+@NEWLINES
+def test_unusual_layouts_take_the_full_path_and_still_change_one_line(nl: str) -> None:
+    text = (
+        "schema_version = 1\n"
+        "[[projects]]\n"
+        'id = "a"\n'
+        'title = "A"\n'
+        "history = [{ from = \"planning\", to = \"data\", date = 2024-01-01 }]\n"
+        "[settings]\n"
+        "impact_threshold = 3.0\n"
+        "[projects.cost]   # belongs to project a, after another table\n"
+        "data_availability = 2\n"
+    ).replace("\n", nl)
+    doc = loads(text)
+    assert not doc.layout.standard
+    new = _edit(doc, "a", cost__data_availability=4)
+    out = render_text(doc, new)
+    assert portfolio_to_data(loads(out).portfolio) == portfolio_to_data(new)
+    # tomlkit moves the stray sub-table next to its project: those two lines move, one of them changed
+    assert sorted(changes(text, out)) == sorted([
+        f"-[projects.cost]   # belongs to project a, after another table{nl}", f"-data_availability = 2{nl}",
+        f"+[projects.cost]   # belongs to project a, after another table{nl}", f"+data_availability = 4{nl}",
+    ])  # fmt: skip
+    inline = 'schema_version = 1\nprojects = [\n  { id = "a", title = "A" },\n]\n'.replace("\n", nl)
+    doc = loads(inline)
+    out = render_text(doc, _edit(doc, "a", title="B"))
+    assert changes(inline, out) == [f'-  {{ id = "a", title = "A" }},{nl}', f'+  {{ id = "a", title = "B" }},{nl}']

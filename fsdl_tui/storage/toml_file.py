@@ -322,17 +322,23 @@ def _restore_untouched(original: str, roundtrip: str, edited: str) -> str:
     """`edited` with the lines it shares with `roundtrip` taken from `original`, and a blank line before
     each table header it adds.
 
-    tomlkit re-renders a few things it read (`date = 2024-01-01 }` loses its space, `[[ a ]]` its spaces):
-    `roundtrip` is tomlkit's output for the unedited text, so lines equal there are lines the edit did not
-    touch, and their original bytes are put back.
+    tomlkit re-renders a few things it read (`date = 2024-01-01 }` loses its space, `[[ a ]]` its spaces,
+    a table standing away from its parent moves next to it): `roundtrip` is tomlkit's output for the unedited
+    text, so lines equal there are lines the edit did not touch, and their original bytes are put back.
     """
+    if edited == roundtrip:
+        return original
     orig, base, out = _split_lines(original), _split_lines(roundtrip), _split_lines(edited)
-    if len(orig) != len(base):
-        return edited
+    source = base  # per line of `base`, the bytes to write when the edit left it alone
+    if roundtrip != original:
+        source = list(base)
+        squeeze = ["".join(line.split()) for line in orig], ["".join(line.split()) for line in base]
+        for i, j, n in difflib.SequenceMatcher(None, *squeeze, autojunk=False).get_matching_blocks():
+            source[j : j + n] = orig[i : i + n]
     pieces: list[str] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, base, out, autojunk=False).get_opcodes():
         if tag == "equal":
-            pieces.extend(orig[i1:i2])
+            pieces.extend(source[i1:i2])
             continue
         for line in out[j1:j2]:
             if pieces and pieces[-1].strip() and header_match(line):
@@ -548,19 +554,26 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
     old = doc.portfolio
     old_by_id = {p.id: p for p in old.projects}
 
+    changed = {
+        pid: (project_to_data(p), project_to_data(new.get(pid)) if pid in new else None)
+        for pid, p in old_by_id.items()
+        if new.get(pid) is not p and (pid not in new or project_to_data(new.get(pid)) != project_to_data(p))
+    }
+
     def edit(tdoc: Any) -> None:
         apply_changes(tdoc, portfolio_header_data(old), portfolio_header_data(new))
-        if "projects" not in tdoc:
-            return
+        if "projects" not in tdoc or not changed:
+            return  # not even a look: tomlkit moves tables that stand away from their project when it does
         arr = tdoc["projects"]
         for i in reversed(range(len(arr))):
             pid = arr[i].get("id")
-            if pid in old_by_id and pid not in new:
-                del arr[i]
+            if pid not in changed:
                 continue
-            after = new.get(pid) if pid else None
-            if after is not None and pid in old_by_id and after is not old_by_id[pid]:
-                apply_changes(arr[i], project_to_data(old_by_id[pid]), project_to_data(after))
+            before, after = changed[pid]
+            if after is None:
+                del arr[i]
+            else:
+                apply_changes(arr[i], before, after)
 
     text = _edit_text(doc.text, edit, doc.newline)
     added = [p for p in new.projects if p.id not in old_by_id]
