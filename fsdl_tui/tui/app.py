@@ -216,7 +216,8 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
         for node in (self.screen, self):
             for key, binding in node._bindings.key_to_bindings.items():  # noqa: SLF001 - effective keys after remaps
                 for b in binding:
-                    rows.append((key, b.description, b.id or "", b.tooltip))
+                    if b.id and b.description:  # ours; Textual's own (focus, copy) are in the palette
+                        rows.append((key, b.description, b.id, b.tooltip))
         merged: dict[str, list[Any]] = {}
         for key, desc, bid, tip in rows:
             merged.setdefault(bid or desc, [[], desc, bid, tip])[0].append(key)
@@ -233,9 +234,10 @@ def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
     from .screens import board, edit, help, matrix, modals, plugins, portfolio, problems
     from .widgets import matrix as matrix_widget
+    from .widgets import table
 
     ids = {b.id for b in APP_BINDINGS if b.id}
-    for module in (board, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget):
+    for module in (board, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

@@ -127,7 +127,7 @@ class DocumentFlows(_Base):
         else:
             choices = []
             if disk is not None:
-                choices.append(("m", "Merge: their changes and mine, project by project"))
+                choices.append(("m", "Merge: their changes and mine, field by field (refused on a conflict)"))
                 choices.append(("r", "Reload theirs (mine stay on the undo stack)"))
             choices += [("a", "Save mine as another file"), ("o", "Overwrite theirs with mine (asks again)"),
                         ("k", "Keep editing; decide later")]  # fmt: skip

@@ -30,9 +30,12 @@ def num(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+STATUS_MARK = {"on-hold": "‖ ", "killed": "✗ "}
+
+
 def stage_text(r: Ranked) -> str:
-    status = r.project.status
-    return r.project.stage if status == "active" else f"{r.project.stage} ({status})"
+    """The stage, marked when the project is on hold (‖) or killed (✗)."""
+    return STATUS_MARK.get(r.project.status, "") + r.project.stage
 
 
 def row_cells(r: Ranked) -> tuple[str, ...]:

@@ -165,6 +165,7 @@ class EditScreen(Screen[Project | None]):
             self.errors.pop(path, None)
         for err in self.query(f"#err-{wid}"):
             err.update(message)  # type: ignore[attr-defined]
+            err.display = bool(message)
         for w in self.query(f"#{wid}"):
             w.set_class(bool(message), "-invalid")
 

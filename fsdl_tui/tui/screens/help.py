@@ -42,9 +42,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         keys = Table(title="Keys (remap by id in $XDG_CONFIG_HOME/fsdl-tui/keymap.toml)", title_justify="left",
                      title_style="bold", box=None, expand=True, padding=(0, 1))  # fmt: skip
-        keys.add_column("keys", style="bold", no_wrap=True)
-        keys.add_column("does")
-        keys.add_column("id", style="dim", no_wrap=True)
+        keys.add_column("keys", style="bold", width=18)
+        keys.add_column("does", ratio=1)
+        keys.add_column("id", style="dim", width=20)
         for key, desc, bid, tip in self.bindings:
             keys.add_row(key, tip or desc, bid)
         with VerticalScroll(classes="dialog help"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,7 +72,7 @@ class ChoiceModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text, self.detail)
-            yield OptionList(*[Option(f"[{key}] {label}", id=key) for key, label in self.choices], id="choices")
+            yield OptionList(*[Option(Text(f"[{key}] {label}"), id=key) for key, label in self.choices], id="choices")
 
     def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         for key, _ in self.choices:
@@ -96,7 +97,7 @@ class PickModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
-            options = [Option(("● " if key == self.current else "  ") + label, id=key) for key, label in self.items]
+            options = [Option(Text(("● " if key == self.current else "  ") + label), id=key) for key, label in self.items]
             yield OptionList(*options, id="items")
 
     def on_mount(self) -> None:
@@ -241,7 +242,7 @@ class ReasonModal(Dialog):
             yield Label(f"Move '{self.project_title}' back from {self.from_stage}: why?", classes="dialog-title")
             if self.reasons:
                 yield Label("Loop-back reasons from FSDL lecture 1 (enter picks one):", classes="hint")
-                options = [Option(f"→ {target}: {reason}", id=str(i)) for i, (target, reason) in enumerate(self.reasons)]
+                options = [Option(Text(f"→ {target}: {reason}"), id=str(i)) for i, (target, reason) in enumerate(self.reasons)]
                 yield OptionList(*options, id="reasons")
             earlier = fw.STAGE_IDS[: fw.STAGE_INDEX[self.from_stage]]
             yield Select([(s, s) for s in earlier], value=self.to_stage, allow_blank=False, id="stage")

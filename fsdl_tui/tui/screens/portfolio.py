@@ -95,10 +95,11 @@ class PortfolioScreen(Screen[None]):
         self.query_one(ProjectDetail).show(r, self.app.scorer.label or self.app.scorer.name)  # type: ignore[attr-defined]
 
     @on(PortfolioTable.ProjectHighlighted)
-    def _highlighted(self, event: PortfolioTable.ProjectHighlighted) -> None:
-        if event.project_id:
-            self.app.selected_id = event.project_id  # type: ignore[attr-defined]
-        self._detail(event.project_id)
+    def _highlighted(self) -> None:
+        project_id = self.query_one(PortfolioTable).current_id  # now, not when the message was posted
+        if project_id:
+            self.app.selected_id = project_id  # type: ignore[attr-defined]
+        self._detail(project_id)
 
     @on(PortfolioTable.ProjectChosen)
     def _chosen(self, event: PortfolioTable.ProjectChosen) -> None:

@@ -3,8 +3,6 @@ its answers (FSDL 2022 lecture 1)."""
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -15,12 +13,16 @@ from ...scoring.base import Ranked
 from ..view import num
 
 
-def _qa(title: str) -> Table:
-    t = Table(title=title, title_justify="left", title_style="bold", show_header=False, box=None,
-              expand=True, padding=(0, 1))  # fmt: skip
-    t.add_column("question", ratio=3, style="dim")
-    t.add_column("answer", ratio=2)
-    return t
+def _section(out: Text, title: str) -> None:
+    out.append("\n" + title + "\n", style="bold underline")
+
+
+def _qa(out: Text, question: str, answer: str | Text) -> None:
+    """The framework's question, then the project's answer under it."""
+    out.append(question + "\n", style="dim")
+    out.append("  ")
+    out.append_text(answer if isinstance(answer, Text) else Text(answer))
+    out.append("\n")
 
 
 def _score_text(v: int | None) -> Text:
@@ -32,75 +34,69 @@ def _check(c: Check) -> Text:
     return mark + Text(c.note or ("done" if c.done else "open"))
 
 
-def score_table(r: Ranked, scorer_label: str) -> RenderableType:
+def score_text(out: Text, r: Ranked, scorer_label: str) -> None:
     s = r.score
     if s.value is None:
         why = "scorer error: " if s.error else "not scorable: "
-        return Text(f"Score ({scorer_label}): {why}{s.reason}", style="yellow")
-    t = Table(title=f"Score {s.value:.2f} ({scorer_label})", title_justify="left", title_style="bold",
-              box=None, expand=True, padding=(0, 1))  # fmt: skip
-    for col, justify in (("term", "left"), ("value", "right"), ("× weight", "right"), ("= adds", "right")):
-        t.add_column(col, justify=justify)  # type: ignore[arg-type]
-    t.add_column("from", style="dim", ratio=1)
+        out.append(f"\nScore ({scorer_label}): {why}{s.reason}\n", style="yellow")
+        return
+    _section(out, f"Score {s.value:.2f} ({scorer_label})")
+    out.append(f"{'term':<28}{'value':>7}{'× weight':>10}{'= adds':>8}\n", style="dim")
     for term in s.terms:
-        t.add_row(term.name, f"{term.value:.2f}", f"{term.weight:+.2f}", f"{term.contribution:+.2f}", term.detail)
-    return t
+        out.append(f"{term.name[:28]:<28}{term.value:>7.2f}{term.weight:>+10.2f}{term.contribution:>+8.2f}\n")
+        if term.detail:
+            out.append(f"  {term.detail}\n", style="dim")
 
 
-def project_renderable(r: Ranked, scorer_label: str) -> RenderableType:
+def project_renderable(r: Ranked, scorer_label: str) -> Text:
+    """The project's detail as one Text (cheap to lay out, so moving the cursor stays fast)."""
     p: Project = r.project
-    head = Text.assemble(
+    out = Text.assemble(
         (p.title, "bold"), "  ", (p.id, "dim"), "\n",
         f"stage {p.stage} · {p.status}", (f" ({p.lifecycle.status_reason})" if p.lifecycle.status_reason else ""),
         f" · owner {p.owner or '–'} · tags {', '.join(p.tags) or '–'}\n",
         f"impact {num(r.impact)} · feasibility {num(r.feasibility)} · ",
-        (fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "unscored", "bold"),
+        (fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "unscored", "bold"), "\n",
     )  # fmt: skip
-    parts: list[RenderableType] = [head]
     if p.summary:
-        parts.append(Text(p.summary.strip(), style="italic"))
-    parts.append(score_table(r, scorer_label))
+        out.append(p.summary.strip() + "\n", style="italic")
+    score_text(out, r, scorer_label)
     arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
-    t = _qa(f"Archetype: {arch.label} ({arch.on_2x2})" if arch else "Archetype: not set")
+    _section(out, f"Archetype: {arch.label} ({arch.on_2x2})" if arch else "Archetype: not set")
     if arch:
         for q in arch.questions:
-            t.add_row(q.question, p.questions.get(q.id) or Text("unanswered", style="yellow"))
-        t.add_row("Lever", arch.lever)
-    parts.append(t)
-    t = _qa("Impact")
-    t.add_row("Overall: how much value if it works?", _score_text(p.impact.overall))
+            _qa(out, q.question, p.questions.get(q.id) or Text("unanswered", style="yellow"))
+        _qa(out, "Lever", arch.lever)
+    _section(out, "Impact")
+    _qa(out, "Overall: how much value if it works?", _score_text(p.impact.overall))
     for lens in fw.IMPACT_LENSES:
-        t.add_row(lens.question, _score_text(p.impact.lens(lens.id)))
+        _qa(out, lens.question, _score_text(p.impact.lens(lens.id)))
     if p.impact.rationale:
-        t.add_row("Why", p.impact.rationale)
-    parts.append(t)
-    t = _qa("Cost drivers (lecture's order of importance)")
+        _qa(out, "Why this impact?", p.impact.rationale)
+    _section(out, "Cost drivers (the lecture's order of importance)")
     for d in fw.COST_DRIVERS:
-        v = p.cost.driver(d.id)
-        answer = _score_text(v) + Text(f"  (1 {d.low} .. 5 {d.high})", style="dim")
+        answer = _score_text(p.cost.driver(d.id)) + Text(f"  (1 {d.low} .. 5 {d.high})", style="dim")
         if p.cost.note(d.id):
-            answer += Text("\n" + p.cost.note(d.id))
-        t.add_row(Text(d.label, style="bold") + Text("\n" + "\n".join(d.considerations), style="dim"), answer)
+            answer += Text("  " + p.cost.note(d.id))
+        out.append(d.label + "\n", style="bold")
+        _qa(out, " ".join(d.considerations), answer)
     flags = {f.id: f for f in fw.DIFFICULTY_FLAGS}
-    t.add_row("Still hard (difficulty flags)", ", ".join(flags[f].label if f in flags else f for f in p.cost.flags) or "none")
-    parts.append(t)
-    t = _qa("Gate: ready / need / ethics")
+    _qa(out, "What is still hard (difficulty flags)?",
+        ", ".join(flags[f].label if f in flags else f for f in p.cost.flags) or "none")  # fmt: skip
+    _section(out, "Gate: ready / need / ethics")
     for g in fw.GATE_ITEMS:
-        t.add_row(g.question, _check(p.gate.get(g.id, Check())))
-    parts.append(t)
-    t = _qa("Feasibility assessment A-G")
+        _qa(out, g.question, _check(p.gate.get(g.id, Check())))
+    _section(out, "Feasibility assessment A-G")
     for step in fw.FEASIBILITY_STEPS:
-        t.add_row(f"{step.label} {step.question}", _check(p.feasibility.get(step.id, Check())))
-    parts.append(t)
+        _qa(out, f"{step.label} {step.question}", _check(p.feasibility.get(step.id, Check())))
     m = p.metrics
-    t = _qa("Metrics and baselines")
-    t.add_row(fw.METRIC_QUESTIONS[0], f"{m.optimizing or '–'}" + (f" (target {m.target:g})" if m.target is not None else ""))
-    t.add_row(fw.METRIC_QUESTIONS[1], "; ".join(f"{s.metric} {'≤' if s.direction == 'max' else '≥'} {s.threshold:g}"
+    _section(out, "Metrics and baselines")
+    _qa(out, fw.METRIC_QUESTIONS[0], f"{m.optimizing or '–'}" + (f" (target {m.target:g})" if m.target is not None else ""))
+    _qa(out, fw.METRIC_QUESTIONS[1], "; ".join(f"{s.metric} {'≤' if s.direction == 'max' else '≥'} {s.threshold:g}"
                                                for s in m.satisficing) or "–")  # fmt: skip
-    t.add_row(fw.METRIC_QUESTIONS[2], "; ".join(f"{b.kind}: {b.name}" + (f" {b.value:g}" if b.value is not None else "")
+    _qa(out, fw.METRIC_QUESTIONS[2], "; ".join(f"{b.kind}: {b.name}" + (f" {b.value:g}" if b.value is not None else "")
                                                for b in m.baselines) or "–")  # fmt: skip
-    parts.append(t)
-    return Group(*parts)
+    return out
 
 
 class ProjectDetail(VerticalScroll):
@@ -111,7 +107,12 @@ class ProjectDetail(VerticalScroll):
     def compose(self):  # type: ignore[no-untyped-def]
         yield Static("", id="detail-body")
 
+    _shown: tuple[object, str] | None = None
+
     def show(self, r: Ranked | None, scorer_label: str) -> None:
+        if self._shown is not None and self._shown[0] is r and self._shown[1] == scorer_label:
+            return  # the same ranked value (rankings are immutable): nothing to redo
+        self._shown = (r, scorer_label)
         body = self.query_one("#detail-body", Static)
         if r is None:
             body.update(Text("No project here. Add one with 'a', or clear the filter.", style="dim"))

@@ -96,7 +96,6 @@ class Matrix(Widget, can_focus=True):
         put(left - 1, top + ph, "└", "dim")
         put(0, top, "5", "dim")
         put(0, top + ph - 1, "1", "dim")
-        put(0, top + ph // 2, "I", "bold")
         put(left, top + ph + 1, "1", "dim")
         put(left + pw - 1, top + ph + 1, "5", "dim")
         axis = "feasibility (low cost) →"

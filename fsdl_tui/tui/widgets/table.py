@@ -1,27 +1,66 @@
-"""The ranked portfolio table: sortable by key or by clicking a header, updated in place when it can be."""
+"""The ranked portfolio table: a virtual list that paints only the lines on screen.
+
+Sorting and filtering reorder a list of ids and repaint the visible lines, so they stay fast at 1,000s of
+projects (Textual's DataTable measures and lays out every cell it is given). Sort by key or by clicking a
+header: ascending, descending, then back to the ranking, with a mark on the sorted header.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
 
-from rich.text import Text
-from textual import on
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import DataTable
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from ...scoring.base import Ranked
-from ..view import COLUMNS, COLUMN_KEYS, apply_sort, next_sort, row_cells
+from ..view import COLUMNS, apply_sort, next_sort, row_cells
 
 MARKS = {"asc": " ▲", "desc": " ▼"}
+PAD = 1
 
 
-class PortfolioTable(DataTable[str]):
+def fit(text: str, width: int) -> str:
+    """`text` in exactly `width` cells, cut with an ellipsis when too long."""
+    if cell_len(text) > width:
+        return set_cell_size(text, max(width - 1, 0)) + "…"
+    return set_cell_size(text, width)
+
+
+class PortfolioTable(ScrollView, can_focus=True):
     """Rows keyed by project id. The screen hands it filtered rows; the table sorts them."""
 
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", id="table.up", tooltip="Highlight the project above", show=False),
+        Binding("down,j", "cursor(1)", "Down", id="table.down", tooltip="Highlight the project below", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="table.page_up", tooltip="One page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="table.page_down", tooltip="One page down", show=False),
+        Binding("home", "edge(0)", "First", id="table.first", tooltip="The first project", show=False),
+        Binding("end", "edge(-1)", "Last", id="table.last", tooltip="The last project", show=False),
+        Binding("enter", "choose", "Edit", id="table.choose", tooltip="Edit the highlighted project", show=False),
+    ]
+    COMPONENT_CLASSES = {"portfolio-table--header", "portfolio-table--cursor", "portfolio-table--even-row"}
+    DEFAULT_CSS = """
+    PortfolioTable { background: $surface; }
+    PortfolioTable > .portfolio-table--header { background: $panel; color: $foreground; text-style: bold; }
+    PortfolioTable > .portfolio-table--cursor { background: $block-cursor-blurred-background; }
+    PortfolioTable:focus > .portfolio-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
+    PortfolioTable > .portfolio-table--even-row { background: $surface-lighten-1; }
+    """
+
+    cursor: reactive[int] = reactive(0, init=False)
     # (column key, "asc" | "desc"), or (None, None): the ranking's order
-    sort_state: reactive[tuple[str | None, str | None]] = reactive((None, None))
+    sort_state: reactive[tuple[str | None, str | None]] = reactive((None, None), init=False)
 
     @dataclass
     class ProjectHighlighted(Message):
@@ -32,84 +71,155 @@ class PortfolioTable(DataTable[str]):
         project_id: str
 
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(**kwargs)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
-        self._cells: dict[str, tuple[str, ...]] = {}
+        self._cells: dict[str, tuple[Ranked, tuple[str, ...]]] = {}
+        self._widths = [w for _, _, w in COLUMNS]
 
-    def on_mount(self) -> None:
-        for key, header, width in COLUMNS:
-            self.add_column(header, key=key, width=width)
-
-    # --- content --------------------------------------------------------------------------------------
+    # --- content -------------------------------------------------------------------------------------
 
     def show(self, rows: Sequence[Ranked], keep: str | None = None) -> None:
         """Show `rows` (already filtered) in the current sort order, keeping the highlighted project."""
-        self._rows = list(rows)
         keep = keep or self.current_id
-        ordered = apply_sort(self._rows, self.sort_state[0], self.sort_state[1])
-        ids = [r.project.id for r in ordered]
-        cells = {r.project.id: row_cells(r) for r in ordered}
-        if ids == self._shown:  # same rows in the same order: update only the cells that changed
-            for pid in ids:
-                old, new = self._cells.get(pid), cells[pid]
-                if old != new:
-                    for key, before, after in zip(COLUMN_KEYS, old or (), new):
-                        if before != after:
-                            self.update_cell(pid, key, after)
-            self._cells = cells
-            if keep in cells and keep != self.current_id:
-                self.select_id(keep)
-            return
-        self.clear()
-        for pid in ids:
-            self.add_row(*cells[pid], key=pid)
-        self._shown, self._cells = ids, cells
-        if keep in cells:
-            self.move_cursor(row=ids.index(keep), animate=False)
-        elif ids:
-            self.move_cursor(row=0, animate=False)
-        self.post_message(self.ProjectHighlighted(self.current_id))
+        self._rows = list(rows)
+        ordered = apply_sort(self._rows, *self.sort_state)
+        self._shown = [r.project.id for r in ordered]
+        old = self._cells
+        self._cells = {}
+        for r in ordered:  # a Ranked is immutable: reuse its cells when it is the same object
+            pid = r.project.id
+            cached = old.get(pid)
+            self._cells[pid] = cached if cached is not None and cached[0] is r else (r, row_cells(r))
+        self._resize_virtual()
+        index = self._shown.index(keep) if keep in self._cells else 0
+        if index != self.cursor:
+            self.cursor = index
+        else:
+            self._scroll_to_cursor()
+            self.post_message(self.ProjectHighlighted(self.current_id))
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        return len(self._shown)
 
     @property
     def current_id(self) -> str | None:
-        if not self._shown or self.cursor_row < 0 or self.cursor_row >= len(self._shown):
-            return None
-        return self._shown[self.cursor_row]
+        return self._shown[self.cursor] if 0 <= self.cursor < len(self._shown) else None
 
     def select_id(self, project_id: str) -> bool:
         if project_id in self._cells and project_id != self.current_id:
-            self.move_cursor(row=self._shown.index(project_id), animate=False)
+            self.cursor = self._shown.index(project_id)
             return True
         return False
 
-    # --- sorting ---------------------------------------------------------------------------------------
+    def header_label(self, key: str) -> str:
+        for k, header, _ in COLUMNS:
+            if k == key:
+                return header + (MARKS.get(self.sort_state[1] or "", "") if key == self.sort_state[0] else "")
+        raise KeyError(key)
+
+    # --- geometry -----------------------------------------------------------------------------------
+
+    def _resize_virtual(self) -> None:
+        fixed = sum(w for (k, _, w) in COLUMNS if k != "title") + 2 * PAD * len(COLUMNS)
+        title_default = next(w for k, _, w in COLUMNS if k == "title")
+        self._widths = [max(title_default, self.size.width - fixed) if k == "title" else w for k, _, w in COLUMNS]
+        self.virtual_size = Size(sum(self._widths) + 2 * PAD * len(COLUMNS), len(self._shown) + 1)
+
+    def on_resize(self) -> None:
+        self._resize_virtual()
+        self._scroll_to_cursor()
+
+    @property
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _scroll_to_cursor(self) -> None:
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + self._page:
+            self.scroll_to(y=self.cursor - self._page + 1, animate=False, immediate=True)
+
+    # --- painting -------------------------------------------------------------------------------------
+
+    def _line(self, cells: Sequence[str]) -> str:
+        pad = " " * PAD
+        return "".join(pad + fit(c, w) + pad for c, w in zip(cells, self._widths))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.size.width
+        base = self.rich_style
+        if y == 0:
+            style = base + self.get_component_rich_style("portfolio-table--header")
+            text = self._line([self.header_label(k) for k, _, _ in COLUMNS])
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self._shown):
+                return Strip.blank(width, base)
+            style = base
+            if index == self.cursor:
+                style = base + self.get_component_rich_style("portfolio-table--cursor")
+            elif index % 2:
+                style = base + self.get_component_rich_style("portfolio-table--even-row")
+            text = self._line(self._cells[self._shown[index]][1])
+        strip = Strip([Segment(text, style)], cell_len(text))
+        return strip.crop_extend(scroll_x, scroll_x + width, style if y == 0 else Style())
+
+    # --- cursor ---------------------------------------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._shown) - 1)) if self._shown else 0
+
+    def watch_cursor(self) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.ProjectHighlighted(self.current_id))
+
+    def action_cursor(self, delta: int) -> None:
+        self.cursor += delta
+
+    def action_page(self, delta: int) -> None:
+        self.cursor += delta * self._page
+
+    def action_edge(self, which: int) -> None:
+        self.cursor = 0 if which == 0 else len(self._shown) - 1
+
+    def action_choose(self) -> None:
+        if self.current_id:
+            self.post_message(self.ProjectChosen(self.current_id))
+
+    # --- sorting --------------------------------------------------------------------------------------
 
     def sort_by(self, column: str) -> None:
         """Cycle `column` through ascending, descending and the original ranking."""
         self.sort_state = next_sort(*self.sort_state, column)
 
     def watch_sort_state(self) -> None:
-        for key, header, _ in COLUMNS:
-            mark = MARKS.get(self.sort_state[1] or "", "") if key == self.sort_state[0] else ""
-            self.columns[key].label = Text(header + mark)  # type: ignore[index]
-        self._require_update_dimensions = True
-        self.refresh()
         if self.is_mounted:
             self.show(self._rows)
 
-    @on(DataTable.HeaderSelected)
-    def _header(self, event: DataTable.HeaderSelected) -> None:
-        event.stop()
-        self.sort_by(str(event.column_key.value))
+    # --- mouse ----------------------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        self.post_message(self.ProjectHighlighted(self.current_id))  # where the cursor is now, not was
+    def column_at(self, x: int) -> str | None:
+        x += int(self.scroll_x)
+        for (key, _, _), w in zip(COLUMNS, self._widths):
+            if x < w + 2 * PAD:
+                return key
+            x -= w + 2 * PAD
+        return None
 
-    @on(DataTable.RowSelected)
-    def _selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        if event.row_key.value:
-            self.post_message(self.ProjectChosen(event.row_key.value))
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            key = self.column_at(event.x)
+            if key:
+                self.sort_by(key)
+            return
+        index = int(self.scroll_y) + event.y - 1
+        if 0 <= index < len(self._shown):
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_choose()

@@ -1,0 +1,110 @@
+"""SVG snapshots of every screen and dialog, at 80x24 and at 160x50. Regenerate with `--snapshot-update`
+and look at the changed SVGs before committing them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from fsdl_tui.domain.fields import set_field
+from fsdl_tui.storage import load, save
+
+from conftest import FIXTURES
+
+SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
+
+
+async def _select(pilot: Any, project_id: str) -> None:
+    pilot.app.screen.query_one("#table").select_id(project_id)
+    await pilot.pause()
+
+
+def _select_then(project_id: str) -> Callable[[Any], Any]:
+    async def run(pilot: Any) -> None:
+        await _select(pilot, project_id)
+
+    return run
+
+
+async def _plugins(pilot: Any) -> None:
+    from fsdl_tui.plugins.manager import load_plugins
+
+    pilot.app._plugins_loaded(load_plugins(env=pilot.app.env))
+    await pilot.pause()
+
+
+async def _edit_with_error(pilot: Any) -> None:
+    await _select(pilot, "grasp-pose")
+    await pilot.press("e")
+    from fsdl_tui.tui.screens.edit import widget_id
+
+    field = pilot.app.screen.query_one(f"#{widget_id('cost.accuracy_requirement')}")
+    field.value = "7"
+    field.focus()
+    await pilot.pause()
+    pilot.app.screen.query_one("#form").scroll_to_widget(field, animate=False, top=True)
+    await pilot.pause()
+
+
+async def _external_change(pilot: Any) -> None:
+    await pilot.press("o")
+    doc = load("team.toml")
+    save(doc, doc.portfolio.with_project(set_field(doc.portfolio.get("grasp-pose"), "owner", "zed")))
+    pilot.app.check_disk()
+    await pilot.pause()
+
+
+# name -> (keys to press, what to run before them)
+SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
+    "table": ([], None),
+    "table_sorted_filtered": (["2", "2", "slash", *"vision", "enter"], None),
+    "board": (["b"], _select_then("grasp-pose")),
+    "matrix": (["m"], None),
+    "matrix_by_stage": (["m", "right", "v"], None),
+    "edit": (["e"], _select_then("grasp-pose")),
+    "edit_refused_value": ([], _edit_with_error),
+    "help": (["f1"], None),
+    "confirm_delete": (["D"], None),
+    "reason": (["left_square_bracket"], _select_then("grasp-pose")),
+    "gate_confirm": (["right_square_bracket"], None),
+    "kill_reason": (["K"], None),
+    "quit_guard": (["o", "q"], None),
+    "new_project": (["a", *"Grasp Pose"], None),
+    "save_as": (["f3"], None),
+    "plugins": (["p"], _plugins),
+    "scorer": (["s"], _plugins),
+    "export": (["x"], _plugins),
+    "external_change": ([], _external_change),
+    "palette": (["ctrl+p", *"board"], None),
+}
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # relative paths: the title shows "team.toml", the same on every machine
+    shutil.copy(FIXTURES / "small.toml", tmp_path / "team.toml")
+    return tmp_path
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    press, before = SCENARIOS[scenario]
+    app = make_app("team.toml")
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        if before is not None:
+            await before(pilot)
+
+    assert snap_compare(app, press=press, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_broken_file(size: str, snap_compare, make_app, in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    text = (in_tmp / "team.toml").read_text()
+    (in_tmp / "team.toml").write_text(text.replace("overall = 5", "overall = 9").replace("owner = \"bo\"", "owner = 3"))
+    assert snap_compare(make_app("team.toml"), terminal_size=SIZES[size])
