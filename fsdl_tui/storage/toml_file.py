@@ -433,7 +433,8 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
             _remove_piece(pieces, i)
             continue
         if after is not before and project_to_data(after) != project_to_data(before):
-            pieces[i] = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
+            edited = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
+            pieces[i] = edited.rstrip("\r\n") + (_trailing(pieces[i]) or _trailing(edited))
         slots.append(i)
         by_id[before.id] = pieces[i]
     added = [p for p in new.projects if p.id not in old]
@@ -466,9 +467,19 @@ def _remove_piece(pieces: list[str], i: int) -> None:
     j = i - 1
     while j >= 0 and not pieces[j]:
         j -= 1
-    if j >= 0:
-        kept = pieces[j].rstrip("\r\n")
-        pieces[j] = kept + min(pieces[j][len(kept) :], removed[len(removed.rstrip("\r\n")) :], key=len)
+    if j < 0:
+        return
+    kept = pieces[j].rstrip("\r\n")
+    kept_end, removed_end = pieces[j][len(kept) :], _trailing(removed)
+    end = min(kept_end, removed_end, key=len)
+    if any(pieces[i + 1 :]) and kept[kept.rfind("\n") + 1 :].lstrip().startswith("#"):
+        end = kept_end  # a comment ends the piece: keep it apart from the header that now follows
+    pieces[j] = kept + end
+
+
+def _trailing(text: str) -> str:
+    """The line endings `text` ends with (its last newline and the blank lines before it)."""
+    return text[len(text.rstrip("\r\n")) :]
 
 
 def _join(pieces: list[str], newline: str) -> str:
