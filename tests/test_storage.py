@@ -363,10 +363,6 @@ def test_save_writes_what_was_rendered(tmp_path: Path) -> None:
     assert tomllib.loads(path.read_text(encoding="utf-8"))["projects"][1]["title"] == "Speech notes ✓"
 
 
-def _boom(*args: object, **kwargs: object) -> None:
-    raise OSError("injected crash")
-
-
 @pytest.mark.parametrize("step", ["write", "fsync", "close", "chmod", "replace"])
 def test_a_crash_at_any_step_leaves_the_old_file_and_no_temp_file(step: str, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
