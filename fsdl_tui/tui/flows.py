@@ -98,7 +98,7 @@ class DocumentFlows(_Base):
 
         self.push_screen(
             ChoiceModal("Unsaved changes", [("s", "Save and quit"), ("d", "Discard changes and quit"), ("c", "Cancel")],
-                        f"{len(self.session.undo_stack)} change(s) since opening are not saved to {self.session.label}."),
+                        f"Your changes are not saved to {self.session.label}."),
             answer,
         )  # fmt: skip
 

@@ -41,9 +41,9 @@ def score_text(out: Text, r: Ranked, scorer_label: str) -> None:
         out.append(f"\nScore ({scorer_label}): {why}{s.reason}\n", style="yellow")
         return
     _section(out, f"Score {s.value:.2f} ({scorer_label})")
-    out.append(f"{'term':<28}{'value':>7}{'× weight':>10}{'= adds':>8}\n", style="dim")
+    out.append(f"{'term':<22}{'value':>6}{'×weight':>8}{'=adds':>7}\n", style="dim")
     for term in s.terms:
-        out.append(f"{term.name[:28]:<28}{term.value:>7.2f}{term.weight:>+10.2f}{term.contribution:>+8.2f}\n")
+        out.append(f"{term.name[:22]:<22}{term.value:>6.2f}{term.weight:>+8.2f}{term.contribution:>+7.2f}\n")
         if term.detail:
             out.append(f"  {term.detail}\n", style="dim")
 

@@ -1,0 +1,109 @@
+"""The app's UI-free parts: the session (undo, dirty, file watch, fallback merge), view rows, user config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fsdl_tui.domain.fields import set_field
+from fsdl_tui.scoring.base import FsdlScorer, rank
+from fsdl_tui.storage import load, save
+from fsdl_tui.tui import open_session
+from fsdl_tui.tui.keymap import load_keymap
+from fsdl_tui.tui.session import Session, merge_portfolios
+from fsdl_tui.tui.view import Filter, apply_filter, apply_sort, next_sort
+
+
+def test_session_undo_redo_and_dirty(portfolio_file: Path) -> None:
+    s = Session(load(portfolio_file))
+    assert not s.dirty and s.undo() is None
+    p = s.portfolio.get("grasp-pose")
+    assert s.apply(s.portfolio.with_project(set_field(p, "owner", "zed")), "owner")
+    assert not s.apply(s.portfolio, "nothing")  # no change, no undo step
+    assert s.dirty and s.undo() == "owner" and not s.dirty
+    assert s.redo() == "owner" and s.dirty
+    s.save()
+    assert not s.dirty and load(portfolio_file).portfolio.get("grasp-pose").owner == "zed"  # type: ignore[union-attr]
+
+
+def test_disk_changed_is_cheap_and_exact(portfolio_file: Path) -> None:
+    s = Session(load(portfolio_file))
+    assert not s.disk_changed()
+    doc = load(portfolio_file)
+    save(doc, doc.portfolio.without_project("task-language"))
+    assert s.disk_changed()
+    assert not s.disk_changed()  # reported once per change
+    s.reload()
+    assert "task-language" not in s.portfolio and s.undo() == "reload"
+
+
+def test_fallback_merge_by_project(portfolio_file: Path) -> None:
+    base = load(portfolio_file).portfolio
+    ours = base.with_project(set_field(base.get("grasp-pose"), "owner", "ours"))
+    theirs = base.with_project(set_field(base.get("label-tool"), "owner", "theirs")).without_project("task-language")
+    merged, conflicts = merge_portfolios(base, ours, theirs)
+    assert conflicts == []
+    assert merged.get("grasp-pose").owner == "ours" and merged.get("label-tool").owner == "theirs"  # type: ignore[union-attr]
+    assert "task-language" not in merged
+    both = base.with_project(set_field(base.get("label-tool"), "owner", "ours"))
+    _, conflicts = merge_portfolios(base, both, theirs)
+    assert conflicts == ["label-tool"]
+
+
+def test_view_filter_and_sort(portfolio_file: Path) -> None:
+    rows = rank(load(portfolio_file).portfolio, FsdlScorer())
+    assert [r.project.id for r in apply_filter(rows, Filter(text="#vision grasp"))] == ["grasp-pose"]
+    assert [r.project.id for r in apply_filter(rows, Filter(stage="planning"))] == ["label-tool", "task-language"]
+    by_owner = apply_sort(rows, "owner", "desc")
+    assert [r.project.owner for r in by_owner] == ["dara", "chen", "bo", "ana", ""]  # unset stays last
+    assert next_sort(None, None, "owner") == ("owner", "asc")
+    assert next_sort("owner", "asc", "owner") == ("owner", "desc")
+    assert next_sort("owner", "desc", "owner") == (None, None)
+    assert next_sort("owner", "desc", "title") == ("title", "asc")
+
+
+def test_keymap_file(tmp_path: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(tmp_path)}
+    assert load_keymap(env) == ({}, [])
+    (tmp_path / "fsdl-tui").mkdir()
+    (tmp_path / "fsdl-tui" / "keymap.toml").write_text('save = "F6, ctrl+s"\nundo = ["ctrl+u", "u"]\nquit = 3\n')
+    keymap, problems = load_keymap(env)
+    assert keymap == {"save": "f6,ctrl+s", "undo": "ctrl+u,u"}
+    assert len(problems) == 1 and "'quit'" in problems[0]
+    (tmp_path / "fsdl-tui" / "keymap.toml").write_text("save = [")
+    keymap, problems = load_keymap(env)
+    assert keymap == {} and "keymap.toml" in problems[0]
+
+
+def test_open_session_rules(tmp_path: Path, portfolio_file: Path) -> None:
+    session, problems = open_session(str(portfolio_file))
+    assert problems is None and session.doc.path == portfolio_file
+    session, problems = open_session(str(tmp_path / "new-team.toml"))
+    assert session.portfolio.name == "New team" and session.doc.path is None and not session.dirty
+    session, problems = open_session(str(tmp_path))  # a folder: problems, not a traceback
+    assert session is None and "cannot read" in problems[1][0].message
+
+
+async def test_theme_from_user_config(make_app, portfolio_file: Path, env) -> None:  # type: ignore[no-untyped-def]
+    config = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui"
+    config.mkdir(parents=True)
+    (config / "app.toml").write_text('theme = "gruvbox"\n')
+    app = make_app(portfolio_file)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        assert app.theme == "gruvbox"
+
+
+async def test_external_change_to_a_broken_file_keeps_mine(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.tui.screens.modals import ChoiceModal
+
+    app = make_app(portfolio_file)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        portfolio_file.write_text("<<<<<<< ours\n")
+        app.check_disk()
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal) and "does not load" in app.screen.detail
+        assert [k for k, _ in app.screen.choices] == ["a", "o", "k"]  # no merge or reload of a broken file
+        await pilot.press("k")
+        assert app.session.dirty and portfolio_file.read_text() == "<<<<<<< ours\n"
