@@ -51,3 +51,16 @@ def make_app(env: dict[str, str]):  # type: ignore[no-untyped-def]
         return FsdlApp(session, problems=problems, env=env, today=lambda: TODAY, watch_interval=None, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def user_config(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """Write a file of the user's config folder ($XDG_CONFIG_HOME/fsdl-tui/NAME)."""
+
+    def write(name: str, text: str) -> Path:
+        folder = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+        return folder / name
+
+    return write

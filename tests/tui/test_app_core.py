@@ -83,10 +83,8 @@ def test_open_session_rules(tmp_path: Path, portfolio_file: Path) -> None:
     assert session is None and "cannot read" in problems[1][0].message
 
 
-async def test_theme_from_user_config(make_app, portfolio_file: Path, env) -> None:  # type: ignore[no-untyped-def]
-    config = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui"
-    config.mkdir(parents=True)
-    (config / "app.toml").write_text('theme = "gruvbox"\n')
+async def test_theme_from_user_config(make_app, portfolio_file: Path, user_config) -> None:  # type: ignore[no-untyped-def]
+    user_config("app.toml", 'theme = "gruvbox"\n')
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()

@@ -494,10 +494,8 @@ async def test_command_palette_reaches_actions(make_app, portfolio_file: Path) -
         assert isinstance(app.screen, BoardScreen)
 
 
-async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, env) -> None:
-    config = Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui"
-    config.mkdir(parents=True)
-    (config / "keymap.toml").write_text('save = "f6"\nundo = "ctrl+u"\nno_such_id = "f7"\n')
+async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, user_config) -> None:
+    user_config("keymap.toml", 'save = "f6"\nundo = "ctrl+u"\nno_such_id = "f7"\n')
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
