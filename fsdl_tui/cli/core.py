@@ -13,7 +13,7 @@ from ..domain import framework as fw
 from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Portfolio, Project
-from ..domain.codec import ID_RE, project_to_data
+from ..domain.codec import ID_RE, json_default, project_to_data
 from ..storage import PortfolioDocument, PortfolioLoadError, load, new_document, save
 from .main import CliError
 
@@ -95,12 +95,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # --- show -------------------------------------------------------------------------------------------------
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 def _fmt(x: float | None) -> str:
     return "-" if x is None else f"{x:.2f}"
 
@@ -113,7 +107,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.id:
         p = _project(doc, args.id)
         if args.json:
-            print(json.dumps(project_to_data(p), indent=2, default=_json_default, ensure_ascii=False))
+            print(json.dumps(project_to_data(p), indent=2, default=json_default, ensure_ascii=False))
         else:
             _print_project(p, pf)
         return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import io
 import json
 from typing import Any, Mapping, Sequence
@@ -11,7 +10,7 @@ from typing import Any, Mapping, Sequence
 from .. import __version__
 from ..analysis import record_columns, records
 from ..domain import framework as fw
-from ..domain.codec import project_to_data
+from ..domain.codec import json_default, project_to_data
 from ..domain.model import Portfolio
 from ..scoring.base import Ranked
 from .base import Exporter
@@ -55,12 +54,6 @@ class CsvExporter(Exporter):
         return buf.getvalue()
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__}")
-
-
 class JsonExporter(Exporter):
     name = "json"
     label = "JSON"
@@ -92,7 +85,7 @@ class JsonExporter(Exporter):
                 for r in ranked
             ],
         }
-        return json.dumps(out, indent=2, ensure_ascii=False, default=_json_default) + "\n"
+        return json.dumps(out, indent=2, ensure_ascii=False, default=json_default) + "\n"
 
 
 def md_escape(text: Any) -> str:
