@@ -189,6 +189,22 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
             where += " (not created yet: the first save creates it)"
         self.sub_title = where + (" · modified" if s.dirty else "")
 
+    # Actions that change or re-rank the portfolio: only from the table, the board and the 2x2, never
+    # under a dialog or an open form (its copy of the project would overwrite the change on close).
+    MAIN_SCREEN_ACTIONS = frozenset({"move_forward", "move_back", "hold", "kill", "undo", "redo", "reload", "edit",
+                                     "add", "duplicate", "delete", "pick_scorer", "export", "view", "plugins"})  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "save_as"):
+            return self.session is not None  # nothing to save while a broken file is shown
+        if action in self.MAIN_SCREEN_ACTIONS:
+            from .screens.board import BoardScreen
+            from .screens.matrix import MatrixScreen
+            from .screens.portfolio import PortfolioScreen
+
+            return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen))
+        return True
+
     def set_scorer(self, name: str) -> None:
         self.scorer = self.scorers[name]
         self.changed()

@@ -86,6 +86,13 @@ class DocumentFlows(_Base):
     # --- quitting ---------------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
+        from .screens.edit import EditScreen
+
+        if isinstance(self.screen, EditScreen):  # keep the open form's changes: they count as unsaved
+            form = self.screen
+            await self.pop_screen()
+            if form.working != form.original:
+                self.replace_project(form.working, f"edit of {form.working.id}")
         if self.session is None or not self.session.dirty:
             self.exit(0)
             return

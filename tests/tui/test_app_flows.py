@@ -528,3 +528,21 @@ def test_first_screen_imports_nothing_heavy() -> None:
             "print(sorted(m for m in ('pandas', 'numpy', 'fsdl_tui.plugins.manager') if m in sys.modules))")  # fmt: skip
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+async def test_quit_from_the_form_keeps_its_changes_and_asks(make_app, portfolio_file: Path) -> None:
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        app.screen.query_one(f"#{widget_id('owner')}", Input).value = "zed"
+        app.screen.query_one(f"#{widget_id('gate.data.done')}").focus()
+        await pilot.press("right_square_bracket", "o", "u")  # project actions are off under the form
+        assert app.session.portfolio.get("label-tool").stage == "planning" and not app.session.dirty
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ChoiceModal)
+        assert app.session.portfolio.get("label-tool").owner == "zed"
+        await pilot.press("right_square_bracket")  # nor under a dialog
+        assert app.session.portfolio.get("label-tool").stage == "planning"
+        await pilot.press("s")
+    assert load(portfolio_file).portfolio.get("label-tool").owner == "zed"  # type: ignore[union-attr]
