@@ -85,7 +85,7 @@ class BoardScreen(Screen[None]):
                 if selected in ids:
                     ol.highlighted = ids.index(selected)
                     focus_col = ol
-            self.query_one(f"#title-{key}", Label).update(f"{label} ({len(projects)})")
+            self.query_one(f"#title-{key}", Label).update(f"{len(projects)} {label}")
         if focus_col is not None and self.focused is not focus_col:
             focus_col.focus()
         self.query_one("#timeline", Static).update(timeline(portfolio.get(selected) if selected else None))
