@@ -245,3 +245,17 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert any(e.startswith(f"{path}:12:3: moving back from 'training' to 'data' needs a reason") for e in err)
     assert any(e.startswith(f"{path}:15:1: duplicate project id 'a'") for e in err)
     assert where
+
+
+def test_validate_warns_about_likely_typos_but_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text('schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\nteam = "ok: project keys are free"\n'
+                    '[projects.impact]\noveral = 4\n[projects.cost]\ndata_availability = 3\n')  # fmt: skip
+    assert main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"{path}:7:1: warning: unknown key 'overal' in [projects.impact] is kept but not used; did you mean 'overall'?"
+    ]
+    assert "1 warning(s)" in captured.out
+    assert main(["set", str(path), "a", "impact.overall=5"]) == 0
+    assert "overal = 4" in path.read_text()  # kept as written

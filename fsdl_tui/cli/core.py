@@ -14,7 +14,7 @@ from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Portfolio, Project
 from ..domain.codec import ID_RE, json_default, project_to_data
-from ..storage import PortfolioDocument, PortfolioLoadError, load, new_document, save
+from ..storage import PortfolioDocument, PortfolioLoadError, lint, load, new_document, save
 from .main import CliError
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -87,8 +87,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failed += 1
             print(f"fsdl-tui: {exc}", file=sys.stderr)
             continue
+        warnings = lint(doc, path)
+        for warning in warnings:
+            print(f"{warning.file}:{warning.line}:{warning.col}: warning: {warning.message}", file=sys.stderr)
         if not args.quiet:
-            print(f"{path}: ok ({len(doc.portfolio.projects)} projects)")
+            note = f", {len(warnings)} warning(s)" if warnings else ""
+            print(f"{path}: ok ({len(doc.portfolio.projects)} projects{note})")
     return 1 if failed else 0
 
 

@@ -426,3 +426,41 @@ def json_default(value: Any) -> Any:
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+_KNOWN_SUBKEYS: dict[str, tuple[str, ...]] = {
+    "impact": IMPACT_KEYS + ("rationale",),
+    "cost": DRIVER_KEYS + tuple(d + "_note" for d in DRIVER_KEYS) + ("flags",),
+    "metrics": ("optimizing", "target", "satisficing", "baselines"),
+    "lifecycle": ("stage", "status", "status_reason", "history"),
+}
+
+
+def unknown_key_warnings(data: Mapping[str, Any]) -> list[Issue]:
+    """Keys that fsdl-tui does not know inside tables whose keys it does know: likely typos.
+
+    They are not errors (unknown keys are kept as written), but `overal = 4` in [projects.impact] is
+    almost certainly meant to be `overall`. Project-level and top-level unknown keys are left alone: those are
+    the documented places for a team's own keys.
+    """
+    import difflib
+
+    out: list[Issue] = []
+
+    def check(table: Any, known: tuple[str, ...], path: Path, where: str) -> None:
+        if not isinstance(table, dict):
+            return
+        for key in table:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                out.append(Issue(path + (key,), f"unknown key '{key}' in [{where}] is kept but not used{hint}"))
+
+    check(data.get("settings"), ("default_scorer", "impact_threshold", "feasibility_threshold"), ("settings",),
+          "settings")  # fmt: skip
+    projects = data.get("projects")
+    for i, project in enumerate(projects if isinstance(projects, list) else []):
+        if isinstance(project, dict):
+            for name, known in _KNOWN_SUBKEYS.items():
+                check(project.get(name), known, ("projects", i, name), f"projects.{name}")
+    return out

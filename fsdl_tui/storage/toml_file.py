@@ -663,3 +663,11 @@ def starter_text(portfolio: Portfolio) -> str:
         f"impact_threshold = {render.value(float(s.impact_threshold))}  # impact at or above this is high\n"
         f"feasibility_threshold = {render.value(float(s.feasibility_threshold))}  # feasibility at or above this is high\n"
     )
+
+
+def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
+    """Warnings for a valid document: unknown keys where a typo is likely (see `unknown_key_warnings`)."""
+    from ..domain.codec import unknown_key_warnings
+
+    issues = unknown_key_warnings(tomllib.loads(doc.text))
+    return _problems(doc, filename or doc.label, issues) if issues else []
