@@ -249,11 +249,11 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
     from .screens import board, edit, help, matrix, modals, plugins, portfolio, problems
+    from .widgets import detail, table
     from .widgets import matrix as matrix_widget
-    from .widgets import table
 
     ids = {b.id for b in APP_BINDINGS if b.id}
-    for module in (board, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
+    for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

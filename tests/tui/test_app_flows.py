@@ -53,7 +53,9 @@ async def test_opens_ranked_with_detail(make_app, portfolio_file: Path) -> None:
         assert app.title == "Test robotics" and "modified" not in app.sub_title
         await pilot.press("down", "down")
         assert app.selected_id == "grasp-pose"
-        detail = text_of(app.screen.query_one("#detail-body"))
+        from fsdl_tui.tui.widgets.detail import ProjectDetail
+
+        detail = app.screen.query_one(ProjectDetail).text.plain
         assert "6D pose for grasping" in detail
         summary = text_of(app.screen.query_one("#summary"))
         assert "5 projects" in summary and "high priority 1" in summary
@@ -509,11 +511,11 @@ async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, user_con
 def test_every_binding_has_id_description_and_tooltip() -> None:
     from fsdl_tui.tui.app import APP_BINDINGS, known_binding_ids
     from fsdl_tui.tui.screens import board, edit, help, matrix, modals, plugins, portfolio, problems
+    from fsdl_tui.tui.widgets import detail, table
     from fsdl_tui.tui.widgets import matrix as matrix_widget
-    from fsdl_tui.tui.widgets import table
 
     bindings = list(APP_BINDINGS)
-    for module in (board, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
+    for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__:
                 bindings += vars(obj).get("BINDINGS", [])
