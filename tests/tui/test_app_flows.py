@@ -548,3 +548,55 @@ async def test_quit_from_the_form_keeps_its_changes_and_asks(make_app, portfolio
         assert app.session.portfolio.get("label-tool").stage == "planning"
         await pilot.press("s")
     assert load(portfolio_file).portfolio.get("label-tool").owner == "zed"  # type: ignore[union-attr]
+
+
+async def test_remaining_bindings(make_app, portfolio_file: Path) -> None:
+    """The keys the flows above do not press: table navigation, reload, every dialog's escape."""
+    from fsdl_tui.tui.screens.modals import ExportModal, NewProjectModal, PathModal, PickModal, TextModal
+    from fsdl_tui.tui.widgets.detail import ProjectDetail
+
+    app = make_app(portfolio_file, load_plugins=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("end")
+        assert app.selected_id == "task-language"
+        await pilot.press("home", "j")
+        assert app.selected_id == "grasp-success"
+        await pilot.press("k", "pagedown")
+        assert app.selected_id == "task-language"
+        await pilot.press("pageup", "enter")
+        assert isinstance(app.screen, EditScreen) and app.screen.original.id == "label-tool"
+        await pilot.press("escape")
+        await pilot.press("tab")  # the next pane: the detail, which scrolls
+        assert isinstance(app.focused, ProjectDetail)
+        await pilot.press("pagedown", "down", "pageup", "up")
+        assert app.focused.scroll_y == 0
+        for key, modal in (("f3", PathModal), ("s", PickModal), ("x", ExportModal), ("a", NewProjectModal),
+                           ("K", TextModal), ("D", ConfirmModal), ("q", None)):  # fmt: skip
+            if modal is None:
+                continue
+            await pilot.press(key)
+            assert isinstance(app.screen, modal), key
+            await pilot.press("escape")
+            assert isinstance(app.screen, PortfolioScreen), key
+        assert not app.session.dirty
+        doc = load(portfolio_file)
+        save(doc, doc.portfolio.without_project("task-language"))
+        await pilot.press("ctrl+r")  # clean: reload at once
+        assert "task-language" not in app.session.portfolio and not app.session.dirty
+        await pilot.press("o", "ctrl+r")  # dirty: asks first
+        assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("k")
+        assert app.session.dirty
+
+
+async def test_problems_screen_f5_and_quit(make_app, portfolio_file: Path) -> None:
+    portfolio_file.write_text("name = 'x'\n[[projects]]\nid = 'Bad Id'\n")
+    app = make_app(portfolio_file)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await pilot.press("f5", "u", "right_square_bracket", "b")  # reload; nothing else applies here
+        assert isinstance(app.screen, ProblemsScreen)
+        await pilot.press("q")
+    assert app.return_code == 0

@@ -99,7 +99,7 @@ class BoardScreen(Screen[None]):
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:
-        self.app.run_action("edit")
+        self.app.action_edit()  # type: ignore[attr-defined]
 
     def action_column(self, delta: int) -> None:
         lists = list(self.query(OptionList))

@@ -39,7 +39,7 @@ class PortfolioScreen(Screen[None]):
         Binding("slash", "focus_filter", "Filter", id="table.filter", tooltip="Type to filter: words, #tag"),
         Binding("escape", "clear_filter", "Clear filter", id="table.clear_filter", show=False,
                 tooltip="Clear the filter and go back to the table"),  # fmt: skip
-        Binding("tab", "focus_next", "Next pane", id="table.next_pane", show=False, tooltip="Focus the next pane"),
+        Binding("tab", "app.focus_next", "Next pane", id="table.next_pane", show=False, tooltip="Focus the next pane"),
         *_sort_bindings(),
     ]
 
@@ -104,7 +104,7 @@ class PortfolioScreen(Screen[None]):
     @on(PortfolioTable.ProjectChosen)
     def _chosen(self, event: PortfolioTable.ProjectChosen) -> None:
         self.app.selected_id = event.project_id  # type: ignore[attr-defined]
-        self.app.run_action("edit")
+        self.app.action_edit()  # type: ignore[attr-defined]
 
     # --- filter and sort ---------------------------------------------------------------------------------
 
