@@ -403,6 +403,9 @@ async def test_board_moves_hold_kill(make_app, portfolio_file: Path) -> None:
         assert app.session.portfolio.get("grasp-success").stage == "production"
         await pilot.press("left")
         assert app.selected_id == "grasp-pose"  # the nearest non-empty column to the left
+        await pilot.press("enter")
+        assert isinstance(app.screen, EditScreen) and app.screen.original.id == "grasp-pose"
+        await pilot.press("escape")
         await pilot.press("K", *"no budget", "enter")
         assert app.session.portfolio.get("grasp-pose").status == "killed"
         assert app.session.portfolio.get("grasp-pose").lifecycle.status_reason == "no budget"
