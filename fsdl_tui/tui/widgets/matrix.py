@@ -102,13 +102,18 @@ class Matrix(Widget, can_focus=True):
         put(left + (pw - len(axis)) // 2, top + ph + 1, axis, "bold")
         put(0, 0, "↑ impact", "bold")
         labels = {"high-priority": "HIGH PRIORITY", "moonshot": "MOONSHOT", "quick-win": "QUICK WIN", "avoid": "AVOID"}
-        put(left + pw - len(labels["high-priority"]), top, labels["high-priority"], "bold green")
-        put(left + 1, top, labels["moonshot"], "bold yellow")
-        put(left + pw - len(labels["quick-win"]), top + ph - 1, labels["quick-win"], "bold cyan")
-        put(left + 1, top + ph - 1, labels["avoid"], "bold red")
+        taken: set[tuple[int, int]] = set()
+        for quadrant, x, y, style in (
+            ("high-priority", left + pw - len(labels["high-priority"]), top, "bold green"),
+            ("moonshot", left + 1, top, "bold yellow"),
+            ("quick-win", left + pw - len(labels["quick-win"]), top + ph - 1, "bold cyan"),
+            ("avoid", left + 1, top + ph - 1, "bold red"),
+        ):
+            put(x, y, labels[quadrant], style)
+            taken.update((x + i, y) for i in range(len(labels[quadrant])))
+        left_edge = left
         # points: best first, so that the best keep their labels when points crowd
         points = []
-        taken: set[tuple[int, int]] = set()
         for r in sorted(self._rows, key=lambda r: (r.rank is None, r.rank or 0)):
             assert r.impact is not None and r.feasibility is not None
             x = left + self._pos(r.feasibility, pw)
@@ -121,15 +126,20 @@ class Matrix(Widget, can_focus=True):
             style = "reverse bold" if pt.project_id == self.selected else "bold"
             put(pt.x, pt.y, pt.mark, style)
             taken.add((pt.x, pt.y))
-        for pt in points:
-            room = 0
-            while pt.x + 2 + room < width and (pt.x + 2 + room, pt.y) not in taken and room < 18:
-                room += 1
-            if room >= 2:
-                text = pt.label[:room]
-                style = "reverse" if pt.project_id == self.selected else ""
-                put(pt.x + 2, pt.y, text, style)
-                taken.update((pt.x + 2 + i, pt.y) for i in range(len(text)))
+        for pt in points:  # labels: to the right if there is room, else to the left, else none
+            style = "reverse" if pt.project_id == self.selected else ""
+            right = self._room(pt.x + 2, pt.y, 1, (left_edge, width), taken)
+            left = self._room(pt.x - 2, pt.y, -1, (left_edge, width), taken)
+            if right >= 4 or (right >= left and right >= 2):
+                text = pt.label[: min(right, 20)]
+                start = pt.x + 2
+            elif left >= 2:
+                text = pt.label[: min(left, 20)]
+                start = pt.x - 1 - len(text)
+            else:
+                continue
+            put(start, pt.y, text, style)
+            taken.update((start + i, pt.y) for i in range(-1, len(text) + 1))
         out = Text()
         for y, row in enumerate(grid):
             line = Text()
@@ -139,6 +149,15 @@ class Matrix(Widget, can_focus=True):
             if y < height - 1:
                 out.append("\n")
         return out
+
+    @staticmethod
+    def _room(x: int, y: int, step: int, bounds: tuple[int, int], taken: set[tuple[int, int]]) -> int:
+        """Free cells from x in direction `step`, keeping one blank cell before the next point or label."""
+        lo, hi = bounds
+        room = 0
+        while lo <= x + step * room < hi and (x + step * room, y) not in taken and room < 20:
+            room += 1
+        return room - 1 if lo <= x + step * room < hi else room
 
     def watch_selected(self) -> None:
         self.refresh()

@@ -147,7 +147,7 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     def _line(self, cells: Sequence[str]) -> str:
         pad = " " * PAD
-        return "".join(pad + fit(c, w) + pad for c, w in zip(cells, self._widths))
+        return "".join(pad + fit(c, w) + pad for c, w in zip(cells, self._widths, strict=True))
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -206,7 +206,7 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     def column_at(self, x: int) -> str | None:
         x += int(self.scroll_x)
-        for (key, _, _), w in zip(COLUMNS, self._widths):
+        for (key, _, _), w in zip(COLUMNS, self._widths, strict=True):
             if x < w + 2 * PAD:
                 return key
             x -= w + 2 * PAD
