@@ -13,8 +13,8 @@ from textual.widgets import Input, TextArea
 
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.app import FsdlApp
+from tui_helpers import FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures"
 TODAY = _dt.date(2026, 11, 2)
 
 
@@ -64,3 +64,4 @@ def user_config(env: dict[str, str]):  # type: ignore[no-untyped-def]
         return folder / name
 
     return write
+

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList
 
+from tui_helpers import palette_search
+
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
 from fsdl_tui.tui.screens.edit import EditScreen, widget_id
@@ -492,8 +494,7 @@ async def test_command_palette_reaches_actions(make_app, portfolio_file: Path) -
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+p", *"lifecycle board")
-        await pilot.pause(0.3)
+        await palette_search(pilot, "lifecycle board")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, BoardScreen)

@@ -12,7 +12,7 @@ import pytest
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
 
-from conftest import FIXTURES
+from tui_helpers import FIXTURES, palette_search
 
 SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
 
@@ -43,9 +43,9 @@ async def _edit_with_error(pilot: Any) -> None:
 
     field = pilot.app.screen.query_one(f"#{widget_id('cost.accuracy_requirement')}")
     field.value = "7"
-    field.focus()
+    field.focus(scroll_visible=False)  # no scroll animation: the scroll below is immediate
     await pilot.pause()
-    pilot.app.screen.query_one("#form").scroll_to_widget(field, animate=False, top=True)
+    pilot.app.screen.query_one("#form").scroll_to_widget(field, animate=False, top=True, immediate=True)
     await pilot.pause()
 
 
@@ -55,6 +55,10 @@ async def _external_change(pilot: Any) -> None:
     save(doc, doc.portfolio.with_project(set_field(doc.portfolio.get("grasp-pose"), "owner", "zed")))
     pilot.app.check_disk()
     await pilot.pause()
+
+
+async def _palette(pilot: Any) -> None:
+    await palette_search(pilot, "board")
 
 
 # name -> (keys to press, what to run before them)
@@ -78,7 +82,7 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "scorer": (["s"], _plugins),
     "export": (["x"], _plugins),
     "external_change": ([], _external_change),
-    "palette": (["ctrl+p", *"board"], None),
+    "palette": ([], _palette),
 }
 
 
