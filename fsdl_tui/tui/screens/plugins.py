@@ -41,9 +41,12 @@ class PluginsScreen(Screen[None]):
         if info is None:
             body = Text("Loading plugins…", style="dim")
         elif problems:
-            body = Text(f"{len(problems)} problem(s):\n", style="bold red")
+            body = Text.assemble((f"{len(problems)} problem(s):\n", "bold red"))
             for p in problems:
                 body.append(f"• {p}\n", style="")
         else:
-            body = Text("No plugin problems.", style="green")
+            body = Text.assemble(("No plugin problems.\n", "green"))
+        for rec in info or []:
+            if rec.get("note"):
+                body.append(f"{rec['name']}: {rec['status']}: {rec['note']}\n", style="dim")
         self.query_one("#plugin-problems", Static).update(body)
