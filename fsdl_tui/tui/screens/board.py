@@ -26,6 +26,7 @@ def column_of(p: Project) -> str:
 
 
 def timeline(p: Project | None) -> Text:
+    """The project's moves, oldest first (the box scrolls to the newest)."""
     if p is None:
         return Text("No project selected.", style="dim")
     out = Text.assemble((f"History of {p.title}", "bold"), f"  (now: {p.stage}, {p.status})\n")
@@ -88,14 +89,18 @@ class BoardScreen(Screen[None]):
             self.query_one(f"#title-{key}", Label).update(f"{len(projects)} {label}")
         if focus_col is not None and self.focused is not focus_col:
             focus_col.focus()
-        self.query_one("#timeline", Static).update(timeline(portfolio.get(selected) if selected else None))
+        self.show_timeline(selected)
+
+    def show_timeline(self, project_id: str | None) -> None:
+        portfolio = self.app.session.portfolio  # type: ignore[attr-defined]
+        self.query_one("#timeline", Static).update(timeline(portfolio.get(project_id) if project_id else None))
+        self.call_after_refresh(self.query_one("#timeline-box").scroll_end, animate=False)
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
             self.app.selected_id = event.option.id  # type: ignore[attr-defined]
-            portfolio = self.app.session.portfolio  # type: ignore[attr-defined]
-            self.query_one("#timeline", Static).update(timeline(portfolio.get(event.option.id)))
+            self.show_timeline(event.option.id)
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:
@@ -114,5 +119,5 @@ class BoardScreen(Screen[None]):
                 oid = nxt.get_option_at_index(nxt.highlighted or 0).id
                 if oid:
                     self.app.selected_id = oid  # type: ignore[attr-defined]
-                    self.query_one("#timeline", Static).update(timeline(self.app.session.portfolio.get(oid)))  # type: ignore[attr-defined]
+                    self.show_timeline(oid)
                 return
