@@ -259,3 +259,11 @@ def test_validate_warns_about_likely_typos_but_passes(tmp_path: Path, capsys: py
     assert "1 warning(s)" in captured.out
     assert main(["set", str(path), "a", "impact.overall=5"]) == 0
     assert "overal = 4" in path.read_text()  # kept as written
+
+
+def test_a_bad_id_does_not_hide_the_projects_other_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "badid.toml"
+    path.write_text('schema_version = 1\n[[projects]]\nid = "A B"\ntitle = 3\n[projects.impact]\noverall = 9\n')
+    assert main(["validate", str(path)]) == 1
+    lines = [e.split(":")[1] for e in capsys.readouterr().err.splitlines()]
+    assert lines == ["3", "4", "6"]

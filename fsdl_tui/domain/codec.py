@@ -221,7 +221,10 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
         c.add(path + ("id",) if "id" in data else path,
               f"project id {pid!r} must be a slug: lowercase letters, digits, '-' and '_'" if "id" in data
               else "project has no 'id'")  # fmt: skip
-        return None
+        # Check the rest of the project too, so every problem is reported at once; it is not built.
+        pid, valid_id = f"#{path[-1] + 1}" if path and isinstance(path[-1], int) else "?", False
+    else:
+        valid_id = True
     title = c.text(data, "title", path)
     if not title.strip() and isinstance(data.get("title", ""), str):  # a wrong type is reported already
         c.add(path + ("title",) if "title" in data else path, f"project '{pid}' needs a 'title'")
@@ -256,6 +259,8 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
         if not isinstance(value, dict):
             c.add(path + ("plugins", name), f"plugin fields 'plugins.{name}' must be a table")
     extra = {k: v for k, v in data.items() if k not in PROJECT_KEYS}
+    if not valid_id:
+        return None
     return Project(
         id=pid,
         title=title,
