@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -267,3 +268,13 @@ def test_a_bad_id_does_not_hide_the_projects_other_problems(tmp_path: Path, caps
     assert main(["validate", str(path)]) == 1
     lines = [e.split(":")[1] for e in capsys.readouterr().err.splitlines()]
     assert lines == ["3", "4", "6"]
+
+
+def test_show_ranks_by_the_portfolios_default_scorer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text(HAND_WRITTEN.replace('name    = "Vision team"      # keep short\n',
+                                         'name = "W"\n[settings]\ndefault_scorer = "weighted"\n'
+                                         '[scoring.weighted]\nimpact = 2.0\n'))  # fmt: skip
+    assert main(["show", str(path), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows[0]["id"] == "grasp-pose" and rows[0]["score"] == pytest.approx(10.0)  # 2.0 x impact 5

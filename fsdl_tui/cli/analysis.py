@@ -14,7 +14,7 @@ from .main import CliError
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def _host(args: argparse.Namespace):  # noqa: ANN202
+def plugin_host(args: argparse.Namespace):  # noqa: ANN202
     from ..plugins.manager import PluginError, load_plugins
 
     try:
@@ -23,7 +23,7 @@ def _host(args: argparse.Namespace):  # noqa: ANN202
         raise CliError(str(exc)) from None
 
 
-def _report(host: Any) -> None:
+def report_plugin_problems(host: Any) -> None:
     """Every plugin problem on stderr, with the plugin's name; the command itself carries on."""
     for problem in host.problems:
         print(f"fsdl-tui: {problem}", file=sys.stderr)
@@ -33,13 +33,13 @@ def _ranked(args: argparse.Namespace):  # noqa: ANN202
     from ..plugins.manager import PluginError
     from .core import _load
 
-    host = _host(args)
+    host = plugin_host(args)
     doc = _load(args.path)
     try:
         scorer = host.scorer(doc.portfolio, args.scorer)
         ranked = host.rank(doc.portfolio, scorer)
     except PluginError as exc:
-        _report(host)
+        report_plugin_problems(host)
         raise CliError(str(exc)) from None
     return host, doc, scorer, ranked
 
@@ -78,7 +78,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         else:
             _rank_table(doc, scorer, ranked)
     finally:
-        _report(host)
+        report_plugin_problems(host)
     return 0
 
 
@@ -185,16 +185,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"{out}: exported {len(ranked)} projects as {args.format} (ranked by {scorer.name})", file=sys.stderr)
         return 0
     finally:
-        _report(host)
+        report_plugin_problems(host)
 
 
 # --- plugins ---------------------------------------------------------------------------------------------
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    host = _host(args)
+    host = plugin_host(args)
     info = host.info()
-    _report(host)
+    report_plugin_problems(host)
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
         return 0
@@ -225,7 +225,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except ValueError:
         raise CliError(f"--as-of {args.as_of!r}: expected a date as YYYY-MM-DD") from None
     data = stats(doc.portfolio, scorer, today=today)
-    _report(host)
+    report_plugin_problems(host)
     if args.json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0

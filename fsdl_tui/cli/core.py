@@ -104,8 +104,6 @@ def _fmt(x: float | None) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from ..scoring import FsdlScorer, rank
-
     doc = _load(args.path)
     pf = doc.portfolio
     if args.id:
@@ -115,7 +113,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         else:
             _print_project(p, pf)
         return 0
-    rows = rank(pf, FsdlScorer())
+    from .analysis import plugin_host, report_plugin_problems
+
+    host = plugin_host(args)
+    scorer = host.scorer(pf)  # the portfolio's default scorer (`[settings] default_scorer`), else fsdl
+    rows = host.rank(pf, scorer)
+    report_plugin_problems(host)
     if args.json:
         out = [{"rank": r.rank, "id": r.project.id, "title": r.project.title, "archetype": r.project.archetype,
                 "stage": r.project.stage, "status": r.project.status, "impact": r.impact,
@@ -126,7 +129,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{pf.name}: {len(pf.projects)} projects, ranked by FSDL impact x feasibility")
+    table = Table(title=f"{pf.name}: {len(pf.projects)} projects, ranked by {scorer.label or scorer.name}")
     for col in ("#", "id", "title", "archetype", "stage", "impact", "feasib.", "score", "quadrant", "owner"):
         table.add_column(col, justify="right" if col in ("#", "impact", "feasib.", "score") else "left")
     for r in rows:
@@ -326,6 +329,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path")
     p.add_argument("id", nargs="?", help="a project id")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder (for its scorers)")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("set", help="set fields of a project (minimal diff, atomic save)", formatter_class=RAW,
