@@ -162,11 +162,6 @@ def scan(text: str) -> Scan:
     return Scan(headers, in_string)
 
 
-def scan_headers(text: str) -> list[Header]:
-    """All segment-starting table headers outside multi-line strings, with 0-based line numbers."""
-    return scan(text).headers
-
-
 def header_match(line: str) -> re.Match[str] | None:
     """The match of a `[table]` or `[[array]]` header line, or None (e.g. for an array value `[1],`)."""
     hm = _HEADER_RE.match(line)
@@ -201,9 +196,6 @@ class Layout:
 
     def segment_text(self, seg: Segment) -> str:
         return self.text[seg.offset : seg.end_offset]
-
-    def project_segments(self) -> list[Segment]:
-        return [s for s in self.segments if s.kind == "project"]
 
 
 def _attach_comments(text: str, offset: int, line: int, in_string: set[int]) -> tuple[int, int]:

@@ -202,10 +202,6 @@ def _problems(doc: PortfolioDocument, filename: str, issues: list[Issue]) -> lis
     return sorted(out, key=lambda p: (p.line, p.col))
 
 
-def validate_project(project_data: dict[str, Any]) -> list[Issue]:
-    return project_from_data(project_data)[1]
-
-
 # --- writing ------------------------------------------------------------------------------------------
 
 _MISSING = object()
