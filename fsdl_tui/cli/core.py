@@ -52,10 +52,8 @@ def _save(doc: PortfolioDocument, new: Portfolio, what: str) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    try:
-        from ..tui import launch
-    except ModuleNotFoundError as exc:  # pragma: no cover - only while the app is not installed
-        raise CliError(f"the full-screen app is not available ({exc})") from None
+    from ..tui import launch
+
     return launch(args.path, plugins_dir=args.plugins_dir)
 
 

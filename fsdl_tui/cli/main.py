@@ -36,18 +36,9 @@ class CliError(Exception):
 
 
 def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from . import core
+    from . import analysis, core, gitcmds
 
-    registers = [core.register]
-    for name in ("analysis", "gitcmds"):
-        try:
-            module = __import__(f"{__package__}.{name}", fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        registers.append(module.register)
-    return registers
+    return [core.register, analysis.register, gitcmds.register]
 
 
 def build_parser() -> argparse.ArgumentParser:
