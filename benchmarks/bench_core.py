@@ -28,15 +28,15 @@ import tempfile
 import time
 import tomllib
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import make_portfolio_text  # noqa: E402
-from fsdl_tui.domain.fields import set_field  # noqa: E402
-from fsdl_tui.storage import load, save  # noqa: E402
+from benchmarks.generate import make_portfolio_text
+from fsdl_tui.domain.fields import set_field
+from fsdl_tui.storage import load, save
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"open": 1.5, "edit": 0.5, "memory_mib": 300.0}
@@ -83,11 +83,11 @@ def measure(n: int, repeats: int, folder: Path, memory: bool) -> dict[str, float
         rounds["tomllib"].append(_timed(lambda: tomllib.loads(text)))
         rounds["open"].append(_timed(lambda: load(path)))
         doc = load(path)
-        rounds["edit"].append(_timed(lambda: edit(doc, 1 + r % 5)))
+        rounds["edit"].append(_timed(lambda doc=doc, r=r: edit(doc, 1 + r % 5)))
     for key, times in rounds.items():
         row[key] = statistics.median(times)
     for key in ("open", "edit"):
-        row[key + "_ratio"] = statistics.median(t / y for t, y in zip(rounds[key], rounds["tomllib"]))
+        row[key + "_ratio"] = statistics.median(t / y for t, y in zip(rounds[key], rounds["tomllib"], strict=False))
     if memory:
         row["peak_open_mib"] = _peak_mib(lambda: load(path))
         row["peak_tomllib_mib"] = _peak_mib(lambda: tomllib.loads(text))
@@ -105,8 +105,10 @@ def _machine() -> str:
         pass
     import tomlkit
 
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, tomlkit {tomlkit.__version__}")  # fmt: skip
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, tomlkit {tomlkit.__version__}"
+    )
 
 
 def table(rows: list[dict[str, float]]) -> str:
@@ -138,11 +140,15 @@ def verdicts(rows: list[dict[str, float]]) -> list[str]:
         for key, label in (("open", "open"), ("edit", "edit-and-save")):
             ratio = r[key + "_ratio"]
             ok = ratio <= TARGETS[key]
-            out.append(f"{'met' if ok else 'MISSED'}: {label} at {int(r['n']):,} = {ratio:.2f}x (target <= {TARGETS[key]}x)")
+            out.append(
+                f"{'met' if ok else 'MISSED'}: {label} at {int(r['n']):,} = {ratio:.2f}x (target <= {TARGETS[key]}x)"
+            )
         if "peak_open_mib" in r and int(r["n"]) == max(TARGET_SIZES):
             ok = r["peak_open_mib"] <= TARGETS["memory_mib"]
-            out.append(f"{'met' if ok else 'MISSED'}: peak memory of open at {int(r['n']):,} = "
-                       f"{r['peak_open_mib']:.0f} MiB (target <= {TARGETS['memory_mib']:.0f} MiB)")  # fmt: skip
+            out.append(
+                f"{'met' if ok else 'MISSED'}: peak memory of open at {int(r['n']):,} = "
+                f"{r['peak_open_mib']:.0f} MiB (target <= {TARGETS['memory_mib']:.0f} MiB)"
+            )
     return out
 
 
@@ -161,10 +167,10 @@ lifecycle history with loop-backs, plugin fields) and comments, about 3.6 KB per
 
 {table(rows)}
 
-Targets (issue 2), at 1,000 and 10,000 projects: open <= {TARGETS['open']}x, edit-and-save <= {TARGETS['edit']}x,
-peak memory of open at 10,000 projects <= {TARGETS['memory_mib']:.0f} MiB.
+Targets (issue 2), at 1,000 and 10,000 projects: open <= {TARGETS["open"]}x, edit-and-save <= {TARGETS["edit"]}x,
+peak memory of open at 10,000 projects <= {TARGETS["memory_mib"]:.0f} MiB.
 
-{chr(10).join('- ' + v for v in verdicts(rows))}
+{chr(10).join("- " + v for v in verdicts(rows))}
 
 ## What the numbers measure
 
@@ -201,8 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         for n in sorted(args.sizes):
             row = measure(n, args.repeats, Path(tmp), memory=n == max(args.sizes))
             rows.append(row)
-            print(f"{n} projects: tomllib {row['tomllib']:.3f}s, open {row['open']:.3f}s, "
-                  f"edit-and-save {row['edit']:.3f}s", file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"{n} projects: tomllib {row['tomllib']:.3f}s, open {row['open']:.3f}s, "
+                f"edit-and-save {row['edit']:.3f}s",
+                file=sys.stderr,
+                flush=True,
+            )
     print(table(rows))
     print()
     print("\n".join(verdicts(rows)))

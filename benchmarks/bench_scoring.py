@@ -23,19 +23,25 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import make_portfolio_text  # noqa: E402
-from fsdl_tui.scoring import builtin_scorers, rank  # noqa: E402
-from fsdl_tui.storage import load  # noqa: E402
+from benchmarks.generate import make_portfolio_text
+from fsdl_tui.scoring import builtin_scorers, rank
+from fsdl_tui.storage import load
 
 TARGET = 0.25
-WEIGHTS = {"impact": 1.0, "data_availability": 0.6, "accuracy_requirement": -0.4, "problem_difficulty": -0.3,
-           "automation": 0.25, "flags": -0.2}  # fmt: skip
+WEIGHTS = {
+    "impact": 1.0,
+    "data_availability": 0.6,
+    "accuracy_requirement": -0.4,
+    "problem_difficulty": -0.3,
+    "automation": 0.25,
+    "flags": -0.2,
+}
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> float:
@@ -70,9 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     r = measure(args.size, args.repeats)
     ok = r["ratio"] <= TARGET
-    print(f"{r['size']} projects: load {r['load_s']:.3f} s, score+rank with "
-          f"{', '.join(s.name for s in builtin_scorers())} {r['rank_s']:.3f} s, "
-          f"ratio {r['ratio']:.3f} (target <= {TARGET}) {'ok' if ok else 'MISSED'}")  # fmt: skip
+    print(
+        f"{r['size']} projects: load {r['load_s']:.3f} s, score+rank with "
+        f"{', '.join(s.name for s in builtin_scorers())} {r['rank_s']:.3f} s, "
+        f"ratio {r['ratio']:.3f} (target <= {TARGET}) {'ok' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

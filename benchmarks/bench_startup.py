@@ -51,7 +51,9 @@ def render_line(self, y):
 _Table.render_line = render_line
 """
 
-_BASELINE = _PROBE.format(module="textual.widgets", cls="DataTable") + """
+_BASELINE = (
+    _PROBE.format(module="textual.widgets", cls="DataTable")
+    + """
 from textual.widgets import DataTable
 import tomllib
 from textual.app import App
@@ -67,19 +69,24 @@ class Minimal(App):
                         for p in data.get("projects", [])])
 Minimal().run(headless=True, size=(120, 40))
 """
+)
 
-_APP = _PROBE.format(module="fsdl_tui.tui.widgets.table", cls="PortfolioTable") + """
+_APP = (
+    _PROBE.format(module="fsdl_tui.tui.widgets.table", cls="PortfolioTable")
+    + """
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.app import FsdlApp
 session, problems = open_session(sys.argv[1])
 FsdlApp(session, problems=problems).run(headless=True, size=(120, 40))
 """
+)
 
 
 def first_frame(code: str, path: Path, env: dict[str, str]) -> tuple[float, bool]:
     start = time.time()
-    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env,
-                         cwd=path.parent, timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env, cwd=path.parent, timeout=120
+    )
     for line in out.stdout.splitlines():
         if line.startswith("FIRST_FRAME"):
             _, when, pandas = line.split()
@@ -126,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
 
-    from benchmarks.generate import make_portfolio_text
     import os
+
+    from benchmarks.generate import make_portfolio_text
 
     env = dict(os.environ, PYTHONPATH=str(ROOT), FSDL_TUI_LOAD_PLUGINS="")
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,12 +163,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"first frame with {args.size} rows (median of {args.repeats}): minimal Textual app "
-              f"{result['baseline_s'] * 1000:.0f} ms, fsdl-tui {result['app_s'] * 1000:.0f} ms, "
-              f"ratio {result['ratio']:.2f} (target <= {TARGET_RATIO})")  # fmt: skip
+        print(
+            f"first frame with {args.size} rows (median of {args.repeats}): minimal Textual app "
+            f"{result['baseline_s'] * 1000:.0f} ms, fsdl-tui {result['app_s'] * 1000:.0f} ms, "
+            f"ratio {result['ratio']:.2f} (target <= {TARGET_RATIO})"
+        )
         print(f"pandas imported before the first frame: {'yes' if pandas else 'no'}")
-        print("worst latency at {} projects: ".format(args.size)
-              + ", ".join(f"{k} {v:.0f} ms" for k, v in latency.items()) + f" (target < {TARGET_MS:.0f} ms)")
+        print(
+            f"worst latency at {args.size} projects: "
+            + ", ".join(f"{k} {v:.0f} ms" for k, v in latency.items())
+            + f" (target < {TARGET_MS:.0f} ms)"
+        )
         print("OK" if ok else "TARGET MISSED")
     return 0 if ok else 1
 

@@ -29,8 +29,18 @@ from fsdl_tui.domain.model import Baseline, Check, Cost, Impact, Lifecycle, Metr
 from fsdl_tui.storage import render
 from fsdl_tui.storage.toml_file import starter_text
 
-_DOMAINS = ("pose estimation", "invoice parsing", "churn prediction", "defect detection", "search ranking",
-            "support triage", "demand forecast", "fraud scoring", "speech notes", "photo tagging")  # fmt: skip
+_DOMAINS = (
+    "pose estimation",
+    "invoice parsing",
+    "churn prediction",
+    "defect detection",
+    "search ranking",
+    "support triage",
+    "demand forecast",
+    "fraud scoring",
+    "speech notes",
+    "photo tagging",
+)
 _VERBS = ("Automate", "Improve", "Speed up", "Assist with", "Learn", "Predict")
 _OWNERS = ("ana", "bo", "chen", "dara", "eli", "femi", "gus", "hana")
 _TAGS = ("vision", "nlp", "tabular", "infra", "growth", "ops", "research", "quick")
@@ -45,8 +55,26 @@ _NOTES = (
 
 
 def _text(rng: random.Random, words: int) -> str:
-    vocab = ("model", "data", "users", "latency", "labels", "drift", "review", "team", "cost", "pipeline",
-             "baseline", "prod", "feedback", "edge", "cases", "weekly", "rollout", "quality")  # fmt: skip
+    vocab = (
+        "model",
+        "data",
+        "users",
+        "latency",
+        "labels",
+        "drift",
+        "review",
+        "team",
+        "cost",
+        "pipeline",
+        "baseline",
+        "prod",
+        "feedback",
+        "edge",
+        "cases",
+        "weekly",
+        "rollout",
+        "quality",
+    )
     return " ".join(rng.choice(vocab) for _ in range(words))
 
 
@@ -96,17 +124,28 @@ def make_project(rng: random.Random, index: int, ids: list[str]) -> Project:
         depends_on=(rng.choice(ids),) if ids and rng.random() < 0.2 else (),
         archetype=arch.id,
         impact=Impact(*(rng.randint(1, 5) for _ in range(5)), rationale=_text(rng, 8)),
-        cost=Cost(rng.randint(1, 5), rng.choice(_NOTES), rng.randint(1, 5), _text(rng, 5),
-                  rng.randint(1, 5), _text(rng, 4), tuple(f.id for f in fw.DIFFICULTY_FLAGS if rng.random() < 0.3)),  # fmt: skip
+        cost=Cost(
+            rng.randint(1, 5),
+            rng.choice(_NOTES),
+            rng.randint(1, 5),
+            _text(rng, 5),
+            rng.randint(1, 5),
+            _text(rng, 4),
+            tuple(f.id for f in fw.DIFFICULTY_FLAGS if rng.random() < 0.3),
+        ),
         questions={q.id: _text(rng, 6) for q in arch.questions},
-        gate={g.id: Check(gate_done or rng.random() < 0.5, rng.choice(("", "ok", _text(rng, 3)))) for g in fw.GATE_ITEMS},
+        gate={
+            g.id: Check(gate_done or rng.random() < 0.5, rng.choice(("", "ok", _text(rng, 3)))) for g in fw.GATE_ITEMS
+        },
         feasibility={s.id: Check(rng.random() < 0.6, rng.choice(("", _text(rng, 3)))) for s in fw.FEASIBILITY_STEPS},
         metrics=Metrics(
             optimizing=rng.choice(_METRICS),
             target=round(rng.uniform(0.5, 0.99), 2),
             satisficing=(Threshold("latency_ms", float(rng.choice((20, 50, 200))), "max"),),
-            baselines=(Baseline("human", "expert annotator", round(rng.uniform(0.7, 0.99), 2)),
-                       Baseline("internal", "rules", round(rng.uniform(0.3, 0.7), 2))),  # fmt: skip
+            baselines=(
+                Baseline("human", "expert annotator", round(rng.uniform(0.7, 0.99), 2)),
+                Baseline("internal", "rules", round(rng.uniform(0.3, 0.7), 2)),
+            ),
         ),
         lifecycle=Lifecycle(stage, status, "no budget this year" if status != "active" else "", _history(rng, stage)),
         plugins={"jira": {"epic": f"ML-{1000 + index}", "points": rng.randint(1, 13)}} if rng.random() < 0.5 else {},
@@ -122,8 +161,11 @@ def make_portfolio(n: int, seed: int = 0) -> Portfolio:
         p = make_project(rng, i, ids)
         projects.append(p)
         ids.append(p.id)
-    return Portfolio(name=f"Generated portfolio ({n} projects)", description="Made by benchmarks/generate.py.",
-                     projects=tuple(projects))  # fmt: skip
+    return Portfolio(
+        name=f"Generated portfolio ({n} projects)",
+        description="Made by benchmarks/generate.py.",
+        projects=tuple(projects),
+    )
 
 
 def make_portfolio_text(n: int, seed: int = 0) -> str:

@@ -8,7 +8,8 @@ only, so that importing this module (and starting the app) never pays for pandas
 from __future__ import annotations
 
 import datetime as _dt
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .domain import framework as fw
 from .domain.model import Portfolio, Project
@@ -78,7 +79,7 @@ def records(ranked: Iterable[Ranked]) -> list[dict[str, Any]]:
     return [record(r) for r in ranked]
 
 
-def frame(portfolio: Portfolio, scorer: Scorer, extra_scorers: Sequence[Scorer] = ()) -> "pd.DataFrame":
+def frame(portfolio: Portfolio, scorer: Scorer, extra_scorers: Sequence[Scorer] = ()) -> pd.DataFrame:
     """The portfolio as a DataFrame, one row per project in ranked order, indexed by project id.
 
     Columns are those of `record()`; each extra scorer adds `score.NAME` and `rank.NAME`.
@@ -114,10 +115,16 @@ def stage_intervals(portfolio: Portfolio, today: _dt.date) -> list[dict[str, Any
         h = p.lifecycle.history
         for i, m in enumerate(h):
             end = h[i + 1].date if i + 1 < len(h) else today
-            out.append({
-                "project": p.id, "stage": m.to_stage, "start": m.date, "end": end,
-                "days": max((end - m.date).days, 0), "current": i + 1 == len(h),
-            })  # fmt: skip
+            out.append(
+                {
+                    "project": p.id,
+                    "stage": m.to_stage,
+                    "start": m.date,
+                    "end": end,
+                    "days": max((end - m.date).days, 0),
+                    "current": i + 1 == len(h),
+                }
+            )
     return out
 
 
@@ -142,7 +149,7 @@ def stats(portfolio: Portfolio, scorer: Scorer, today: _dt.date | None = None) -
     for stage in fw.STAGE_IDS:
         d = stays.loc[stays["stage"] == stage, "days"]
         time_in_stage[stage] = {
-            "stays": int(len(d)),
+            "stays": len(d),
             "mean_days": round(float(d.mean()), 1) if len(d) else None,
             "median_days": round(float(d.median()), 1) if len(d) else None,
             "max_days": int(d.max()) if len(d) else None,

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .domain.model import Check, Cost, Impact, Lifecycle, Metrics, Move, Portfolio, Project, Settings
 from .plugins.manager import PluginHost
@@ -60,30 +61,63 @@ def make_portfolio(
     plugins: Mapping[str, Mapping[str, Any]] | None = None,
     settings: Settings | None = None,
 ) -> Portfolio:
-    return Portfolio(name=name, settings=settings or Settings(), scoring=dict(scoring or {}),
-                     plugins=dict(plugins or {}), projects=tuple(projects))  # fmt: skip
+    return Portfolio(
+        name=name,
+        settings=settings or Settings(),
+        scoring=dict(scoring or {}),
+        plugins=dict(plugins or {}),
+        projects=tuple(projects),
+    )
 
 
 def sample_projects() -> list[Project]:
     """Projects that cover what a plugin must cope with: complete, partly scored, unscored, hostile text."""
     return [
-        make_project("grasp-pose", "Grasp pose estimation", impact=5, cost=(2, 5, 4), stage="training",
-                     archetype="autonomous", owner="ana", tags=("vision",),
-                     history=[("planning", "data", "2024-01-08"), ("data", "training", "2024-03-01")],
-                     plugins={"rice": {"reach": 300, "impact": 2, "confidence": 0.5, "effort": 6}}),  # fmt: skip
-        make_project("defect-detect", "Defect detection", impact=4, cost=(4, 3, 2), stage="deploying",
-                     archetype="human-in-the-loop",
-                     history=[("planning", "data", "2024-02-01"), ("data", "training", "2024-02-20"),
-                              ("training", "data", "2024-03-15", "Labels are unreliable"),
-                              ("data", "training", "2024-04-01"),
-                              ("training", "deploying", "2024-05-01")],
-                     gate={"product": Check(True, "line 3"), "data": Check(True)},
-                     metrics=Metrics(optimizing="recall", target=0.95)),  # fmt: skip
-        make_project("lens-only", "Scored by lenses", impact=Impact(cheap_prediction=3, automation=4),
-                     cost=(5, 1, 1), archetype="software-2.0"),  # fmt: skip
+        make_project(
+            "grasp-pose",
+            "Grasp pose estimation",
+            impact=5,
+            cost=(2, 5, 4),
+            stage="training",
+            archetype="autonomous",
+            owner="ana",
+            tags=("vision",),
+            history=[("planning", "data", "2024-01-08"), ("data", "training", "2024-03-01")],
+            plugins={"rice": {"reach": 300, "impact": 2, "confidence": 0.5, "effort": 6}},
+        ),
+        make_project(
+            "defect-detect",
+            "Defect detection",
+            impact=4,
+            cost=(4, 3, 2),
+            stage="deploying",
+            archetype="human-in-the-loop",
+            history=[
+                ("planning", "data", "2024-02-01"),
+                ("data", "training", "2024-02-20"),
+                ("training", "data", "2024-03-15", "Labels are unreliable"),
+                ("data", "training", "2024-04-01"),
+                ("training", "deploying", "2024-05-01"),
+            ],
+            gate={"product": Check(True, "line 3"), "data": Check(True)},
+            metrics=Metrics(optimizing="recall", target=0.95),
+        ),
+        make_project(
+            "lens-only",
+            "Scored by lenses",
+            impact=Impact(cheap_prediction=3, automation=4),
+            cost=(5, 1, 1),
+            archetype="software-2.0",
+        ),
         make_project("unscored", "No scores yet"),
-        make_project("evil-text", "<script>alert(1)</script>", impact=2, cost=(3, 2, 3),
-                     summary='=HYPERLINK("http://x.example","click") | -1+1 | @SUM(A1)', owner="+cmd"),  # fmt: skip
+        make_project(
+            "evil-text",
+            "<script>alert(1)</script>",
+            impact=2,
+            cost=(3, 2, 3),
+            summary='=HYPERLINK("http://x.example","click") | -1+1 | @SUM(A1)',
+            owner="+cmd",
+        ),
     ]
 
 
@@ -147,7 +181,13 @@ def check_exporter(exporter: Any, portfolio: Portfolio | None = None) -> str | b
 
 def isolated_env(tmp: Path, **extra: str) -> dict[str, str]:
     """An environment for `load_plugins(env=...)` with no user config and no local plugins."""
-    return {"XDG_CONFIG_HOME": str(tmp / "config"), "HOME": str(tmp), **extra}
+    return {
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+        "XDG_STATE_HOME": str(tmp / "state"),
+        "XDG_CACHE_HOME": str(tmp / "cache"),
+        "HOME": str(tmp),
+        **extra,
+    }
 
 
 try:
@@ -183,7 +223,7 @@ if pytest is not None:
         return load_plugins()
 
     @pytest.fixture
-    def run_cli(tmp_path: Path, monkeypatch: Any, capsys: Any):  # noqa: ANN201
+    def run_cli(tmp_path: Path, monkeypatch: Any, capsys: Any):
         """Run the `fsdl-tui` command line in-process: `code, out, err = run_cli("rank", path)`."""
         from .cli.main import main
 

@@ -11,16 +11,17 @@ import pytest
 
 from fsdl_tui.analysis import frame, record_columns, stage_intervals, stats
 from fsdl_tui.scoring import FsdlScorer, WeightedScorer
-from fsdl_tui.testing import sample
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
 
 TODAY = _dt.date(2024, 6, 1)
 
 
 def test_importing_analysis_exporters_and_plugins_does_not_import_pandas_or_ui():
-    code = ("import sys, fsdl_tui.analysis, fsdl_tui.exporters.formats, fsdl_tui.exporters.html, "
-            "fsdl_tui.plugins.manager, fsdl_tui.cli.analysis, fsdl_tui.testing\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'textual', 'rich'}))")  # fmt: skip
+    code = (
+        "import sys, fsdl_tui.analysis, fsdl_tui.exporters.formats, fsdl_tui.exporters.html, "
+        "fsdl_tui.plugins.manager, fsdl_tui.cli.analysis, fsdl_tui.testing\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'pandas', 'textual', 'rich'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
@@ -49,12 +50,21 @@ def test_stats_counts_time_in_stage_and_loop_backs():
     assert s["by_archetype"]["(none)"] == 2 and s["by_archetype"]["autonomous"] == 1
     assert sum(s["by_quadrant"].values()) == 5 and s["by_quadrant"]["(unscored)"] == 1
     # defect-detect: data 19 days, training 24, back to data 17, training 30, deploying since 2024-05-01 (31)
-    assert s["time_in_stage"]["data"] == {"stays": 3, "mean_days": pytest.approx((53 + 19 + 17) / 3, abs=0.05),
-                                          "median_days": 19.0, "max_days": 53}  # fmt: skip
+    assert s["time_in_stage"]["data"] == {
+        "stays": 3,
+        "mean_days": pytest.approx((53 + 19 + 17) / 3, abs=0.05),
+        "median_days": 19.0,
+        "max_days": 53,
+    }
     assert s["time_in_stage"]["deploying"]["max_days"] == 31
     assert s["time_in_stage"]["production"] == {"stays": 0, "mean_days": None, "median_days": None, "max_days": None}
-    assert s["days_in_current_stage"] == {"grasp-pose": 92, "defect-detect": 31, "lens-only": None,
-                                          "unscored": None, "evil-text": None}  # fmt: skip
+    assert s["days_in_current_stage"] == {
+        "grasp-pose": 92,
+        "defect-detect": 31,
+        "lens-only": None,
+        "unscored": None,
+        "evil-text": None,
+    }
     assert s["loop_backs"]["total"] == 1 and s["loop_backs"]["by_project"] == {"defect-detect": 1}
     assert s["loop_backs"]["from_stage"]["training"] == 1 and s["loop_backs"]["to_stage"]["data"] == 1
     json.dumps(s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from fsdl_tui.cli.main import main
 from fsdl_tui.storage import load
 
 HAND_WRITTEN = textwrap.dedent(
-    '''\
+    """\
     # Our team's ML bets, reviewed every quarter.
     schema_version = 1
     name    = "Vision team"      # keep short
@@ -51,7 +52,7 @@ HAND_WRITTEN = textwrap.dedent(
     title = "Count parts in bins"
     [projects.lifecycle]
     stage = "planning"
-    '''
+    """
 )
 
 
@@ -83,7 +84,7 @@ def test_set_changes_exactly_one_line(portfolio: Path, capsys: pytest.CaptureFix
 
 def test_set_keeps_comment_on_the_line(portfolio: Path) -> None:
     assert main(["set", str(portfolio), "grasp-pose", "cost.data_availability=3"]) == 0
-    removed, added = changed_lines(HAND_WRITTEN, portfolio.read_text())
+    _removed, added = changed_lines(HAND_WRITTEN, portfolio.read_text())
     assert added == ["data_availability    = 3   # labels are 6D poses: painful"]
 
 
@@ -111,8 +112,10 @@ def test_move_back_needs_note_then_adds_one_line(portfolio: Path, capsys: pytest
     assert main(["move", str(portfolio), "grasp-pose", "data", "--note", "Need more data", "--date", "2025-04-01"]) == 0
     removed, added = changed_lines(HAND_WRITTEN, portfolio.read_text())
     assert removed == ['stage = "training"']
-    assert added == ['stage = "data"',
-                     '  { from = "training", to = "data", date = 2025-04-01, note = "Need more data" },']  # fmt: skip
+    assert added == [
+        'stage = "data"',
+        '  { from = "training", to = "data", date = 2025-04-01, note = "Need more data" },',
+    ]
     moves = load(portfolio).portfolio.get("grasp-pose").lifecycle.history
     assert moves[-1].is_backward and moves[-1].note == "Need more data"
 
@@ -127,8 +130,22 @@ def test_leaving_planning_with_open_gate_items(portfolio: Path, capsys: pytest.C
 
 
 def test_add_and_remove_round_trip(portfolio: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["add", str(portfolio), "defect-detect", "--title", "Defect detection", "--archetype",
-                 "human-in-the-loop", "--tag", "qa"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "add",
+                str(portfolio),
+                "defect-detect",
+                "--title",
+                "Defect detection",
+                "--archetype",
+                "human-in-the-loop",
+                "--tag",
+                "qa",
+            ]
+        )
+        == 0
+    )
     text = portfolio.read_text()
     assert text.startswith(HAND_WRITTEN.rstrip("\n"))
     assert 'id = "defect-detect"' in text and "# Is there a product for ML to plug into?" in text
@@ -138,9 +155,10 @@ def test_add_and_remove_round_trip(portfolio: Path, capsys: pytest.CaptureFixtur
     assert portfolio.read_text() == HAND_WRITTEN
 
 
-def test_remove_without_yes_off_a_terminal_is_refused(portfolio: Path, capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
-    monkeypatch.setattr(sys, "stdin", open("/dev/null"))
+def test_remove_without_yes_off_a_terminal_is_refused(
+    portfolio: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     assert main(["remove", str(portfolio), "bin-count"]) == 1
     assert "--yes" in capsys.readouterr().err
     assert portfolio.read_text() == HAND_WRITTEN
@@ -188,7 +206,7 @@ HOSTILE = {
     "bom.toml": '\ufeffschema_version = 1\nname = "x"\n',
     "syntax.toml": 'schema_version = 1\n[[projects]\nid = "x"\n',
     "future.toml": 'schema_version = 99\nname = "x"\n',
-    "binary.toml": "schema_version = 1\nname = \"\xff\xfe\"\n",
+    "binary.toml": 'schema_version = 1\nname = "\xff\xfe"\n',
     "range.toml": 'schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\n[projects.impact]\noverall = 0\n',
 }
 
@@ -219,7 +237,8 @@ def test_conflict_markers_each_reported(tmp_path: Path, capsys: pytest.CaptureFi
 
 def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "many.toml"
-    path.write_text(textwrap.dedent('''\
+    path.write_text(
+        textwrap.dedent("""\
         schema_version = 1
         [[projects]]
         id = "a"
@@ -236,7 +255,8 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         [[projects]]
         id = "a"
         title = "dup"
-        '''))  # fmt: skip
+        """)
+    )
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err.splitlines()
     where = {e.split(": ", 1)[1].split(" ")[0]: e.split(":")[1] for e in err}
@@ -250,8 +270,10 @@ def test_all_problems_at_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_validate_warns_about_likely_typos_but_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "typo.toml"
-    path.write_text('schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\nteam = "ok: project keys are free"\n'
-                    '[projects.impact]\noveral = 4\n[projects.cost]\ndata_availability = 3\n')  # fmt: skip
+    path.write_text(
+        'schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\nteam = "ok: project keys are free"\n'
+        "[projects.impact]\noveral = 4\n[projects.cost]\ndata_availability = 3\n"
+    )
     assert main(["validate", str(path)]) == 0
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
@@ -272,9 +294,12 @@ def test_a_bad_id_does_not_hide_the_projects_other_problems(tmp_path: Path, caps
 
 def test_show_ranks_by_the_portfolios_default_scorer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "w.toml"
-    path.write_text(HAND_WRITTEN.replace('name    = "Vision team"      # keep short\n',
-                                         'name = "W"\n[settings]\ndefault_scorer = "weighted"\n'
-                                         '[scoring.weighted]\nimpact = 2.0\n'))  # fmt: skip
+    path.write_text(
+        HAND_WRITTEN.replace(
+            'name    = "Vision team"      # keep short\n',
+            'name = "W"\n[settings]\ndefault_scorer = "weighted"\n[scoring.weighted]\nimpact = 2.0\n',
+        )
+    )
     assert main(["show", str(path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["id"] == "grasp-pose" and rows[0]["score"] == pytest.approx(10.0)  # 2.0 x impact 5

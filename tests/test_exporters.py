@@ -15,8 +15,7 @@ from fsdl_tui.exporters import builtin_exporters, write_output
 from fsdl_tui.exporters.formats import FORMULA_TRIGGERS, CsvExporter, JsonExporter, MarkdownExporter, neutralize
 from fsdl_tui.exporters.html import HtmlExporter
 from fsdl_tui.scoring import FsdlScorer, rank
-from fsdl_tui.testing import check_exporter, make_portfolio, make_project, sample
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import check_exporter, make_portfolio, make_project, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
 
 
 def export(exporter, pf=None):
@@ -36,8 +35,10 @@ HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tTAB", "\rCR", '=HYPERLINK("htt
 
 
 def test_csv_cells_never_start_a_formula():
-    projects = [make_project(f"p{i}", title=t, summary=t, owner=t, tags=(t,), impact=3, cost=(3, 3, 3))
-                for i, t in enumerate(HOSTILE)]  # fmt: skip
+    projects = [
+        make_project(f"p{i}", title=t, summary=t, owner=t, tags=(t,), impact=3, cost=(3, 3, 3))
+        for i, t in enumerate(HOSTILE)
+    ]
     text = export(CsvExporter(), make_portfolio(projects, name="=evil"))
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[0] == list(record_columns())
@@ -81,9 +82,14 @@ class Collect(HTMLParser):
 
 
 def test_html_shows_hostile_text_and_runs_nothing():
-    pf = make_portfolio([make_project("x", title="<script>alert(1)</script>", impact=4, cost=(4, 2, 2),
-                                      owner='"><img src=x onerror=alert(2)>')],
-                        name="<b>team</b> & co")  # fmt: skip
+    pf = make_portfolio(
+        [
+            make_project(
+                "x", title="<script>alert(1)</script>", impact=4, cost=(4, 2, 2), owner='"><img src=x onerror=alert(2)>'
+            )
+        ],
+        name="<b>team</b> & co",
+    )
     page = export(HtmlExporter(), pf)
     parser = Collect()
     parser.feed(page)
@@ -104,7 +110,7 @@ def test_html_has_the_ranked_table_and_the_2x2_svg():
     assert parser.tags.count("svg") == 1
     import xml.etree.ElementTree as ET
 
-    svg = ET.fromstring(page[page.index("<svg"): page.index("</svg>") + 6])  # well-formed XML
+    svg = ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])  # well-formed XML
     assert svg.get("viewBox") == "0 0 480 480"
     assert parser.tags.count("circle") == 4  # every scored project is a dot; "unscored" is not
     assert parser.tags.count("tr") == 1 + len(sample().projects)

@@ -37,8 +37,9 @@ def test_diff_lists_added_removed_changed_moves_and_ranks() -> None:
     assert g.old.score < g.new.score  # a lower accuracy requirement costs less
     lens = next(c for c in d.projects if c.id == "lens-only")
     assert lens.stage == ("planning", "data")
-    assert [m["note"] for m in lens.moves] == ["labels in (gate overridden with open items: product, data, people, "
-                                              "need, rules_first, ethics)"]  # fmt: skip
+    assert [m["note"] for m in lens.moves] == [
+        "labels in (gate overridden with open items: product, data, people, need, rules_first, ethics)"
+    ]
     assert lens.fields == ()  # the stage and the history are reported as a move, not as raw fields
 
 
@@ -67,7 +68,8 @@ def test_rank_changes_are_listed_also_for_projects_that_did_not_change() -> None
     assert (g.old.rank, g.new.rank) == (3, 1)
     assert (g.old.quadrant, g.new.quadrant) == ("moonshot", "high-priority")
     assert [(c.id, c.old.rank, c.new.rank) for c in d.projects if c.kind == "moved"] == [
-        ("defect-detect", 2, 3), ("lens-only", 1, 2)
+        ("defect-detect", 2, 3),
+        ("lens-only", 1, 2),
     ]
     assert "~ lens-only: 'Scored by lenses' (rank only)\n    rank #1 -> #2\n" in format_text(d)
 
@@ -204,8 +206,10 @@ def test_gitops_leaves_ui_and_dataframe_libraries_out() -> None:
     import subprocess
     import sys
 
-    code = ("import json, sys\nimport fsdl_tui.gitops.diff, fsdl_tui.gitops.merge, fsdl_tui.gitops.history, "
-            "fsdl_tui.gitops.setup, fsdl_tui.cli.gitcmds\nprint(json.dumps(sorted(sys.modules)))")  # fmt: skip
+    code = (
+        "import json, sys\nimport fsdl_tui.gitops.diff, fsdl_tui.gitops.merge, fsdl_tui.gitops.history, "
+        "fsdl_tui.gitops.setup, fsdl_tui.cli.gitcmds\nprint(json.dumps(sorted(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = {name.split(".")[0] for name in json.loads(out)}
     assert "fsdl_tui" in loaded and not loaded & {"textual", "pandas", "rich"}

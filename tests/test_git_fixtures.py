@@ -9,8 +9,9 @@ import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.domain.model import Portfolio
@@ -55,8 +56,14 @@ def setting(project_id: str, path: str, value: Any) -> Callable[[Portfolio], Por
 
 def git_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1",
-               LC_ALL="C", GIT_PAGER="cat", PAGER="cat")  # fmt: skip
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        GIT_CONFIG_NOSYSTEM="1",
+        LC_ALL="C",
+        GIT_PAGER="cat",
+        PAGER="cat",
+    )
     return env
 
 
@@ -75,8 +82,9 @@ class Repo:
         self.git("config", "user.email", "ana@example.com")
 
     def run(self, args: list[str], check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(args, cwd=self.root, env={**self.env, **env}, capture_output=True, text=True,
-                                check=False)  # fmt: skip
+        result = subprocess.run(
+            args, cwd=self.root, env={**self.env, **env}, capture_output=True, text=True, check=False
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"{args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
@@ -114,6 +122,6 @@ def test_base_text_keeps_its_comments_and_is_valid() -> None:
 def test_edit_is_a_minimal_diff_that_keeps_comments() -> None:
     text = base_text()
     after = edit(text, setting("grasp-pose", "cost.accuracy_requirement", 3))
-    changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines()) if a != b]
+    changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines(), strict=False) if a != b]
     assert len(changed) == 1 and "accuracy_requirement = 3" in changed[0][1]
     assert PROJECT_COMMENT in after and INLINE_COMMENT in after

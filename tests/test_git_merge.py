@@ -37,7 +37,7 @@ def both(*changes):
 
 def take(text: str, side: str) -> str:
     """Resolve every conflict in `text` by keeping one side's lines."""
-    pattern = re.compile(r"^<{7} ours\n(.*?)^={7}\n(.*?)^>{7} theirs\n", re.S | re.M)
+    pattern = re.compile(r"^<{7} ours\n(.*?)^={7}\n(.*?)^>{7} theirs\n", re.DOTALL | re.MULTILINE)
     return pattern.sub(lambda m: m.group(1) if side == "ours" else m.group(2), text)
 
 
@@ -158,7 +158,9 @@ def test_identical_history_entries_are_kept_once() -> None:
 
 
 def test_moves_to_different_stages_on_both_sides_conflict_on_the_stage() -> None:
-    result = merge_texts(BASE, edit(BASE, _moving("unscored", "data", 1)), edit(BASE, _moving("unscored", "training", 1)))
+    result = merge_texts(
+        BASE, edit(BASE, _moving("unscored", "data", 1)), edit(BASE, _moving("unscored", "training", 1))
+    )
     assert not result.clean
     assert any("lifecycle.stage" in c for c in result.conflicts)
 
@@ -170,7 +172,7 @@ def test_same_project_added_on_both_sides() -> None:
     theirs = edit(BASE, adding("new-one", "Another title"))
     result = merge_texts(BASE, ours, theirs)
     assert not result.clean and result.conflicts == [
-        "project 'new-one': title: ours \"New one\", theirs \"Another title\" (base (unset))"
+        'project \'new-one\': title: ours "New one", theirs "Another title" (base (unset))'
     ]
 
 
@@ -228,8 +230,11 @@ def test_crlf_files_stay_crlf() -> None:
 
 
 def test_merge_command_writes_ours_and_exits_0_when_clean(tmp_path, capsys) -> None:
-    files = {"base": BASE, "ours": edit(BASE, setting("grasp-pose", "owner", "a")),
-             "theirs": edit(BASE, setting("lens-only", "owner", "b"))}  # fmt: skip
+    files = {
+        "base": BASE,
+        "ours": edit(BASE, setting("grasp-pose", "owner", "a")),
+        "theirs": edit(BASE, setting("lens-only", "owner", "b")),
+    }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     args = [str(tmp_path / n) for n in ("base", "ours", "theirs")]
@@ -246,7 +251,7 @@ def test_merge_command_exits_1_with_conflicts_listed(tmp_path, capsys) -> None:
     args = [str(tmp_path / n) for n in ("base", "ours", "theirs")]
     assert main(["merge", *args, "--path", "team.toml"]) == 1
     err = capsys.readouterr().err
-    assert "team.toml: 1 conflict(s)" in err and "owner: ours \"a\", theirs \"b\"" in err
+    assert "team.toml: 1 conflict(s)" in err and 'owner: ours "a", theirs "b"' in err
     assert "<<<<<<< ours" in (tmp_path / "ours").read_text(encoding="utf-8")
 
 
@@ -276,8 +281,9 @@ def test_a_checklist_item_added_with_a_note_on_one_side_and_done_on_the_other() 
     # a real disagreement is still a conflict
     done_false = edit(BASE, setting("defect-detect", "gate.product.done", False))
     assert not merge_texts(BASE, done_false, edit(BASE, setting("defect-detect", "gate.product.note", "x"))).conflicts
-    assert merge_texts(BASE, edit(BASE, setting("grasp-pose", "owner", "")),
-                       edit(BASE, setting("grasp-pose", "owner", "bo"))).conflicts  # fmt: skip
+    assert merge_texts(
+        BASE, edit(BASE, setting("grasp-pose", "owner", "")), edit(BASE, setting("grasp-pose", "owner", "bo"))
+    ).conflicts
 
 
 def _corpus_with_projects():

@@ -15,8 +15,13 @@ from fsdl_tui.storage import loads
 
 BASE = base_text()
 PROJECT_IDS = [p.id for p in loads(BASE).portfolio.projects]
-SPECS = [f for f in FIELDS if f.kind in ("score", "text", "longtext", "bool", "number", "list", "choice")
-         and not f.path.startswith("lifecycle.") and f.path not in ("cost.flags", "depends_on")]  # fmt: skip
+SPECS = [
+    f
+    for f in FIELDS
+    if f.kind in ("score", "text", "longtext", "bool", "number", "list", "choice")
+    and not f.path.startswith("lifecycle.")
+    and f.path not in ("cost.flags", "depends_on")
+]
 TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 
 
@@ -37,17 +42,25 @@ def value_for(spec) -> st.SearchStrategy:
 @st.composite
 def edit_sets(draw):
     """Disjoint (project, field) edits split into two sides, plus new projects and a removal per side."""
-    targets = draw(st.lists(st.tuples(st.sampled_from(PROJECT_IDS), st.sampled_from(SPECS)), max_size=8,
-                            unique_by=lambda t: (t[0], t[1].path)))  # fmt: skip
+    targets = draw(
+        st.lists(
+            st.tuples(st.sampled_from(PROJECT_IDS), st.sampled_from(SPECS)),
+            max_size=8,
+            unique_by=lambda t: (t[0], t[1].path),
+        )
+    )
     edits = [(pid, spec.path, draw(value_for(spec))) for pid, spec in targets]
     split = draw(st.lists(st.booleans(), min_size=len(edits), max_size=len(edits)))
-    ours = [e for e, side in zip(edits, split) if side]
-    theirs = [e for e, side in zip(edits, split) if not side]
+    ours = [e for e, side in zip(edits, split, strict=False) if side]
+    theirs = [e for e, side in zip(edits, split, strict=False) if not side]
     touched_by = {side: {pid for pid, *_ in es} for side, es in (("ours", ours), ("theirs", theirs))}
     removals = {}
     for side, other in (("ours", "theirs"), ("theirs", "ours")):
-        free = [pid for pid in PROJECT_IDS if pid not in touched_by[other] and pid not in touched_by[side]
-                and pid not in removals.values()]  # fmt: skip
+        free = [
+            pid
+            for pid in PROJECT_IDS
+            if pid not in touched_by[other] and pid not in touched_by[side] and pid not in removals.values()
+        ]
         removals[side] = draw(st.none() | st.sampled_from(free)) if free else None
     adds = {side: draw(st.integers(0, 2)) for side in ("ours", "theirs")}
     return ours, theirs, removals, adds
@@ -76,4 +89,6 @@ def test_disjoint_edits_merge_like_applying_both_in_turn(sets) -> None:
     # and the other way round: the same portfolio, with theirs' layout
     swapped = merge_texts(BASE, theirs, ours)
     assert swapped.clean
-    assert {p.id: p for p in loads(swapped.text).portfolio.projects} == {p.id: p for p in loads(both).portfolio.projects}
+    assert {p.id: p for p in loads(swapped.text).portfolio.projects} == {
+        p.id: p for p in loads(both).portfolio.projects
+    }

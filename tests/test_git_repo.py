@@ -26,12 +26,22 @@ def repo(tmp_path) -> Repo:
 def branch_edits(repo: Repo) -> None:
     """main and `feature` each add a project and edit different fields of grasp-pose."""
     repo.git("checkout", "-q", "-b", "feature")
-    repo.write("portfolio.toml", edit(edit(repo.read(), setting("grasp-pose", "cost.accuracy_requirement", 3)),
-                                      lambda pf: pf.with_project(new_project("theirs-new", "Theirs new"))))  # fmt: skip
+    repo.write(
+        "portfolio.toml",
+        edit(
+            edit(repo.read(), setting("grasp-pose", "cost.accuracy_requirement", 3)),
+            lambda pf: pf.with_project(new_project("theirs-new", "Theirs new")),
+        ),
+    )
     repo.commit("Relax the accuracy requirement; add theirs-new", author="Bo")
     repo.git("checkout", "-q", "main")
-    repo.write("portfolio.toml", edit(edit(repo.read(), setting("grasp-pose", "impact.overall", 4)),
-                                      lambda pf: pf.with_project(new_project("ours-new", "Ours new"))))  # fmt: skip
+    repo.write(
+        "portfolio.toml",
+        edit(
+            edit(repo.read(), setting("grasp-pose", "impact.overall", 4)),
+            lambda pf: pf.with_project(new_project("ours-new", "Ours new")),
+        ),
+    )
     repo.commit("Lower the impact; add ours-new")
 
 
@@ -40,7 +50,10 @@ def test_git_setup_configures_drivers_and_attributes(repo: Repo) -> None:
     assert "portfolio.toml: merge: fsdl-tui" in attrs and "portfolio.toml: diff: fsdl-tui" in attrs
     assert "team.portfolio.toml: merge: fsdl-tui" in repo.git("check-attr", "merge", "team.portfolio.toml").stdout
     assert repo.git("check-attr", "merge", "other.toml").stdout.strip().endswith("unspecified")
-    assert repo.git("config", "merge.fsdl-tui.driver").stdout.strip() == f"{COMMAND} merge %O %A %B --marker-size=%L --path=%P"
+    assert (
+        repo.git("config", "merge.fsdl-tui.driver").stdout.strip()
+        == f"{COMMAND} merge %O %A %B --marker-size=%L --path=%P"
+    )
     assert repo.git("config", "diff.fsdl-tui.textconv").stdout.strip() == f"{COMMAND} diff --textconv"
     assert repo.git("config", "diff.fsdl-tui.xfuncname").stdout.strip().startswith("^(project ")
 
@@ -84,8 +97,10 @@ def test_git_setup_global_writes_user_config_and_attributes(tmp_path) -> None:
 def test_git_setup_outside_a_repository_is_a_message(tmp_path) -> None:
     r = Repo(tmp_path)
     (tmp_path / "elsewhere").mkdir()
-    result = r.run(["sh", "-c", f"cd {tmp_path / 'elsewhere'} && GIT_CEILING_DIRECTORIES={tmp_path} "
-                    f"{COMMAND} git-setup"], check=False)  # fmt: skip
+    result = r.run(
+        ["sh", "-c", f"cd {tmp_path / 'elsewhere'} && GIT_CEILING_DIRECTORIES={tmp_path} {COMMAND} git-setup"],
+        check=False,
+    )
     assert result.returncode == 1
     assert "not inside a git repository" in result.stderr and "Traceback" not in result.stderr
 
@@ -191,8 +206,12 @@ def test_log_of_a_project_is_the_blame_for_its_score(repo: Repo) -> None:
     repo.git("merge", "--no-edit", "feature")
     repo.write("portfolio.toml", "broken = [\n")
     repo.commit("Oops")
-    repo.write("portfolio.toml", edit(base_text(), lambda pf: pf.with_project(
-        move(pf.get("grasp-pose"), "deploying", date=_dt.date(2024, 5, 1)))))  # fmt: skip
+    repo.write(
+        "portfolio.toml",
+        edit(
+            base_text(), lambda pf: pf.with_project(move(pf.get("grasp-pose"), "deploying", date=_dt.date(2024, 5, 1)))
+        ),
+    )
     repo.commit("Fix the file; grasp-pose goes to deploying")
     rows = json.loads(repo.fsdl("log", "portfolio.toml", "grasp-pose", "--json").stdout)
     subjects = [r["subject"] for r in rows]
@@ -210,8 +229,13 @@ def test_log_of_a_project_is_the_blame_for_its_score(repo: Repo) -> None:
 
 
 def test_log_of_the_portfolio_is_rank_movement(repo: Repo) -> None:
-    repo.write("portfolio.toml", edit(edit(repo.read(), setting("grasp-pose", "cost.data_availability", 5)),
-                                      setting("grasp-pose", "cost.accuracy_requirement", 1)))  # fmt: skip
+    repo.write(
+        "portfolio.toml",
+        edit(
+            edit(repo.read(), setting("grasp-pose", "cost.data_availability", 5)),
+            setting("grasp-pose", "cost.accuracy_requirement", 1),
+        ),
+    )
     repo.commit("Data found for grasping")
     rows = json.loads(repo.fsdl("log", "portfolio.toml", "--json").stdout)
     assert [r["subject"] for r in rows] == ["Start the portfolio", "Data found for grasping"]
@@ -240,8 +264,9 @@ def test_log_errors_are_messages(repo: Repo) -> None:
 def test_log_outside_a_repository_and_bad_limit(tmp_path, repo: Repo) -> None:
     (tmp_path / "loose").mkdir()
     (tmp_path / "loose" / "p.toml").write_text(base_text())
-    result = repo.run(["sh", "-c", f"cd {tmp_path / 'loose'} && GIT_CEILING_DIRECTORIES={tmp_path} "
-                       f"{COMMAND} log p.toml"], check=False)  # fmt: skip
+    result = repo.run(
+        ["sh", "-c", f"cd {tmp_path / 'loose'} && GIT_CEILING_DIRECTORIES={tmp_path} {COMMAND} log p.toml"], check=False
+    )
     assert result.returncode == 1 and "not inside a git repository" in result.stderr
     bad = repo.fsdl("log", "portfolio.toml", "--limit", "0", check=False)
     assert bad.returncode == 1 and "--limit must be at least 1" in bad.stderr

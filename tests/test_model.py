@@ -6,14 +6,13 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from helpers_storage import make_portfolio
 
 from fsdl_tui.domain import framework as fw
 from fsdl_tui.domain.codec import portfolio_from_data, portfolio_to_data, project_from_data, project_to_data
 from fsdl_tui.domain.fields import FIELDS, FieldError, get_field, parse_value, set_field, spec_for
 from fsdl_tui.domain.lifecycle import MoveRefused, loop_back_reasons, move, new_project, slugify
 from fsdl_tui.domain.model import Check, Move, Portfolio, Project
-
-from helpers_storage import make_portfolio
 
 DAY = dt.date(2025, 1, 2)
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from fsdl_tui.plugins.manager import PluginError, load_plugins
-from fsdl_tui.testing import isolated_env, make_portfolio, make_project, plugin_host, sample
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import isolated_env, make_portfolio, make_project, plugin_host, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
 BROKEN = FIXTURES / "broken"
@@ -47,8 +46,10 @@ def test_info_has_the_documented_keys(env):
 def test_local_plugin_from_plugins_dir_with_its_settings(env):
     host = load_plugins(plugins_dir=str(GOOD), env=env | {"FSDL_TUI_LOAD_PLUGINS": "hello_local"})
     assert host.problems == []
-    pf = make_portfolio([make_project("a", impact=3), make_project("b", impact=5)],
-                        plugins={"hello_local": {"factor": 2.0, "header": "ids:\n"}})  # fmt: skip
+    pf = make_portfolio(
+        [make_project("a", impact=3), make_project("b", impact=5)],
+        plugins={"hello_local": {"factor": 2.0, "header": "ids:\n"}},
+    )
     ranked = host.rank(pf, "impact-only")
     assert [(r.project.id, r.score.value) for r in ranked] == [("b", 10.0), ("a", 6.0)]
     assert host.export(pf, "ids", ranked) == "ids:\nb\na\n"
@@ -269,7 +270,7 @@ def test_cli_unknown_scorer_exits_1(run_cli, portfolio_file):
 
 def test_plugins_folder_beside_a_portfolio_is_never_executed(run_cli, portfolio_file, tmp_path, monkeypatch):
     marker = tmp_path / "executed.txt"
-    evil = "from pathlib import Path\nPath({!r}).write_text('ran')\n".format(str(marker))
+    evil = f"from pathlib import Path\nPath({str(marker)!r}).write_text('ran')\n"
     for folder in (tmp_path / "plugins", tmp_path / ".fsdl-tui" / "plugins", tmp_path / "fsdl_tui_plugins"):
         folder.mkdir(parents=True)
         (folder / "evil.py").write_text(evil + "from fsdl_tui import hookimpl\n", encoding="utf-8")
@@ -281,9 +282,14 @@ def test_plugins_folder_beside_a_portfolio_is_never_executed(run_cli, portfolio_
     portfolio_file.write_text(text.replace("[[projects]]", evil_table, 1))
     assert "[plugins.evil]" in portfolio_file.read_text(encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    for argv in (["rank", portfolio_file], ["export", portfolio_file, "--format", "json"], ["plugins", "--json"],
-                 ["stats", portfolio_file], ["rank", "portfolio.toml", "--scorer", "weighted"]):  # fmt: skip
-        code, out, err = run_cli(*argv)
+    for argv in (
+        ["rank", portfolio_file],
+        ["export", portfolio_file, "--format", "json"],
+        ["plugins", "--json"],
+        ["stats", portfolio_file],
+        ["rank", "portfolio.toml", "--scorer", "weighted"],
+    ):
+        code, _out, err = run_cli(*argv)
         assert code == 0, (argv, err)
         assert "evil" not in err
     assert not marker.exists()

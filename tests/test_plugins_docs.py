@@ -22,9 +22,10 @@ from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixt
 ROOT = Path(__file__).parent.parent
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
 HOOKS = [
-    (name, fn) for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+    (name, fn)
+    for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
     if hasattr(fn, hookspecs.PROJECT_NAME + "_spec")
-]  # fmt: skip
+]
 
 
 def test_there_are_hooks():
@@ -44,7 +45,7 @@ def test_every_hook_is_implemented_by_a_tested_plugin(name, fn):
 
 
 def code_blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", DOC, re.S)
+    return re.findall(rf"```{lang}\n(.*?)```", DOC, re.DOTALL)
 
 
 def write_example(tmp_path: Path) -> Path:
@@ -75,8 +76,23 @@ def install(root: Path, site: Path) -> Path:
     the metadata and entry points taken from the pyproject.toml.
     """
     if importlib.util.find_spec("hatchling") is not None:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                        "--no-index", "--target", str(site), str(root)], check=True, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--target",
+                str(site),
+                str(root),
+            ],
+            check=True,
+            capture_output=True,
+        )
         return site
     pyproject = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     meta = pyproject["project"]
@@ -118,7 +134,12 @@ def test_the_example_plugin_installs_and_works_from_the_cli(tmp_path, run_cli, p
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
     env.pop("FSDL_TUI_LOAD_PLUGINS", None)
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
-                             str(root / "tests")], capture_output=True, text=True, env=env, cwd=root)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root), str(root / "tests")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=root,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from helpers_storage import corpus_text, make_portfolio_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +19,6 @@ from fsdl_tui.domain.lifecycle import MoveRefused, move, new_project
 from fsdl_tui.domain.model import Portfolio
 from fsdl_tui.storage import PortfolioDocument, load, loads, render_text, save
 from fsdl_tui.storage.scan import layout
-
-from helpers_storage import corpus_text, make_portfolio_text
 
 # A fixed, fast sample by default; FSDL_PROPERTY_EXAMPLES=2000 explores further with fresh random cases.
 EXAMPLES = int(os.environ.get("FSDL_PROPERTY_EXAMPLES", "150"))
@@ -37,15 +36,21 @@ BASES = [
 SCORES = [f"impact.{k}" for k in ("overall", *(lens.id for lens in fw.IMPACT_LENSES))] + [
     f"cost.{d.id}" for d in fw.COST_DRIVERS
 ]
-NOTES = [f"cost.{d.id}_note" for d in fw.COST_DRIVERS] + ["impact.rationale", "summary", "owner"] + [
-    f"gate.{g.id}.note" for g in fw.GATE_ITEMS
-] + [f"questions.{q}" for q in ("improves", "good_enough", "failure_rate")] + ["plugins.tracker.note"]
+NOTES = (
+    [f"cost.{d.id}_note" for d in fw.COST_DRIVERS]
+    + ["impact.rationale", "summary", "owner"]
+    + [f"gate.{g.id}.note" for g in fw.GATE_ITEMS]
+    + [f"questions.{q}" for q in ("improves", "good_enough", "failure_rate")]
+    + ["plugins.tracker.note"]
+)
 CHECKS = [f"gate.{g.id}.done" for g in fw.GATE_ITEMS] + [f"feasibility.{s.id}.done" for s in fw.FEASIBILITY_STEPS]
 
 # Text as people paste it: quotes, backslashes, newlines, tabs, unicode; no lone surrogates (not UTF-8).
 texts = st.lists(
     st.one_of(
-        st.sampled_from(['"', "'", "\\", "\n", "\r\n", "\t", "#", "[", "]", "{", "}", "=", '"""', "'''", "é", "日", "🙂"]),
+        st.sampled_from(
+            ['"', "'", "\\", "\n", "\r\n", "\t", "#", "[", "]", "{", "}", "=", '"""', "'''", "é", "日", "🙂"]
+        ),
         st.characters(blacklist_categories=("Cs",), max_codepoint=0x2FFF),
     ),
     max_size=25,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import importlib.resources
+import itertools
 import re
 import tomllib
 from pathlib import Path
@@ -62,7 +63,7 @@ def changed_lines(before: str, after: str) -> list[str]:
 
 
 def format_example() -> str:
-    m = re.search(r"^```toml\n(.*?)^```", FORMAT_DOC.read_text(encoding="utf-8"), re.S | re.M)
+    m = re.search(r"^```toml\n(.*?)^```", FORMAT_DOC.read_text(encoding="utf-8"), re.DOTALL | re.MULTILINE)
     assert m, "docs/format.md has no ```toml example"
     return m.group(1)
 
@@ -98,7 +99,7 @@ def test_histories_chain_from_planning_and_end_at_the_stage(path: Path, docs: di
             assert p.stage == "planning", f"{p.id}: in '{p.stage}' with no history"
             continue
         assert history[0].from_stage == "planning", p.id
-        for prev, cur in zip(history, history[1:]):
+        for prev, cur in itertools.pairwise(history):
             assert cur.from_stage == prev.to_stage, f"{p.id}: {cur} does not follow {prev}"
             assert cur.date >= prev.date, f"{p.id}: history out of date order at {cur}"
         assert history[-1].to_stage == p.stage, p.id
@@ -126,8 +127,12 @@ def test_samples_together_cover_the_framework(docs: dict) -> None:
         assert held and all(p.lifecycle.status_reason.strip() for p in held), status
     # Loop-backs that use the lecture's reasons, from every stage that has some.
     reasons = {(src, dst, reason) for src, options in fw.LOOP_BACK_REASONS.items() for dst, reason in options}
-    used = {(mv.from_stage, mv.to_stage) for p in projects for mv in p.lifecycle.history
-            if any(mv.note.startswith(r) and (mv.from_stage, mv.to_stage) == (s, d) for s, d, r in reasons)}
+    used = {
+        (mv.from_stage, mv.to_stage)
+        for p in projects
+        for mv in p.lifecycle.history
+        if any(mv.note.startswith(r) and (mv.from_stage, mv.to_stage) == (s, d) for s, d, r in reasons)
+    }
     assert {src for src, _ in used} == set(fw.LOOP_BACK_REASONS)
     # Checklists with notes, metrics, answers, flags.
     assert any(c.note for p in projects for c in p.gate.values())
@@ -191,8 +196,11 @@ def test_one_field_edit_of_any_project_changes_one_line(path: Path, docs: dict) 
     pf = doc.portfolio
     for p in pf.projects:
         edits = [("title", p.title + " (v2)")]
-        edits += [(f, _other_score(get_field(p, f))) for f in ("impact.overall", "cost.accuracy_requirement")
-                  if get_field(p, f) is not None]  # fmt: skip
+        edits += [
+            (f, _other_score(get_field(p, f)))
+            for f in ("impact.overall", "cost.accuracy_requirement")
+            if get_field(p, f) is not None
+        ]
         for field, value in edits:
             text = render_text(doc, pf.with_project(set_field(p, field, value)))
             diff = changed_lines(doc.text, text)
@@ -207,8 +215,13 @@ def test_a_move_changes_the_stage_line_and_adds_one_history_line(path: Path, doc
     for p in pf.projects:
         if not p.lifecycle.history:
             continue
-        moved = move(p, "planning" if p.stage != "planning" else "data", note="Requirements changed",
-                     date=dt.date(2026, 11, 2), force=True)  # fmt: skip
+        moved = move(
+            p,
+            "planning" if p.stage != "planning" else "data",
+            note="Requirements changed",
+            date=dt.date(2026, 11, 2),
+            force=True,
+        )
         diff = changed_lines(doc.text, render_text(doc, pf.with_project(moved)))
         assert [d[0] for d in diff] == ["-", "+", "+"], (p.id, diff)
         assert diff[0].lstrip("-").startswith("stage") and "2026-11-02" in diff[2]
@@ -229,24 +242,53 @@ def test_format_doc_example_round_trips_and_edits_in_one_line() -> None:
     doc = loads(format_example())
     assert render_text(doc, portfolio_from_data(tomllib.loads(doc.text))[0]) == doc.text
     p = doc.portfolio.get("grasp-pose")
-    diff = changed_lines(doc.text, render_text(doc, doc.portfolio.with_project(set_field(p, "cost.problem_difficulty", 3))))
-    assert diff == ["-problem_difficulty = 4         # 1 solved .. 5 research",
-                    "+problem_difficulty = 3         # 1 solved .. 5 research"]  # fmt: skip
+    diff = changed_lines(
+        doc.text, render_text(doc, doc.portfolio.with_project(set_field(p, "cost.problem_difficulty", 3)))
+    )
+    assert diff == [
+        "-problem_difficulty = 4         # 1 solved .. 5 research",
+        "+problem_difficulty = 3         # 1 solved .. 5 research",
+    ]
 
 
 def test_format_doc_names_every_key_and_value() -> None:
     text = FORMAT_DOC.read_text(encoding="utf-8")
     # Every word in a code span counts: `[plugins.NAME]`, `{ kind = "external" | ... }`, `software-2.0`.
-    prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)  # the example does not count: tables must
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)  # the example does not count: tables must
     words = {w for span in re.findall(r"`([^`]+)`", prose) for w in re.findall(r"[A-Za-z0-9_.-]+", span)}
     documented = words | {part for w in words for part in w.split(".")}
     expected = (
-        set(TOP_KEYS) | set(PROJECT_KEYS) | set(IMPACT_KEYS) | set(DRIVER_KEYS) | {d + "_note" for d in DRIVER_KEYS}
-        | set(FLAG_IDS) | set(GATE_IDS) | set(STEP_IDS) | set(QUESTION_IDS) | set(BASELINE_KIND_IDS)
-        | set(fw.STAGE_IDS) | set(fw.STATUSES) | {a.id for a in fw.ARCHETYPES}
-        | {"default_scorer", "impact_threshold", "feasibility_threshold", "rationale", "flags", "optimizing",
-           "target", "satisficing", "baselines", "stage", "status", "status_reason", "history", "note", "done"}
-    )  # fmt: skip
+        set(TOP_KEYS)
+        | set(PROJECT_KEYS)
+        | set(IMPACT_KEYS)
+        | set(DRIVER_KEYS)
+        | {d + "_note" for d in DRIVER_KEYS}
+        | set(FLAG_IDS)
+        | set(GATE_IDS)
+        | set(STEP_IDS)
+        | set(QUESTION_IDS)
+        | set(BASELINE_KIND_IDS)
+        | set(fw.STAGE_IDS)
+        | set(fw.STATUSES)
+        | {a.id for a in fw.ARCHETYPES}
+        | {
+            "default_scorer",
+            "impact_threshold",
+            "feasibility_threshold",
+            "rationale",
+            "flags",
+            "optimizing",
+            "target",
+            "satisficing",
+            "baselines",
+            "stage",
+            "status",
+            "status_reason",
+            "history",
+            "note",
+            "done",
+        }
+    )
     assert expected - documented == set()
     for phrase in ("FILE:LINE:COL: message", "Full Stack Deep Learning", "schema_version", "atomic", "byte"):
         assert phrase.lower() in text.lower(), phrase

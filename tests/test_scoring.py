@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -72,8 +73,11 @@ def test_fsdl_known_values():
     assert fsdl(1, 1, 5, 5) == pytest.approx(1.0)
     # impact 4; costs: data (5-4)/4=.25, accuracy (2^2-1)/15=.2, difficulty (2-1)/4=.25
     assert fsdl(4, 4, 3, 2) == pytest.approx(0.5 * 4 + 0.5 * (5 - 4 * (0.5 * 0.25 + 0.3 * 0.2 + 0.2 * 0.25)))
-    assert driver_costs(make_project(cost=(5, 1, 1))) == {"data_availability": 0, "accuracy_requirement": 0,
-                                                          "problem_difficulty": 0}  # fmt: skip
+    assert driver_costs(make_project(cost=(5, 1, 1))) == {
+        "data_availability": 0,
+        "accuracy_requirement": 0,
+        "problem_difficulty": 0,
+    }
 
 
 def test_fsdl_uses_the_mean_of_lenses_without_an_overall_impact():
@@ -92,14 +96,20 @@ def test_fsdl_names_what_is_missing():
 def test_feasibility_is_super_linear_in_accuracy():
     f = [feasibility_of(make_project(cost=(3, a, 3))) for a in range(1, 6)]
     drops = [f[i] - f[i + 1] for i in range(4)]
-    assert all(b > a > 0 for a, b in zip(drops, drops[1:]))
+    assert all(b > a > 0 for a, b in itertools.pairwise(drops))
 
 
 @pytest.mark.parametrize(
     "impact, feasibility, expected",
-    [(4, 4, "high-priority"), (4, 2, "moonshot"), (2, 4, "quick-win"), (2, 2, "avoid"), (3, 3, "high-priority"),
-     (None, 4, None)],
-)  # fmt: skip
+    [
+        (4, 4, "high-priority"),
+        (4, 2, "moonshot"),
+        (2, 4, "quick-win"),
+        (2, 2, "avoid"),
+        (3, 3, "high-priority"),
+        (None, 4, None),
+    ],
+)
 def test_quadrants(impact, feasibility, expected):
     assert quadrant_of(impact, feasibility) == expected
 
@@ -229,8 +239,11 @@ def test_safe_score_turns_failures_into_error_scores(value, fragment):
 def test_a_scorer_that_raises_on_one_project_still_ranks_the_others():
     pf = make_portfolio([make_project(i) for i in "abc"])
     ranked = rank(pf, Fixed({"a": 2.0, "b": RuntimeError("nope"), "c": 1.0}))
-    assert [(r.project.id, r.rank, r.score.error) for r in ranked] == [("a", 1, False), ("c", 2, False),
-                                                                        ("b", None, True)]  # fmt: skip
+    assert [(r.project.id, r.rank, r.score.error) for r in ranked] == [
+        ("a", 1, False),
+        ("c", 2, False),
+        ("b", None, True),
+    ]
 
 
 def test_the_scoring_benchmark_runs_and_reports_a_ratio():

@@ -17,7 +17,7 @@ SAMPLES = sorted((Path(__file__).parent.parent / "sample_portfolios").glob("*.to
 
 def explained_terms(out: str) -> tuple[list[float], float]:
     contributions = [float(m) for m in re.findall(r"=\s+([+-]\d+\.\d{4})", out)]
-    score = float(re.search(r"^\s*score\s+(-?\d+\.\d{4})", out, re.M).group(1))
+    score = float(re.search(r"^\s*score\s+(-?\d+\.\d{4})", out, re.MULTILINE).group(1))
     return contributions, score
 
 
@@ -27,7 +27,7 @@ def test_explain_terms_add_up_to_the_score(run_cli, portfolio_file, scorer):
     assert code == 0, err
     contributions, score = explained_terms(out)
     assert contributions and sum(contributions) == pytest.approx(score, abs=1e-3)
-    assert re.search(r"^rank \d+ of \d+; impact ", out, re.M)
+    assert re.search(r"^rank \d+ of \d+; impact ", out, re.MULTILINE)
 
 
 @pytest.mark.skipif(not SAMPLES, reason="no sample portfolios yet")

@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from helpers_storage import CORPUS_FILES, changes, corpus_doc, corpus_text
 
 from fsdl_tui.domain.codec import portfolio_to_data, project_to_data
 from fsdl_tui.domain.fields import set_field
@@ -18,17 +19,16 @@ from fsdl_tui.domain.model import Portfolio
 from fsdl_tui.storage import (
     FileChangedError,
     PortfolioDocument,
+    atomic,
     load,
     loads,
     new_document,
+    render,
     render_text,
     save,
     starter_text,
 )
-from fsdl_tui.storage import atomic, render
 from fsdl_tui.storage.toml_file import _render_full
-
-from helpers_storage import CORPUS_FILES, changes, corpus_doc, corpus_text
 
 NEWLINES = pytest.mark.parametrize("nl", ["\n", "\r\n"], ids=["lf", "crlf"])
 NAMES = pytest.mark.parametrize("name", [p.name for p in CORPUS_FILES])
@@ -39,8 +39,18 @@ def test_corpus_has_the_hard_cases() -> None:
     texts = {p.name: p.read_text(encoding="utf-8") for p in CORPUS_FILES}
     joined = "".join(texts.values())
     assert len(texts) >= 6
-    for needle in ('"""', "'''", "\\\\", "= {", "cost.data_availability", "[ projects . impact ]", "'id'",
-                   "[projects.\"impact\"]", "team_channel", "\t"):  # fmt: skip
+    for needle in (
+        '"""',
+        "'''",
+        "\\\\",
+        "= {",
+        "cost.data_availability",
+        "[ projects . impact ]",
+        "'id'",
+        '[projects."impact"]',
+        "team_channel",
+        "\t",
+    ):
         assert needle in joined, needle
     order = texts["unknown_keys_unusual_order.toml"]
     assert order.index("[settings]") > order.index("[[projects]]")
@@ -85,59 +95,94 @@ def _edit(doc: PortfolioDocument, project_id: str, **fields: object) -> Portfoli
 
 # (corpus file, project, {field: value}, the exact changed lines of the diff); "\n" stands for the file's newline
 FIELD_EDITS = {
-    "score": ("spacing_and_comments.toml", "pose-estimation", {"cost.accuracy_requirement": 5}, [
-        "-accuracy_requirement = 3\n",
-        "+accuracy_requirement = 5\n",
-    ]),
-    "scores keep comments and spacing": ("spacing_and_comments.toml", "pose-estimation",
-                                         {"cost.data_availability": 3, "impact.automation": 5}, [
-        "-  automation=4\n",
-        "+  automation=5\n",
-        "-data_availability = 2   # scarce: we must film people\n",
-        "+data_availability = 3   # scarce: we must film people\n",
-    ]),
-    "note with quotes and backslashes": ("spacing_and_comments.toml", "pose-estimation",
-                                         {"cost.data_availability_note": 'say "no" to C:\\raw'}, [
-        '-data_availability_note = "No public data for our exercises."\n',
-        '+data_availability_note = "say \\"no\\" to C:\\\\raw"\n',
-    ]),
-    "multi-line text": ("spacing_and_comments.toml", "pose-estimation", {"summary": 'Count reps.\nThen "coach" them.'}, [
-        '-summary = "Count reps from the phone camera."\n',
-        '+summary = """\n',
-        "+Count reps.\n",
-        '+Then "coach" them."""\n',
-    ]),
-    "multi-line string replaced in place": ("multiline_strings.toml", "speech-notes", {"summary": "One\nTwo"}, [
-        "-summary = '''\n",
-        "-# Markdown heading inside a literal string\n",
-        "-=======\n",
-        "-Not a conflict marker: it is inside a string.'''\n",
-        '+summary = """\n',
-        "+One\n",
-        '+Two"""\n',
-    ]),
-    "gate tick keeps its comment": ("spacing_and_comments.toml", "pose-estimation", {"gate.data.done": True}, [
-        "-data = { done = false }   # the blocker\n",
-        "+data = { done = true }   # the blocker\n",
-    ]),
-    "dotted keys and inline tables": ("inline_and_dotted.toml", "churn",
-                                      {"cost.accuracy_requirement": 4, "impact.overall": 5,
-                                       "gate.product.note": "app v2"}, [
-        '-impact = { overall = 3, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
-        '+impact = { overall = 5, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
-        "-cost . accuracy_requirement = 2\n",
-        "+cost . accuracy_requirement = 4\n",
-        "-gate.product = { done = true }\n",
-        '+gate.product = { done = true, note = "app v2" }\n',
-    ]),
-    "unknown keys survive next to an edit": ("unknown_keys_unusual_order.toml", "search-ranking",
-                                             {"gate.product.note": "search page v2", "impact.peers": 4}, [
-        "-peers = 5\n",
-        "+peers = 4\n",
-        '-product = { done = true, note = "search page", reviewer = "gus" }   # unknown key in a gate item\n',
-        '+product = { done = true, note = "search page v2", reviewer = "gus" }   # unknown key in a gate item\n',
-    ]),
-}  # fmt: skip
+    "score": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        {"cost.accuracy_requirement": 5},
+        [
+            "-accuracy_requirement = 3\n",
+            "+accuracy_requirement = 5\n",
+        ],
+    ),
+    "scores keep comments and spacing": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        {"cost.data_availability": 3, "impact.automation": 5},
+        [
+            "-  automation=4\n",
+            "+  automation=5\n",
+            "-data_availability = 2   # scarce: we must film people\n",
+            "+data_availability = 3   # scarce: we must film people\n",
+        ],
+    ),
+    "note with quotes and backslashes": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        {"cost.data_availability_note": 'say "no" to C:\\raw'},
+        [
+            '-data_availability_note = "No public data for our exercises."\n',
+            '+data_availability_note = "say \\"no\\" to C:\\\\raw"\n',
+        ],
+    ),
+    "multi-line text": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        {"summary": 'Count reps.\nThen "coach" them.'},
+        [
+            '-summary = "Count reps from the phone camera."\n',
+            '+summary = """\n',
+            "+Count reps.\n",
+            '+Then "coach" them."""\n',
+        ],
+    ),
+    "multi-line string replaced in place": (
+        "multiline_strings.toml",
+        "speech-notes",
+        {"summary": "One\nTwo"},
+        [
+            "-summary = '''\n",
+            "-# Markdown heading inside a literal string\n",
+            "-=======\n",
+            "-Not a conflict marker: it is inside a string.'''\n",
+            '+summary = """\n',
+            "+One\n",
+            '+Two"""\n',
+        ],
+    ),
+    "gate tick keeps its comment": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        {"gate.data.done": True},
+        [
+            "-data = { done = false }   # the blocker\n",
+            "+data = { done = true }   # the blocker\n",
+        ],
+    ),
+    "dotted keys and inline tables": (
+        "inline_and_dotted.toml",
+        "churn",
+        {"cost.accuracy_requirement": 4, "impact.overall": 5, "gate.product.note": "app v2"},
+        [
+            '-impact = { overall = 3, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
+            '+impact = { overall = 5, cheap_prediction = 4, rationale = "retention team asks for it" }\n',
+            "-cost . accuracy_requirement = 2\n",
+            "+cost . accuracy_requirement = 4\n",
+            "-gate.product = { done = true }\n",
+            '+gate.product = { done = true, note = "app v2" }\n',
+        ],
+    ),
+    "unknown keys survive next to an edit": (
+        "unknown_keys_unusual_order.toml",
+        "search-ranking",
+        {"gate.product.note": "search page v2", "impact.peers": 4},
+        [
+            "-peers = 5\n",
+            "+peers = 4\n",
+            '-product = { done = true, note = "search page", reviewer = "gus" }   # unknown key in a gate item\n',
+            '+product = { done = true, note = "search page v2", reviewer = "gus" }   # unknown key in a gate item\n',
+        ],
+    ),
+}
 
 
 @NEWLINES
@@ -156,17 +201,29 @@ def test_a_field_edit_changes_exactly_its_lines(case: str, nl: str) -> None:
 # (corpus file, project, stage, note, the exact changed lines). The history of invoice-parsing has an entry
 # ending `date = 2024-01-10 }`, which tomlkit alone would write back as `...10}`.
 MOVES = {
-    "backward with a reason": ("spacing_and_comments.toml", "pose-estimation", "planning", "data too hard to label", [
-        '-stage = "data"\n',
-        '+stage = "planning"\n',
-        '+  { from = "data", to = "planning", date = 2025-03-04, note = "data too hard to label" },\n',
-    ]),
-    "forward, after dates before braces": ("multiline_strings.toml", "invoice-parsing", "deploying", "", [
-        '-stage = "training"\n',
-        '+stage = "deploying"\n',
-        '+  { from = "training", to = "deploying", date = 2025-03-04 },\n',
-    ]),
-}  # fmt: skip
+    "backward with a reason": (
+        "spacing_and_comments.toml",
+        "pose-estimation",
+        "planning",
+        "data too hard to label",
+        [
+            '-stage = "data"\n',
+            '+stage = "planning"\n',
+            '+  { from = "data", to = "planning", date = 2025-03-04, note = "data too hard to label" },\n',
+        ],
+    ),
+    "forward, after dates before braces": (
+        "multiline_strings.toml",
+        "invoice-parsing",
+        "deploying",
+        "",
+        [
+            '-stage = "training"\n',
+            '+stage = "deploying"\n',
+            '+  { from = "training", to = "deploying", date = 2025-03-04 },\n',
+        ],
+    ),
+}
 
 
 @NEWLINES
@@ -203,7 +260,10 @@ def test_change_a_header_setting_changes_one_line(nl: str) -> None:
         doc = corpus_doc(name, nl)
         settings = dataclasses.replace(doc.portfolio.settings, impact_threshold=4.0)
         text = render_text(doc, doc.portfolio.replace(settings=settings))
-        assert changes(doc.text, text) == [f"-{old_line}{nl}", f"+{old_line.replace('3.5', '4.0').replace('3.0', '4.0')}{nl}"]
+        assert changes(doc.text, text) == [
+            f"-{old_line}{nl}",
+            f"+{old_line.replace('3.5', '4.0').replace('3.0', '4.0')}{nl}",
+        ]
 
 
 @NEWLINES
@@ -245,7 +305,7 @@ def test_add_a_project_appends_it_in_canonical_commented_order(nl: str) -> None:
     assert "".join(added).strip(nl) == canonical.strip(nl)  # plus one blank line to separate it
     assert len(added) == len(canonical.splitlines()) + 1
     # after the last project, before the settings that follow the projects in this file
-    assert text.index("[[projects]]\nid = \"new-idea\"".replace("\n", nl)) < text.index("# The settings come last")
+    assert text.index('[[projects]]\nid = "new-idea"'.replace("\n", nl)) < text.index("# The settings come last")
     keys = [line.split(" = ")[0] for line in canonical.splitlines() if " = " in line and not line.startswith("#")]
     assert keys[:8] == ["id", "title", "summary", "owner", "tags", "links", "depends_on", "archetype"]
     assert "# Is there a product for ML to plug into?" in canonical  # the schema as comments
@@ -271,10 +331,11 @@ def test_every_action_on_every_corpus_file_reads_back_and_keeps_comments(name: s
         p = pf.projects[0]
         actions += [
             pf.with_project(set_field(p, "cost.problem_difficulty", 1 + (p.cost.problem_difficulty or 0) % 5)),
-            pf.with_project(set_field(p, "impact.rationale", "why:\n\"because\" \\ ok")),
+            pf.with_project(set_field(p, "impact.rationale", 'why:\n"because" \\ ok')),
             pf.with_project(set_field(p, "feasibility.c_ethics.done", True)),
-            pf.with_project(move(p, "production" if p.stage != "production" else "data", note="n", date=DAY,
-                                 force=True)),  # fmt: skip
+            pf.with_project(
+                move(p, "production" if p.stage != "production" else "data", note="n", date=DAY, force=True)
+            ),
             pf.with_project(set_field(p, "plugins.tracker.key", "T-1")),
             pf.without_project(pf.projects[-1].id),
         ]
@@ -364,8 +425,9 @@ def test_save_writes_what_was_rendered(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("step", ["write", "fsync", "close", "chmod", "replace"])
-def test_a_crash_at_any_step_leaves_the_old_file_and_no_temp_file(step: str, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_crash_at_any_step_leaves_the_old_file_and_no_temp_file(
+    step: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "p.toml"
     original = corpus_text("spacing_and_comments.toml").encode()
     path.write_bytes(original)
@@ -441,7 +503,7 @@ def test_a_project_tomlkit_cannot_edit_is_written_anew_after_its_comments(monkey
     doc = corpus_doc("spacing_and_comments.toml")
     new = _edit(doc, "pose-estimation", cost__accuracy_requirement=5)
     text = render_text(doc, new)
-    assert "# The one the lecture talks about.\n[[projects]]\nid = \"pose-estimation\"\n" in text
+    assert '# The one the lecture talks about.\n[[projects]]\nid = "pose-estimation"\n' in text
     assert portfolio_to_data(loads(text).portfolio) == portfolio_to_data(new)
     assert text.endswith(doc.text[doc.text.index("# Infrastructure everyone leans on.") :])
 
@@ -476,7 +538,7 @@ def test_header_edits_add_and_remove_unknown_keys_and_tables(nl: str) -> None:
         f"-impact_weight = 1.0{nl}",
         f"-{nl}",
     ]
-    assert f"[team]   # an unknown top-level table{nl}lead = \"hana\"{nl}" in text
+    assert f'[team]   # an unknown top-level table{nl}lead = "hana"{nl}' in text
 
 
 @NAMES
@@ -507,7 +569,7 @@ def test_unusual_layouts_take_the_full_path_and_still_change_one_line(nl: str) -
         "[[projects]]\n"
         'id = "a"\n'
         'title = "A"\n'
-        "history = [{ from = \"planning\", to = \"data\", date = 2024-01-01 }]\n"
+        'history = [{ from = "planning", to = "data", date = 2024-01-01 }]\n'
         "[settings]\n"
         "impact_threshold = 3.0\n"
         "[projects.cost]   # belongs to project a, after another table\n"
@@ -519,10 +581,14 @@ def test_unusual_layouts_take_the_full_path_and_still_change_one_line(nl: str) -
     out = render_text(doc, new)
     assert portfolio_to_data(loads(out).portfolio) == portfolio_to_data(new)
     # tomlkit moves the stray sub-table next to its project: those two lines move, one of them changed
-    assert sorted(changes(text, out)) == sorted([
-        f"-[projects.cost]   # belongs to project a, after another table{nl}", f"-data_availability = 2{nl}",
-        f"+[projects.cost]   # belongs to project a, after another table{nl}", f"+data_availability = 4{nl}",
-    ])  # fmt: skip
+    assert sorted(changes(text, out)) == sorted(
+        [
+            f"-[projects.cost]   # belongs to project a, after another table{nl}",
+            f"-data_availability = 2{nl}",
+            f"+[projects.cost]   # belongs to project a, after another table{nl}",
+            f"+data_availability = 4{nl}",
+        ]
+    )
     inline = 'schema_version = 1\nprojects = [\n  { id = "a", title = "A" },\n]\n'.replace("\n", nl)
     doc = loads(inline)
     out = render_text(doc, _edit(doc, "a", title="B"))

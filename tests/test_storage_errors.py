@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers_storage import corpus_text
 
 from fsdl_tui.domain.model import SCHEMA_VERSION
 from fsdl_tui.storage import PortfolioLoadError, Problem, load, loads
 from fsdl_tui.storage.scan import layout, locate
-
-from helpers_storage import corpus_text
 
 GOOD_PROJECT = """\
 [[projects]]
@@ -128,7 +127,7 @@ def test_problems_inside_history_and_metric_arrays_point_at_the_item() -> None:
         '  # a comment between items, and a string with ] and { inside: "]{"\n'
         '  { metric = "size ]{", threshold = 3, direction = "up" },\n'
         "]\n"
-        "baselines = [{ kind = \"human\", name = \"x\" }, { kind = \"alien\", name = \"y\" }]\n"
+        'baselines = [{ kind = "human", name = "x" }, { kind = "alien", name = "y" }]\n'
         "[projects.lifecycle]\n"
         'stage = "planning"\n'
         'history = [{ from = "planning", to = "data", date = 2024-01-01 },\n'
@@ -143,8 +142,11 @@ def test_problems_inside_history_and_metric_arrays_point_at_the_item() -> None:
 
 
 def test_a_problem_in_a_later_project_is_not_confused_with_an_earlier_one() -> None:
-    text = "schema_version = 1\n\n" + GOOD_PROJECT.format(pid="one") + "\n" + GOOD_PROJECT.format(pid="two").replace(
-        "data_availability = 3", "data_availability = 6"
+    text = (
+        "schema_version = 1\n\n"
+        + GOOD_PROJECT.format(pid="one")
+        + "\n"
+        + GOOD_PROJECT.format(pid="two").replace("data_availability = 3", "data_availability = 6")
     )
     (problem,) = problems_of(text)
     assert problem.line == line_of(text, "data_availability = 6")
@@ -161,9 +163,9 @@ def test_problems_in_tables_after_the_projects_and_in_the_header() -> None:
     ("text", "line", "col", "message"),
     [
         ("schema_version = 1\nname = \n", 2, 8, "TOML syntax error: invalid value"),
-        ("schema_version = 1\n[[projects]]\nid = \"a\"\ntitle = \"A\n", 4, 11, "TOML syntax error: illegal character"),
+        ('schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A\n', 4, 11, "TOML syntax error: illegal character"),
         ('schema_version = 1\nname = "a"\nname = "b"\n', 3, 11, "TOML syntax error: cannot overwrite a value"),
-        ("schema_version = 1\ndescription = \"\"\"\nnever closed\n", 4, 1, "TOML syntax error: unterminated string"),
+        ('schema_version = 1\ndescription = """\nnever closed\n', 4, 1, "TOML syntax error: unterminated string"),
     ],
 )
 def test_syntax_errors(text: str, line: int, col: int, message: str) -> None:
@@ -200,7 +202,7 @@ def test_a_markdown_underline_in_a_string_is_not_a_conflict() -> None:
 
 def test_a_byte_order_mark_is_reported_with_the_other_problems(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
-    path.write_bytes("\ufeffschema_version = 1\n[settings]\nimpact_threshold = \"high\"\n".encode())
+    path.write_bytes('\ufeffschema_version = 1\n[settings]\nimpact_threshold = "high"\n'.encode())
     with pytest.raises(PortfolioLoadError) as info:
         load(path)
     problems = info.value.problems
@@ -241,12 +243,19 @@ def test_missing_schema_version() -> None:
 
 def test_bad_input_never_raises_anything_but_a_load_error() -> None:
     samples = [
-        "", "\x00", "[[projects]]\n", "projects = 5\n", "schema_version = 'one'\n", "schema_version = 1\nprojects = [1, 2]\n",
-        "schema_version = 1\n[[projects]]\nid = \"a\"\ntitle = \"A\"\ngate = 5\nlifecycle = { history = 5 }\n",
-        "schema_version = 1\n[[projects]]\nid = \"a\"\ntitle = \"A\"\n[projects.lifecycle]\nhistory = [1, {}]\n",
-        "schema_version = 1\n[[projects]]\nid = \"a\"\ntitle = \"A\"\n[projects.metrics]\nsatisficing = 3\nbaselines = [{}]\n",
-        "schema_version = 1\n[projects]\nid = \"a\"\n", "\ufeff", "<<<<<<<\n",
-    ]  # fmt: skip
+        "",
+        "\x00",
+        "[[projects]]\n",
+        "projects = 5\n",
+        "schema_version = 'one'\n",
+        "schema_version = 1\nprojects = [1, 2]\n",
+        'schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\ngate = 5\nlifecycle = { history = 5 }\n',
+        'schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\n[projects.lifecycle]\nhistory = [1, {}]\n',
+        'schema_version = 1\n[[projects]]\nid = "a"\ntitle = "A"\n[projects.metrics]\nsatisficing = 3\nbaselines = [{}]\n',
+        'schema_version = 1\n[projects]\nid = "a"\n',
+        "\ufeff",
+        "<<<<<<<\n",
+    ]
     for text in samples:
         try:
             loads(text, "x.toml")
@@ -273,7 +282,9 @@ def test_locate_handles_quoted_keys_and_strings_that_look_like_headers() -> None
 
 
 def test_layout_attaches_comments_above_a_header_but_not_string_lines() -> None:
-    text = 'schema_version = 1\nnotes = """\n# not a comment"""\n[[projects]]\nid = "a"\n# mine\n[[projects]]\nid = "b"\n'
+    text = (
+        'schema_version = 1\nnotes = """\n# not a comment"""\n[[projects]]\nid = "a"\n# mine\n[[projects]]\nid = "b"\n'
+    )
     segs = [(s.kind, s.start, s.end) for s in layout(text).segments]
     assert segs == [("preamble", 0, 3), ("project", 3, 5), ("project", 5, 8)]
 

@@ -14,7 +14,7 @@ from .main import CliError
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def plugin_host(args: argparse.Namespace):  # noqa: ANN202
+def plugin_host(args: argparse.Namespace):
     from ..plugins.manager import PluginError, load_plugins
 
     try:
@@ -29,7 +29,7 @@ def report_plugin_problems(host: Any) -> None:
         print(f"fsdl-tui: {problem}", file=sys.stderr)
 
 
-def _ranked(args: argparse.Namespace):  # noqa: ANN202
+def _ranked(args: argparse.Namespace):
     from ..plugins.manager import PluginError
     from .core import _load
 
@@ -92,12 +92,17 @@ def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
     for r in ranked:
         p = r.project
         score = _num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
-        rows.append((str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility),
-                     r.quadrant or "-", p.stage))  # fmt: skip
+        rows.append(
+            (str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility), r.quadrant or "-", p.stage)
+        )
     from rich import box
 
-    table = Table(title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})", title_justify="left",
-                  box=box.SIMPLE_HEAD, collapse_padding=True)  # fmt: skip
+    table = Table(
+        title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+    )
     con = Console(highlight=False)
     widths = [max([len(col)] + [len(row[i]) for row in rows]) for i, col in enumerate(cols)]
     # One line per project: ids (what --explain takes) and numbers are never cut; the title takes what
@@ -106,8 +111,14 @@ def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
     room = con.width - sum(w + 2 for i, w in enumerate(widths) if i != title_at) - 6
     for i, col in enumerate(cols):
         width = widths[i] if i != title_at else max(8, min(widths[i], room))
-        table.add_column(col, justify="right" if col in ("#", "score", "impact", "feasib.") else "left",
-                         no_wrap=True, overflow="ellipsis", min_width=width, max_width=width)  # fmt: skip
+        table.add_column(
+            col,
+            justify="right" if col in ("#", "score", "impact", "feasib.") else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=width,
+            max_width=width,
+        )
     for row in rows:
         _row(table, *row)
     con.print(table)
@@ -139,8 +150,7 @@ def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
     table.add_column("contribution", justify="right", no_wrap=True, footer=f"{r.score.value:.4f}")
     table.add_column("from")
     for t in r.score.terms:
-        _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}",
-             t.detail)  # fmt: skip
+        _row(table, t.name, f"{t.value:.4f}", "x", f"{t.weight:+.4f}", "=", f"{t.contribution:+.4f}", t.detail)
     con.print(table)
     total = len([x for x in ranked if x.rank is not None])
     con.print(
@@ -207,8 +217,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     for p in info:
         provides = ", ".join(f"{k[:-1]} {n}" for k, names in p["provides"].items() for n in names)
         status = p["status"] + (f" ({p['note']})" if p["note"] else "")
-        _row(table, p["name"], p["version"] or "-", status, provides or "-", ", ".join(p["hooks"]) or "-",
-                      p["source"])  # fmt: skip
+        _row(table, p["name"], p["version"] or "-", status, provides or "-", ", ".join(p["hooks"]) or "-", p["source"])
     Console(highlight=False).print(table)
     return 0
 
@@ -219,7 +228,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from ..analysis import stats
 
-    host, doc, scorer, ranked = _ranked(args)
+    host, doc, scorer, _ranked_rows = _ranked(args)
     try:
         today = _dt.date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:
@@ -238,8 +247,9 @@ def _print_stats(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     con = Console(highlight=False)
-    con.print(f"{data['portfolio']}: {data['projects']} projects (quadrants by {data['scorer']}, as of "
-              f"{data['as_of']})")  # fmt: skip
+    con.print(
+        f"{data['portfolio']}: {data['projects']} projects (quadrants by {data['scorer']}, as of {data['as_of']})"
+    )
     counts = Table(box=None, title="counts", title_justify="left")
     for col in ("by stage", "n", "by archetype", "n", "by quadrant", "n"):
         counts.add_column(col, justify="right" if col == "n" else "left")
@@ -255,9 +265,16 @@ def _print_stats(data: dict[str, Any]) -> None:
         t.add_column(col, justify="left" if col == "stage" else "right")
     lb = data["loop_backs"]
     for stage, v in data["time_in_stage"].items():
-        _row(t, stage, str(v["stays"]), _num(v["mean_days"], 1), _num(v["median_days"], 1),
-                  "-" if v["max_days"] is None else str(v["max_days"]), str(lb["from_stage"].get(stage, 0)),
-                  str(lb["to_stage"].get(stage, 0)))  # fmt: skip
+        _row(
+            t,
+            stage,
+            str(v["stays"]),
+            _num(v["mean_days"], 1),
+            _num(v["median_days"], 1),
+            "-" if v["max_days"] is None else str(v["max_days"]),
+            str(lb["from_stage"].get(stage, 0)),
+            str(lb["to_stage"].get(stage, 0)),
+        )
     con.print(t)
     if lb["by_project"]:
         top = sorted(lb["by_project"].items(), key=lambda kv: (-kv[1], kv[0]))
@@ -273,8 +290,10 @@ _PLUGINS_HELP = "also load plugin files (*.py) from this folder (never done impl
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "rank", help="rank projects by a scorer; --explain shows how one project's score adds up",
-        formatter_class=RAW, description="Rank the projects of a portfolio, best first (ties keep file order).",
+        "rank",
+        help="rank projects by a scorer; --explain shows how one project's score adds up",
+        formatter_class=RAW,
+        description="Rank the projects of a portfolio, best first (ties keep file order).",
         epilog="examples:\n"
         "  fsdl-tui rank team.toml                       # default scorer: [settings] default_scorer, else fsdl\n"
         "  fsdl-tui rank team.toml --scorer weighted     # weights from [scoring.weighted] in the file\n"
@@ -282,7 +301,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  fsdl-tui rank team.toml --format csv > ranking.csv\n\n"
         "Scorers come from fsdl-tui and its plugins: list them with `fsdl-tui plugins`.\n"
         "The fsdl scorer follows Full Stack Deep Learning 2022 lecture 1: high impact, low cost.",
-    )  # fmt: skip
+    )
     p.add_argument("path")
     p.add_argument("--scorer", metavar="NAME", help="scorer name (see `fsdl-tui plugins`)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
@@ -291,15 +310,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser(
-        "export", help="export the ranked portfolio (csv, json, markdown, html, or a plugin's format)",
-        formatter_class=RAW, description="Export the portfolio, ranked by a scorer, to a file or to stdout.",
+        "export",
+        help="export the ranked portfolio (csv, json, markdown, html, or a plugin's format)",
+        formatter_class=RAW,
+        description="Export the portfolio, ranked by a scorer, to a file or to stdout.",
         epilog="examples:\n"
         "  fsdl-tui export team.toml --format html -o team.html\n"
         "  fsdl-tui export team.toml --format csv -o ranking.csv --scorer weighted\n"
         "  fsdl-tui export team.toml --format markdown        # to stdout\n\n"
         "An existing output file is never replaced without --force.\n"
         "CSV cells that a spreadsheet would run as a formula are prefixed with a quote; HTML escapes all text.",
-    )  # fmt: skip
+    )
     p.add_argument("path")
     p.add_argument("--format", required=True, metavar="NAME", help="csv, json, markdown, html, or a plugin's")
     p.add_argument("-o", "--output", metavar="OUT", help="output file (default: stdout)")
@@ -309,28 +330,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
-        "plugins", help="list plugins: version, source, hooks, what each provides, status and errors",
-        formatter_class=RAW, description="List the built-in and installed plugins and what they provide.",
+        "plugins",
+        help="list plugins: version, source, hooks, what each provides, status and errors",
+        formatter_class=RAW,
+        description="List the built-in and installed plugins and what they provide.",
         epilog="examples:\n  fsdl-tui plugins\n  fsdl-tui plugins --json\n"
         "  fsdl-tui plugins --plugins-dir ./my-plugins\n\n"
         "environment:\n"
         "  FSDL_TUI_LOAD_PLUGINS=a,b   load only these installed/local plugins (empty: none but the built-ins)\n"
         "  FSDL_TUI_PLUGINS_DIR=DIR    load plugin files from DIR (like --plugins-dir)\n"
         "  FSDL_TUI_STRICT_PLUGINS=1   fail on the first plugin problem (for plugin authors)\n"
-        "user config: $XDG_CONFIG_HOME/fsdl-tui/config.toml with plugins_dir = \"...\", disabled_plugins = [...]\n"
+        'user config: $XDG_CONFIG_HOME/fsdl-tui/config.toml with plugins_dir = "...", disabled_plugins = [...]\n'
         "Writing a plugin: see docs/plugins.md.",
-    )  # fmt: skip
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser(
-        "stats", help="counts by stage, archetype and quadrant; time in stage; loop-backs",
-        formatter_class=RAW, description="Portfolio statistics from the lifecycle history (uses pandas).",
+        "stats",
+        help="counts by stage, archetype and quadrant; time in stage; loop-backs",
+        formatter_class=RAW,
+        description="Portfolio statistics from the lifecycle history (uses pandas).",
         epilog="examples:\n  fsdl-tui stats team.toml\n  fsdl-tui stats team.toml --json --as-of 2024-01-31\n\n"
         "Time in stage runs from the move into a stage to the next move (or to --as-of, default today).\n"
         "A loop-back is a move to an earlier stage: normal in ML projects (FSDL 2022 lecture 1).",
-    )  # fmt: skip
+    )
     p.add_argument("path")
     p.add_argument("--scorer", metavar="NAME", help="scorer for the quadrants (default: the portfolio's)")
     p.add_argument("--as-of", metavar="DATE", help="end open stays on this date, YYYY-MM-DD (default: today)")

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import framework as fw
+from ..domain.codec import ID_RE, json_default, project_to_data
 from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Portfolio, Project
-from ..domain.codec import ID_RE, json_default, project_to_data
 from ..storage import PortfolioDocument, PortfolioLoadError, lint, load, new_document, save
 from .main import CliError
 
@@ -118,10 +118,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     rows = host.rank(pf, scorer)
     report_plugin_problems(host)
     if args.json:
-        out = [{"rank": r.rank, "id": r.project.id, "title": r.project.title, "archetype": r.project.archetype,
-                "stage": r.project.stage, "status": r.project.status, "impact": r.impact,
-                "feasibility": r.feasibility, "score": r.score.value, "quadrant": r.quadrant,
-                "owner": r.project.owner} for r in rows]  # fmt: skip
+        out = [
+            {
+                "rank": r.rank,
+                "id": r.project.id,
+                "title": r.project.title,
+                "archetype": r.project.archetype,
+                "stage": r.project.stage,
+                "status": r.project.status,
+                "impact": r.impact,
+                "feasibility": r.feasibility,
+                "score": r.score.value,
+                "quadrant": r.quadrant,
+                "owner": r.project.owner,
+            }
+            for r in rows
+        ]
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
     from rich.console import Console
@@ -133,8 +145,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in rows:
         p = r.project
         stage = p.stage if p.status == "active" else f"{p.stage} ({p.status})"
-        table.add_row(str(r.rank or "-"), p.id, p.title, p.archetype or "-", stage, _fmt(r.impact),
-                      _fmt(r.feasibility), _fmt(r.score.value), r.quadrant or "-", p.owner)  # fmt: skip
+        table.add_row(
+            str(r.rank or "-"),
+            p.id,
+            p.title,
+            p.archetype or "-",
+            stage,
+            _fmt(r.impact),
+            _fmt(r.feasibility),
+            _fmt(r.score.value),
+            r.quadrant or "-",
+            p.owner,
+        )
     Console().print(table)
     return 0
 
@@ -150,12 +172,16 @@ def _print_project(p: Project, pf: Portfolio) -> None:
     con.print(f"[bold]{e(p.title)}[/]  ({e(p.id)})")
     if p.summary:
         con.print(e(p.summary.strip()))
-    con.print(f"owner: {e(p.owner or '-')}   tags: {e(', '.join(p.tags) or '-')}   "
-              f"stage: {p.stage} ({p.status}{': ' + e(p.status_reason) if p.lifecycle.status_reason else ''})")  # fmt: skip
+    con.print(
+        f"owner: {e(p.owner or '-')}   tags: {e(', '.join(p.tags) or '-')}   "
+        f"stage: {p.stage} ({p.status}{': ' + e(p.status_reason) if p.lifecycle.status_reason else ''})"
+    )
     imp, fea = impact_of(p), feasibility_of(p)
     score = FsdlScorer().score(p, {})
-    con.print(f"impact {_fmt(imp)}  feasibility {_fmt(fea)}  score {_fmt(score.value)}  "
-              f"quadrant {quadrant_of(imp, fea, pf) or '-'}" + (f"  ({e(score.reason)})" if score.reason else ""))  # fmt: skip
+    con.print(
+        f"impact {_fmt(imp)}  feasibility {_fmt(fea)}  score {_fmt(score.value)}  "
+        f"quadrant {quadrant_of(imp, fea, pf) or '-'}" + (f"  ({e(score.reason)})" if score.reason else "")
+    )
 
     def qa(label: str, question: str, answer: str) -> None:
         con.print(f"  [bold]{e(label)}[/]: {e(answer) if answer else '[dim]-[/]'}\n    [dim]{e(question)}[/]")
@@ -170,8 +196,11 @@ def _print_project(p: Project, pf: Portfolio) -> None:
     for d in fw.COST_DRIVERS:
         val = p.cost.driver(d.id)
         note = p.cost.note(d.id)
-        qa(d.label, f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations),
-           (f"{val}/5" if val else "") + (f"  {note.strip()}" if note else ""))  # fmt: skip
+        qa(
+            d.label,
+            f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations),
+            (f"{val}/5" if val else "") + (f"  {note.strip()}" if note else ""),
+        )
     if p.cost.flags:
         con.print("  difficulty flags: " + ", ".join(p.cost.flags))
     arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
@@ -252,8 +281,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     p = _project(doc, args.id)
     dependents = [x.id for x in doc.portfolio.projects if args.id in x.depends_on]
     if dependents:
-        raise CliError(f"{args.id}: other projects depend on it ({', '.join(dependents)}); "
-                       "remove it from their depends_on first")  # fmt: skip
+        raise CliError(
+            f"{args.id}: other projects depend on it ({', '.join(dependents)}); remove it from their depends_on first"
+        )
     if not args.yes:
         if not sys.stdin.isatty():
             raise CliError(f"removing '{args.id}' needs confirmation: pass --yes")
@@ -279,8 +309,10 @@ def cmd_move(args: argparse.Namespace) -> int:
         msg = str(exc)
         if exc.open_items:
             items = "\n".join(f"  [ ] {i.label}: {i.question}" for i in exc.open_items)
-            msg = (f"'{p.id}' leaves planning with open gate items:\n{items}\n"
-                   "tick them with `fsdl-tui set PATH ID gate.ITEM.done=true`, or pass --force to record an override")  # fmt: skip
+            msg = (
+                f"'{p.id}' leaves planning with open gate items:\n{items}\n"
+                "tick them with `fsdl-tui set PATH ID gate.ITEM.done=true`, or pass --force to record an override"
+            )
         raise CliError(msg) from None
     last = moved.lifecycle.history[-1]
     kind = "moved back" if last.is_backward else "moved"
@@ -299,51 +331,73 @@ def _fields_help() -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("open", help="open a portfolio in the full-screen app (the default command)",
-                       formatter_class=RAW, description="Open the full-screen app.",
-                       epilog="With no PATH: ./portfolio.toml if present, else the bundled sample (Full Stack "
-                              "Robotics) as an unsaved portfolio whose first save goes to ./portfolio.toml.")  # fmt: skip
+    p = sub.add_parser(
+        "open",
+        help="open a portfolio in the full-screen app (the default command)",
+        formatter_class=RAW,
+        description="Open the full-screen app.",
+        epilog="With no PATH: ./portfolio.toml if present, else the bundled sample (Full Stack "
+        "Robotics) as an unsaved portfolio whose first save goes to ./portfolio.toml.",
+    )
     p.add_argument("path", nargs="?", help="portfolio file (created on first save if missing)")
     p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder")
     p.set_defaults(func=cmd_open)
 
-    p = sub.add_parser("new", help="create a commented starter portfolio", formatter_class=RAW,
-                       epilog="example:\n  fsdl-tui new team.toml --name \"Vision team\"\nNever overwrites a file.")  # fmt: skip
+    p = sub.add_parser(
+        "new",
+        help="create a commented starter portfolio",
+        formatter_class=RAW,
+        epilog='example:\n  fsdl-tui new team.toml --name "Vision team"\nNever overwrites a file.',
+    )
     p.add_argument("path")
     p.add_argument("--name", help="portfolio name (default: from the file name)")
     p.add_argument("--description", help="one-line description")
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("validate", help="check portfolio files; every problem as FILE:LINE:COL: message",
-                       formatter_class=RAW, epilog="example:\n  fsdl-tui validate sample_portfolios/*.toml\n"
-                       "Exit 0 when every file is valid, 1 otherwise.")  # fmt: skip
+    p = sub.add_parser(
+        "validate",
+        help="check portfolio files; every problem as FILE:LINE:COL: message",
+        formatter_class=RAW,
+        epilog="example:\n  fsdl-tui validate sample_portfolios/*.toml\nExit 0 when every file is valid, 1 otherwise.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("show", help="a ranked table of projects, or one project with the FSDL questions",
-                       formatter_class=RAW, epilog="examples:\n  fsdl-tui show team.toml\n"
-                       "  fsdl-tui show team.toml grasp-pose\n  fsdl-tui show team.toml grasp-pose --json")  # fmt: skip
+    p = sub.add_parser(
+        "show",
+        help="a ranked table of projects, or one project with the FSDL questions",
+        formatter_class=RAW,
+        epilog="examples:\n  fsdl-tui show team.toml\n"
+        "  fsdl-tui show team.toml grasp-pose\n  fsdl-tui show team.toml grasp-pose --json",
+    )
     p.add_argument("path")
     p.add_argument("id", nargs="?", help="a project id")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder (for its scorers)")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("set", help="set fields of a project (minimal diff, atomic save)", formatter_class=RAW,
-                       epilog="examples:\n  fsdl-tui set team.toml grasp-pose cost.accuracy_requirement=5\n"
-                       "  fsdl-tui set team.toml grasp-pose gate.data.done=true gate.data.note=\"in S3\"\n"
-                       "  fsdl-tui set team.toml grasp-pose tags=vision,robotics impact.peers=\n"
-                       "An empty value unsets an optional score. Stages change with `fsdl-tui move`.\n\n"
-                       + _fields_help())  # fmt: skip
+    p = sub.add_parser(
+        "set",
+        help="set fields of a project (minimal diff, atomic save)",
+        formatter_class=RAW,
+        epilog="examples:\n  fsdl-tui set team.toml grasp-pose cost.accuracy_requirement=5\n"
+        '  fsdl-tui set team.toml grasp-pose gate.data.done=true gate.data.note="in S3"\n'
+        "  fsdl-tui set team.toml grasp-pose tags=vision,robotics impact.peers=\n"
+        "An empty value unsets an optional score. Stages change with `fsdl-tui move`.\n\n" + _fields_help(),
+    )
     p.add_argument("path")
     p.add_argument("id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
     p.set_defaults(func=cmd_set)
 
-    p = sub.add_parser("add", help="add a project (in planning, with the gate and steps A-G open)",
-                       formatter_class=RAW, epilog="example:\n  fsdl-tui add team.toml churn-model --title "
-                       "\"Churn prediction\" --archetype software-2.0 --tag retention")  # fmt: skip
+    p = sub.add_parser(
+        "add",
+        help="add a project (in planning, with the gate and steps A-G open)",
+        formatter_class=RAW,
+        epilog="example:\n  fsdl-tui add team.toml churn-model --title "
+        '"Churn prediction" --archetype software-2.0 --tag retention',
+    )
     p.add_argument("path")
     p.add_argument("id", help="a stable slug: lowercase letters, digits, '-' and '_'")
     p.add_argument("--title", required=True)
@@ -353,22 +407,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tag", action="append", default=[], help="repeat for several tags")
     p.set_defaults(func=cmd_add)
 
-    p = sub.add_parser("remove", help="remove a project (asks first; --yes to skip)", formatter_class=RAW,
-                       epilog="example:\n  fsdl-tui remove team.toml old-idea --yes")  # fmt: skip
+    p = sub.add_parser(
+        "remove",
+        help="remove a project (asks first; --yes to skip)",
+        formatter_class=RAW,
+        epilog="example:\n  fsdl-tui remove team.toml old-idea --yes",
+    )
     p.add_argument("path")
     p.add_argument("id")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.set_defaults(func=cmd_remove)
 
     stages = ", ".join(fw.STAGE_IDS)
-    p = sub.add_parser("move", help="move a project to another lifecycle stage (recorded in its history)",
-                       formatter_class=RAW,
-                       epilog=f"stages, in order: {stages}\n\nexamples:\n"
-                       "  fsdl-tui move team.toml grasp-pose data\n"
-                       "  fsdl-tui move team.toml grasp-pose data --note \"mine hard cases\"   # back: needs a reason\n"
-                       "  fsdl-tui move team.toml new-idea data --force   # leave planning with open gate items\n\n"
-                       "Moving back is normal in ML projects (FSDL lecture 1) and needs --note with the reason.\n"
-                       "Leaving planning with open gate items is refused unless --force, which records the override.")  # fmt: skip
+    p = sub.add_parser(
+        "move",
+        help="move a project to another lifecycle stage (recorded in its history)",
+        formatter_class=RAW,
+        epilog=f"stages, in order: {stages}\n\nexamples:\n"
+        "  fsdl-tui move team.toml grasp-pose data\n"
+        '  fsdl-tui move team.toml grasp-pose data --note "mine hard cases"   # back: needs a reason\n'
+        "  fsdl-tui move team.toml new-idea data --force   # leave planning with open gate items\n\n"
+        "Moving back is normal in ML projects (FSDL lecture 1) and needs --note with the reason.\n"
+        "Leaving planning with open gate items is refused unless --force, which records the override.",
+    )
     p.add_argument("path")
     p.add_argument("id")
     p.add_argument("stage", choices=fw.STAGE_IDS, metavar="STAGE")

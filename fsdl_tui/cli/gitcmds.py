@@ -41,8 +41,9 @@ def _read_bytes(spec: str) -> bytes | None:
             raise CliError(f"{spec}: no such file, and git is not installed to read it as REV:PATH") from None
         if run.returncode == 0:
             return run.stdout
-        raise CliError(f"{spec}: no such file, and git cannot read it as REV:PATH: "
-                       f"{run.stderr.decode(errors='replace').strip()}")  # fmt: skip
+        raise CliError(
+            f"{spec}: no such file, and git cannot read it as REV:PATH: {run.stderr.decode(errors='replace').strip()}"
+        )
     raise CliError(f"{spec}: no such file")
 
 
@@ -78,7 +79,7 @@ def _external(args: argparse.Namespace) -> int:
     print(f"fsdl-tui diff {title} ({old_hex[:8]}..{new_hex[:8]})")
     blobs = [_read_bytes(old_file), _read_bytes(new_file)]
     try:
-        sides = [_portfolio(b, f"{path} ({name})") for b, name in zip(blobs, ("old", "new"))]
+        sides = [_portfolio(b, f"{path} ({name})") for b, name in zip(blobs, ("old", "new"), strict=False)]
     except PortfolioLoadError as exc:
         print("not a valid portfolio, so a line diff follows:")
         print("".join(f"  {p}\n" for p in exc.problems), end="")
@@ -152,8 +153,10 @@ def cmd_git_setup(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     print("\n".join(report.lines()))
     if not args.global_:
-        print("Commit .gitattributes so everyone's git routes portfolios to fsdl-tui; each person runs "
-              "`fsdl-tui git-setup` once (git never takes drivers from a repository).")  # fmt: skip
+        print(
+            "Commit .gitattributes so everyone's git routes portfolios to fsdl-tui; each person runs "
+            "`fsdl-tui git-setup` once (git never takes drivers from a repository)."
+        )
     return 0
 
 
@@ -177,8 +180,11 @@ def cmd_log(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(h.project_rows(steps), indent=2, ensure_ascii=False))
             return 0
-        title = next(v.portfolio.get(args.id).title for v in reversed(versions)  # type: ignore[union-attr]
-                     if v.portfolio is not None and args.id in v.portfolio)  # fmt: skip
+        title = next(
+            v.portfolio.get(args.id).title
+            for v in reversed(versions)  # type: ignore[union-attr]
+            if v.portfolio is not None and args.id in v.portfolio
+        )
         h.print_project(steps, args.id, title)
         return 0
     steps_all = h.rank_history(versions)
@@ -245,19 +251,28 @@ listed with a note and skipped. Scores are under the default FSDL scorer.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("diff", help="semantic diff of two portfolios (also git's diff driver)",
-                       formatter_class=RAW, usage="fsdl-tui diff [-h] [--format {text,json,markdown}] "
-                       "[--exit-code] OLD NEW\n       fsdl-tui diff --textconv FILE", description="What changed between two versions of a portfolio, "
-                       "by project id.", epilog=DIFF_EPILOG)  # fmt: skip
+    p = sub.add_parser(
+        "diff",
+        help="semantic diff of two portfolios (also git's diff driver)",
+        formatter_class=RAW,
+        usage="fsdl-tui diff [-h] [--format {text,json,markdown}] "
+        "[--exit-code] OLD NEW\n       fsdl-tui diff --textconv FILE",
+        description="What changed between two versions of a portfolio, by project id.",
+        epilog=DIFF_EPILOG,
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="OLD and NEW portfolio files (or git's arguments)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output (default text)")
     p.add_argument("--textconv", action="store_true", help="print FILE as one line per field, for git's textconv")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the portfolios differ")
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("merge", help="3-way merge by project id and field (git's merge driver)",
-                       formatter_class=RAW, description="Merge THEIRS into OURS, given their common BASE.",
-                       epilog=MERGE_EPILOG)  # fmt: skip
+    p = sub.add_parser(
+        "merge",
+        help="3-way merge by project id and field (git's merge driver)",
+        formatter_class=RAW,
+        description="Merge THEIRS into OURS, given their common BASE.",
+        epilog=MERGE_EPILOG,
+    )
     p.add_argument("base", metavar="BASE", help="the common ancestor (%%O); may be empty")
     p.add_argument("ours", metavar="OURS", help="our version (%%A); the result is written here")
     p.add_argument("theirs", metavar="THEIRS", help="their version (%%B)")
@@ -265,18 +280,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--path", metavar="P", help="the file's path in the repository, for messages (%%P)")
     p.set_defaults(func=cmd_merge)
 
-    p = sub.add_parser("git-setup", help="install the merge and diff drivers in git",
-                       formatter_class=RAW, description="Make git merge portfolios by project and diff them "
-                       "by field.", epilog=SETUP_EPILOG)  # fmt: skip
-    p.add_argument("patterns", nargs="*", metavar="PATTERN",
-                   help="gitattributes patterns or paths (default: portfolio.toml *.portfolio.toml)")
+    p = sub.add_parser(
+        "git-setup",
+        help="install the merge and diff drivers in git",
+        formatter_class=RAW,
+        description="Make git merge portfolios by project and diff them by field.",
+        epilog=SETUP_EPILOG,
+    )
+    p.add_argument(
+        "patterns",
+        nargs="*",
+        metavar="PATTERN",
+        help="gitattributes patterns or paths (default: portfolio.toml *.portfolio.toml)",
+    )
     p.add_argument("--global", dest="global_", action="store_true", help="for every repository of this user")
     p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
     p.set_defaults(func=cmd_git_setup)
 
-    p = sub.add_parser("log", help="score, quadrant, stage and rank of projects through git history",
-                       formatter_class=RAW, description="A portfolio file through its commits: the blame "
-                       "for a score.", epilog=LOG_EPILOG)  # fmt: skip
+    p = sub.add_parser(
+        "log",
+        help="score, quadrant, stage and rank of projects through git history",
+        formatter_class=RAW,
+        description="A portfolio file through its commits: the blame for a score.",
+        epilog=LOG_EPILOG,
+    )
     p.add_argument("path", metavar="PATH", help="a committed portfolio file")
     p.add_argument("id", nargs="?", metavar="ID", help="one project (default: rank movement of all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from . import framework as fw
 from .model import (
@@ -43,9 +44,23 @@ QUESTION_IDS = tuple(dict.fromkeys(q.id for a in fw.ARCHETYPES for q in a.questi
 BASELINE_KIND_IDS = tuple(k.id for k in fw.BASELINE_KINDS)
 
 PROJECT_KEYS = (
-    "id", "title", "summary", "owner", "tags", "links", "depends_on", "archetype",
-    "impact", "cost", "questions", "gate", "feasibility", "metrics", "lifecycle", "plugins",
-)  # fmt: skip
+    "id",
+    "title",
+    "summary",
+    "owner",
+    "tags",
+    "links",
+    "depends_on",
+    "archetype",
+    "impact",
+    "cost",
+    "questions",
+    "gate",
+    "feasibility",
+    "metrics",
+    "lifecycle",
+    "plugins",
+)
 TOP_KEYS = ("schema_version", "name", "description", "settings", "scoring", "plugins", "projects")
 
 
@@ -120,8 +135,14 @@ class _Checker:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean", int: "an integer",
-            float: "a float"}.get(type(value), type(value).__name__)  # fmt: skip
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+    }.get(type(value), type(value).__name__)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -218,9 +239,12 @@ def _metrics(c: _Checker, table: Mapping[str, Any], path: Path) -> Metrics:
 def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None:
     pid = data.get("id")
     if not isinstance(pid, str) or not ID_RE.match(pid):
-        c.add(path + ("id",) if "id" in data else path,
-              f"project id {pid!r} must be a slug: lowercase letters, digits, '-' and '_'" if "id" in data
-              else "project has no 'id'")  # fmt: skip
+        c.add(
+            path + ("id",) if "id" in data else path,
+            f"project id {pid!r} must be a slug: lowercase letters, digits, '-' and '_'"
+            if "id" in data
+            else "project has no 'id'",
+        )
         # Check the rest of the project too, so every problem is reported at once; it is not built.
         pid, valid_id = f"#{path[-1] + 1}" if path and isinstance(path[-1], int) else "?", False
     else:
@@ -298,8 +322,11 @@ def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]
         c.add(("schema_version",), f"'schema_version' must be a positive integer, not {version!r}")
         version = SCHEMA_VERSION
     elif version > SCHEMA_VERSION:
-        c.add(("schema_version",), f"schema_version {version} is newer than this fsdl-tui understands "
-              f"({SCHEMA_VERSION}): upgrade fsdl-tui to open this file")  # fmt: skip
+        c.add(
+            ("schema_version",),
+            f"schema_version {version} is newer than this fsdl-tui understands "
+            f"({SCHEMA_VERSION}): upgrade fsdl-tui to open this file",
+        )
         return Portfolio(schema_version=version), c.issues
     st = c.table(data, "settings", ())
     thresholds = [c.number(st, k, ("settings",)) for k in ("impact_threshold", "feasibility_threshold")]
@@ -324,16 +351,20 @@ def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]
         if project is None:
             continue
         if project.id in seen:
-            c.add(("projects", i, "id"), f"duplicate project id '{project.id}' (first used by project "
-                  f"#{seen[project.id] + 1})")  # fmt: skip
+            c.add(
+                ("projects", i, "id"),
+                f"duplicate project id '{project.id}' (first used by project #{seen[project.id] + 1})",
+            )
             continue
         seen[project.id] = i
         projects.append(project)
-    for i, project in enumerate(projects):
+    for project in projects:
         for dep in project.depends_on:
             if dep not in seen:
-                c.add(("projects", seen[project.id], "depends_on"),
-                      f"project '{project.id}' depends on unknown project '{dep}'")  # fmt: skip
+                c.add(
+                    ("projects", seen[project.id], "depends_on"),
+                    f"project '{project.id}' depends on unknown project '{dep}'",
+                )
             elif dep == project.id:
                 c.add(("projects", seen[project.id], "depends_on"), f"project '{project.id}' depends on itself")
     portfolio = Portfolio(
@@ -365,8 +396,15 @@ def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
 
 def project_to_data(p: Project) -> dict[str, Any]:
     """The canonical plain-data form of a project, keys in the documented order. None values are left out."""
-    out: dict[str, Any] = {"id": p.id, "title": p.title, "summary": p.summary, "owner": p.owner,
-                           "tags": list(p.tags), "links": list(p.links), "depends_on": list(p.depends_on)}  # fmt: skip
+    out: dict[str, Any] = {
+        "id": p.id,
+        "title": p.title,
+        "summary": p.summary,
+        "owner": p.owner,
+        "tags": list(p.tags),
+        "links": list(p.links),
+        "depends_on": list(p.depends_on),
+    }
     if p.archetype is not None:
         out["archetype"] = p.archetype
     out.update(p.extra)
@@ -383,13 +421,16 @@ def project_to_data(p: Project) -> dict[str, Any]:
     out["gate"] = {k: _check_data(v) for k, v in p.gate.items()}
     out["feasibility"] = {k: _check_data(v) for k, v in p.feasibility.items()}
     m = p.metrics
-    out["metrics"] = _drop_none({
-        "optimizing": m.optimizing,
-        "target": m.target,
-        "satisficing": [{"metric": t.metric, "threshold": t.threshold, "direction": t.direction}
-                        for t in m.satisficing],
-        "baselines": [_drop_none({"kind": b.kind, "name": b.name, "value": b.value}) for b in m.baselines],
-    })  # fmt: skip
+    out["metrics"] = _drop_none(
+        {
+            "optimizing": m.optimizing,
+            "target": m.target,
+            "satisficing": [
+                {"metric": t.metric, "threshold": t.threshold, "direction": t.direction} for t in m.satisficing
+            ],
+            "baselines": [_drop_none({"kind": b.kind, "name": b.name, "value": b.value}) for b in m.baselines],
+        }
+    )
     lc = p.lifecycle
     out["lifecycle"] = {
         "stage": lc.stage,
@@ -413,8 +454,11 @@ def portfolio_header_data(pf: Portfolio) -> dict[str, Any]:
     s = pf.settings
     out: dict[str, Any] = {"schema_version": pf.schema_version, "name": pf.name, "description": pf.description}
     out.update(pf.extra)
-    out["settings"] = {"default_scorer": s.default_scorer, "impact_threshold": s.impact_threshold,
-                       "feasibility_threshold": s.feasibility_threshold}  # fmt: skip
+    out["settings"] = {
+        "default_scorer": s.default_scorer,
+        "impact_threshold": s.impact_threshold,
+        "feasibility_threshold": s.feasibility_threshold,
+    }
     out["scoring"] = {k: dict(v) for k, v in pf.scoring.items()}
     out["plugins"] = {k: dict(v) for k, v in pf.plugins.items()}
     return out
@@ -461,8 +505,9 @@ def unknown_key_warnings(data: Mapping[str, Any]) -> list[Issue]:
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 out.append(Issue(path + (key,), f"unknown key '{key}' in [{where}] is kept but not used{hint}"))
 
-    check(data.get("settings"), ("default_scorer", "impact_threshold", "feasibility_threshold"), ("settings",),
-          "settings")  # fmt: skip
+    check(
+        data.get("settings"), ("default_scorer", "impact_threshold", "feasibility_threshold"), ("settings",), "settings"
+    )
     projects = data.get("projects")
     for i, project in enumerate(projects if isinstance(projects, list) else []):
         if isinstance(project, dict):

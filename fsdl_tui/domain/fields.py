@@ -41,8 +41,13 @@ def _build() -> tuple[FieldSpec, ...]:
         FieldSpec("tags", "list", "Tags", "Comma-separated."),
         FieldSpec("links", "list", "Links", "Comma-separated URLs."),
         FieldSpec("depends_on", "list", "Depends on", "Ids of projects this one leans on (e.g. infrastructure)."),
-        FieldSpec("archetype", "choice", "Archetype", "Software 2.0, human-in-the-loop or autonomous.",
-                  tuple(a.id for a in fw.ARCHETYPES)),  # fmt: skip
+        FieldSpec(
+            "archetype",
+            "choice",
+            "Archetype",
+            "Software 2.0, human-in-the-loop or autonomous.",
+            tuple(a.id for a in fw.ARCHETYPES),
+        ),
         FieldSpec("impact.overall", "score", "Impact (overall)", "1 low .. 5 high: how much value if it works?"),
     ]
     for lens in fw.IMPACT_LENSES:
@@ -51,8 +56,15 @@ def _build() -> tuple[FieldSpec, ...]:
     for d in fw.COST_DRIVERS:
         f.append(FieldSpec(f"cost.{d.id}", "score", d.label, f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations)))
         f.append(FieldSpec(f"cost.{d.id}_note", "longtext", f"{d.label}: notes"))
-    f.append(FieldSpec("cost.flags", "list", "Difficulty flags", "What is still hard (FSDL): "
-                       + ", ".join(x.id for x in fw.DIFFICULTY_FLAGS), tuple(x.id for x in fw.DIFFICULTY_FLAGS)))  # fmt: skip
+    f.append(
+        FieldSpec(
+            "cost.flags",
+            "list",
+            "Difficulty flags",
+            "What is still hard (FSDL): " + ", ".join(x.id for x in fw.DIFFICULTY_FLAGS),
+            tuple(x.id for x in fw.DIFFICULTY_FLAGS),
+        )
+    )
     for a in fw.ARCHETYPES:
         for q in a.questions:
             f.append(FieldSpec(f"questions.{q.id}", "longtext", f"{a.label}: {q.label}", q.question))
@@ -65,12 +77,21 @@ def _build() -> tuple[FieldSpec, ...]:
     f += [
         FieldSpec("metrics.optimizing", "text", "Optimizing metric", fw.METRIC_QUESTIONS[0]),
         FieldSpec("metrics.target", "number", "Target", "The value of the optimizing metric that means success."),
-        FieldSpec("metrics.satisficing", "data", "Satisficing thresholds", fw.METRIC_QUESTIONS[1]
-                  + ' TOML: [{ metric = "latency_ms", threshold = 50, direction = "max" }]'),  # fmt: skip
-        FieldSpec("metrics.baselines", "data", "Baselines", fw.METRIC_QUESTIONS[2]
-                  + ' TOML: [{ kind = "human", name = "expert annotator", value = 0.9 }]'),  # fmt: skip
-        FieldSpec("lifecycle.status", "choice", "Status", "active, on-hold or killed (killed needs a reason).",
-                  fw.STATUSES),  # fmt: skip
+        FieldSpec(
+            "metrics.satisficing",
+            "data",
+            "Satisficing thresholds",
+            fw.METRIC_QUESTIONS[1] + ' TOML: [{ metric = "latency_ms", threshold = 50, direction = "max" }]',
+        ),
+        FieldSpec(
+            "metrics.baselines",
+            "data",
+            "Baselines",
+            fw.METRIC_QUESTIONS[2] + ' TOML: [{ kind = "human", name = "expert annotator", value = 0.9 }]',
+        ),
+        FieldSpec(
+            "lifecycle.status", "choice", "Status", "active, on-hold or killed (killed needs a reason).", fw.STATUSES
+        ),
         FieldSpec("lifecycle.status_reason", "text", "Status reason", "Why on hold or killed."),
     ]
     return tuple(f)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 CREDIT = (
-    "Framework: Full Stack Deep Learning 2022, lecture 1 'When to use ML' "
-    "(Josh Tobin, Charles Frye, Sergey Karayev)."
+    "Framework: Full Stack Deep Learning 2022, lecture 1 'When to use ML' (Josh Tobin, Charles Frye, Sergey Karayev)."
 )
 
 

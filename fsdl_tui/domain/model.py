@@ -7,9 +7,10 @@ No I/O and no UI imports here. `codec.py` converts these values to and from plai
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
 
 from . import framework as fw
 
@@ -140,7 +141,7 @@ class Project:
         """Gate items not yet done, in the framework's order."""
         return [item for item in fw.GATE_ITEMS if not self.gate.get(item.id, Check()).done]
 
-    def replace(self, **changes: Any) -> "Project":
+    def replace(self, **changes: Any) -> Project:
         return replace(self, **changes)
 
 
@@ -177,7 +178,7 @@ class Portfolio:
     def index_of(self, project_id: str) -> int:
         return self._index[project_id]
 
-    def with_project(self, project: Project) -> "Portfolio":
+    def with_project(self, project: Project) -> Portfolio:
         """Replace the project with the same id, or append it if new."""
         projects = list(self.projects)
         i = self._index.get(project.id)
@@ -187,8 +188,8 @@ class Portfolio:
             projects[i] = project
         return replace(self, projects=tuple(projects))
 
-    def without_project(self, project_id: str) -> "Portfolio":
+    def without_project(self, project_id: str) -> Portfolio:
         return replace(self, projects=tuple(p for p in self.projects if p.id != project_id))
 
-    def replace(self, **changes: Any) -> "Portfolio":
+    def replace(self, **changes: Any) -> Portfolio:
         return replace(self, **changes)

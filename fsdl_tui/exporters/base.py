@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..domain.model import Portfolio
@@ -26,6 +27,6 @@ class Exporter:
     description: str = ""
 
     def export(
-        self, portfolio: "Portfolio", ranked: Sequence["Ranked"], settings: Mapping[str, Any]
+        self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]
     ) -> str | bytes:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .. import __version__
 from ..analysis import record_columns, records
@@ -74,9 +75,15 @@ class JsonExporter(Exporter):
                     "score_note": r.score.reason,
                     "score_error": r.score.error,
                     "terms": [
-                        {"name": t.name, "value": t.value, "weight": t.weight, "contribution": t.contribution,
-                         "detail": t.detail} for t in r.score.terms
-                    ],  # fmt: skip
+                        {
+                            "name": t.name,
+                            "value": t.value,
+                            "weight": t.weight,
+                            "contribution": t.contribution,
+                            "detail": t.detail,
+                        }
+                        for t in r.score.terms
+                    ],
                     "impact": r.impact,
                     "feasibility": r.feasibility,
                     "quadrant": r.quadrant,

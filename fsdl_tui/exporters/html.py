@@ -7,8 +7,9 @@ Content-Security-Policy, so a project titled `<script>...</script>` shows as tex
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from html import escape
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .. import __version__
 from ..domain import framework as fw
@@ -47,15 +48,21 @@ def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> 
     s = portfolio.settings
     tx, ty = x(s.feasibility_threshold), y(s.impact_threshold)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
-        f'role="img" aria-label="Impact versus feasibility">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" '
+            f'role="img" aria-label="Impact versus feasibility">'
+        ),
         f'<rect x="{pad}" y="{pad}" width="{span}" height="{span}" fill="#fafafa" stroke="#999"/>',
         f'<line x1="{tx:.1f}" y1="{pad}" x2="{tx:.1f}" y2="{size - pad}" stroke="#bbb" stroke-dasharray="4"/>',
         f'<line x1="{pad}" y1="{ty:.1f}" x2="{size - pad}" y2="{ty:.1f}" stroke="#bbb" stroke-dasharray="4"/>',
-        f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="13">'
-        "feasibility (low cost) &#8594;</text>",
-        f'<text x="14" y="{size / 2}" text-anchor="middle" font-size="13" '
-        f'transform="rotate(-90 14 {size / 2})">impact &#8594;</text>',
+        (
+            f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle" font-size="13">'
+            "feasibility (low cost) &#8594;</text>"
+        ),
+        (
+            f'<text x="14" y="{size / 2}" text-anchor="middle" font-size="13" '
+            f'transform="rotate(-90 14 {size / 2})">impact &#8594;</text>'
+        ),
     ]
     corners = {
         "high-priority": (size - pad - 6, pad + 16, "end"),
@@ -75,7 +82,7 @@ def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> 
         colour = QUADRANT_COLOURS.get(r.quadrant or "", "#555")
         label = e(r.rank if r.rank is not None else "-")
         parts.append(
-            f'<g><title>{e(r.project.title)} ({e(r.project.id)}): impact {r.impact:.2f}, '
+            f"<g><title>{e(r.project.title)} ({e(r.project.id)}): impact {r.impact:.2f}, "
             f"feasibility {r.feasibility:.2f}</title>"
             f'<circle cx="{x(r.feasibility):.1f}" cy="{y(r.impact):.1f}" r="9" fill="{colour}" fill-opacity="0.8"/>'
             f'<text x="{x(r.feasibility):.1f}" y="{y(r.impact) + 4:.1f}" text-anchor="middle" font-size="10" '

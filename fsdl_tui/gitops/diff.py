@@ -36,7 +36,7 @@ class Standing:
     quadrant: str | None
 
     @classmethod
-    def of(cls, r: Ranked) -> "Standing":
+    def of(cls, r: Ranked) -> Standing:
         return cls(r.rank, r.score.value, r.impact, r.feasibility, r.quadrant)
 
 
@@ -130,8 +130,14 @@ def diff_portfolios(old: Portfolio | None, new: Portfolio | None) -> PortfolioDi
     for p in o.projects:
         if p.id not in n:
             changes.append(ProjectChange(p.id, p.title, "removed", old=os_[p.id]))
-    return PortfolioDiff(tuple(header), tuple(changes), old_name=o.name if old else "", new_name=n.name if new else "",
-                         old_count=len(o.projects), new_count=len(n.projects))  # fmt: skip
+    return PortfolioDiff(
+        tuple(header),
+        tuple(changes),
+        old_name=o.name if old else "",
+        new_name=n.name if new else "",
+        old_count=len(o.projects),
+        new_count=len(n.projects),
+    )
 
 
 # --- rendering ------------------------------------------------------------------------------------------
@@ -189,8 +195,10 @@ def format_text(d: PortfolioDiff) -> str:
         out.append("")
     added, removed = d.of_kind("added"), d.of_kind("removed")
     changed = [c for c in d.projects if c.kind in ("changed", "moved")]
-    out.append(f"{len(added)} added, {len(removed)} removed, {len(d.of_kind('changed'))} changed "
-               f"(ranks under the {d.scorer} scorer)")  # fmt: skip
+    out.append(
+        f"{len(added)} added, {len(removed)} removed, {len(d.of_kind('changed'))} changed "
+        f"(ranks under the {d.scorer} scorer)"
+    )
     for c in added:
         assert c.new is not None
         out.append(f"+ {c.id}: {c.title!r} added ({standing_text(c.new)})")
@@ -214,8 +222,10 @@ def format_markdown(d: PortfolioDiff) -> str:
         return "\n".join(out + ["No changes.", ""])
     added, removed = d.of_kind("added"), d.of_kind("removed")
     changed = d.of_kind("changed")
-    out.append(f"{len(added)} added, {len(removed)} removed, {len(changed)} changed; "
-               f"{d.old_count} -> {d.new_count} projects. Ranks under the `{d.scorer}` scorer.")  # fmt: skip
+    out.append(
+        f"{len(added)} added, {len(removed)} removed, {len(changed)} changed; "
+        f"{d.old_count} -> {d.new_count} projects. Ranks under the `{d.scorer}` scorer."
+    )
     out.append("")
     if d.header:
         out += ["| Setting | Before | After |", "|---|---|---|"]
@@ -225,8 +235,9 @@ def format_markdown(d: PortfolioDiff) -> str:
         out += ["#### Added", "", "| Project | Title | Rank | Score | Quadrant |", "|---|---|---|---|---|"]
         for c in added:
             assert c.new is not None
-            out.append(f"| `{c.id}` | {_md(c.title)} | {_rank(c.new.rank)} | {_num(c.new.score)} | "
-                       f"{c.new.quadrant or '-'} |")  # fmt: skip
+            out.append(
+                f"| `{c.id}` | {_md(c.title)} | {_rank(c.new.rank)} | {_num(c.new.score)} | {c.new.quadrant or '-'} |"
+            )
         out.append("")
     if removed:
         out += ["#### Removed", ""]
@@ -268,9 +279,16 @@ def to_data(d: PortfolioDiff) -> dict[str, Any]:
         "scorer": d.scorer,
         "header": fields(d.header),
         "projects": [
-            {"id": c.id, "title": c.title, "kind": c.kind, "fields": fields(c.fields),
-             "stage": list(c.stage) if c.stage else None, "moves": [plain(m) for m in c.moves],
-             "old": _standing_data(c.old), "new": _standing_data(c.new)}  # fmt: skip
+            {
+                "id": c.id,
+                "title": c.title,
+                "kind": c.kind,
+                "fields": fields(c.fields),
+                "stage": list(c.stage) if c.stage else None,
+                "moves": [plain(m) for m in c.moves],
+                "old": _standing_data(c.old),
+                "new": _standing_data(c.new),
+            }
             for c in d.projects
         ],
     }
@@ -310,8 +328,10 @@ def show_text(portfolio: Portfolio) -> str:
     for p in portfolio.projects:
         s = ranks[p.id]
         out += ["", f"project {p.id}: {show(p.title)}"]
-        out.append(f"{p.id}: {standing_text(s)}" + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}"
-                                                    if s.score is not None else ""))  # fmt: skip
+        out.append(
+            f"{p.id}: {standing_text(s)}"
+            + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}" if s.score is not None else "")
+        )
         for path, value in flatten(project_to_data(p)).items():
             if path != ("id",) and not _blank(value):
                 out += _field_lines(f"{p.id}.", path, value)

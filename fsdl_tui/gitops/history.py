@@ -65,8 +65,13 @@ class _Reader:
     def __init__(self, top: Path) -> None:
         self.cache: dict[bytes, tuple[Portfolio | None, str]] = {}
         try:
-            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=top, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)  # fmt: skip
+            self.proc = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
         except FileNotFoundError:
             raise GitLogError("git is not installed (or not on PATH)") from None
 
@@ -239,19 +244,35 @@ def project_rows(steps: list[ProjectStep]) -> list[dict[str, Any]]:
     rows = []
     for s in steps:
         v, st = s.version, s.standing
-        rows.append({
-            "commit": v.commit, "date": v.date, "author": v.author, "subject": v.subject,
-            "present": s.present, "rank": st.rank if st else None, "score": st.score if st else None,
-            "impact": st.impact if st else None, "feasibility": st.feasibility if st else None,
-            "quadrant": st.quadrant if st else None, "stage": s.stage, "changed": list(s.changed),
-        })  # fmt: skip
+        rows.append(
+            {
+                "commit": v.commit,
+                "date": v.date,
+                "author": v.author,
+                "subject": v.subject,
+                "present": s.present,
+                "rank": st.rank if st else None,
+                "score": st.score if st else None,
+                "impact": st.impact if st else None,
+                "feasibility": st.feasibility if st else None,
+                "quadrant": st.quadrant if st else None,
+                "stage": s.stage,
+                "changed": list(s.changed),
+            }
+        )
     return rows
 
 
 def rank_rows(steps: list[PortfolioStep]) -> list[dict[str, Any]]:
     return [
-        {"commit": s.version.commit, "date": s.version.date, "author": s.version.author,
-         "subject": s.version.subject, "ranks": s.ranks, "movement": list(s.movement)}  # fmt: skip
+        {
+            "commit": s.version.commit,
+            "date": s.version.date,
+            "author": s.version.author,
+            "subject": s.version.subject,
+            "ranks": s.ranks,
+            "movement": list(s.movement),
+        }
         for s in steps
     ]
 
@@ -276,13 +297,26 @@ def print_project(steps: list[ProjectStep], project_id: str, title: str) -> None
     from rich.table import Table
 
     table = Table(title=f"{project_id}: score history ({title})", title_justify="left")
-    _columns(table, ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage",
-                     "changed"), right=("rank", "score", "impact", "feas."))  # fmt: skip
+    _columns(
+        table,
+        ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage", "changed"),
+        right=("rank", "score", "impact", "feas."),
+    )
     for s in steps:
         v, st = s.version, s.standing
-        table.add_row(v.date, v.short, v.author, v.subject, _r(st.rank) if st else "-", _num(st.score if st else None),
-                      _num(st.impact if st else None), _num(st.feasibility if st else None),
-                      (st.quadrant if st else None) or "-", s.stage or "-", ", ".join(s.changed))  # fmt: skip
+        table.add_row(
+            v.date,
+            v.short,
+            v.author,
+            v.subject,
+            _r(st.rank) if st else "-",
+            _num(st.score if st else None),
+            _num(st.impact if st else None),
+            _num(st.feasibility if st else None),
+            (st.quadrant if st else None) or "-",
+            s.stage or "-",
+            ", ".join(s.changed),
+        )
     _console().print(table)
 
 
@@ -293,6 +327,12 @@ def print_ranks(steps: list[PortfolioStep], name: str) -> None:
     _columns(table, ("date", "commit", "author", "subject", "projects", "movement"))
     for s in steps:
         v = s.version
-        table.add_row(v.date, v.short, v.author, v.subject, str(len(s.ranks)) if s.ranks else "-",
-                      ", ".join(s.movement) or "no rank change")  # fmt: skip
+        table.add_row(
+            v.date,
+            v.short,
+            v.author,
+            v.subject,
+            str(len(s.ranks)) if s.ranks else "-",
+            ", ".join(s.movement) or "no rank change",
+        )
     _console().print(table)

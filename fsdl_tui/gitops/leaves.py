@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 Leaves = dict[tuple[str, ...], Any]
 

@@ -125,8 +125,9 @@ def _merge_project(
 def merge_portfolios(base: Portfolio | None, ours: Portfolio, theirs: Portfolio) -> PortfolioMerge:
     """Merge by project id and field. Order: ours' projects, then the ones only theirs added."""
     hb = flatten(portfolio_header_data(base)) if base is not None else {}
-    ho, ht, conflicts = merge_leaves(hb, flatten(portfolio_header_data(ours)), flatten(portfolio_header_data(theirs)),
-                                     "portfolio: ")  # fmt: skip
+    ho, ht, conflicts = merge_leaves(
+        hb, flatten(portfolio_header_data(ours)), flatten(portfolio_header_data(theirs)), "portfolio: "
+    )
     header_o = portfolio_from_data(unflatten(ho))[0] if ho != flatten(portfolio_header_data(ours)) else ours
     header_t = portfolio_from_data(unflatten(ht))[0] if ho != ht else header_o
     ids = list(dict.fromkeys([*(p.id for p in ours.projects), *(p.id for p in theirs.projects)]))
@@ -137,15 +138,17 @@ def merge_portfolios(base: Portfolio | None, ours: Portfolio, theirs: Portfolio)
         conflicts += found
         picks_o += [po] if po is not None else []
         picks_t += [pt] if pt is not None else []
-    return PortfolioMerge(header_o.replace(projects=tuple(picks_o)), header_t.replace(projects=tuple(picks_t)),
-                          conflicts)  # fmt: skip
+    return PortfolioMerge(
+        header_o.replace(projects=tuple(picks_o)), header_t.replace(projects=tuple(picks_t)), conflicts
+    )
 
 
 # --- text ---------------------------------------------------------------------------------------------
 
 
-def with_markers(ours: str, theirs: str, marker_size: int = 7, labels: tuple[str, str] = ("ours", "theirs"),
-                 newline: str = "\n") -> str:  # fmt: skip
+def with_markers(
+    ours: str, theirs: str, marker_size: int = 7, labels: tuple[str, str] = ("ours", "theirs"), newline: str = "\n"
+) -> str:
     """`ours` with git conflict markers around each run of lines that differs in `theirs`."""
     a, b = ours.splitlines(keepends=True), theirs.splitlines(keepends=True)
     for lines in (a, b):
@@ -165,8 +168,9 @@ def with_markers(ours: str, theirs: str, marker_size: int = 7, labels: tuple[str
     return "".join(out)
 
 
-def line_merge(base: str, ours: str, theirs: str, marker_size: int = 7,
-               labels: tuple[str, str] = ("ours", "theirs")) -> str:  # fmt: skip
+def line_merge(
+    base: str, ours: str, theirs: str, marker_size: int = 7, labels: tuple[str, str] = ("ours", "theirs")
+) -> str:
     """A plain line-based 3-way merge (`git merge-file`), for files that cannot be read as portfolios;
     without git, the whole of both sides between conflict markers."""
     with tempfile.TemporaryDirectory(prefix="fsdl-tui-merge-") as tmp:
@@ -178,10 +182,22 @@ def line_merge(base: str, ours: str, theirs: str, marker_size: int = 7,
             paths.append(path)
         try:
             run = subprocess.run(
-                ["git", "merge-file", "-p", f"--marker-size={marker_size}", "-L", labels[0], "-L", "base",
-                 "-L", labels[1], *paths],
-                capture_output=True, check=False,
-            )  # fmt: skip
+                [
+                    "git",
+                    "merge-file",
+                    "-p",
+                    f"--marker-size={marker_size}",
+                    "-L",
+                    labels[0],
+                    "-L",
+                    "base",
+                    "-L",
+                    labels[1],
+                    *paths,
+                ],
+                capture_output=True,
+                check=False,
+            )
         except OSError:
             run = None
     if run is not None and run.returncode >= 0 and run.returncode < 128:
@@ -220,8 +236,11 @@ def merge_texts(
         theirs = _load(theirs_text, f"{path} (theirs)", empty_ok=False)
     except (PortfolioError, ValueError) as exc:
         problems = _problems(exc) if isinstance(exc, PortfolioError) else [str(exc)]
-        return MergeResult(line_merge(base_text, ours_text, theirs_text, marker_size, labels),
-                           ["not a valid portfolio, merged line by line: " + p for p in problems], False)  # fmt: skip
+        return MergeResult(
+            line_merge(base_text, ours_text, theirs_text, marker_size, labels),
+            ["not a valid portfolio, merged line by line: " + p for p in problems],
+            False,
+        )
     assert ours is not None and theirs is not None
     merged = merge_portfolios(base.portfolio if base else None, ours.portfolio, theirs.portfolio)
     try:
@@ -230,8 +249,11 @@ def merge_texts(
             other = render_text(ours, merged.theirs)
             return MergeResult(with_markers(text, other, marker_size, labels, ours.newline), merged.conflicts, False)
     except (PortfolioError, ValueError, TypeError) as exc:
-        return MergeResult(line_merge(base_text, ours_text, theirs_text, marker_size, labels),
-                           ["could not write the merged portfolio, merged line by line: " + str(exc)], False)  # fmt: skip
+        return MergeResult(
+            line_merge(base_text, ours_text, theirs_text, marker_size, labels),
+            ["could not write the merged portfolio, merged line by line: " + str(exc)],
+            False,
+        )
     try:
         doc = loads(text, path)
     except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)

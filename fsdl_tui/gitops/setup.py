@@ -88,8 +88,11 @@ def _pattern_in_repo(pattern: str, cwd: Path, top: Path) -> str:
     """A pattern with a slash is a path from the current folder: make it relative to the repository root."""
     if "/" not in pattern.strip("/"):
         return pattern
-    rel = os.path.relpath(cwd.resolve() / pattern.lstrip("/"), top.resolve()) if not pattern.startswith("/") \
-        else pattern.lstrip("/")  # fmt: skip
+    rel = (
+        os.path.relpath(cwd.resolve() / pattern.lstrip("/"), top.resolve())
+        if not pattern.startswith("/")
+        else pattern.lstrip("/")
+    )
     if rel.startswith(".."):
         raise GitSetupError(f"{pattern}: outside the repository at {top}")
     return "/" + Path(rel).as_posix()
@@ -124,8 +127,9 @@ def update_attributes(text: str, patterns: list[str]) -> tuple[str, list[tuple[s
     return ("\n".join(lines) + "\n" if lines else ""), states
 
 
-def setup(cwd: str | Path, patterns: list[str] | None = None, *, global_: bool = False,
-          command: str | None = None) -> SetupReport:  # fmt: skip
+def setup(
+    cwd: str | Path, patterns: list[str] | None = None, *, global_: bool = False, command: str | None = None
+) -> SetupReport:
     """Install the drivers in git config (repository, or global) and the attributes; safe to run again."""
     cwd = Path(cwd)
     for pattern in patterns or ():

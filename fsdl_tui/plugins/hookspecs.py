@@ -10,7 +10,8 @@ arguments than its spec (pluggy's rule), and `settings` is always the calling pl
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pluggy
 

@@ -26,12 +26,14 @@ import os
 import re
 import sys
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from ..paths import config_dir
 from . import builtin, hookspecs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,8 +73,7 @@ class PluginRecord:
 
 
 def user_config_path(env: Mapping[str, str]) -> Path:
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
-    return Path(base) / "fsdl-tui" / "config.toml"
+    return config_dir(env) / "config.toml"
 
 
 # kind of object -> the registration hook that provides it
@@ -150,14 +151,14 @@ class PluginHost:
     # --- what plugins provide ----------------------------------------------------------------------------
 
     @staticmethod
-    def plugin_settings(plugin: str, portfolio: "Portfolio | None") -> Mapping[str, Any]:
+    def plugin_settings(plugin: str, portfolio: Portfolio | None) -> Mapping[str, Any]:
         """A plugin's own `[plugins.NAME]` table from the portfolio (empty if none)."""
         if portfolio is None:
             return {}
         value = portfolio.plugins.get(plugin, {})
         return value if isinstance(value, Mapping) else {}
 
-    def _collect(self, kind: str, portfolio: "Portfolio | None") -> tuple[dict[str, Any], dict[str, str]]:
+    def _collect(self, kind: str, portfolio: Portfolio | None) -> tuple[dict[str, Any], dict[str, str]]:
         """Call each plugin's registration hook on its own; validate; return (name -> object, name -> plugin)."""
         key = json.dumps(portfolio.plugins if portfolio is not None else {}, sort_keys=True, default=repr)
         cached = self._cache.get(kind)
@@ -187,8 +188,9 @@ class PluginHost:
             elif isinstance(result, (list, tuple)):
                 items = list(result)
             else:
-                self.report(plugin, f"{hook_name} returned {type(result).__name__}; expected a list of "
-                                    f"{base.__name__} objects")  # fmt: skip
+                self.report(
+                    plugin, f"{hook_name} returned {type(result).__name__}; expected a list of {base.__name__} objects"
+                )
                 continue
             provided = []
             for obj in items:
@@ -196,8 +198,9 @@ class PluginHost:
                 if problem is not None:
                     problem = f"{hook_name}: {problem}"
                 if problem is None and obj.name in objects:
-                    problem = (f"{hook_name}: {what} '{obj.name}' is already provided by plugin "
-                               f"{owners[obj.name]}; skipped")  # fmt: skip
+                    problem = (
+                        f"{hook_name}: {what} '{obj.name}' is already provided by plugin {owners[obj.name]}; skipped"
+                    )
                 if problem is not None:
                     self.report(plugin, problem)
                     continue
@@ -216,27 +219,29 @@ class PluginHost:
             return f"returned {type(obj).__name__} {obj!r:.60}, not a {base.__name__}; skipped"
         name = getattr(obj, "name", None)
         if not isinstance(name, str) or not NAME_RE.match(name):
-            return (f"{what} {type(obj).__name__} has an invalid name {name!r} "
-                    "(lowercase letters, digits, '-' and '_'); skipped")  # fmt: skip
+            return (
+                f"{what} {type(obj).__name__} has an invalid name {name!r} "
+                "(lowercase letters, digits, '-' and '_'); skipped"
+            )
         if what == "exporter" and (not isinstance(obj.extension, str) or not obj.extension.strip(".")):
             return f"exporter '{name}' has no file extension; skipped"
         return None
 
-    def scorers(self, portfolio: "Portfolio | None" = None) -> dict[str, "Scorer"]:
+    def scorers(self, portfolio: Portfolio | None = None) -> dict[str, Scorer]:
         """Every valid scorer by name, built-ins first. `portfolio` supplies plugin settings."""
         return dict(self._collect("scorers", portfolio)[0])
 
-    def exporters(self, portfolio: "Portfolio | None" = None) -> dict[str, "Exporter"]:
+    def exporters(self, portfolio: Portfolio | None = None) -> dict[str, Exporter]:
         """Every valid exporter by name, built-ins first. `portfolio` supplies plugin settings."""
         return dict(self._collect("exporters", portfolio)[0])
 
-    def provider(self, kind: str, name: str, portfolio: "Portfolio | None" = None) -> str | None:
+    def provider(self, kind: str, name: str, portfolio: Portfolio | None = None) -> str | None:
         """The plugin that provides scorer or exporter `name` (`kind`: 'scorers' or 'exporters')."""
         return self._collect(kind, portfolio)[1].get(name)
 
     # --- using them --------------------------------------------------------------------------------------
 
-    def scorer(self, portfolio: "Portfolio | None", name: str | None = None) -> "Scorer":
+    def scorer(self, portfolio: Portfolio | None, name: str | None = None) -> Scorer:
         """The scorer `name` (default: the portfolio's default scorer, else `fsdl`); PluginError if unknown."""
         scorers = self.scorers(portfolio)
         if name is None:
@@ -247,7 +252,7 @@ class PluginHost:
             raise PluginError(f"no scorer named '{name}' (available: {', '.join(scorers)})")
         return scorers[name]
 
-    def rank(self, portfolio: "Portfolio", scorer: "str | Scorer | None" = None) -> list["Ranked"]:
+    def rank(self, portfolio: Portfolio, scorer: str | Scorer | None = None) -> list[Ranked]:
         """Rank with a scorer; a project on which a plugin's scorer fails is reported with the plugin's name."""
         from ..scoring.base import rank
 
@@ -259,7 +264,7 @@ class PluginHost:
                 self.report(owner, f"scorer '{sc.name}' failed on project '{r.project.id}': {r.score.reason}")
         return ranked
 
-    def export(self, portfolio: "Portfolio", name: str, ranked: Sequence["Ranked"]) -> str | bytes:
+    def export(self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked]) -> str | bytes:
         """Run exporter `name`; PluginError (after reporting it) if it is unknown, raises, or returns garbage."""
         exporters = self.exporters(portfolio)
         if name not in exporters:
@@ -281,11 +286,18 @@ class PluginHost:
         self.scorers()
         self.exporters()
         return [
-            {"name": r.name, "version": r.version, "source": r.source, "hooks": list(r.hooks),
-             "provides": {k: list(v) for k, v in r.provides.items()}, "status": r.status, "note": r.note,
-             "errors": list(r.errors)}
+            {
+                "name": r.name,
+                "version": r.version,
+                "source": r.source,
+                "hooks": list(r.hooks),
+                "provides": {k: list(v) for k, v in r.provides.items()},
+                "status": r.status,
+                "note": r.note,
+                "errors": list(r.errors),
+            }
             for r in self._records.values()
-        ]  # fmt: skip
+        ]
 
 
 # --- loading -----------------------------------------------------------------------------------------------

@@ -10,6 +10,16 @@ def builtin_scorers() -> list[Scorer]:
 
 
 __all__ = [
-    "FsdlScorer", "Ranked", "Score", "Scorer", "Term", "WeightedScorer", "builtin_scorers", "feasibility_of",
-    "impact_of", "quadrant_of", "rank", "safe_score",
-]  # fmt: skip
+    "FsdlScorer",
+    "Ranked",
+    "Score",
+    "Scorer",
+    "Term",
+    "WeightedScorer",
+    "builtin_scorers",
+    "feasibility_of",
+    "impact_of",
+    "quadrant_of",
+    "rank",
+    "safe_score",
+]

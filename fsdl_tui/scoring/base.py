@@ -8,8 +8,9 @@ with a stable tie-break, and every project also gets its quadrant on the impact-
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..domain import framework as fw
 from ..domain.model import Portfolio, Project
@@ -41,12 +42,12 @@ class Score:
         return self.value is not None
 
     @classmethod
-    def from_terms(cls, terms: Iterable[Term]) -> "Score":
+    def from_terms(cls, terms: Iterable[Term]) -> Score:
         terms = tuple(terms)
         return cls(sum(t.contribution for t in terms), terms)
 
     @classmethod
-    def not_scorable(cls, reason: str) -> "Score":
+    def not_scorable(cls, reason: str) -> Score:
         return cls(None, (), reason)
 
 

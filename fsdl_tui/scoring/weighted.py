@@ -16,7 +16,8 @@ and bad settings make every project "not scorable" with a reason that says what 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..domain import framework as fw
 from ..domain.model import Project

@@ -4,6 +4,17 @@ from .errors import FileChangedError, PortfolioError, PortfolioLoadError, Proble
 from .toml_file import PortfolioDocument, lint, load, loads, new_document, render_text, save, starter_text
 
 __all__ = [
-    "FileChangedError", "PortfolioDocument", "PortfolioError", "PortfolioLoadError", "Problem", "WriteBackError",
-    "lint", "load", "loads", "new_document", "render_text", "save", "starter_text",
-]  # fmt: skip
+    "FileChangedError",
+    "PortfolioDocument",
+    "PortfolioError",
+    "PortfolioLoadError",
+    "Problem",
+    "WriteBackError",
+    "lint",
+    "load",
+    "loads",
+    "new_document",
+    "render_text",
+    "save",
+    "starter_text",
+]

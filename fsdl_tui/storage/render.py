@@ -138,6 +138,9 @@ def project(p: Project) -> str:
             else:
                 out.append(_assign(k, v))
         if name == "impact":
-            out.extend(f"# {lens} = 1..5\n" for lens in ("overall",) + tuple(x.id for x in fw.IMPACT_LENSES)
-                       if lens not in table)  # fmt: skip
+            out.extend(
+                f"# {lens} = 1..5\n"
+                for lens in ("overall",) + tuple(x.id for x in fw.IMPACT_LENSES)
+                if lens not in table
+            )
     return "".join(out)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import heapq
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 # Lines that can matter to the segmentation: headers other than the many `[projects.x]` sub-tables (which
@@ -34,7 +35,9 @@ def _interesting(text: str) -> Iterator[int]:
     headers = (m.start() + 1 for m in _HEADER_START_RE.finditer(text))
     quotes = [(m.start() for m in re.finditer(re.escape(q), text)) for q in _TRIPLE_QUOTES]
     return heapq.merge(first, headers, *quotes)
-_PROJECT_SUBTABLE_RE = re.compile(r"""^[ \t]*\[[ \t]*(?:projects|"projects"|'projects')[ \t]*\.""", re.M)
+
+
+_PROJECT_SUBTABLE_RE = re.compile(r"""^[ \t]*\[[ \t]*(?:projects|"projects"|'projects')[ \t]*\.""", re.MULTILINE)
 _BARE = r"[A-Za-z0-9_-]+"
 _KEYPART = rf'(?:{_BARE}|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
 _KEY_RE = re.compile(rf"[ \t]*({_KEYPART}(?:[ \t]*\.[ \t]*{_KEYPART})*)[ \t]*=")
@@ -253,7 +256,9 @@ def layout(text: str, project_count: int = -1, top_keys: Iterable[str] | None = 
 # --- finding the line of a key ---------------------------------------------------------------------
 
 
-def _key_lines(lines: list[str], start: int, end: int, base: tuple[str, ...]) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
+def _key_lines(
+    lines: list[str], start: int, end: int, base: tuple[str, ...]
+) -> Iterator[tuple[int, int, tuple[Any, ...]]]:
     """(line, col, full key path) of every header and `key =` line in [start, end), outside strings."""
     table: tuple[str, ...] = base
     state: str | None = None
@@ -350,7 +355,9 @@ def _refine_col(line: str, start: int, keys: tuple[str, ...]) -> int:
     """The 0-based column of the first of `keys` written as `key =` on `line` after `start`, else `start`."""
     if not keys:
         return start
-    m = re.compile(rf"""(?<![\w"'-])(?:{re.escape(keys[0])}|"{re.escape(keys[0])}"|'{re.escape(keys[0])}')[ \t]*[=.]""").search(line, start)
+    m = re.compile(
+        rf"""(?<![\w"'-])(?:{re.escape(keys[0])}|"{re.escape(keys[0])}"|'{re.escape(keys[0])}')[ \t]*[=.]"""
+    ).search(line, start)
     return m.start() if m else start
 
 

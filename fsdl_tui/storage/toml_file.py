@@ -14,13 +14,14 @@ import difflib
 import gc
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, NoReturn
+from typing import Any, NoReturn
 
 import tomlkit
-from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
 from tomlkit.container import Container, OutOfOrderTableProxy
+from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
 
 from ..domain.codec import (
     DRIVER_KEYS,
@@ -38,7 +39,7 @@ from .atomic import atomic_write, digest, read_digest
 from .errors import FileChangedError, PortfolioLoadError, Problem, WriteBackError
 from .scan import Layout, header_match, layout, lines_with_offsets, locate
 
-_CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.M)
+_CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
 _AT_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -115,11 +116,15 @@ def _loads_invalid_utf8(data: bytes, filename: str) -> NoReturn:
             line = data.count(b"\n", 0, bad) + 1
             col = len(data[line_start:bad].decode("utf-8", "replace")) + 1
             if len(problems) == _MAX_ENCODING_PROBLEMS:
-                problems.append(Problem(filename, line, col, "more bytes that are not UTF-8 follow: is this a "
-                                        "text file?"))  # fmt: skip
+                problems.append(
+                    Problem(filename, line, col, "more bytes that are not UTF-8 follow: is this a text file?")
+                )
                 raise PortfolioLoadError(problems) from None
-            problems.append(Problem(filename, line, col, f"the file is not valid UTF-8 text (byte 0x{data[bad]:02x}); "
-                                    "save it as UTF-8"))  # fmt: skip
+            problems.append(
+                Problem(
+                    filename, line, col, f"the file is not valid UTF-8 text (byte 0x{data[bad]:02x}); save it as UTF-8"
+                )
+            )
             pos = pos + exc.end
     # Report what else is wrong too, reading the undecodable bytes as U+FFFD.
     bad_lines = {p.line for p in problems}
@@ -137,8 +142,13 @@ def _conflict_problems(text: str, filename: str, *, parsed: bool) -> list[Proble
     if parsed and not any(marker[0] in "<>" for _, marker in found):
         return []
     return [
-        Problem(filename, text.count("\n", 0, start) + 1, 1, f"leftover git conflict marker '{marker}': resolve "
-                "the merge (or use `fsdl-tui git-setup` so git merges portfolios by project)")  # fmt: skip
+        Problem(
+            filename,
+            text.count("\n", 0, start) + 1,
+            1,
+            f"leftover git conflict marker '{marker}': resolve "
+            "the merge (or use `fsdl-tui git-setup` so git merges portfolios by project)",
+        )
         for start, marker in found
     ]
 
@@ -147,8 +157,9 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
     """Load a portfolio from its text. Raises PortfolioLoadError listing every problem found."""
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
-        problems.append(Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as "
-                                "UTF-8 without a BOM"))  # fmt: skip
+        problems.append(
+            Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as UTF-8 without a BOM")
+        )
         text = text[1:]
     try:
         data = tomllib.loads(text)
@@ -215,10 +226,32 @@ def _is_empty(v: Any) -> bool:
 # Keys whose absence reads back as empty, so a new value need not spell out their emptiness; the entries of
 # the maps in _KEEP_ENTRIES are data (an empty answer or plugin field is still there), never left out.
 _PRUNABLE = frozenset(
-    ("summary", "owner", "tags", "links", "depends_on", "impact", "cost", "questions", "gate", "feasibility",
-     "metrics", "lifecycle", "plugins", "scoring", "description", "rationale", "flags", "status_reason", "history",
-     "optimizing", "satisficing", "baselines") + tuple(f"{d}_note" for d in DRIVER_KEYS)
-)  # fmt: skip
+    (
+        "summary",
+        "owner",
+        "tags",
+        "links",
+        "depends_on",
+        "impact",
+        "cost",
+        "questions",
+        "gate",
+        "feasibility",
+        "metrics",
+        "lifecycle",
+        "plugins",
+        "scoring",
+        "description",
+        "rationale",
+        "flags",
+        "status_reason",
+        "history",
+        "optimizing",
+        "satisficing",
+        "baselines",
+    )
+    + tuple(f"{d}_note" for d in DRIVER_KEYS)
+)
 _KEEP_ENTRIES = frozenset(("questions", "gate", "feasibility", "plugins", "scoring"))
 
 
@@ -285,7 +318,7 @@ def apply_changes(
         ov = old.get(k, _MISSING)
         if ov == nv:
             continue
-        cur = container[k] if k in container else _MISSING
+        cur = container.get(k, _MISSING)
         if cur is _MISSING and prune:
             nv = _prune(nv, k)
             if k in _PRUNABLE and _is_empty(nv):
@@ -300,9 +333,12 @@ def apply_changes(
             else:
                 apply_changes(cur, ov, nv, depth + 1, k, inline, prune and k not in _KEEP_ENTRIES)
         elif (
-            isinstance(nv, list) and isinstance(ov, list) and isinstance(cur, Array)
-            and 0 < len(ov) < len(nv) and nv[: len(ov)] == ov
-        ):  # fmt: skip
+            isinstance(nv, list)
+            and isinstance(ov, list)
+            and isinstance(cur, Array)
+            and 0 < len(ov) < len(nv)
+            and nv[: len(ov)] == ov
+        ):
             for x in nv[len(ov) :]:
                 cur.append(_to_item(x))
         else:
@@ -363,20 +399,20 @@ def _edit_project_text(seg_text: str, old: Project, new: Project, newline: str =
     old_data, new_data = project_to_data(old), project_to_data(new)
     for inline in (False, True):
 
-        def edit(tdoc: Any) -> None:
+        def edit(tdoc: Any, inline: bool = inline) -> None:
             apply_changes(tdoc["projects"][0], old_data, new_data, inline=inline)
 
         try:
             text = _edit_text(seg_text, edit, newline)
             _check_roundtrip(text, new, where)
             return text
-        except Exception:  # noqa: BLE001 - tomlkit raises many kinds of errors on odd layouts
+        except Exception:  # noqa: BLE001, S112 - tomlkit raises many kinds of errors on odd layouts; try the next style
             continue
     head = seg_text[: len(seg_text) - len(seg_text.lstrip())]
     lines = _split_lines(seg_text)
     comments = "".join(line for line in lines[: next((i for i, x in enumerate(lines) if header_match(x)), 0)])
     tail = seg_text[len(seg_text.rstrip("\r\n")) :] or newline
-    text = head if not comments else comments
+    text = comments or head
     text += _fix_newlines(render.project(new), newline).rstrip("\r\n") + tail
     _check_roundtrip(text, new, where)
     return text
@@ -389,8 +425,9 @@ def _check_roundtrip(text: str, expected: Project, where: str) -> None:
         raise WriteBackError(f"{where}: internal error writing project '{expected.id}': {exc}") from None
     got, issues = project_from_data(data)
     if issues or got is None or project_to_data(got) != project_to_data(expected):
-        raise WriteBackError(f"{where}: internal error: project '{expected.id}' would not read back as edited; "
-                             "nothing was written")  # fmt: skip
+        raise WriteBackError(
+            f"{where}: internal error: project '{expected.id}' would not read back as edited; nothing was written"
+        )
 
 
 def _fix_newlines(text: str, newline: str) -> str:
@@ -539,7 +576,7 @@ def _render_header_pieces(
                 apply_changes(table, {}, {k: {name: nsub}})
                 pieces[i] = _append_block(pieces[i], tomlkit.dumps(table), doc.newline)
     # The segments other than projects are self-contained: together they must read as the new header.
-    header_text = _join([p for p, s in zip(pieces, segs) if s.kind != "project"], doc.newline)
+    header_text = _join([p for p, s in zip(pieces, segs, strict=False) if s.kind != "project"], doc.newline)
     try:
         got, _ = portfolio_from_data(tomllib.loads(header_text))
     except tomllib.TOMLDecodeError:
@@ -586,13 +623,15 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
     added = [p for p in new.projects if p.id not in old_by_id]
     text = _append_projects(text, added, doc.newline) if added else text
     try:
-        got, issues = portfolio_from_data(tomllib.loads(text))
+        got, _issues = portfolio_from_data(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise WriteBackError(f"{doc.label}: internal error: the edited file would not parse ({exc}); "
-                             "nothing was written") from None  # fmt: skip
+        raise WriteBackError(
+            f"{doc.label}: internal error: the edited file would not parse ({exc}); nothing was written"
+        ) from None
     if portfolio_to_data(got) != portfolio_to_data(new):
-        raise WriteBackError(f"{doc.label}: internal error: the file would not read back as edited; "
-                             "nothing was written")  # fmt: skip
+        raise WriteBackError(
+            f"{doc.label}: internal error: the file would not read back as edited; nothing was written"
+        )
     return text
 
 
@@ -614,7 +653,9 @@ def _append_projects(text: str, projects: list[Project], newline: str) -> str:
     return _append_block(text, "\n".join(render.project(p) for p in projects), newline)
 
 
-def save(doc: PortfolioDocument, new: Portfolio, path: str | Path | None = None, *, force: bool = False) -> PortfolioDocument:
+def save(
+    doc: PortfolioDocument, new: Portfolio, path: str | Path | None = None, *, force: bool = False
+) -> PortfolioDocument:
     """Write `new` to `path` (default: where `doc` came from) atomically, as a minimal diff of `doc`.
 
     Refuses (FileChangedError) when the file on disk is not what was read, unless `force`.

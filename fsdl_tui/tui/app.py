@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from textual import work
 from textual.app import App
@@ -31,12 +32,23 @@ APP_BINDINGS = [
     Binding("t", "view('table')", "Table", id="view.table", tooltip="The ranked table", show=False),
     Binding("b", "view('board')", "Board", id="view.board", tooltip="The lifecycle board"),
     Binding("m", "view('matrix')", "2x2", id="view.matrix", tooltip="Impact vs feasibility"),
-    Binding("right_square_bracket,greater_than_sign", "move_forward", "Stage →", id="move.forward",
-            tooltip="Move the selected project to the next stage"),  # fmt: skip
-    Binding("left_square_bracket,less_than_sign", "move_back", "Stage ←", id="move.back",
-            tooltip="Move the selected project back a stage (asks why)"),  # fmt: skip
-    Binding("o", "hold", "On hold", id="status.hold", tooltip="Put the selected project on hold, or resume it",
-            show=False),  # fmt: skip
+    Binding(
+        "right_square_bracket,greater_than_sign",
+        "move_forward",
+        "Stage →",
+        id="move.forward",
+        tooltip="Move the selected project to the next stage",
+    ),
+    Binding(
+        "left_square_bracket,less_than_sign",
+        "move_back",
+        "Stage ←",
+        id="move.back",
+        tooltip="Move the selected project back a stage (asks why)",
+    ),
+    Binding(
+        "o", "hold", "On hold", id="status.hold", tooltip="Put the selected project on hold, or resume it", show=False
+    ),
     Binding("K", "kill", "Kill", id="status.kill", tooltip="Kill the selected project (asks why)", show=False),
     Binding("s", "pick_scorer", "Scorer", id="scorer", tooltip="Pick the scorer that ranks the table"),
     Binding("x", "export", "Export", id="export", tooltip="Export through any exporter", show=False),
@@ -140,7 +152,7 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
             return
         try:
             host = load_plugins(self.plugins_dir, env=self.env)
-        except Exception as exc:  # strict mode raises; the app reports and goes on with the built-in scorer
+        except Exception as exc:  # noqa: BLE001 - strict mode raises; the app reports and goes on with the built-in scorer
             self.call_from_thread(self.notify, f"plugins: {exc}", severity="error")
             host = None
         self.call_from_thread(self._plugins_loaded, host)
@@ -191,8 +203,25 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
 
     # Actions that change or re-rank the portfolio: only from the table, the board and the 2x2, never
     # under a dialog or an open form (its copy of the project would overwrite the change on close).
-    MAIN_SCREEN_ACTIONS = frozenset({"move_forward", "move_back", "hold", "kill", "undo", "redo", "reload", "edit",
-                                     "add", "duplicate", "delete", "pick_scorer", "export", "view", "plugins"})  # fmt: skip
+    MAIN_SCREEN_ACTIONS = frozenset(
+        {
+            "move_forward",
+            "move_back",
+            "hold",
+            "kill",
+            "undo",
+            "redo",
+            "reload",
+            "edit",
+            "add",
+            "duplicate",
+            "delete",
+            "pick_scorer",
+            "export",
+            "view",
+            "plugins",
+        }
+    )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "save_as"):
@@ -230,7 +259,7 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
 
         rows = []
         for node in (self.screen, self):
-            for key, binding in node._bindings.key_to_bindings.items():  # noqa: SLF001 - effective keys after remaps
+            for key, binding in node._bindings.key_to_bindings.items():
                 for b in binding:
                     if b.id and b.description:  # ours; Textual's own (focus, copy) are in the palette
                         rows.append((key, b.description, b.id, b.tooltip))

@@ -3,8 +3,8 @@ each scorer, and each view."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
-from typing import Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -16,14 +16,16 @@ class ActionsProvider(Provider):
         seen: set[str] = set()
         screen = self.screen
         for node in (screen, app):
-            for bindings in node._bindings.key_to_bindings.values():  # noqa: SLF001 - keys after user remaps
+            for bindings in node._bindings.key_to_bindings.values():
                 for b in bindings:
                     if b.action in seen or not b.description or b.action.startswith("answer"):
                         continue
                     seen.add(b.action)
-                    keys = ", ".join(k for k, bs in node._bindings.key_to_bindings.items() if b in bs)  # noqa: SLF001
-                    yield (b.tooltip or b.description).rstrip("."), f"{b.description} ({keys})", partial(
-                        app.run_action, b.action, node
+                    keys = ", ".join(k for k, bs in node._bindings.key_to_bindings.items() if b in bs)
+                    yield (
+                        (b.tooltip or b.description).rstrip("."),
+                        f"{b.description} ({keys})",
+                        partial(app.run_action, b.action, node),
                     )
         for name, scorer in getattr(app, "scorers", {}).items():
             yield f"Rank with {scorer.label or name}", f"scorer '{name}'", partial(app.set_scorer, name)  # type: ignore[attr-defined]

@@ -6,16 +6,14 @@
 
 from __future__ import annotations
 
-import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
+from ..paths import config_dir
 
-def config_dir(env: Mapping[str, str] | None = None) -> Path:
-    env = os.environ if env is None else env
-    base = env.get("XDG_CONFIG_HOME") or os.path.join(env.get("HOME") or os.path.expanduser("~"), ".config")
-    return Path(base) / "fsdl-tui"
+__all__ = ["app_settings", "config_dir", "read_toml"]
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], list[str]]:

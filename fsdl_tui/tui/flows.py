@@ -98,16 +98,17 @@ class DocumentFlows(_Base):
             return
 
         def answer(choice: str | None) -> None:
-            if choice == "s" and self.save():
-                self.exit(0)
-            elif choice == "d":
+            if (choice == "s" and self.save()) or choice == "d":
                 self.exit(0)
 
         self.push_screen(
-            ChoiceModal("Unsaved changes", [("s", "Save and quit"), ("d", "Discard changes and quit"), ("c", "Cancel")],
-                        f"Your changes are not saved to {self.session.label}."),
+            ChoiceModal(
+                "Unsaved changes",
+                [("s", "Save and quit"), ("d", "Discard changes and quit"), ("c", "Cancel")],
+                f"Your changes are not saved to {self.session.label}.",
+            ),
             answer,
-        )  # fmt: skip
+        )
 
     # --- the file on disk ---------------------------------------------------------------------------------
 
@@ -136,8 +137,11 @@ class DocumentFlows(_Base):
             if disk is not None:
                 choices.append(("m", "Merge: their changes and mine, field by field (refused on a conflict)"))
                 choices.append(("r", "Reload theirs (mine stay on the undo stack)"))
-            choices += [("a", "Save mine as another file"), ("o", "Overwrite theirs with mine (asks again)"),
-                        ("k", "Keep editing; decide later")]  # fmt: skip
+            choices += [
+                ("a", "Save mine as another file"),
+                ("o", "Overwrite theirs with mine (asks again)"),
+                ("k", "Keep editing; decide later"),
+            ]
             detail = f"{label} changed on disk while you have unsaved changes. Nothing has been overwritten."
             if broken:
                 detail += f"\nThe file on disk does not load:\n{broken}"
@@ -153,9 +157,14 @@ class DocumentFlows(_Base):
             elif choice == "a":
                 self.action_save_as()
             elif choice == "o":
-                self.push_screen(ConfirmModal(f"Overwrite {label} with your version?", "The other change is lost "
-                                              "(unless it is in git).", "Overwrite"),  # fmt: skip
-                                 lambda yes: self.save(force=True) if yes else None)  # fmt: skip
+                self.push_screen(
+                    ConfirmModal(
+                        f"Overwrite {label} with your version?",
+                        "The other change is lost (unless it is in git).",
+                        "Overwrite",
+                    ),
+                    lambda yes: self.save(force=True) if yes else None,
+                )
 
         self.push_screen(ChoiceModal("The file changed on disk", choices, detail), answer)
 
@@ -164,8 +173,12 @@ class DocumentFlows(_Base):
         session = self.session
         merged, conflicts = merge_documents(session.doc, session.portfolio, disk)
         if conflicts or merged is None:
-            self.notify("not merged: both sides changed " + ", ".join(conflicts) + ". Save yours as another file, "
-                        "then merge by hand.", severity="error", timeout=12)  # fmt: skip
+            self.notify(
+                "not merged: both sides changed " + ", ".join(conflicts) + ". Save yours as another file, "
+                "then merge by hand.",
+                severity="error",
+                timeout=12,
+            )
             return
         session.adopt_disk(disk, merged)
         self.notify("merged their changes with yours; save to keep the merge", timeout=5)
@@ -207,7 +220,9 @@ class DocumentFlows(_Base):
         self._start_portfolio()
 
 
-def merge_documents(base: PortfolioDocument, ours: Portfolio, theirs: PortfolioDocument) -> tuple[Portfolio | None, list[str]]:
+def merge_documents(
+    base: PortfolioDocument, ours: Portfolio, theirs: PortfolioDocument
+) -> tuple[Portfolio | None, list[str]]:
     """Merge through `fsdl_tui.gitops.merge.merge_texts` (field by field) when it is there, else project by
     project. Returns (merged, []) or (None, conflicts)."""
     try:
@@ -289,8 +304,14 @@ class ProjectFlows(_Base):
             if yes:
                 self.apply(session.portfolio.without_project(p.id), f"delete {p.id}")
 
-        self.push_screen(ConfirmModal(f"Delete '{p.title}'?", f"{p.id} and its history leave the portfolio "
-                                      "(undo brings it back until you quit).", "Delete"), answer)  # fmt: skip
+        self.push_screen(
+            ConfirmModal(
+                f"Delete '{p.title}'?",
+                f"{p.id} and its history leave the portfolio (undo brings it back until you quit).",
+                "Delete",
+            ),
+            answer,
+        )
 
     # --- lifecycle -------------------------------------------------------------------------------------
 
@@ -305,9 +326,14 @@ class ProjectFlows(_Base):
                     if yes:
                         self._move(p, stage, note, force=True)
 
-                self.push_screen(ConfirmModal(f"'{p.title}' leaves planning with open gate items", items +
-                                              "\nMove anyway? The override is recorded in the history.",
-                                              "Move anyway"), answer)  # fmt: skip
+                self.push_screen(
+                    ConfirmModal(
+                        f"'{p.title}' leaves planning with open gate items",
+                        items + "\nMove anyway? The override is recorded in the history.",
+                        "Move anyway",
+                    ),
+                    answer,
+                )
             else:
                 self.notify(str(exc), severity="warning")
             return
@@ -359,8 +385,10 @@ class ProjectFlows(_Base):
         if p.status == "killed":
             self._status(p, "active", "")
             return
-        self.push_screen(TextModal(f"Kill '{p.title}': why?", "e.g. the data cannot be had"),
-                         lambda reason: self._status(p, "killed", reason) if reason else None)  # fmt: skip
+        self.push_screen(
+            TextModal(f"Kill '{p.title}': why?", "e.g. the data cannot be had"),
+            lambda reason: self._status(p, "killed", reason) if reason else None,
+        )
 
     # --- scorer and export ----------------------------------------------------------------------------
 
@@ -368,8 +396,9 @@ class ProjectFlows(_Base):
         from .screens.modals import PickModal
 
         items = [(name, f"{s.label or name} ({name})") for name, s in self.scorers.items()]
-        self.push_screen(PickModal("Rank with", items, self.scorer.name),
-                         lambda name: self.set_scorer(name) if name else None)  # fmt: skip
+        self.push_screen(
+            PickModal("Rank with", items, self.scorer.name), lambda name: self.set_scorer(name) if name else None
+        )
 
     def action_export(self) -> None:
         from .screens.modals import ExportModal
@@ -388,13 +417,15 @@ class ProjectFlows(_Base):
             return
         name, path = answer
         if path.exists() and not force:
-            self.push_screen(ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
-                             lambda yes: self._export_to(answer, force=True) if yes else None)  # fmt: skip
+            self.push_screen(
+                ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
+                lambda yes: self._export_to(answer, force=True) if yes else None,
+            )
             return
         try:
             out: Any = self.plugin_host.export(self.session.portfolio, name, self.ranked)
             path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
-        except Exception as exc:  # an exporter is plugin code: report, never crash
+        except Exception as exc:  # noqa: BLE001 - an exporter is plugin code: report, never crash
             self.notify(f"export failed: {exc}", severity="error", timeout=10)
             return
         self.notify(f"exported {name} to {path}", timeout=4)

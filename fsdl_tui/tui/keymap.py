@@ -10,15 +10,17 @@ Every binding of the app has an id (the help screen lists them); the map goes to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from .config import config_dir, read_toml
 
 _KEY_RE = re.compile(r"^[a-z0-9_+\-]+(,[a-z0-9_+\-]+)*$")
 
 
-def load_keymap(env: Mapping[str, str] | None = None, known_ids: set[str] | None = None) -> tuple[dict[str, str], list[str]]:
+def load_keymap(
+    env: Mapping[str, str] | None = None, known_ids: set[str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """The remaps from the user's keymap file, and a problem message for each entry that is ignored."""
     path: Path = config_dir(env) / "keymap.toml"
     data, problems = read_toml(path)

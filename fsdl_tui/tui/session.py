@@ -25,7 +25,7 @@ class DiskStamp:
     size: int
 
     @classmethod
-    def of(cls, path: Path | None) -> "DiskStamp | None":
+    def of(cls, path: Path | None) -> DiskStamp | None:
         if path is None:
             return None
         try:
@@ -159,7 +159,7 @@ def merge_portfolios(base: Portfolio, ours: Portfolio, theirs: Portfolio) -> tup
 
 
 def _pick(base, ours, theirs, name: str, conflicts: list[str]):  # type: ignore[no-untyped-def]
-    if ours == theirs or ours == base:
+    if ours in (theirs, base):
         return theirs
     if theirs == base:
         return ours

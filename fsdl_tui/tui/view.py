@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..domain import framework as fw
 from ..scoring.base import Ranked
@@ -70,7 +70,7 @@ def _matches_text(r: Ranked, words: list[str]) -> bool:
     hay = " ".join((p.id, p.title, p.summary, p.owner, p.archetype or "", p.stage, p.status)).lower()
     tags = {t.lower() for t in p.tags}
     for w in words:
-        if w.startswith("#") or w.startswith("tag:"):
+        if w.startswith(("#", "tag:")):
             tag = w.split(":", 1)[1] if w.startswith("tag:") else w[1:]
             if tag and tag not in tags:
                 return False
@@ -131,10 +131,14 @@ def apply_sort(rows: list[Ranked], column: str | None, order: str | None) -> lis
 
 def _is_unset(column: str, r: Ranked) -> bool:
     return {
-        "rank": r.rank is None, "impact": r.impact is None, "feasibility": r.feasibility is None,
-        "score": r.score.value is None, "quadrant": r.quadrant is None, "owner": not r.project.owner,
+        "rank": r.rank is None,
+        "impact": r.impact is None,
+        "feasibility": r.feasibility is None,
+        "score": r.score.value is None,
+        "quadrant": r.quadrant is None,
+        "owner": not r.project.owner,
         "archetype": r.project.archetype is None,
-    }.get(column, False)  # fmt: skip
+    }.get(column, False)
 
 
 def next_sort(column: str | None, order: str | None, clicked: str) -> tuple[str | None, str | None]:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input, TextArea
+from tui_helpers import FIXTURES
 
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.app import FsdlApp
-from tui_helpers import FIXTURES
 
 TODAY = _dt.date(2026, 11, 2)
 
@@ -64,4 +64,3 @@ def user_config(env: dict[str, str]):  # type: ignore[no-untyped-def]
         return folder / name
 
     return write
-

@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
-
 from tui_helpers import palette_search
 
 from fsdl_tui.domain.fields import set_field
@@ -36,8 +35,11 @@ def text_of(widget) -> str:  # type: ignore[no-untyped-def]
 def diff_lines(before: str, after: str) -> list[str]:
     import difflib
 
-    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]  # fmt: skip
+    return [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
 
 
 async def select(pilot, app, project_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -530,8 +532,10 @@ def test_every_binding_has_id_description_and_tooltip() -> None:
 
 
 def test_first_screen_imports_nothing_heavy() -> None:
-    code = ("import sys; import fsdl_tui.tui, fsdl_tui.tui.app, fsdl_tui.tui.screens.portfolio; "
-            "print(sorted(m for m in ('pandas', 'numpy', 'fsdl_tui.plugins.manager') if m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys; import fsdl_tui.tui, fsdl_tui.tui.app, fsdl_tui.tui.screens.portfolio; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'fsdl_tui.plugins.manager') if m in sys.modules))"
+    )
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -576,8 +580,15 @@ async def test_remaining_bindings(make_app, portfolio_file: Path) -> None:
         assert isinstance(app.focused, ProjectDetail)
         await pilot.press("pagedown", "down", "pageup", "up")
         assert app.focused.scroll_y == 0
-        for key, modal in (("f3", PathModal), ("s", PickModal), ("x", ExportModal), ("a", NewProjectModal),
-                           ("K", TextModal), ("D", ConfirmModal), ("q", None)):  # fmt: skip
+        for key, modal in (
+            ("f3", PathModal),
+            ("s", PickModal),
+            ("x", ExportModal),
+            ("a", NewProjectModal),
+            ("K", TextModal),
+            ("D", ConfirmModal),
+            ("q", None),
+        ):
             if modal is None:
                 continue
             await pilot.press(key)

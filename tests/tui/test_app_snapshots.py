@@ -4,15 +4,15 @@ and look at the changed SVGs before committing them."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
+from tui_helpers import FIXTURES, palette_search
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
-
-from tui_helpers import FIXTURES, palette_search
 
 SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
 
@@ -110,5 +110,5 @@ def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path
 @pytest.mark.parametrize("size", SIZES)
 def test_snapshot_broken_file(size: str, snap_compare, make_app, in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
     text = (in_tmp / "team.toml").read_text()
-    (in_tmp / "team.toml").write_text(text.replace("overall = 5", "overall = 9").replace("owner = \"bo\"", "owner = 3"))
+    (in_tmp / "team.toml").write_text(text.replace("overall = 5", "overall = 9").replace('owner = "bo"', "owner = 3"))
     assert snap_compare(make_app("team.toml"), terminal_size=SIZES[size])

@@ -48,10 +48,12 @@ class BoardScreen(Screen[None]):
     """Move projects with `]` (forward) and `[` (back); left/right change column."""
 
     BINDINGS = [
-        Binding("left,h", "column(-1)", "Prev column", id="board.left", tooltip="Focus the column to the left",
-                show=False),  # fmt: skip
-        Binding("right,l", "column(1)", "Next column", id="board.right", tooltip="Focus the column to the right",
-                show=False),  # fmt: skip
+        Binding(
+            "left,h", "column(-1)", "Prev column", id="board.left", tooltip="Focus the column to the left", show=False
+        ),
+        Binding(
+            "right,l", "column(1)", "Next column", id="board.right", tooltip="Focus the column to the right", show=False
+        ),
         Binding("escape", "app.view('table')", "Table", id="board.close", tooltip="Back to the ranked table"),
     ]
 

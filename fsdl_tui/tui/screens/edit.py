@@ -65,18 +65,27 @@ class EditScreen(Screen[Project | None]):
         value = self._value(path)
         with Vertical(classes="field", id=f"box-{wid}"):
             yield Label(spec.label, classes="field-label")
-            if spec.help and spec.kind not in ("bool",) and not beside:
+            if spec.help and spec.kind != "bool" and not beside:
                 yield Static(spec.help, classes="field-help", markup=False)
             with Horizontal(classes="field-row"):
                 if spec.kind == "longtext":
                     yield TextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
                 elif spec.kind == "choice":
                     options = [(c, c) for c in spec.choices]
-                    yield Select(options, value=value if value in spec.choices else Select.NULL, id=wid,
-                                 allow_blank=spec.path != "lifecycle.status", classes="field-input")  # fmt: skip
+                    yield Select(
+                        options,
+                        value=value if value in spec.choices else Select.NULL,
+                        id=wid,
+                        allow_blank=spec.path != "lifecycle.status",
+                        classes="field-input",
+                    )
                 else:
-                    yield Input(shown_value(spec, value), id=wid, classes="field-input",
-                                placeholder="1-5" if spec.kind == "score" else "")  # fmt: skip
+                    yield Input(
+                        shown_value(spec, value),
+                        id=wid,
+                        classes="field-input",
+                        placeholder="1-5" if spec.kind == "score" else "",
+                    )
                 if beside:
                     yield Static(beside, classes="beside", markup=False)
             yield Label("", classes="field-error", id=f"err-{wid}")
@@ -85,15 +94,23 @@ class EditScreen(Screen[Project | None]):
         done = bool(self._value(f"{group}.{item.id}.done"))
         with Horizontal(classes="check-row"):
             yield Checkbox(item.label, done, id=widget_id(f"{group}.{item.id}.done"), tooltip=item.question)
-            yield Input(self._value(f"{group}.{item.id}.note") or "", id=widget_id(f"{group}.{item.id}.note"),
-                        placeholder=item.question, classes="check-note")  # fmt: skip
+            yield Input(
+                self._value(f"{group}.{item.id}.note") or "",
+                id=widget_id(f"{group}.{item.id}.note"),
+                placeholder=item.question,
+                classes="check-note",
+            )
         yield Label("", classes="field-error", id=f"err-{widget_id(f'{group}.{item.id}.note')}")
 
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="form"):
-            yield Static(f"Editing '{self.original.id}'. Changes are checked as you type; escape closes and keeps "
-                         "them (one undo step), ctrl+r drops them.", classes="hint", markup=False)  # fmt: skip
+            yield Static(
+                f"Editing '{self.original.id}'. Changes are checked as you type; escape closes and keeps "
+                "them (one undo step), ctrl+r drops them.",
+                classes="hint",
+                markup=False,
+            )
             yield Label("Project", classes="section")
             for path in ("title", "summary", "owner", "tags", "links", "depends_on"):
                 yield from self._field(path)
@@ -101,8 +118,11 @@ class EditScreen(Screen[Project | None]):
             yield from self._field("archetype")
             for arch in fw.ARCHETYPES:
                 with Vertical(classes="archetype-questions", id=f"questions-{arch.id.replace('.', '_')}"):
-                    yield Static(f"{arch.label}: {arch.description} On the 2x2: {arch.on_2x2}. {arch.lever}",
-                                 classes="field-help", markup=False)  # fmt: skip
+                    yield Static(
+                        f"{arch.label}: {arch.description} On the 2x2: {arch.on_2x2}. {arch.lever}",
+                        classes="field-help",
+                        markup=False,
+                    )
                     for q in arch.questions:
                         yield from self._field(f"questions.{q.id}")
             yield Label("Impact", classes="section")
@@ -209,8 +229,11 @@ class EditScreen(Screen[Project | None]):
 
     def action_done(self) -> None:
         if self.errors:
-            self.notify(f"{len(self.errors)} refused value(s) were not applied: " + "; ".join(self.errors.values()),
-                        severity="warning", timeout=6)  # fmt: skip
+            self.notify(
+                f"{len(self.errors)} refused value(s) were not applied: " + "; ".join(self.errors.values()),
+                severity="warning",
+                timeout=6,
+            )
         self.dismiss(self.working if self.working != self.original else None)
 
     def action_revert(self) -> None:

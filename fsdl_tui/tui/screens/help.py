@@ -40,8 +40,14 @@ class HelpScreen(ModalScreen[None]):
         self.bindings = bindings
 
     def compose(self) -> ComposeResult:
-        keys = Table(title="Keys (remap by id in $XDG_CONFIG_HOME/fsdl-tui/keymap.toml)", title_justify="left",
-                     title_style="bold", box=None, expand=True, padding=(0, 1))  # fmt: skip
+        keys = Table(
+            title="Keys (remap by id in $XDG_CONFIG_HOME/fsdl-tui/keymap.toml)",
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            expand=True,
+            padding=(0, 1),
+        )
         keys.add_column("keys", style="bold", width=18)
         keys.add_column("does", ratio=1)
         keys.add_column("id", style="dim", width=20)
@@ -49,8 +55,12 @@ class HelpScreen(ModalScreen[None]):
             keys.add_row(key, tip or desc, bid)
         with VerticalScroll(classes="dialog help"):
             yield Static(keys)
-            yield Static(Text("Also: ctrl+p opens the command palette (every action, scorers, themes); the mouse "
-                              "works everywhere (click a header to sort, a point to select it).\n"))  # fmt: skip
+            yield Static(
+                Text(
+                    "Also: ctrl+p opens the command palette (every action, scorers, themes); the mouse "
+                    "works everywhere (click a header to sort, a point to select it).\n"
+                )
+            )
             yield Static(framework_text())
 
     async def action_dismiss(self, result: None = None) -> None:

@@ -13,8 +13,13 @@ from ..widgets.matrix import Matrix
 
 class MatrixScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,enter", "app.view('table')", "Table", id="matrix.close",
-                tooltip="Back to the table, on the selected project"),  # fmt: skip
+        Binding(
+            "escape,enter",
+            "app.view('table')",
+            "Table",
+            id="matrix.close",
+            tooltip="Back to the table, on the selected project",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -48,4 +53,3 @@ class MatrixScreen(Screen[None]):
     def _point(self, event: Matrix.PointSelected) -> None:
         self.app.selected_id = event.project_id  # type: ignore[attr-defined]
         self._status()
-

@@ -97,7 +97,9 @@ class PickModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
-            options = [Option(Text(("● " if key == self.current else "  ") + label), id=key) for key, label in self.items]
+            options = [
+                Option(Text(("● " if key == self.current else "  ") + label), id=key) for key, label in self.items
+            ]
             yield OptionList(*options, id="items")
 
     def on_mount(self) -> None:
@@ -235,14 +237,18 @@ class ReasonModal(Dialog):
         super().__init__()
         self.project_title, self.from_stage, self.to_stage = project_title, from_stage, to_stage
         earlier = fw.STAGE_IDS[: fw.STAGE_INDEX[from_stage]]
-        self.reasons = [(target, reason) for target in reversed(earlier) for reason in loop_back_reasons(from_stage, target)]
+        self.reasons = [
+            (target, reason) for target in reversed(earlier) for reason in loop_back_reasons(from_stage, target)
+        ]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(f"Move '{self.project_title}' back from {self.from_stage}: why?", classes="dialog-title")
             if self.reasons:
                 yield Label("Loop-back reasons from FSDL lecture 1 (enter picks one):", classes="hint")
-                options = [Option(Text(f"→ {target}: {reason}"), id=str(i)) for i, (target, reason) in enumerate(self.reasons)]
+                options = [
+                    Option(Text(f"→ {target}: {reason}"), id=str(i)) for i, (target, reason) in enumerate(self.reasons)
+                ]
                 yield OptionList(*options, id="reasons")
             earlier = fw.STAGE_IDS[: fw.STAGE_INDEX[self.from_stage]]
             yield Select([(s, s) for s in earlier], value=self.to_stage, allow_blank=False, id="stage")
@@ -285,4 +291,3 @@ class TextModal(Dialog):
             self.query_one("#error", Label).update("this needs an answer (escape cancels)")
             return
         self.dismiss(event.value.strip())
-

@@ -34,10 +34,13 @@ class PluginsScreen(Screen[None]):
         for rec in info or []:
             style = {"loaded": "green", "failed": "red", "disabled": "dim"}.get(rec["status"], "")
             table.add_row(
-                rec["name"], rec.get("version") or "–", Text(rec["status"], style=style),
+                rec["name"],
+                rec.get("version") or "–",
+                Text(rec["status"], style=style),
                 ", ".join(rec["provides"].get("scorers", [])) or "–",
-                ", ".join(rec["provides"].get("exporters", [])) or "–", rec["source"],
-            )  # fmt: skip
+                ", ".join(rec["provides"].get("exporters", [])) or "–",
+                rec["source"],
+            )
         if info is None:
             body = Text("Loading plugins…", style="dim")
         elif problems:

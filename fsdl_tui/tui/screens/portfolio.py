@@ -22,8 +22,14 @@ QUADRANT_OPTIONS = [(q.label, q.id) for q in fw.QUADRANTS] + [("unscored", "unsc
 
 def _sort_bindings() -> list[Binding]:
     return [
-        Binding(str(i), f"sort('{key}')", f"Sort {header}", id=f"table.sort_{key}", show=False,
-                tooltip=f"Sort by {header}: ascending, descending, then back to the ranking")  # fmt: skip
+        Binding(
+            str(i),
+            f"sort('{key}')",
+            f"Sort {header}",
+            id=f"table.sort_{key}",
+            show=False,
+            tooltip=f"Sort by {header}: ascending, descending, then back to the ranking",
+        )
         for i, (key, header, _) in enumerate(COLUMNS, start=1)
     ]
 
@@ -32,13 +38,26 @@ class PortfolioScreen(Screen[None]):
     BINDINGS = [
         Binding("e", "app.edit", "Edit", id="table.edit", tooltip="Edit the highlighted project"),
         Binding("a", "app.add", "Add", id="table.add", tooltip="Add a project"),
-        Binding("c", "app.duplicate", "Copy", id="table.duplicate", tooltip="Duplicate the highlighted project",
-                show=False),  # fmt: skip
-        Binding("delete,D", "app.delete", "Delete", id="table.delete", tooltip="Delete the highlighted project "
-                "(asks first)", show=False),  # fmt: skip
+        Binding(
+            "c", "app.duplicate", "Copy", id="table.duplicate", tooltip="Duplicate the highlighted project", show=False
+        ),
+        Binding(
+            "delete,D",
+            "app.delete",
+            "Delete",
+            id="table.delete",
+            tooltip="Delete the highlighted project (asks first)",
+            show=False,
+        ),
         Binding("slash", "focus_filter", "Filter", id="table.filter", tooltip="Type to filter: words, #tag"),
-        Binding("escape", "clear_filter", "Clear filter", id="table.clear_filter", show=False,
-                tooltip="Clear the filter and go back to the table"),  # fmt: skip
+        Binding(
+            "escape",
+            "clear_filter",
+            "Clear filter",
+            id="table.clear_filter",
+            show=False,
+            tooltip="Clear the filter and go back to the table",
+        ),
         Binding("tab", "app.focus_next", "Next pane", id="table.next_pane", show=False, tooltip="Focus the next pane"),
         *_sort_bindings(),
     ]
@@ -82,8 +101,11 @@ class PortfolioScreen(Screen[None]):
         counts = summary_counts(ranked)
         stages = " ".join(f"{k} {v}" for k, v in counts["stages"].items() if v)
         held = " ".join(f"{k} {v}" for k, v in counts["statuses"].items() if k != "active" and v)
-        quads = " ".join(f"{fw.QUADRANT_BY_ID[k].label.lower() if k in fw.QUADRANT_BY_ID else k} {v}"
-                         for k, v in counts["quadrants"].items() if v)  # fmt: skip
+        quads = " ".join(
+            f"{fw.QUADRANT_BY_ID[k].label.lower() if k in fw.QUADRANT_BY_ID else k} {v}"
+            for k, v in counts["quadrants"].items()
+            if v
+        )
         head = f"{shown} of {len(ranked)}" if self.filter.active else f"{len(ranked)} projects"
         scorer = self.app.scorer.name  # type: ignore[attr-defined]
         self.query_one("#summary", Static).update(
@@ -118,7 +140,9 @@ class PortfolioScreen(Screen[None]):
             v = self.query_one(f"#filter-{name}", Select).value
             return v if isinstance(v, str) else None
 
-        self.filter = Filter(self.query_one("#filter-text", Input).value, sel("stage"), sel("archetype"), sel("quadrant"))
+        self.filter = Filter(
+            self.query_one("#filter-text", Input).value, sel("stage"), sel("archetype"), sel("quadrant")
+        )
 
     @on(Input.Submitted, "#filter-text")
     def _filter_done(self) -> None:

@@ -54,12 +54,17 @@ def project_renderable(r: Ranked, scorer_label: str) -> Text:
     """The project's detail as one Text (cheap to lay out, so moving the cursor stays fast)."""
     p: Project = r.project
     out = Text.assemble(
-        (p.title, "bold"), "  ", (p.id, "dim"), "\n",
-        f"stage {p.stage} · {p.status}", (f" ({p.lifecycle.status_reason})" if p.lifecycle.status_reason else ""),
+        (p.title, "bold"),
+        "  ",
+        (p.id, "dim"),
+        "\n",
+        f"stage {p.stage} · {p.status}",
+        (f" ({p.lifecycle.status_reason})" if p.lifecycle.status_reason else ""),
         f" · owner {p.owner or '–'} · tags {', '.join(p.tags) or '–'}\n",
         f"impact {num(r.impact)} · feasibility {num(r.feasibility)} · ",
-        (fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "unscored", "bold"), "\n",
-    )  # fmt: skip
+        (fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "unscored", "bold"),
+        "\n",
+    )
     if p.summary:
         out.append(p.summary.strip() + "\n", style="italic")
     score_text(out, r, scorer_label)
@@ -83,8 +88,11 @@ def project_renderable(r: Ranked, scorer_label: str) -> Text:
         out.append(d.label + "\n", style="bold")
         _qa(out, " ".join(d.considerations), answer)
     flags = {f.id: f for f in fw.DIFFICULTY_FLAGS}
-    _qa(out, "What is still hard (difficulty flags)?",
-        ", ".join(flags[f].label if f in flags else f for f in p.cost.flags) or "none")  # fmt: skip
+    _qa(
+        out,
+        "What is still hard (difficulty flags)?",
+        ", ".join(flags[f].label if f in flags else f for f in p.cost.flags) or "none",
+    )
     _section(out, "Gate: ready / need / ethics")
     for g in fw.GATE_ITEMS:
         _qa(out, g.question, _check(p.gate.get(g.id, Check())))
@@ -93,11 +101,21 @@ def project_renderable(r: Ranked, scorer_label: str) -> Text:
         _qa(out, f"{step.label} {step.question}", _check(p.feasibility.get(step.id, Check())))
     m = p.metrics
     _section(out, "Metrics and baselines")
-    _qa(out, fw.METRIC_QUESTIONS[0], f"{m.optimizing or '–'}" + (f" (target {m.target:g})" if m.target is not None else ""))
-    _qa(out, fw.METRIC_QUESTIONS[1], "; ".join(f"{s.metric} {'≤' if s.direction == 'max' else '≥'} {s.threshold:g}"
-                                               for s in m.satisficing) or "–")  # fmt: skip
-    _qa(out, fw.METRIC_QUESTIONS[2], "; ".join(f"{b.kind}: {b.name}" + (f" {b.value:g}" if b.value is not None else "")
-                                               for b in m.baselines) or "–")  # fmt: skip
+    _qa(
+        out,
+        fw.METRIC_QUESTIONS[0],
+        f"{m.optimizing or '–'}" + (f" (target {m.target:g})" if m.target is not None else ""),
+    )
+    _qa(
+        out,
+        fw.METRIC_QUESTIONS[1],
+        "; ".join(f"{s.metric} {'≤' if s.direction == 'max' else '≥'} {s.threshold:g}" for s in m.satisficing) or "–",
+    )
+    _qa(
+        out,
+        fw.METRIC_QUESTIONS[2],
+        "; ".join(f"{b.kind}: {b.name}" + (f" {b.value:g}" if b.value is not None else "") for b in m.baselines) or "–",
+    )
     return out
 
 
@@ -111,8 +129,7 @@ class ProjectDetail(ScrollView, can_focus=True):
         Binding("up", "scroll_up", "Up", id="detail.up", tooltip="Scroll the detail up", show=False),
         Binding("down", "scroll_down", "Down", id="detail.down", tooltip="Scroll the detail down", show=False),
         Binding("pageup", "page_up", "Page up", id="detail.page_up", tooltip="Scroll a page up", show=False),
-        Binding("pagedown", "page_down", "Page down", id="detail.page_down", tooltip="Scroll a page down",
-                show=False),  # fmt: skip
+        Binding("pagedown", "page_down", "Page down", id="detail.page_down", tooltip="Scroll a page down", show=False),
     ]
 
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]

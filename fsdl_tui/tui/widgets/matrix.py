@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -34,8 +34,14 @@ class Matrix(Widget, can_focus=True):
 
     BINDINGS = [
         Binding("right,down,j", "step(1)", "Next point", id="matrix.next", tooltip="Select the next point", show=False),
-        Binding("left,up,k", "step(-1)", "Previous point", id="matrix.previous", tooltip="Select the previous point",
-                show=False),  # fmt: skip
+        Binding(
+            "left,up,k",
+            "step(-1)",
+            "Previous point",
+            id="matrix.previous",
+            tooltip="Select the previous point",
+            show=False,
+        ),
         Binding("v", "toggle_marks", "Mark by", id="matrix.marks", tooltip="Mark points by archetype or by stage"),
     ]
 

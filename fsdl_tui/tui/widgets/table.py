@@ -7,8 +7,8 @@ header: ascending, descending, then back to the ranking, with a mark on the sort
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment

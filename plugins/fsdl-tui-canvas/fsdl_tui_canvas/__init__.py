@@ -11,7 +11,8 @@ baselines, the gate, and the lifecycle. Plugin settings, `[plugins.canvas]` in t
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from fsdl_tui import hookimpl
 from fsdl_tui.domain import framework as fw

@@ -1,9 +1,8 @@
 """Tests of the ML Canvas exporter plugin."""
 
-from fsdl_tui.testing import check_exporter, make_portfolio, make_project, plugin_host, sample
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
-
 import fsdl_tui_canvas
+
+from fsdl_tui.testing import check_exporter, make_portfolio, make_project, plugin_host, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
 
 
 def test_every_project_gets_a_canvas_with_escaped_text():

@@ -16,7 +16,8 @@ Plugin settings, `[plugins.rice]` in the portfolio: `default_confidence` (used w
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from fsdl_tui import hookimpl
 from fsdl_tui.scoring import Score, Scorer, Term
@@ -79,11 +80,12 @@ class RiceScorer(Scorer):
             v = read_inputs(project, self.default_confidence, FIELDS)
         except InputError as exc:
             return Score.not_scorable(str(exc))
-        detail = (f"reach {v['reach']:g} x impact {v['impact']:g} x confidence {v['confidence']:g}, "
-                  f"/ effort {v['effort']:g}")  # fmt: skip
-        return Score.from_terms([
-            Term("reach x impact x confidence", v["reach"] * v["impact"] * v["confidence"], 1 / v["effort"], detail)
-        ])  # fmt: skip
+        detail = (
+            f"reach {v['reach']:g} x impact {v['impact']:g} x confidence {v['confidence']:g}, / effort {v['effort']:g}"
+        )
+        return Score.from_terms(
+            [Term("reach x impact x confidence", v["reach"] * v["impact"] * v["confidence"], 1 / v["effort"], detail)]
+        )
 
 
 class IceScorer(RiceScorer):

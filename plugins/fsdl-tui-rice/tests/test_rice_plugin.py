@@ -2,11 +2,10 @@
 
 import math
 
+import fsdl_tui_rice
 import pytest
 
-import fsdl_tui_rice
-from fsdl_tui.testing import check_scorer, make_portfolio, make_project, plugin_host
-from fsdl_tui.testing import fsdl_host, portfolio_file, run_cli  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import check_scorer, fsdl_host, make_portfolio, make_project, plugin_host, portfolio_file, run_cli  # noqa: F401 - pytest fixtures
 
 
 def rice_project(pid="p", **fields):
