@@ -15,36 +15,54 @@ portfolio file says):
 `$FSDL_TUI_LOAD_PLUGINS` (comma-separated names) is an allowlist when set (empty: no plugins but the
 built-ins); `disabled_plugins = [...]` in the user config turns plugins off by name.
 `FSDL_TUI_STRICT_PLUGINS=1` raises `PluginError` at the first problem instead of reporting it.
+
+Hooks are called through pluggy (`pm.subset_hook_caller`), one plugin at a time and in pluggy's order, so
+`tryfirst`/`trylast`, a plugin's own wrappers and hook-call monitoring work, while each plugin's results and
+failures stay its own. Plugin code is trusted code (it runs with the user's rights); the host protects the
+user's data and the command's output from its bugs, not from malice: every call is contained
+(`fsdl_tui.plugins.guard`), gets read-only views (`fsdl_tui.plugins.views`) and has a time budget.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib.metadata as md
 import importlib.util
+import inspect
 import json
 import os
 import re
 import sys
+import threading
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from ..paths import config_dir
+from ..paths import config_dir, state_dir
 from . import builtin, hookspecs
+from .guard import CallFailed, Runner, Sink, contain, stderr_sink, watch_interrupts
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..domain.model import Portfolio
+    import threading as _threading
+
+    from ..domain.model import Portfolio, Project
     from ..exporters.base import Exporter
-    from ..scoring.base import Ranked, Scorer
+    from ..scoring.base import Progress, Ranked, Score, Scorer
 
 ENTRY_POINT_GROUP = "fsdl_tui"
 BUILTIN_NAME = "fsdl_tui"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 TRUE = ("1", "true", "yes", "on")
+# Time budgets, in seconds, for one call into a plugin: a registration hook or `score` on one project
+# (FSDL_TUI_SCORER_TIMEOUT), one export (FSDL_TUI_EXPORT_TIMEOUT). 0 turns the budget off.
+DEFAULT_BUDGET = 10.0
+DEFAULT_EXPORT_BUDGET = 60.0
+QUARANTINE_FILE = "quarantined-plugins.json"
+MARKER_PREFIX = "importing-plugin-"
 
 
 class PluginError(Exception):
@@ -90,55 +108,200 @@ def _base_class(kind: str) -> type:
     return Exporter
 
 
-class PluginHost:
-    """The loaded plugins and what they provide. Build one with `load_plugins()`."""
+def _budget(env: Mapping[str, str], var: str, default: float) -> float:
+    raw = env.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        return default
+    return value if value >= 0 else default
 
-    def __init__(self, strict: bool = False) -> None:
+
+# --- what the app and the CLI get for a plugin's scorer or exporter ------------------------------------
+
+
+def _plugin_scorer_class() -> type:
+    from ..scoring.base import Score, Scorer, check_score
+    from .views import freeze, project_view
+
+    class PluginScorer(Scorer):
+        """A plugin's scorer as the host hands it out: each `score` call contained, on read-only views.
+
+        `wrapped` is the plugin's own object; `plugin` the name of the plugin that provides it.
+        """
+
+        def __init__(self, host: PluginHost, plugin: str, wrapped: Any, label: str, description: str) -> None:
+            self.name = wrapped_name = str(wrapped.name)
+            self.label = label
+            self.description = description
+            self.plugin = plugin
+            self.wrapped = wrapped
+            self._host = host
+            self._what = f"scorer '{wrapped_name}'"
+
+        def score(self, project: Project, settings: Mapping[str, Any]) -> Score:
+            host = self._host
+            try:
+                what = f"{self._what} on project '{project.id}'"
+                result = host.call(self.plugin, what, self.wrapped.score, project_view(project), freeze(settings))
+            except CallFailed as exc:
+                out = Score(None, (), str(exc), error=True)
+            else:
+                out = check_score(result)
+            if out.error:
+                msg = f"{self._what} failed on project '{project.id}': {out.reason}"
+                host.report(self.plugin, msg, strict=False)
+            return out
+
+    return PluginScorer
+
+
+def _plugin_exporter_class() -> type:
+    from ..exporters.base import Exporter
+    from .views import freeze, ranked_view
+
+    class PluginExporter(Exporter):
+        """A plugin's exporter as the host hands it out: `export` contained, on read-only views."""
+
+        def __init__(
+            self, host: PluginHost, plugin: str, wrapped: Any, label: str, description: str, extension: str
+        ) -> None:
+            self.name = str(wrapped.name)
+            self.label = label
+            self.description = description
+            self.extension = extension
+            self.plugin = plugin
+            self.wrapped = wrapped
+            self._host = host
+
+        def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str | bytes:
+            host, what = self._host, f"exporter '{self.name}'"
+            pf, rows = ranked_view(portfolio, ranked)
+            try:
+                out = host.call(self.plugin, what, self.wrapped.export, pf, rows, freeze(settings), export=True)
+            except CallFailed as exc:
+                host.report(self.plugin, f"{what} failed: {exc}", strict=False)
+                raise PluginError(f"plugin {self.plugin}: {what} failed: {exc}") from None
+            if not isinstance(out, (str, bytes)):
+                msg = f"{what} returned {type(out).__name__}, not str or bytes"
+                host.report(self.plugin, msg, strict=False)
+                raise PluginError(f"plugin {self.plugin}: {msg}")
+            return out
+
+    return PluginExporter
+
+
+class PluginHost:
+    """The loaded plugins and what they provide. Build one with `load_plugins()`.
+
+    Safe to use from a worker thread (the app loads and ranks in one): collecting is serialized by a lock,
+    and `rank(..., progress=..., cancelled=...)` reports progress and stops between projects.
+    `sink(plugin, line)` receives what plugins print (default: stderr, prefixed with the plugin's name).
+    """
+
+    def __init__(
+        self,
+        strict: bool = False,
+        *,
+        budget: float = DEFAULT_BUDGET,
+        export_budget: float = DEFAULT_EXPORT_BUDGET,
+        sink: Sink | None = None,
+    ) -> None:
         self.strict = strict
+        self.budget = budget
+        self.export_budget = export_budget
+        self.sink: Sink = sink or stderr_sink
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.problems: list[PluginProblem] = []
+        self.hung: dict[str, str] = {}  # plugin -> the call that went over its budget
+        self.runner = Runner()
         self._records: dict[str, PluginRecord] = {}
         self._cache: dict[str, tuple[str, dict[str, Any], dict[str, str]]] = {}
+        self._lock = threading.RLock()
 
     # --- problems ----------------------------------------------------------------------------------------
 
-    def report(self, plugin: str, message: str) -> None:
-        """Record a problem with a plugin (once); in strict mode raise it."""
+    def report(self, plugin: str, message: str, strict: bool = True) -> None:
+        """Record a problem with a plugin (once); in strict mode raise it (unless `strict=False`)."""
         problem = PluginProblem(plugin, message)
-        if self.strict:
+        if self.strict and strict:
             raise PluginError(str(problem))
-        if problem not in self.problems:
-            self.problems.append(problem)
-            rec = self._records.get(plugin)
-            if rec is not None:
-                rec.errors.append(message)
+        with self._lock:
+            if problem not in self.problems:
+                self.problems.append(problem)
+                rec = self._records.get(plugin)
+                if rec is not None:
+                    rec.errors.append(message)
+
+    # --- calling plugin code -----------------------------------------------------------------------------
+
+    def call(self, plugin: str, what: str, fn: Callable[..., Any], *args: Any, export: bool = False) -> Any:
+        """Call plugin code: contained, output routed, within the budget; `CallFailed` says what went wrong.
+
+        A plugin that went over its budget once is not called again by this host.
+        """
+        if plugin in self.hung:
+            raise CallFailed(f"not called: plugin {plugin} hung earlier ({self.hung[plugin]})")
+        budget = self.export_budget if export else self.budget
+        try:
+            return self.runner.call(plugin, budget, fn, *args, sink=self.sink)
+        except CallFailed as exc:
+            if exc.timed_out:
+                var = "FSDL_TUI_EXPORT_TIMEOUT" if export else "FSDL_TUI_SCORER_TIMEOUT"
+                self.hung[plugin] = f"{what} {exc}"
+                raise CallFailed(f"{exc} ({var}); abandoned, the plugin is not called again", True) from None
+            raise
 
     # --- registration ------------------------------------------------------------------------------------
 
     def register(self, plugin: object, name: str, source: str, version: str | None = None) -> bool:
         """Register a plugin object (a module, usually); a bad one is reported and left out."""
+        with self._lock:
+            return self._register(plugin, name, source, version)
+
+    def _register(self, plugin: object, name: str, source: str, version: str | None) -> bool:
         if name in self._records and self._records[name].status == "loaded":
             self.report(name, f"another plugin with this name ({source}) was skipped")
             return False
         rec = self._records[name] = PluginRecord(name, source, version)
         try:
-            self.pm.register(plugin, name=name)
-        except Exception as exc:  # pluggy validation: wrong argument names, name taken, ...
+            # pluggy reads the module's attributes and validates argument names and hookimpl options
+            contain(name, self.pm.register, plugin, name, sink=self.sink)
+        except CallFailed as exc:
             rec.status = "failed"
             self.report(name, f"cannot register: {exc}")
             return False
-        try:
-            self.pm.check_pending()  # a hook with a misspelt name fails here, naming the function
-        except pluggy.PluginValidationError as exc:
+        problem = self._check_hookimpls(plugin)
+        if problem is None:
+            try:
+                self.pm.check_pending()  # a hook with a misspelt name fails here, naming the function
+            except pluggy.PluginValidationError as exc:
+                problem = f"{exc} (known hooks: {', '.join(_KINDS.values())})"
+        if problem is not None:
             self.pm.unregister(name=name)
             rec.status = "failed"
-            self.report(name, f"{exc} (known hooks: {', '.join(_KINDS.values())})")
+            self.report(name, problem)
             return False
-        rec.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or ())
+        rec.hooks = sorted({h.name for h in self.pm.get_hookcallers(plugin) or ()})
         rec.status = "loaded"
         self._cache.clear()
         return True
+
+    def _check_hookimpls(self, plugin: object) -> str | None:
+        """Refuse what pluggy would accept but cannot work here: a plain hook written as a generator."""
+        for caller in self.pm.get_hookcallers(plugin) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is not plugin or impl.hookwrapper or impl.wrapper:
+                    continue
+                if inspect.isgeneratorfunction(impl.function):
+                    return (
+                        f"{caller.name} is a generator (it uses yield): a registration hook returns a list; "
+                        "mark it @hookimpl(wrapper=True) to wrap this plugin's own implementation"
+                    )
+        return None
 
     def failed(self, name: str, source: str, message: str, version: str | None = None) -> None:
         rec = self._records.setdefault(name, PluginRecord(name, source, version))
@@ -158,62 +321,89 @@ class PluginHost:
         value = portfolio.plugins.get(plugin, {})
         return value if isinstance(value, Mapping) else {}
 
+    def call_order(self, hook_name: str) -> list[str]:
+        """The plugins implementing a hook, in the order pluggy calls them (tryfirst first, trylast last)."""
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        order: list[str] = []
+        plain = [i for i in reversed(impls) if not (i.hookwrapper or i.wrapper)]
+        for impl in plain + [i for i in reversed(impls) if i.hookwrapper or i.wrapper]:
+            if impl.plugin_name not in order:
+                order.append(impl.plugin_name)
+        return order
+
+    def _call_hook(self, plugin: str, hook_name: str, settings: Mapping[str, Any]) -> list[Any]:
+        """One plugin's implementations of a hook (its own wrappers included), through pluggy's hook call."""
+        me = self.pm.get_plugin(plugin)
+        caller = self.pm.subset_hook_caller(hook_name, remove_plugins=[p for p in self.pm.get_plugins() if p is not me])
+        if plugin == BUILTIN_NAME:
+            return list(caller(settings=settings))
+        result = self.call(plugin, hook_name, lambda: caller(settings=settings))
+        if not isinstance(result, list):  # a wrapper may return anything
+            raise CallFailed(f"returned {type(result).__name__} (from a wrapper); expected a list")
+        return result
+
     def _collect(self, kind: str, portfolio: Portfolio | None) -> tuple[dict[str, Any], dict[str, str]]:
         """Call each plugin's registration hook on its own; validate; return (name -> object, name -> plugin)."""
         key = json.dumps(portfolio.plugins if portfolio is not None else {}, sort_keys=True, default=repr)
-        cached = self._cache.get(kind)
-        if cached is not None and cached[0] == key:
-            return cached[1], cached[2]
-        hook_name = _KINDS[kind]
+        with self._lock, watch_interrupts():
+            cached = self._cache.get(kind)
+            if cached is not None and cached[0] == key:
+                return cached[1], cached[2]
+            from .views import freeze
+
+            hook_name = _KINDS[kind]
+            claims: list[tuple[str, str, Any]] = []  # (plugin, name, object), in call order
+            for plugin in self.call_order(hook_name):
+                rec = self._records.get(plugin)
+                if rec is None or rec.status != "loaded":
+                    continue
+                rec.provides[kind] = []
+                try:
+                    results = self._call_hook(plugin, hook_name, freeze(self.plugin_settings(plugin, portfolio)))
+                except CallFailed as exc:
+                    self.report(plugin, f"{hook_name} failed: {exc}")
+                    continue
+                for obj in self._items(plugin, kind, hook_name, results):
+                    claims.append((plugin, obj.name, obj))
+            objects, owners = self._settle(kind, hook_name, claims)
+            self._cache[kind] = (key, objects, owners)
+            return objects, owners
+
+    def _items(self, plugin: str, kind: str, hook_name: str, results: list[Any]) -> list[Any]:
+        """The valid objects among what one plugin's implementations returned; the rest reported."""
         base = _base_class(kind)
         what = kind[:-1]
-        impls = {impl.plugin_name: impl for impl in getattr(self.pm.hook, hook_name).get_hookimpls()}
-        objects: dict[str, Any] = {}
-        owners: dict[str, str] = {}
-        for plugin, rec in self._records.items():
-            impl = impls.get(plugin)
-            if impl is None or rec.status != "loaded":
-                continue
-            rec.provides[kind] = []
-            args = {"settings": self.plugin_settings(plugin, portfolio)}
-            try:
-                result = impl.function(**{a: args[a] for a in impl.argnames})
-            except Exception as exc:
-                self.report(plugin, f"{hook_name} raised {type(exc).__name__}: {exc}")
-                continue
+        items: list[Any] = []
+        for result in results:
             if result is None:
-                items: list[Any] = []
-            elif isinstance(result, base):
-                items = [result]
-            elif isinstance(result, (list, tuple)):
-                items = list(result)
+                continue
+            if isinstance(result, (list, tuple)):
+                items += result
+            elif isinstance(result, (base, type)):
+                items.append(result)
             else:
                 self.report(
                     plugin, f"{hook_name} returned {type(result).__name__}; expected a list of {base.__name__} objects"
                 )
-                continue
-            provided = []
-            for obj in items:
-                problem = self._check(obj, base, what)
-                if problem is not None:
-                    problem = f"{hook_name}: {problem}"
-                if problem is None and obj.name in objects:
-                    problem = (
-                        f"{hook_name}: {what} '{obj.name}' is already provided by plugin {owners[obj.name]}; skipped"
-                    )
-                if problem is not None:
-                    self.report(plugin, problem)
-                    continue
-                objects[obj.name] = obj
-                owners[obj.name] = plugin
-                provided.append(obj.name)
-            rec.provides[kind] = provided
-        self._cache[kind] = (key, objects, owners)
-        return objects, owners
+        out = []
+        for obj in items:
+            try:
+                checked = contain(plugin, self._check, obj, base, what, sink=self.sink)
+            except CallFailed as exc:
+                checked = f"cannot read its {what}'s attributes: {exc}"
+            if isinstance(checked, str):
+                self.report(plugin, f"{hook_name}: {checked}")
+            else:
+                out.append(self._wrap(plugin, kind, obj, checked) if plugin != BUILTIN_NAME else obj)
+        return out
 
     @staticmethod
-    def _check(obj: Any, base: type, what: str) -> str | None:
+    def _check(obj: Any, base: type, what: str) -> str | dict[str, str]:
+        """A message for what is wrong with `obj`, or its attributes as plain strings."""
         if isinstance(obj, type) and issubclass(obj, base):
+            if inspect.isabstract(obj):
+                method = "score()" if what == "scorer" else "export()"
+                return f"returned the class {obj.__name__}, not an instance (and {obj.__name__} has no {method})"
             return f"returned the class {obj.__name__}, not an instance: return {obj.__name__}()"
         if not isinstance(obj, base):
             return f"returned {type(obj).__name__} {obj!r:.60}, not a {base.__name__}; skipped"
@@ -223,16 +413,72 @@ class PluginHost:
                 f"{what} {type(obj).__name__} has an invalid name {name!r} "
                 "(lowercase letters, digits, '-' and '_'); skipped"
             )
-        if what == "exporter" and (not isinstance(obj.extension, str) or not obj.extension.strip(".")):
-            return f"exporter '{name}' has no file extension; skipped"
-        return None
+        method = "score" if what == "scorer" else "export"
+        if not callable(getattr(obj, method, None)):
+            return f"{what} '{name}' has no {method}() method; skipped"
+        attrs = {"name": name}
+        for attr in ("label", "description"):
+            value = getattr(obj, attr, "")
+            if not isinstance(value, str):
+                return f"{what} '{name}': {attr} must be a string, not {type(value).__name__}; skipped"
+            attrs[attr] = value
+        if what == "exporter":
+            from ..exporters.base import extension_problem
+
+            extension = getattr(obj, "extension", None)
+            problem = extension_problem(extension)
+            if problem is not None:
+                return f"exporter '{name}' {problem}; skipped"
+            attrs["extension"] = str(extension).lstrip(".")
+        return attrs
+
+    def _wrap(self, plugin: str, kind: str, obj: Any, attrs: dict[str, str]) -> Any:
+        if kind == "scorers":
+            return _plugin_scorer_class()(self, plugin, obj, attrs["label"], attrs["description"])
+        cls = _plugin_exporter_class()
+        return cls(self, plugin, obj, attrs["label"], attrs["description"], attrs["extension"])
+
+    def _settle(
+        self, kind: str, hook_name: str, claims: list[tuple[str, str, Any]]
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Names claimed more than once: a built-in keeps its name; two plugins claiming one lose it both."""
+        what = kind[:-1]
+        by_name: dict[str, list[str]] = {}
+        for plugin, name, _ in claims:
+            by_name.setdefault(name, []).append(plugin)
+        objects: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        for plugin, name, obj in claims:
+            claimants = by_name[name]
+            others = sorted({p for p in claimants if p != plugin})
+            if plugin != BUILTIN_NAME and BUILTIN_NAME in claimants:
+                self.report(
+                    plugin,
+                    f"{hook_name}: {what} '{name}' is already provided by plugin {BUILTIN_NAME} "
+                    "(a built-in name cannot be taken over); skipped",
+                )
+                continue
+            if others and BUILTIN_NAME not in claimants:
+                self.report(
+                    plugin,
+                    f"{hook_name}: {what} '{name}' is also provided by plugin {', '.join(others)}; refused for "
+                    "both (rename one, or turn one off with disabled_plugins)",
+                )
+                continue
+            if name in objects:
+                self.report(plugin, f"{hook_name}: returned {what} '{name}' twice; the second is skipped")
+                continue
+            objects[name] = obj
+            owners[name] = plugin
+            self._records[plugin].provides[kind].append(name)
+        return objects, owners
 
     def scorers(self, portfolio: Portfolio | None = None) -> dict[str, Scorer]:
-        """Every valid scorer by name, built-ins first. `portfolio` supplies plugin settings."""
+        """Every valid scorer by name, in call order (built-ins first unless a plugin says tryfirst)."""
         return dict(self._collect("scorers", portfolio)[0])
 
     def exporters(self, portfolio: Portfolio | None = None) -> dict[str, Exporter]:
-        """Every valid exporter by name, built-ins first. `portfolio` supplies plugin settings."""
+        """Every valid exporter by name, in call order. `portfolio` supplies plugin settings."""
         return dict(self._collect("exporters", portfolio)[0])
 
     def provider(self, kind: str, name: str, portfolio: Portfolio | None = None) -> str | None:
@@ -252,34 +498,39 @@ class PluginHost:
             raise PluginError(f"no scorer named '{name}' (available: {', '.join(scorers)})")
         return scorers[name]
 
-    def rank(self, portfolio: Portfolio, scorer: str | Scorer | None = None) -> list[Ranked]:
-        """Rank with a scorer; a project on which a plugin's scorer fails is reported with the plugin's name."""
+    def rank(
+        self,
+        portfolio: Portfolio,
+        scorer: str | Scorer | None = None,
+        *,
+        progress: Progress | None = None,
+        cancelled: _threading.Event | None = None,
+    ) -> list[Ranked]:
+        """Rank with a scorer; a project on which a plugin's scorer fails is reported with the plugin's name.
+
+        Safe to call from a worker thread: `progress(done, total)` after each project, and `cancelled`
+        (a `threading.Event`) checked before each, raising `fsdl_tui.scoring.RankCancelled` once set.
+        """
         from ..scoring.base import rank
 
         sc = scorer if scorer is not None and not isinstance(scorer, str) else self.scorer(portfolio, scorer)
-        ranked = rank(portfolio, sc)
-        owner = self.provider("scorers", sc.name, portfolio) or "(not a plugin)"
+        with watch_interrupts():
+            ranked = rank(portfolio, sc, progress=progress, cancelled=cancelled)
+        owner = getattr(sc, "plugin", None) or self.provider("scorers", sc.name, portfolio) or "(not a plugin)"
         for r in ranked:
             if r.score.error:
                 self.report(owner, f"scorer '{sc.name}' failed on project '{r.project.id}': {r.score.reason}")
         return ranked
 
     def export(self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked]) -> str | bytes:
-        """Run exporter `name`; PluginError (after reporting it) if it is unknown, raises, or returns garbage."""
+        """Run exporter `name`; PluginError (after reporting it) if it is unknown, fails, or returns garbage."""
         exporters = self.exporters(portfolio)
         if name not in exporters:
             raise PluginError(f"no export format named '{name}' (available: {', '.join(exporters)})")
         owner = self.provider("exporters", name, portfolio) or BUILTIN_NAME
         settings = self.plugin_settings(owner, portfolio) if owner != BUILTIN_NAME else {}
-        try:
-            out = exporters[name].export(portfolio, list(ranked), settings)
-        except Exception as exc:
-            self.report(owner, f"exporter '{name}' raised {type(exc).__name__}: {exc}")
-            raise PluginError(f"plugin {owner}: exporter '{name}' failed: {type(exc).__name__}: {exc}") from None
-        if not isinstance(out, (str, bytes)):
-            self.report(owner, f"exporter '{name}' returned {type(out).__name__}, not str or bytes")
-            raise PluginError(f"plugin {owner}: exporter '{name}' returned {type(out).__name__}, not str or bytes")
-        return out
+        with watch_interrupts():
+            return exporters[name].export(portfolio, list(ranked), settings)
 
     def info(self) -> list[dict[str, Any]]:
         """One dict per plugin: name, version, source, hooks, provides, status, note, errors."""
@@ -298,6 +549,125 @@ class PluginHost:
             }
             for r in self._records.values()
         ]
+
+
+# --- plugins that crashed the process while being imported ---------------------------------------------------
+
+
+def quarantine_path(env: Mapping[str, str] | None = None) -> Path:
+    """`quarantined-plugins.json` in the state folder: plugins skipped since they crashed an import."""
+    return state_dir(env) / QUARANTINE_FILE
+
+
+def quarantined(env: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Plugins skipped because a run died while importing them: name -> {source, since, pid}."""
+    try:
+        data = json.loads(quarantine_path(env).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def _write_quarantine(env: Mapping[str, str] | None, data: Mapping[str, Any]) -> None:
+    path = quarantine_path(env)
+    try:
+        if not data:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only state folder: the plugin is simply tried again next time
+
+
+def enable_plugin(name: str, env: Mapping[str, str] | None = None) -> bool:
+    """Let a plugin that crashed an import be loaded again (`fsdl-tui plugins --enable NAME`); False if it wasn't."""
+    data = quarantined(env)
+    if name not in data:
+        return False
+    del data[name]
+    _write_quarantine(env, data)
+    return True
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # a marker with our own pid is from a dead run whose pid was reused
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (OSError, ValueError):
+        return True  # another user's process, or not knowable: leave its marker alone
+    return True
+
+
+def _collect_crashes(host: PluginHost, env: Mapping[str, str]) -> None:
+    """Markers left by runs that died while importing a plugin: quarantine those plugins, and say so."""
+    folder = state_dir(env)
+    try:
+        markers = sorted(folder.glob(f"{MARKER_PREFIX}*.json"))
+    except OSError:
+        return
+    data = quarantined(env)
+    found = False
+    for marker in markers:
+        try:
+            info = json.loads(marker.read_text(encoding="utf-8"))
+            pid = int(info["pid"])
+            name = str(info["plugin"])
+        except (OSError, ValueError, KeyError, TypeError):
+            marker.unlink(missing_ok=True)
+            continue
+        if _pid_alive(pid):
+            continue  # another fsdl-tui is importing it right now
+        data[name] = {"source": str(info.get("source", "")), "since": info.get("date", ""), "pid": pid}
+        found = True
+        marker.unlink(missing_ok=True)
+    if found:
+        _write_quarantine(env, data)
+
+
+@dataclass
+class _Marker:
+    path: Path | None
+
+
+def _mark_importing(env: Mapping[str, str], name: str, source: str) -> _Marker:
+    path = state_dir(env) / f"{MARKER_PREFIX}{os.getpid()}.json"
+    info = {"plugin": name, "source": source, "pid": os.getpid(), "date": _dt.datetime.now(_dt.UTC).isoformat()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(info))
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the import: the import may end the process
+    except OSError:
+        return _Marker(None)
+    return _Marker(path)
+
+
+def _import(
+    host: PluginHost,
+    env: Mapping[str, str],
+    name: str,
+    source: str,
+    what: str,
+    load: Callable[[], Any],
+    version: str | None,
+) -> Any:
+    """Import a plugin under a marker file (removed after the import, whatever happens but a crash)."""
+    marker = _mark_importing(env, name, source)
+    try:
+        return contain(name, load, sink=host.sink)
+    except CallFailed as exc:
+        host.failed(name, source, f"failed to import {what}: {exc}", version)
+        return None
+    finally:
+        if marker.path is not None:
+            marker.path.unlink(missing_ok=True)
 
 
 # --- loading -----------------------------------------------------------------------------------------------
@@ -335,34 +705,45 @@ def _entry_points() -> list[md.EntryPoint]:
     return sorted(out, key=lambda ep: ep.name)
 
 
-def _load_file(host: PluginHost, path: Path) -> None:
+def _load_file(host: PluginHost, env: Mapping[str, str], path: Path) -> None:
     name = path.stem
     module_name = f"fsdl_tui_local_plugins.{name}"
     source = f"file {path}"
-    try:
+
+    def load() -> Any:
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot import {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module  # dataclasses and pickling look modules up here
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as exc:
-        sys.modules.pop(module_name, None)
-        host.failed(name, source, f"failed to import {path.name}: {type(exc).__name__}: {exc}")
-        return
-    host.register(module, name, source, getattr(module, "__version__", None))
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(module_name, None)
+            raise
+        return module
+
+    module = _import(host, env, name, source, path.name, load, None)
+    if module is not None:
+        host.register(module, name, source, getattr(module, "__version__", None))
 
 
 def load_plugins(plugins_dir: str | None = None, env: Mapping[str, str] | None = None) -> PluginHost:
     """Load the built-ins, the installed plugins and local plugin files; problems land in `.problems`."""
     env = os.environ if env is None else env
-    host = PluginHost(strict=(env.get("FSDL_TUI_STRICT_PLUGINS", "").strip().lower() in TRUE))
+    host = PluginHost(
+        strict=(env.get("FSDL_TUI_STRICT_PLUGINS", "").strip().lower() in TRUE),
+        budget=_budget(env, "FSDL_TUI_SCORER_TIMEOUT", DEFAULT_BUDGET),
+        export_budget=_budget(env, "FSDL_TUI_EXPORT_TIMEOUT", DEFAULT_EXPORT_BUDGET),
+    )
     from .. import __version__
 
     host.register(builtin, BUILTIN_NAME, "built-in", __version__)
     config_dir, disabled = _read_user_config(host, env)
     allow_raw = env.get("FSDL_TUI_LOAD_PLUGINS")
     allow = None if allow_raw is None else {x.strip() for x in allow_raw.split(",") if x.strip()}
+    _collect_crashes(host, env)
+    crashed = quarantined(env)
 
     def skip(name: str, source: str, version: str | None) -> bool:
         if name == BUILTIN_NAME:
@@ -374,32 +755,44 @@ def load_plugins(plugins_dir: str | None = None, env: Mapping[str, str] | None =
         if name in disabled:
             host.disabled(name, source, "disabled_plugins in the user config", version)
             return True
+        if name in crashed:
+            note = f"an earlier run ended while importing it; `fsdl-tui plugins --enable {name}` to try again"
+            host.disabled(name, source, note, version)
+            host.report(name, f"skipped: {note}")
+            return True
         return False
 
-    for ep in _entry_points():
-        dist = getattr(ep, "dist", None)
-        version = dist.version if dist is not None else None
-        source = f"entry point of {dist.name if dist is not None else ep.value}"
-        if skip(ep.name, source, version):
-            continue
-        try:
-            plugin = ep.load()
-        except (Exception, SystemExit) as exc:
-            host.failed(ep.name, source, f"failed to import {ep.value}: {type(exc).__name__}: {exc}", version)
-            continue
-        host.register(plugin, ep.name, source, version)
+    with watch_interrupts():
+        for ep in _entry_points():
+            dist = getattr(ep, "dist", None)
+            version = dist.version if dist is not None else None
+            source = f"entry point of {dist.name if dist is not None else ep.value}"
+            if skip(ep.name, source, version):
+                continue
+            plugin = _import(host, env, ep.name, source, ep.value, ep.load, version)
+            if plugin is not None:
+                host.register(plugin, ep.name, source, version)
 
-    folder = plugins_dir or env.get("FSDL_TUI_PLUGINS_DIR") or config_dir
-    if folder:
-        path = Path(folder).expanduser()
-        if not path.is_dir():
-            host.report("plugins-dir", f"{folder}: no such folder")
-        else:
-            for file in sorted(path.glob("*.py")):
-                if not file.name.startswith(("_", ".")) and not skip(file.stem, f"file {file}", None):
-                    _load_file(host, file)
-    host.info()  # call the registration hooks once, so that bad plugins are reported now
+        folder = plugins_dir or env.get("FSDL_TUI_PLUGINS_DIR") or config_dir
+        if folder:
+            path = Path(folder).expanduser()
+            if not path.is_dir():
+                host.report("plugins-dir", f"{folder}: no such folder")
+            else:
+                for file in sorted(path.glob("*.py")):
+                    if not file.name.startswith(("_", ".")) and not skip(file.stem, f"file {file}", None):
+                        _load_file(host, env, file)
+        host.info()  # call the registration hooks once, so that bad plugins are reported now
     return host
 
 
-__all__ = ["PluginError", "PluginHost", "PluginProblem", "load_plugins", "user_config_path"]
+__all__ = [
+    "PluginError",
+    "PluginHost",
+    "PluginProblem",
+    "enable_plugin",
+    "load_plugins",
+    "quarantine_path",
+    "quarantined",
+    "user_config_path",
+]

@@ -1,6 +1,19 @@
 """Scoring and ranking: built-in scorers, explanations, and the quadrant on the impact-vs-feasibility 2x2."""
 
-from .base import FsdlScorer, Ranked, Score, Scorer, Term, feasibility_of, impact_of, quadrant_of, rank, safe_score
+from .base import (
+    FsdlScorer,
+    RankCancelled,
+    Ranked,
+    Score,
+    Scorer,
+    Term,
+    check_score,
+    feasibility_of,
+    impact_of,
+    quadrant_of,
+    rank,
+    safe_score,
+)
 from .weighted import WeightedScorer
 
 
@@ -11,12 +24,14 @@ def builtin_scorers() -> list[Scorer]:
 
 __all__ = [
     "FsdlScorer",
+    "RankCancelled",
     "Ranked",
     "Score",
     "Scorer",
     "Term",
     "WeightedScorer",
     "builtin_scorers",
+    "check_score",
     "feasibility_of",
     "impact_of",
     "quadrant_of",

@@ -8,7 +8,9 @@ with a stable tie-break, and every project also gets its quadrant on the impact-
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,18 +53,19 @@ class Score:
         return cls(None, (), reason)
 
 
-class Scorer:
-    """Base class for scorers. Subclass it, set `name`, `label`, `description`, and implement `score`.
+class Scorer(ABC):
+    """Base class for scorers (an ABC). Subclass it, set `name`, `label`, `description`, and implement `score`.
 
-    `settings` is the scorer's table from the portfolio file (`[scoring.NAME]`), plain data.
+    A subclass without `score` cannot be instantiated: a plugin that returns one is refused at registration.
     """
 
     name: str = ""
     label: str = ""
     description: str = ""
 
-    def score(self, project: Project, settings: Mapping[str, Any]) -> Score:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def score(self, project: Project, settings: Mapping[str, Any]) -> Score:
+        """The project's score. `settings` is the scorer's `[scoring.NAME]` table from the portfolio (read-only)."""
 
 
 # --- impact and feasibility: the two axes of the 2x2 -----------------------------------------------------
@@ -132,14 +135,11 @@ class Ranked:
     quadrant: str | None
 
 
-def safe_score(scorer: Scorer, project: Project, settings: Mapping[str, Any]) -> Score:
-    """Call a scorer on one project; an exception or a non-finite number becomes an error score."""
-    try:
-        result = scorer.score(project, settings)
-    except Exception as exc:  # a plugin's bug must not stop the ranking
-        return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
+def check_score(result: Any) -> Score:
+    """`result` if it is a valid `Score`; otherwise an error score saying what is wrong with it."""
     if not isinstance(result, Score):
-        return Score(None, (), f"scorer returned {type(result).__name__}, not a Score", error=True)
+        hint = " (wrap a number as Score(value) or Score.from_terms([...]))" if isinstance(result, (int, float)) else ""
+        return Score(None, (), f"scorer returned {type(result).__name__}, not a Score{hint}", error=True)
     if result.value is not None and (
         isinstance(result.value, bool) or not isinstance(result.value, (int, float)) or not math.isfinite(result.value)
     ):
@@ -147,12 +147,47 @@ def safe_score(scorer: Scorer, project: Project, settings: Mapping[str, Any]) ->
     return result
 
 
-def rank(portfolio: Portfolio, scorer: Scorer) -> list[Ranked]:
-    """Projects by descending score; ties keep file order. Unscorable projects come last, in file order."""
+def safe_score(scorer: Scorer, project: Project, settings: Mapping[str, Any]) -> Score:
+    """Call a scorer on one project; an exception or a non-finite number becomes an error score.
+
+    Plugin scorers reach here wrapped by the plugin host, which also contains `SystemExit` and
+    `KeyboardInterrupt`, routes their output and gives them read-only views (fsdl_tui.plugins.manager).
+    """
+    try:
+        result = scorer.score(project, settings)
+    except Exception as exc:  # noqa: BLE001 - a scorer's bug becomes that project's error score; ranking goes on
+        return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
+    return check_score(result)
+
+
+class RankCancelled(Exception):
+    """`rank(..., cancelled=event)` stopped because the event was set (checked between projects)."""
+
+
+Progress = Callable[[int, int], None]  # (projects scored so far, projects in all)
+
+
+def rank(
+    portfolio: Portfolio,
+    scorer: Scorer,
+    *,
+    progress: Progress | None = None,
+    cancelled: threading.Event | None = None,
+) -> list[Ranked]:
+    """Projects by descending score; ties keep file order. Unscorable projects come last, in file order.
+
+    `progress(done, total)` is called after each project; `cancelled` is checked before each project and
+    raises `RankCancelled` once set. Both make `rank` usable from a worker thread.
+    """
     settings = portfolio.scoring.get(scorer.name, {})
     rows = []
+    total = len(portfolio.projects)
     for i, p in enumerate(portfolio.projects):
+        if cancelled is not None and cancelled.is_set():
+            raise RankCancelled(f"ranking by {scorer.name} cancelled after {i} of {total} projects")
         s = safe_score(scorer, p, settings)
+        if progress is not None:
+            progress(i + 1, total)
         imp, fea = impact_of(p), feasibility_of(p)
         rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
     rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
