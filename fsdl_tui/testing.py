@@ -7,15 +7,16 @@
         ranked = host.rank(make_portfolio([make_project("a", impact=4, cost=(5, 2, 1))]), "mine")
         assert host.problems == []
 
-Fixtures (enable them with `pytest_plugins = ["fsdl_tui.testing"]` in your top-level conftest.py, or in
-the test module): `sample_portfolio`, `portfolio_file`, `fsdl_host`, `run_cli`.
+Fixtures: `sample_portfolio`, `portfolio_file`, `fsdl_host`, `run_cli`. They are there in every pytest run
+where fsdl-tui is installed (this module is a `pytest11` entry point): no conftest.py needed. Each fixture
+points the user config and state folders at `tmp_path`, so tests never read or write the user's own.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -195,6 +196,14 @@ try:
 except ImportError:  # pragma: no cover - the helpers above work without pytest
     pytest = None  # type: ignore[assignment]
 
+_PLUGIN_VARS = (
+    "FSDL_TUI_PLUGINS_DIR",
+    "FSDL_TUI_LOAD_PLUGINS",
+    "FSDL_TUI_STRICT_PLUGINS",
+    "FSDL_TUI_SCORER_TIMEOUT",
+    "FSDL_TUI_EXPORT_TIMEOUT",
+)
+
 if pytest is not None:
 
     @pytest.fixture
@@ -217,19 +226,21 @@ if pytest is not None:
         """The plugins as a user would load them (installed entry points), without any user config."""
         from .plugins.manager import load_plugins
 
-        for var in ("FSDL_TUI_PLUGINS_DIR", "FSDL_TUI_LOAD_PLUGINS", "FSDL_TUI_STRICT_PLUGINS"):
+        for var in _PLUGIN_VARS:
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
         return load_plugins()
 
     @pytest.fixture
-    def run_cli(tmp_path: Path, monkeypatch: Any, capsys: Any):
+    def run_cli(tmp_path: Path, monkeypatch: Any, capsys: Any) -> Callable[..., tuple[int, str, str]]:
         """Run the `fsdl-tui` command line in-process: `code, out, err = run_cli("rank", path)`."""
         from .cli.main import main
 
-        for var in ("FSDL_TUI_PLUGINS_DIR", "FSDL_TUI_LOAD_PLUGINS", "FSDL_TUI_STRICT_PLUGINS"):
+        for var in _PLUGIN_VARS:
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
         monkeypatch.setenv("COLUMNS", "200")
 
         def run(*argv: Any) -> tuple[int, str, str]:

@@ -31,13 +31,18 @@ def report_plugin_problems(host: Any) -> None:
 
 def _ranked(args: argparse.Namespace):
     from ..plugins.manager import PluginError
+    from ..plugins.progress import ProgressLine
     from .core import _load
 
     host = plugin_host(args)
     doc = _load(args.path)
     try:
         scorer = host.scorer(doc.portfolio, args.scorer)
-        ranked = host.rank(doc.portfolio, scorer)
+        line = ProgressLine(sys.stderr, f"fsdl-tui: scoring with {scorer.name}")
+        try:
+            ranked = host.rank(doc.portfolio, scorer, progress=line.update)
+        finally:
+            line.close()
     except PluginError as exc:
         report_plugin_problems(host)
         raise CliError(str(exc)) from None
@@ -202,6 +207,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
+    if args.enable:
+        from ..plugins.manager import enable_plugin
+
+        if enable_plugin(args.enable):
+            print(f"fsdl-tui: plugin {args.enable} enabled again: the next command imports it", file=sys.stderr)
+        else:
+            print(f"fsdl-tui: plugin {args.enable} was not disabled after a crash; nothing to do", file=sys.stderr)
+        return 0
     host = plugin_host(args)
     info = host.info()
     report_plugin_problems(host)
@@ -340,11 +353,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "  FSDL_TUI_LOAD_PLUGINS=a,b   load only these installed/local plugins (empty: none but the built-ins)\n"
         "  FSDL_TUI_PLUGINS_DIR=DIR    load plugin files from DIR (like --plugins-dir)\n"
         "  FSDL_TUI_STRICT_PLUGINS=1   fail on the first plugin problem (for plugin authors)\n"
+        "  FSDL_TUI_SCORER_TIMEOUT=S   seconds a plugin may take per project or hook (default 10; 0: no limit)\n"
+        "  FSDL_TUI_EXPORT_TIMEOUT=S   seconds a plugin's export may take (default 60; 0: no limit)\n"
+        "A plugin that crashed the process while being imported is skipped from then on: --enable NAME.\n"
         'user config: $XDG_CONFIG_HOME/fsdl-tui/config.toml with plugins_dir = "...", disabled_plugins = [...]\n'
         "Writing a plugin: see docs/plugins.md.",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    p.add_argument("--enable", metavar="NAME", help="load again a plugin skipped since it crashed an import")
     p.set_defaults(func=cmd_plugins)
 
     p = sub.add_parser(

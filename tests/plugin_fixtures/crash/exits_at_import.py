@@ -1,0 +1,5 @@
+"""Ends the whole process while being imported: nothing in Python can catch this."""
+
+import os
+
+os._exit(3)
