@@ -143,3 +143,127 @@ def test_the_example_plugin_installs_and_works_from_the_cli(tmp_path, run_cli, p
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+
+
+# --- the reference parts of the page say what the code does --------------------------------------------------
+
+
+def doc_signature(fn) -> str:
+    """`name(a="x", *, b=None, **kw)` as docs/plugins.md writes a signature."""
+    parts = []
+    star = False
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append(f"*{p.name}")
+            star = True
+            continue
+        if p.kind is p.VAR_KEYWORD:
+            parts.append(f"**{p.name}")
+            continue
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        default = "" if p.default is p.empty else "=" + repr(p.default).replace("'", '"')
+        parts.append(p.name + default)
+    return f"{fn.__name__}({', '.join(parts)})"
+
+
+@pytest.mark.parametrize("name", ["make_project", "make_portfolio", "plugin_host"])
+def test_testing_helpers_are_documented_with_their_real_defaults(name):
+    import fsdl_tui.testing
+
+    sig = doc_signature(getattr(fsdl_tui.testing, name))
+    assert f"`{sig}`" in DOC, f"docs/plugins.md should show {sig}"
+
+
+def test_plugin_host_names_a_plugin_by_its_module_by_default():
+    import types
+
+    from fsdl_tui.testing import plugin_host
+
+    module = types.ModuleType("some_module")
+    host = plugin_host(module)
+    assert "some_module" in {p["name"] for p in host.info()}
+    assert "by default each plugin is named by its module's `__name__`" in DOC
+
+
+def section(title: str) -> str:
+    start = DOC.index(title)
+    end = DOC.find("\n## ", start + 1)
+    return DOC[start : end if end != -1 else len(DOC)]
+
+
+def test_the_portfolio_view_table_lists_every_attribute_and_only_real_ones():
+    import dataclasses
+
+    from fsdl_tui.domain.model import Portfolio
+    from fsdl_tui.plugins.views import portfolio_view
+    from fsdl_tui.testing import sample
+
+    table = section("### The portfolio view")
+    documented = set(re.findall(r"`(\w+)`", table.split("\n\n", 2)[1]))
+    view = portfolio_view(sample())
+    fields = {f.name for f in dataclasses.fields(Portfolio)}
+    assert fields <= documented
+    for name in documented - {"id", "in", "portfolio"}:
+        assert hasattr(view, name) or hasattr(view.settings, name), name
+
+
+def test_the_quadrant_table_matches_quadrant_of_and_the_threshold_counts_as_high():
+    from fsdl_tui.scoring import quadrant_of
+
+    rows = re.findall(
+        r"^\| `([\w-]+)` \| (upper|lower) (left|right) \| (high|low) \| (high|low) \|$", DOC, re.MULTILINE
+    )
+    assert len(rows) == 4
+    for quadrant, vertical, horizontal, impact, feasibility in rows:
+        assert (vertical == "upper") == (impact == "high") and (horizontal == "right") == (feasibility == "high")
+        assert quadrant_of(4.0 if impact == "high" else 2.0, 4.0 if feasibility == "high" else 2.0) == quadrant
+        # exactly at the threshold counts as high
+        at = quadrant_of(3.0 if impact == "high" else 2.9, 3.0 if feasibility == "high" else 2.9)
+        assert at == quadrant
+    assert "**at or above** the threshold" in DOC
+
+
+def test_impact_of_and_feasibility_of_compute_what_the_page_says():
+    from fsdl_tui.domain.model import Impact
+    from fsdl_tui.scoring import feasibility_of, impact_of
+    from fsdl_tui.testing import make_project
+
+    assert impact_of(make_project(impact=Impact(overall=2, automation=5))) == 2
+    assert impact_of(make_project(impact=Impact(cheap_prediction=3, automation=4))) == 3.5
+    assert impact_of(make_project()) is None
+    da, acc, diff = 4, 3, 2
+    documented = 5 - 4 * (0.5 * (5 - da) / 4 + 0.3 * (2 ** (acc - 1) - 1) / 15 + 0.2 * (diff - 1) / 4)
+    assert feasibility_of(make_project(cost=(da, acc, diff))) == pytest.approx(documented)
+    assert feasibility_of(make_project(cost=(da, None, diff))) is None
+    assert "`5 - 4 x (0.5 x data cost + 0.3 x accuracy cost + 0.2 x" in DOC
+
+
+def test_a_bare_float_is_not_a_score_as_the_page_says():
+    from fsdl_tui.scoring import Scorer, safe_score
+    from fsdl_tui.testing import make_project
+
+    class Bare(Scorer):
+        name = "bare"
+
+        def score(self, project, settings):
+            return 3.5
+
+    s = safe_score(Bare(), make_project(), {})
+    assert s.error and "scorer returned float, not a Score" in s.reason
+    assert '"scorer returned float,\n  not a Score"' in DOC or "scorer returned float, not a Score" in DOC.replace(
+        "\n  ", " "
+    )
+
+
+def test_the_documented_plugins_json_shape_is_the_real_one(run_cli):
+    code, out, err = run_cli("plugins", "--json")
+    assert code == 0, err
+    real = json.loads(out)
+    (example,) = json.loads(code_blocks("json")[0])
+    assert isinstance(real, list) and real[0]["name"] == "fsdl_tui"
+    for row in real:
+        assert set(row) == set(example)
+        assert set(row["provides"]) == set(example["provides"])
+        assert row["status"] in ("loaded", "failed", "disabled")

@@ -4,8 +4,10 @@ A plugin is a module (or any object) with functions decorated by `@hookimpl` and
 Registration hooks return objects that the host validates: a plugin that returns the wrong kind of object,
 raises, or reuses a name is reported with the plugin's name and skipped, and the rest keeps working.
 
-Each implementation is called on its own, with only the arguments it names, so a hook may take fewer
-arguments than its spec (pluggy's rule), and `settings` is always the calling plugin's own table.
+The host calls each hook through pluggy one plugin at a time (`pm.subset_hook_caller`), in pluggy's order
+(`tryfirst`/`trylast` honoured), with the plugin's own wrappers around its own implementations. An
+implementation gets only the arguments it names, so it may take fewer than its spec (pluggy's rule), and
+`settings` is always the calling plugin's own table, read-only.
 """
 
 from __future__ import annotations
