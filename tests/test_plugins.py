@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from fsdl_tui.plugins.manager import PluginError, load_plugins
-from fsdl_tui.testing import isolated_env, make_portfolio, make_project, plugin_host, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import isolated_env, make_portfolio, make_project, plugin_host, sample
+
+# The fixtures (portfolio_file, run_cli, ...) come from fsdl_tui.testing's pytest11 entry point.
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
 BROKEN = FIXTURES / "broken"

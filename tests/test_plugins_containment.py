@@ -22,7 +22,7 @@ from fsdl_tui.plugins.progress import ProgressLine
 from fsdl_tui.plugins.views import FrozenDict, freeze, project_view
 from fsdl_tui.scoring import RankCancelled
 from fsdl_tui.storage import load, render_text
-from fsdl_tui.testing import isolated_env, make_portfolio, make_project, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import isolated_env, make_portfolio, make_project, sample
 
 FIXTURES = Path(__file__).parent / "plugin_fixtures"
 HOSTILE = FIXTURES / "hostile"

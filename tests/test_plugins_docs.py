@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 
 from fsdl_tui.plugins import hookspecs
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
 
 ROOT = Path(__file__).parent.parent
 DOC = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
-
 SAMPLES = sorted((Path(__file__).parent.parent / "sample_portfolios").glob("*.toml"))
 
 
