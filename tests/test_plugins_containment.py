@@ -403,3 +403,18 @@ def test_the_testing_fixtures_are_a_pytest11_entry_point(request):
 
     assert any(ep.value == "fsdl_tui.testing" for ep in md.entry_points(group="pytest11"))
     assert request.config.pluginmanager.get_plugin("fsdl_tui.testing") is fsdl_tui.testing
+
+
+@pytest.mark.parametrize("budget", ["0", "10"], ids=["in-the-calling-thread", "in-a-worker-thread"])
+def test_a_plugin_scorer_reports_progress_and_can_be_cancelled(tmp_path, budget):
+    host = hostile(tmp_path, "tryfirst_plugin", FSDL_TUI_SCORER_TIMEOUT=budget)
+    pf = sample()
+    seen = []
+    ranked = host.rank(pf, "first", progress=lambda done, total: seen.append((done, total)))
+    assert [r.score.value for r in ranked] == [1.0] * 5
+    assert seen and seen[-1] == (5, 5) and all(total == 5 for _, total in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(RankCancelled, match="after 0 of 5"):
+        host.rank(pf, "first", cancelled=stop)

@@ -123,7 +123,7 @@ def _budget(env: Mapping[str, str], var: str, default: float) -> float:
 
 
 def _plugin_scorer_class() -> type:
-    from ..scoring.base import Score, Scorer, check_score
+    from ..scoring.base import RankCancelled, Score, Scorer, check_score
     from .views import freeze, project_view
 
     class PluginScorer(Scorer):
@@ -153,6 +153,41 @@ def _plugin_scorer_class() -> type:
             if out.error:
                 msg = f"{self._what} failed on project '{project.id}': {out.reason}"
                 host.report(self.plugin, msg, strict=False)
+            return out
+
+        def score_all(
+            self,
+            projects: Sequence[Project],
+            settings: Mapping[str, Any],
+            *,
+            progress: Progress | None = None,
+            cancelled: _threading.Event | None = None,
+        ) -> list[Score]:
+            """All projects in one guarded batch: one hand-over to the worker thread, not one per project."""
+            frozen = freeze(settings)
+            total = len(projects)
+            score = self.wrapped.score
+
+            def one(project: Project) -> Any:
+                return score(project_view(project), frozen)
+
+            outcomes = self._host.call_each(
+                self.plugin,
+                lambda p: f"{self._what} on project '{p.id}'",
+                one,
+                projects,
+                progress=None if progress is None else (lambda done: progress(done, total)),
+                cancelled=cancelled,
+            )
+            if len(outcomes) < total:
+                raise RankCancelled(f"ranking by {self.name} cancelled after {len(outcomes)} of {total} projects")
+            out = []
+            for project, (ok, value) in zip(projects, outcomes, strict=True):
+                s = check_score(value) if ok else Score(None, (), str(value), error=True)
+                if s.error:
+                    msg = f"{self._what} failed on project '{project.id}': {s.reason}"
+                    self._host.report(self.plugin, msg, strict=False)
+                out.append(s)
             return out
 
     return PluginScorer
@@ -254,6 +289,37 @@ class PluginHost:
                 self.hung[plugin] = f"{what} {exc}"
                 raise CallFailed(f"{exc} ({var}); abandoned, the plugin is not called again", True) from None
             raise
+
+    def call_each(
+        self,
+        plugin: str,
+        what: str | Callable[[Any], str],
+        fn: Callable[[Any], Any],
+        items: Sequence[Any],
+        *,
+        progress: Callable[[int], None] | None = None,
+        cancelled: _threading.Event | None = None,
+    ) -> list[tuple[bool, Any]]:
+        """`fn(item)` per item as one batch (`Runner.map`): `(True, result)` or `(False, CallFailed)` each.
+
+        After a time-out the remaining items fail at once (the plugin is not called again); the list is
+        shorter than `items` only when `cancelled` was set.
+        """
+        if plugin in self.hung:
+            refused = CallFailed(f"not called: plugin {plugin} hung earlier ({self.hung[plugin]})")
+            return [(False, refused)] * len(items)
+        out = self.runner.map(plugin, self.budget, fn, items, sink=self.sink, progress=progress, cancelled=cancelled)
+        if out and not out[-1][0] and out[-1][1].timed_out:
+            exc = out[-1][1]
+            index = len(out) - 1
+            self.hung[plugin] = f"{what(items[index]) if callable(what) else what} {exc}"
+            out[-1] = (
+                False,
+                CallFailed(f"{exc} (FSDL_TUI_SCORER_TIMEOUT); abandoned, the plugin is not called again", True),
+            )
+            refused = CallFailed(f"not called: plugin {plugin} hung earlier ({self.hung[plugin]})")
+            out += [(False, refused)] * (len(items) - len(out))
+        return out
 
     # --- registration ------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,29 @@ class Scorer(ABC):
     @abstractmethod
     def score(self, project: Project, settings: Mapping[str, Any]) -> Score:
         """The project's score. `settings` is the scorer's `[scoring.NAME]` table from the portfolio (read-only)."""
+
+    def score_all(
+        self,
+        projects: Sequence[Project],
+        settings: Mapping[str, Any],
+        *,
+        progress: Progress | None = None,
+        cancelled: threading.Event | None = None,
+    ) -> list[Score]:
+        """Every project's score, in order, as `rank` wants them: `safe_score` on each.
+
+        `progress(done, total)` after each project; `RankCancelled` before the next one once `cancelled` is
+        set. The plugin host's wrapper overrides this to run a plugin's scorer in one guarded batch.
+        """
+        out = []
+        total = len(projects)
+        for i, p in enumerate(projects):
+            if cancelled is not None and cancelled.is_set():
+                raise RankCancelled(f"ranking by {self.name} cancelled after {i} of {total} projects")
+            out.append(safe_score(self, p, settings))
+            if progress is not None:
+                progress(i + 1, total)
+        return out
 
 
 # --- impact and feasibility: the two axes of the 2x2 -----------------------------------------------------
@@ -176,18 +199,18 @@ def rank(
 ) -> list[Ranked]:
     """Projects by descending score; ties keep file order. Unscorable projects come last, in file order.
 
-    `progress(done, total)` is called after each project; `cancelled` is checked before each project and
-    raises `RankCancelled` once set. Both make `rank` usable from a worker thread.
+    `progress(done, total)` is called as projects are scored (after each one; for a plugin's scorer, every
+    few); `cancelled` is checked between projects and raises `RankCancelled` once set. Both make `rank`
+    usable from a worker thread. The scores come from `scorer.score_all`.
     """
     settings = portfolio.scoring.get(scorer.name, {})
+    projects = portfolio.projects
+    scores = scorer.score_all(projects, settings, progress=progress, cancelled=cancelled)
+    if len(scores) != len(projects):
+        raise RankCancelled(f"ranking by {scorer.name} stopped after {len(scores)} of {len(projects)} projects")
     rows = []
-    total = len(portfolio.projects)
-    for i, p in enumerate(portfolio.projects):
-        if cancelled is not None and cancelled.is_set():
-            raise RankCancelled(f"ranking by {scorer.name} cancelled after {i} of {total} projects")
-        s = safe_score(scorer, p, settings)
-        if progress is not None:
-            progress(i + 1, total)
+    for i, (p, raw) in enumerate(zip(projects, scores, strict=True)):
+        s = check_score(raw)
         imp, fea = impact_of(p), feasibility_of(p)
         rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
     rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
