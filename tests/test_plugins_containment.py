@@ -186,6 +186,18 @@ def test_cli_with_a_hanging_scorer_reports_it_and_prints_valid_json(run_cli, por
     assert "plugin hangs: scorer 'sleepy' failed on project 'unscored': took longer than 1 s" in err
 
 
+def test_a_hanging_registration_hook_is_abandoned_and_loading_goes_on(tmp_path):
+    try:
+        host = hostile(tmp_path, "hangs_in_hook", FSDL_TUI_SCORER_TIMEOUT="1")
+        (msg,) = problems_of(host, "hangs_in_hook")
+        assert msg.startswith("register_scorers failed: took longer than 1 s (FSDL_TUI_SCORER_TIMEOUT); abandoned")
+        assert {"fsdl", "weighted"} <= set(host.scorers()) and "csv" in host.exporters()
+    finally:
+        module = sys.modules.get("fsdl_tui_local_plugins.hangs_in_hook")
+        if module is not None:
+            module.RELEASE.set()
+
+
 def test_runner_reports_a_time_out_and_starts_a_new_worker():
     runner = Runner()
     gate = threading.Event()
