@@ -161,6 +161,17 @@ def test_alpha_matches_the_definition_with_missing_ratings() -> None:
         assert alpha == pytest.approx(reference_ordinal_alpha(data), abs=1e-9)
 
 
+def test_average_ranks_match_scipy() -> None:
+    from scipy.stats import rankdata
+
+    from fsdl_tui.decide.agreement import average_ranks
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        row = rng.integers(1, 6, size=15).astype(float)
+        assert average_ranks(row) == pytest.approx(rankdata(row))
+
+
 def test_kendall_w_extremes() -> None:
     same = np.array([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], dtype=float)
     assert kendall_w(same)[0] == pytest.approx(1.0)

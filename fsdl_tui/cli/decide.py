@@ -120,7 +120,12 @@ def _print_agreement(portfolio: Any, ag: Any) -> None:
     for line in notes:
         console.print(line, markup=False)
     shown = [f for f in MAIN_FIELDS if f in ag.fields]
-    t = _table("id", *(f"{RATING_FIELDS[f][1]} (median ±spread)" for f in shown), title="Consensus")
+    short = {"impact": "impact", "data_availability": "data", "accuracy_requirement": "accuracy"}
+    t = _table(
+        "id",
+        *(short.get(f, "difficulty") for f in shown),
+        title="Consensus: median ±spread (max - min); ! marks a spread of 2 or more",
+    )
     for p in portfolio.projects:
         cells = []
         for f in shown:

@@ -104,20 +104,30 @@ def krippendorff_alpha(data: np.ndarray) -> tuple[float | None, str]:
     return a, note
 
 
+def average_ranks(row: np.ndarray) -> np.ndarray:
+    """1-based ranks, ties given the mean of the ranks they span (as scipy.stats.rankdata's "average")."""
+    order = np.argsort(row, kind="stable")
+    ranks = np.empty(row.size)
+    ranks[order] = np.arange(1, row.size + 1)
+    values, inverse = np.unique(row, return_inverse=True)
+    sums = np.bincount(inverse, weights=ranks, minlength=values.size)
+    counts = np.bincount(inverse, minlength=values.size)
+    out: np.ndarray = (sums / counts)[inverse]
+    return out
+
+
 def kendall_w(data: np.ndarray) -> tuple[float | None, int]:
     """Kendall's W (with the tie correction) over the projects every rater rated; (None, n) when undefined.
 
     W = 12 S / (m^2 (n^3 - n) - m sum_j T_j), S = sum_i (R_i - mean R)^2, T_j = sum over tie groups (t^3 - t).
     """
-    from scipy.stats import rankdata
-
     if data.shape[0] < 2:
         return None, 0
     complete = data[:, ~np.isnan(data).any(axis=0)]
     m, n = complete.shape
     if n < 2:
         return None, n
-    ranks = np.vstack([rankdata(row) for row in complete])
+    ranks = np.vstack([average_ranks(row) for row in complete])
     totals = ranks.sum(axis=0)
     s = float(((totals - totals.mean()) ** 2).sum())
     ties = 0.0
@@ -150,7 +160,6 @@ def project_consensus(raters: Sequence[RaterFile], project_id: str, field_name: 
 def agreement(portfolio: Portfolio, raters: Sequence[RaterFile]) -> Agreement:
     """Every statistic for every field that at least one rater rated."""
     ids = [p.id for p in portfolio.projects]
-    known = set(ids)
     fields: dict[str, FieldAgreement] = {}
     disputed: list[tuple[str, str, ProjectConsensus]] = []
     for name in RATING_FIELDS:
@@ -173,9 +182,9 @@ def agreement(portfolio: Portfolio, raters: Sequence[RaterFile]) -> Agreement:
             projects_consensus=pcs,
         )
         disputed += [(pc.project_id, name, pc) for pc in pcs if pc.disputed]
-    disputed.sort(
-        key=lambda t: (-t[2].spread, ids.index(t[0]) if t[0] in known else 0, list(RATING_FIELDS).index(t[1]))
-    )
+    position = {pid: i for i, pid in enumerate(ids)}
+    field_order = {name: i for i, name in enumerate(RATING_FIELDS)}
+    disputed.sort(key=lambda t: (-t[2].spread, position.get(t[0], 0), field_order[t[1]]))
     return Agreement([rf.rater for rf in raters], fields, disputed)
 
 

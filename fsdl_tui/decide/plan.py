@@ -183,7 +183,7 @@ def best_plan(
 
 
 def pareto_front(
-    cands: Sequence[Candidate], budgets: Mapping[str, float], production: set[str], limit: int = 40
+    cands: Sequence[Candidate], budgets: Mapping[str, float], production: set[str], limit: int = 20
 ) -> list[tuple[float, float]]:
     """The value-vs-effort front: for each number of weeks, the best total score within it (up to `limit`)."""
     others = {k: v for k, v in budgets.items() if k != "weeks"}

@@ -29,6 +29,7 @@ from ..storage.ratings import RATING_FIELDS, RaterFile
 FIELDS: tuple[str, ...] = tuple(RATING_FIELDS)
 LENSES: tuple[str, ...] = tuple(lens.id for lens in fw.IMPACT_LENSES)
 DRIVERS: tuple[str, ...] = tuple(d.id for d in fw.COST_DRIVERS)
+CHUNK = 1000  # draws sampled and scored at a time
 GENERIC_BUDGET = 200_000  # scorer calls at most, for a scorer that cannot be vectorized
 
 Ranges = Mapping[str, Mapping[str, tuple[int, int]]]  # project id -> rating field -> (low, high)
@@ -72,6 +73,75 @@ class Draws:
     source: list[str]  # per project: "ratings", "range" or "point"
 
 
+class Sampler:
+    """Draws inputs for a fixed set of projects, chunk by chunk (so memory stays bounded at any size)."""
+
+    def __init__(self, projects: Sequence[Project], raters: Sequence[RaterFile], ranges: Ranges) -> None:
+        n = len(projects)
+        self.n = n
+        self.point = {f: np.array([point_value(p, f) for p in projects], dtype=float) for f in FIELDS}
+        # The raters' values: field -> (raters, projects), NaN where a rater left it out.
+        self.rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
+        col = {p.id: j for j, p in enumerate(projects)}
+        for i, rf in enumerate(raters):
+            for pid, row in rf.scores.items():
+                j = col.get(pid)
+                if j is None:
+                    continue
+                for f, v in row.items():
+                    self.rv[f][i, j] = v
+        rated = np.zeros((len(raters), n), dtype=bool)
+        for f in FIELDS:
+            rated |= ~np.isnan(self.rv[f])
+        self.counts = rated.sum(axis=0)
+        # A value a rater left out is the project's point value: filled in once, flat for np.take.
+        self.filled = {f: np.where(np.isnan(self.rv[f]), self.point[f][None, :], self.rv[f]).ravel() for f in FIELDS}
+        # For each project, the raters who rated it first (a stable sort of "not rated").
+        self.order = np.argsort(~rated, axis=0, kind="stable") if len(raters) else np.zeros((1, n), dtype=int)
+        self.rated_cols = np.flatnonzero(self.counts > 0)
+        self.source = ["ratings" if self.counts[j] else "point" for j in range(n)]
+        # Ranges apply to projects nobody rated: field -> (columns, low, high).
+        self.ranges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for f in FIELDS:
+            cols, lo, hi = [], [], []
+            for p in projects:
+                j = col[p.id]
+                r = ranges.get(p.id, {}).get(f)
+                if r is not None and not self.counts[j]:
+                    cols.append(j)
+                    lo.append(r[0])
+                    hi.append(r[1])
+                    self.source[j] = "range"
+            if cols:
+                self.ranges[f] = (np.array(cols), np.array(lo), np.array(hi))
+
+    def draw(self, draws: int, rng: np.random.Generator) -> Draws:
+        n = self.n
+        values: dict[str, np.ndarray] = {}
+        cols = self.rated_cols
+        flat = None
+        if cols.size:
+            # One rater per draw and project, uniformly among those who rated it.
+            u = (rng.random((draws, cols.size)) * self.counts[cols]).astype(np.intp)
+            flat = self.order[u, cols[None, :]] * n + cols[None, :]
+        for f in FIELDS:
+            varies = (flat is not None and not np.isnan(self.rv[f][:, cols]).all()) or f in self.ranges
+            if not varies:
+                values[f] = np.broadcast_to(self.point[f], (draws, n))
+                continue
+            if flat is not None and cols.size == n:
+                v = np.take(self.filled[f], flat)
+            else:
+                v = np.repeat(self.point[f][None, :], draws, axis=0)
+                if flat is not None:
+                    v[:, cols] = np.take(self.filled[f], flat)
+            if f in self.ranges:
+                rcols, lo, hi = self.ranges[f]
+                v[:, rcols] = rng.integers(lo, hi + 1, size=(draws, rcols.size))
+            values[f] = v
+        return Draws(values, self.source)
+
+
 def sample_inputs(
     projects: Sequence[Project],
     raters: Sequence[RaterFile],
@@ -79,39 +149,24 @@ def sample_inputs(
     draws: int,
     rng: np.random.Generator,
 ) -> Draws:
-    n = len(projects)
-    point = {f: np.array([point_value(p, f) for p in projects], dtype=float) for f in FIELDS}
-    values = {f: np.broadcast_to(point[f], (draws, n)).copy() for f in FIELDS}
-    source = ["point"] * n
-    # The raters' values: field -> (raters, projects), NaN where a rater left it out.
-    rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
-    for i, rf in enumerate(raters):
-        for j, p in enumerate(projects):
-            for f, v in rf.scores.get(p.id, {}).items():
-                rv[f][i, j] = v
-    for j, p in enumerate(projects):
-        who = [i for i, rf in enumerate(raters) if rf.rated(p.id)]
-        if who:
-            source[j] = "ratings"
-            picks = rng.choice(np.array(who), size=draws)
-            for f in FIELDS:
-                col = rv[f][picks, j]
-                values[f][:, j] = np.where(np.isnan(col), point[f][j], col)
-            continue
-        row = ranges.get(p.id)
-        if row:
-            source[j] = "range"
-            for f, (lo, hi) in row.items():
-                values[f][:, j] = rng.integers(lo, hi + 1, size=draws)
-    return Draws(values, source)
+    """`draws` samples of every project's inputs (see the module's docstring)."""
+    return Sampler(projects, raters, ranges).draw(draws, rng)
 
 
 def _impact(values: Mapping[str, np.ndarray]) -> np.ndarray:
-    lenses = np.stack([values[lens] for lens in LENSES])
+    """Overall impact, else the mean of the lenses that are set (computed only where overall is missing)."""
+    overall = values["impact"]
+    missing = np.isnan(overall)
+    if not missing.any():
+        return overall
+    cols = np.flatnonzero(missing.any(axis=0))
+    lenses = np.stack([values[lens][:, cols] for lens in LENSES])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "mean of empty slice": no lens set
         mean = np.nanmean(lenses, axis=0)
-    return np.where(np.isnan(values["impact"]), mean, values["impact"])
+    out = np.array(overall, dtype=float)
+    out[:, cols] = np.where(missing[:, cols], mean, overall[:, cols])
+    return out
 
 
 def _costs(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -190,12 +245,13 @@ def _generic_scores(
 def ranks_of(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """0-based ranks per draw (row): higher score first, NaN (not scorable) last, ties at random."""
     draws, n = scores.shape
-    key = np.where(np.isnan(scores), -np.inf, scores)
-    tiebreak = rng.random((draws, n))
-    order = np.lexsort((tiebreak, -key), axis=-1)
-    ranks = np.empty_like(order)
+    # Equal scores are ordered at random: a jitter far below any real difference between two scores.
+    key = np.where(np.isnan(scores), np.inf, -scores)
+    key = key + rng.random((draws, n)) * 1e-9 * (1 + np.abs(np.where(np.isinf(key), 0, key)))
+    order = np.argsort(key, axis=-1)
+    ranks = np.empty((draws, n), dtype=np.int32)
     rows = np.arange(draws)[:, None]
-    ranks[rows, order] = np.arange(n)[None, :]
+    ranks[rows, order] = np.arange(n, dtype=np.int32)[None, :]
     return ranks
 
 
@@ -243,6 +299,7 @@ def sample_ranks(
     settings = portfolio.scoring.get(scorer.name, {})
     projects = list(portfolio.projects)
     n = len(projects)
+    draws = max(1, draws)
     note = ""
     if _vectorized(scorer, settings) is None and n:
         cap = max(1, GENERIC_BUDGET // n)
@@ -250,8 +307,11 @@ def sample_ranks(
             note = f"scorer '{scorer.name}' is scored project by project: draws capped at {cap}"
             draws = cap
     rng = np.random.default_rng(seed)
-    d = sample_inputs(projects, raters, ranges_of(portfolio) if ranges is None else ranges, draws, rng)
-    scores = _scores_for(scorer, settings, projects, d, draws)
+    sampler = Sampler(projects, raters, ranges_of(portfolio) if ranges is None else ranges)
+    scores = np.empty((draws, n))
+    for start in range(0, draws, CHUNK):
+        size = min(CHUNK, draws - start)
+        scores[start : start + size] = _scores_for(scorer, settings, projects, sampler.draw(size, rng), size)
     ranks = ranks_of(scores, rng)
     scorable = ~np.isnan(scores)
     # The point ranking, as `rank` shows it.
@@ -259,22 +319,25 @@ def sample_ranks(
     order = sorted((j for j in range(n) if not np.isnan(point[j])), key=lambda j: (-point[j], j))
     point_rank = {j: r + 1 for r, j in enumerate(order)}
     k = max(1, top_k)
-    p_top = ((ranks < k) & scorable).mean(axis=0) if draws else np.zeros(n)
-    lo = np.percentile(ranks, 5, axis=0, method="lower") + 1 if draws else np.ones(n)
-    hi = np.percentile(ranks, 95, axis=0, method="higher") + 1 if draws else np.ones(n)
+    by_project = np.ascontiguousarray(ranks.T)  # (projects, draws): each project's ranks side by side
+    p_top = ((by_project < k) & scorable.T).mean(axis=1)
+    # The 90% interval: the 5th percentile rounded down and the 95th rounded up, from one partial sort.
+    i_lo, i_hi = int(np.floor(0.05 * (draws - 1))), int(np.ceil(0.95 * (draws - 1)))
+    part = np.partition(by_project, [i_lo, i_hi], axis=1)
+    lo, hi = part[:, i_lo] + 1, part[:, i_hi] + 1
     out = [
         ProjectOdds(
             p.id,
             point_rank.get(j),
             float(p_top[j]) if scorable[:, j].any() else 0.0,
             (int(lo[j]), int(hi[j])),
-            d.source[j],
+            sampler.source[j],
         )
         for j, p in enumerate(projects)
     ]
     # "Tied with": neighbours in the point ranking that this project beats in fewer than 90% of draws.
     for a, b in itertools.pairwise(order):
-        p_ahead = float((ranks[:, a] < ranks[:, b]).mean())
+        p_ahead = float((by_project[a] < by_project[b]).mean())
         if p_ahead < 0.9:
             out[a].tied_with.append(projects[b].id)
             out[b].tied_with.append(projects[a].id)
