@@ -66,6 +66,16 @@ def _num(x: float | None, digits: int = 2) -> str:
 def cmd_rank(args: argparse.Namespace) -> int:
     host, doc, scorer, ranked = _ranked(args)
     try:
+        if args.uncertainty or args.sensitivity:
+            from . import decide
+
+            if args.format == "csv":
+                raise CliError("--uncertainty and --sensitivity print a table or JSON (--format table|json)")
+            if args.uncertainty:
+                decide.rank_uncertainty(args, doc, scorer)
+            if args.sensitivity:
+                decide.rank_sensitivity(args, doc, scorer)
+            return 0
         if args.explain:
             return _explain(doc, scorer, ranked, args.explain)
         if args.format == "json":
@@ -320,6 +330,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output (default: table)")
     p.add_argument("--explain", metavar="ID", help="show the terms of one project's score")
     p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    from .decide import add_rank_options
+
+    add_rank_options(p)
     p.set_defaults(func=cmd_rank)
 
     p = sub.add_parser(

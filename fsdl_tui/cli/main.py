@@ -36,9 +36,9 @@ class CliError(Exception):
 
 
 def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
-    from . import analysis, core, gitcmds
+    from . import analysis, core, decide, gitcmds
 
-    return [core.register, analysis.register, gitcmds.register]
+    return [core.register, analysis.register, decide.register, gitcmds.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

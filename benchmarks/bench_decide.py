@@ -1,0 +1,117 @@
+"""Benchmark: the decision math at 1,000 projects, as a ratio to loading the same portfolio.
+
+    python benchmarks/bench_decide.py                  # 1,000 projects, 20 raters, 10,000 draws
+    python benchmarks/bench_decide.py --size 300 --repeats 1
+
+It generates a realistic portfolio (`benchmarks/generate.py`) and 20 raters' files that disagree around the
+portfolio's own values, then measures, as the median of several repeats, in the same run:
+
+- load: `fsdl_tui.storage.load(path)`, the yardstick;
+- uncertainty: `sample_ranks` with 10,000 draws (resampling the raters), `fsdl` scorer;
+- agreement: `agreement` (Krippendorff's alpha and Kendall's W for every field, consensus, disputes) over
+  the 20 raters' files (reading the files, `load_ratings`, is printed apart: it is TOML parsing, like load);
+- plan: `plan` with a budget of a quarter of the total effort (the exact 0/1 program and the Pareto front).
+
+Target (issue 11): each at most 1.0x load. The ratios are printed; the exit code is 1 when one is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the checkout importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.bench_scoring import median_time
+from benchmarks.generate import make_portfolio_text
+from fsdl_tui.decide.agreement import agreement
+from fsdl_tui.decide.plan import plan
+from fsdl_tui.decide.uncertainty import sample_ranks
+from fsdl_tui.scoring.base import FsdlScorer
+from fsdl_tui.storage import load
+from fsdl_tui.storage.ratings import MAIN_FIELDS, load_ratings, record_many
+
+TARGET = 1.0
+
+
+def _with_effort(text: str, seed: int) -> str:
+    """Give every project an effort line (`effort = { weeks = N }`) right after its id."""
+    rng = random.Random(seed)
+    out = []
+    for line in text.splitlines(keepends=True):
+        out.append(line)
+        if line.startswith("id = "):
+            out.append(f"effort = {{ weeks = {rng.randint(1, 12)} }}\n")
+    return "".join(out)
+
+
+def measure(size: int, raters: int, draws: int, repeats: int, seed: int = 1) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "portfolio.toml"
+        path.write_text(_with_effort(make_portfolio_text(size, seed=seed), seed), encoding="utf-8")
+        load_s = median_time(lambda: load(path), repeats)
+        pf = load(path).portfolio
+        rng = random.Random(seed)
+        for r in range(raters):
+            rows = []
+            for p in pf.projects:
+                base = {
+                    "impact": p.impact.overall,
+                    "data_availability": p.cost.data_availability,
+                    "accuracy_requirement": p.cost.accuracy_requirement,
+                    "problem_difficulty": p.cost.problem_difficulty,
+                }
+                vals = {f: max(1, min(5, (base[f] or 3) + rng.choice((-1, 0, 0, 1)))) for f in MAIN_FIELDS}
+                rows.append((p.id, vals, None))
+            record_many(path, f"rater {r:02d}", rows)
+        files = load_ratings(path)
+        assert len(files) == raters
+        scorer = FsdlScorer()
+        total = sum(float(p.extra["effort"]["weeks"]) for p in pf.projects)
+        res = sample_ranks(pf, scorer, files, draws=draws, top_k=10, seed=seed)
+        assert res.draws == draws and any(o.p_top_k > 0 for o in res.projects)
+        unc_s = median_time(lambda: sample_ranks(pf, scorer, files, draws=draws, top_k=10, seed=seed), repeats)
+        read_s = median_time(lambda: load_ratings(path), repeats)
+        agr_s = median_time(lambda: agreement(pf, files), repeats)
+        plan_s = median_time(lambda: plan(pf, scorer, total / 4), repeats)
+    return {
+        "size": size,
+        "load_s": load_s,
+        "uncertainty_s": unc_s,
+        "agreement_s": agr_s,
+        "read_ratings_s": read_s,
+        "plan_s": plan_s,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=1000, help="projects (default 1000)")
+    parser.add_argument("--raters", type=int, default=20, help="raters (default 20)")
+    parser.add_argument("--draws", type=int, default=10_000, help="draws of --uncertainty (default 10000)")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats; the median is kept (default 3)")
+    args = parser.parse_args(argv)
+    r = measure(args.size, args.raters, args.draws, args.repeats)
+    print(f"{r['size']} projects, {args.raters} raters: load {r['load_s']:.3f} s")
+    ok = True
+    for key, label in (
+        ("uncertainty_s", f"uncertainty, {args.draws} draws"),
+        ("agreement_s", "agreement"),
+        ("plan_s", "plan"),
+    ):
+        ratio = r[key] / r["load_s"]
+        met = ratio <= TARGET
+        ok &= met
+        print(f"  {label}: {r[key]:.3f} s = {ratio:.2f}x load (target <= {TARGET}x): {'met' if met else 'MISSED'}")
+    print(
+        f"  (reading the {args.raters} raters' files: {r['read_ratings_s']:.3f} s = {r['read_ratings_s'] / r['load_s']:.2f}x load)"
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

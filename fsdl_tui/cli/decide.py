@@ -1,0 +1,362 @@
+"""Deciding together: rate, ratings, plan (and the work behind `rank --uncertainty` / `--sensitivity`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from .main import CliError
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _table(*columns: str, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for i, c in enumerate(columns):
+        # The first column is an id (or a pair of ids): never cut, it is what other commands take.
+        t.add_column(c, overflow="fold", no_wrap=i == 0, min_width=len(c) if i else None)
+    return t
+
+
+def _row(table: Any, *cells: str) -> None:
+    from rich.text import Text
+
+    table.add_row(*(Text(c) for c in cells))
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f}"
+
+
+def _git_user(folder: Path) -> str | None:
+    try:
+        run = subprocess.run(
+            ["git", "config", "user.name"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = run.stdout.strip()
+    return name or None
+
+
+def _raters(path: str) -> list[Any]:
+    from ..storage.ratings import load_ratings
+
+    return load_ratings(path)
+
+
+# --- rate ------------------------------------------------------------------------------------------------
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from ..storage.ratings import field_name, parse_value, rater_path, record
+    from .core import _load
+
+    doc = _load(args.path)
+    if args.id not in doc.portfolio:
+        raise CliError(f"{args.path}: no project '{args.id}' (see `fsdl-tui show {args.path}`)")
+    rater = args.rater or _git_user(Path(args.path).resolve().parent)
+    if not rater:
+        raise CliError("who is rating? give --as NAME (or set `git config user.name`)")
+    values: dict[str, int | None] = {}
+    for assignment in args.assignments:
+        key, eq, text = assignment.partition("=")
+        if not eq:
+            raise CliError(f"'{assignment}': expected FIELD=VALUE, e.g. impact=4")
+        name = field_name(key)
+        values[name] = None if text.strip() in ("", "-") else parse_value(name, text)
+    if not values and args.note is None:
+        raise CliError("nothing to rate: give FIELD=VALUE (impact, data_availability, ...) or --note")
+    path = record(args.path, rater, args.id, values, args.note)
+    shown = ", ".join(f"{k}={'-' if v is None else v}" for k, v in values.items()) or "note"
+    print(f"{rater} rated {args.id}: {shown} ({rater_path(args.path, rater).name} in {path.parent.name}/)")
+    return 0
+
+
+# --- ratings ---------------------------------------------------------------------------------------------
+
+
+def cmd_ratings(args: argparse.Namespace) -> int:
+    from ..decide.agreement import agreement, to_json
+    from .core import _load
+
+    doc = _load(args.path)
+    raters = _raters(args.path)
+    if not raters:
+        raise CliError(f"{args.path}: nobody has rated yet (fsdl-tui rate {args.path} --as NAME ID impact=4 ...)")
+    ag = agreement(doc.portfolio, raters)
+    if args.adopt:
+        return _adopt(args, doc, ag)
+    if args.format == "json":
+        print(json.dumps(to_json(ag), indent=2, ensure_ascii=False))
+        return 0
+    _print_agreement(doc.portfolio, ag)
+    return 0
+
+
+def _print_agreement(portfolio: Any, ag: Any) -> None:
+    from ..storage.ratings import MAIN_FIELDS, RATING_FIELDS
+
+    console = _console()
+    console.print(f"{len(ag.raters)} raters: {', '.join(ag.raters)}", markup=False)
+    t = _table("field", "alpha (ordinal)", "Kendall's W", "projects", "raters", title="Agreement by field")
+    for name, fa in ag.fields.items():
+        alpha = _num(fa.alpha) + (" *" if fa.alpha_note else "")
+        w = _num(fa.kendall_w) + (f" (over {fa.w_projects})" if fa.kendall_w is not None else "")
+        _row(t, RATING_FIELDS[name][1], alpha, w, str(fa.projects), str(fa.raters))
+    console.print(t)
+    notes = [f"* {RATING_FIELDS[n][1]}: {fa.alpha_note}" for n, fa in ag.fields.items() if fa.alpha_note]
+    for line in notes:
+        console.print(line, markup=False)
+    shown = [f for f in MAIN_FIELDS if f in ag.fields]
+    short = {"impact": "impact", "data_availability": "data", "accuracy_requirement": "accuracy"}
+    t = _table(
+        "id",
+        *(short.get(f, "difficulty") for f in shown),
+        title="Consensus: median ±spread (max - min); ! marks a spread of 2 or more",
+    )
+    for p in portfolio.projects:
+        cells = []
+        for f in shown:
+            pc = ag.consensus(p.id, f)
+            cells.append("-" if pc is None else f"{pc.median:g} ±{pc.spread}" + (" !" if pc.disputed else ""))
+        if any(c != "-" for c in cells):
+            _row(t, p.id, *cells)
+    console.print(t)
+    if ag.disputed:
+        t = _table("id", "field", "spread", "low", "high", title="Most disputed (spread of 2 or more)")
+        for pid, name, pc in ag.disputed[:10]:
+            low = ", ".join(f"{r} {pc.values[r]}" for r in pc.low)
+            high = ", ".join(f"{r} {pc.values[r]}" for r in pc.high)
+            _row(t, pid, RATING_FIELDS[name][1], str(pc.spread), low, high)
+        console.print(t)
+    else:
+        console.print("No disputed projects: every rated field is within one point across raters.")
+
+
+def _adopt(args: argparse.Namespace, doc: Any, ag: Any) -> int:
+    from ..decide.agreement import apply_consensus
+    from .core import _save
+
+    new, changes = apply_consensus(doc.portfolio, ag)
+    if not changes:
+        print(f"{args.path}: already matches the consensus; nothing to write")
+        return 0
+    for line in changes:
+        print(line)
+    return _save(doc, new, f"adopted the raters' consensus ({len(changes)} field(s))")
+
+
+# --- rank --uncertainty / --sensitivity ------------------------------------------------------------------
+
+
+def rank_uncertainty(args: argparse.Namespace, doc: Any, scorer: Any) -> int:
+    from ..decide.uncertainty import sample_ranks, to_json
+
+    if args.draws < 1:
+        raise CliError("--draws must be at least 1")
+    result = sample_ranks(doc.portfolio, scorer, _raters(args.path), draws=args.draws, top_k=args.top, seed=args.seed)
+    if args.format == "json":
+        print(json.dumps(to_json(result), indent=2, ensure_ascii=False))
+        return 0
+    console = _console()
+    title = f"Rank under uncertainty: {result.draws} draws, scorer {result.scorer}, top {result.top_k}"
+    t = _table("#", "id", f"p(top {result.top_k})", "90% rank", "from", "tied with", title=title)
+    for o in result.projects:
+        lo, hi = o.rank_interval
+        span = f"{lo}" if lo == hi else f"{lo}-{hi}"
+        _row(t, str(o.point_rank or "-"), o.project_id, f"{o.p_top_k:.2f}", span, o.source, ", ".join(o.tied_with))
+    console.print(t)
+    if result.note:
+        console.print(result.note, markup=False)
+    return 0
+
+
+def rank_sensitivity(args: argparse.Namespace, doc: Any, scorer: Any) -> int:
+    from ..decide.uncertainty import sensitivity, sensitivity_json
+    from ..storage.ratings import RATING_FIELDS
+
+    if not 0 <= args.perturb < 1:
+        raise CliError("--perturb must be from 0 to below 1 (0.2 means +-20%)")
+    result = sensitivity(doc.portfolio, scorer, top_k=args.top, perturb=args.perturb, draws=args.draws, seed=args.seed)
+    if args.format == "json":
+        print(json.dumps(sensitivity_json(result), indent=2, ensure_ascii=False))
+        return 0
+    console = _console()
+    console.print(f"Top {result.top_k} by {result.scorer}: {', '.join(result.top)}", markup=False)
+    if result.stable_share is not None:
+        console.print(
+            f"The same top {result.top_k} in {result.stable_share:.0%} of {result.draws} draws with every weight moved "
+            f"by up to ±{result.perturb:.0%}.",
+            markup=False,
+        )
+    if result.note:
+        console.print(result.note, markup=False)
+    t = _table("pair", "change", "swaps them", title="What would swap the neighbours around the cut (tornado)")
+    for s in result.swaps:
+        bar = "█" * abs(s.change)
+        _row(t, f"{s.above} > {s.below}", f"{s.project} {RATING_FIELDS[s.field][1].lower()} {s.old}->{s.new}", bar)
+    console.print(t)
+    return 0
+
+
+# --- plan ------------------------------------------------------------------------------------------------
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from ..decide.plan import PlanError, plan, to_json
+    from .analysis import plugin_host, report_plugin_problems
+    from .core import _load
+
+    host = plugin_host(args)
+    doc = _load(args.path)
+    scorer = host.scorer(doc.portfolio, args.scorer)
+    report_plugin_problems(host)
+    if args.budget < 0:
+        raise CliError("--budget must be 0 or more weeks")
+    resources: dict[str, float] = {}
+    for item in args.resource or []:
+        key, eq, text = item.partition("=")
+        try:
+            resources[key.strip()] = float(text)
+        except ValueError:
+            raise CliError(f"--resource {item}: expected NAME=AMOUNT, e.g. gpu_days=30") from None
+        if not eq or not key.strip():
+            raise CliError(f"--resource {item}: expected NAME=AMOUNT, e.g. gpu_days=30")
+    try:
+        result = plan(
+            doc.portfolio,
+            scorer,
+            args.budget,
+            resources=resources,
+            require=args.require or (),
+            exclude=args.exclude or (),
+            include_on_hold=args.include_on_hold,
+        )
+    except PlanError as exc:
+        raise CliError(str(exc)) from None
+    if args.format == "json":
+        print(json.dumps(to_json(result), indent=2, ensure_ascii=False))
+        return 0
+    console = _console()
+    budgets = ", ".join(f"{k} {v:g}" for k, v in result.budgets.items())
+    t = _table("id", "title", "score", "weeks", title=f"Plan within {budgets} (scorer {result.scorer})")
+    for c in result.rows:
+        p = doc.portfolio.get(c.id)
+        _row(t, c.id, p.title if p is not None else "", _num(c.score), f"{c.weeks:g}")
+    console.print(t)
+    console.print(
+        f"Total: score {result.total_score:.2f}, {result.total_weeks:g} of {result.budget:g} weeks", markup=False
+    )
+    if result.next:
+        t = _table("id", "score", "weeks", "to include it", title="Next best, left out")
+        for n in result.next:
+            _row(t, n.id, _num(n.score), f"{n.weeks:g}", n.needs)
+        console.print(t)
+    if result.no_effort:
+        console.print(f"Without an effort (set effort.weeks to plan them): {', '.join(result.no_effort)}", markup=False)
+    if len(result.pareto) > 1:
+        front = "  ".join(f"{w:g}w:{s:.2f}" for w, s in result.pareto[1:])
+        console.print(f"Value vs effort (best total score within N weeks): {front}", markup=False)
+    return 0
+
+
+# --- registration ----------------------------------------------------------------------------------------
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "rate",
+        help="record your own blind ratings of a project (one file per rater)",
+        description=(
+            "Record one rater's scores for one project in a file of that rater's own beside the portfolio\n"
+            "(team.toml -> team.ratings/NAME.toml), so raters on separate branches never conflict in git.\n"
+            "Fields: impact, cheap_prediction, product_friction, automation, peers, data_availability,\n"
+            "accuracy_requirement, problem_difficulty (1-5; FIELD=- removes a value)."
+        ),
+        epilog=(
+            "examples:\n"
+            "  fsdl-tui rate team.toml --as Ana grasp-pose impact=4 data_availability=2 \\\n"
+            "      accuracy_requirement=4 problem_difficulty=3 --note 'labels exist for half'\n"
+            "  fsdl-tui rate team.toml grasp-pose impact=5      # --as defaults to git config user.name\n"
+            "  fsdl-tui ratings team.toml                       # agreement, consensus, disputes"
+        ),
+        formatter_class=RAW,
+    )
+    p.add_argument("path")
+    p.add_argument("--as", dest="rater", metavar="NAME", help="rater name (default: git config user.name)")
+    p.add_argument("id", help="project id")
+    p.add_argument("assignments", nargs="*", metavar="FIELD=VALUE")
+    p.add_argument("--note", help="a note with your rating ('' removes it)")
+    p.set_defaults(func=cmd_rate)
+
+    p = sub.add_parser(
+        "ratings",
+        help="raters' agreement (Krippendorff's alpha, Kendall's W), consensus and disputes",
+        description=(
+            "Read every rater's file (team.ratings/*.toml) and show, for each field, Krippendorff's alpha at the\n"
+            "ordinal level and Kendall's W; each project's consensus (median) and spread; and the most disputed\n"
+            "projects with who is at each end. --adopt writes the consensus into the portfolio (minimal diff).\n"
+            "Formulas and when to trust them: docs/decide.md."
+        ),
+        epilog=(
+            "examples:\n"
+            "  fsdl-tui ratings team.toml\n"
+            "  fsdl-tui ratings team.toml --format json | jq '.fields.impact.alpha'\n"
+            "  fsdl-tui ratings team.toml --adopt"
+        ),
+        formatter_class=RAW,
+    )
+    p.add_argument("path")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--adopt", action="store_true", help="write the consensus (median, rounded) into the portfolio")
+    p.set_defaults(func=cmd_ratings)
+
+    p = sub.add_parser(
+        "plan",
+        help="the best set of projects within a budget of person-weeks (exact, with dependencies)",
+        description=(
+            "Choose the candidate projects with the largest total score (the portfolio's scorer) whose total\n"
+            "effort (effort.weeks, person-weeks) fits the budget. A project that depends on another is chosen\n"
+            "only with it, unless that one is in production. Killed, on-hold, production and unscorable projects\n"
+            "are not candidates. Solved exactly (a 0/1 integer program, HiGHS); objective in docs/decide.md."
+        ),
+        epilog=(
+            "examples:\n"
+            "  fsdl-tui plan team.toml --budget 26\n"
+            "  fsdl-tui plan team.toml --budget 26 --resource gpu_days=40 --require grasp-pose --format json"
+        ),
+        formatter_class=RAW,
+    )
+    p.add_argument("path")
+    p.add_argument("--budget", type=float, required=True, metavar="WEEKS", help="person-weeks available")
+    p.add_argument("--resource", action="append", metavar="NAME=AMOUNT", help="another budget, e.g. gpu_days=30")
+    p.add_argument("--require", action="append", metavar="ID", help="this project must be in the plan")
+    p.add_argument("--exclude", action="append", metavar="ID", help="leave this project out")
+    p.add_argument("--include-on-hold", action="store_true", help="on-hold projects are candidates too")
+    p.add_argument("--scorer", metavar="NAME", help="scorer (default: the portfolio's)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--plugins-dir", metavar="DIR", help="also load plugin files from DIR")
+    p.set_defaults(func=cmd_plan)
+
+
+def add_rank_options(p: argparse.ArgumentParser) -> None:
+    """The `rank` options that sample the ranking (used by cli/analysis.py's `rank`)."""
+    g = p.add_argument_group("uncertainty (docs/decide.md)")
+    g.add_argument("--uncertainty", action="store_true", help="each project's chance of a top-k place")
+    g.add_argument("--sensitivity", action="store_true", help="does the top k survive weights moved by --perturb?")
+    g.add_argument("--draws", type=int, default=2000, metavar="N", help="samples (default: 2000)")
+    g.add_argument("--top", type=int, default=3, metavar="K", help="the k of top k (default: 3)")
+    g.add_argument("--seed", type=int, metavar="S", help="random seed, for results that repeat")
+    g.add_argument("--perturb", type=float, default=0.2, metavar="F", help="weights move by up to +-F (default: 0.2)")

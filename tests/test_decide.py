@@ -1,0 +1,353 @@
+"""Deciding together: raters' files, agreement statistics, rank probabilities, sensitivity and the plan."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fsdl_tui.cli.main import main
+from fsdl_tui.decide.agreement import agreement, kendall_w, krippendorff_alpha, matrix
+from fsdl_tui.decide.plan import Candidate, PlanError, best_plan, plan
+from fsdl_tui.decide.uncertainty import FIELDS, fsdl_scores, point_value, sample_ranks, sensitivity
+from fsdl_tui.domain.lifecycle import new_project
+from fsdl_tui.domain.model import Cost, Impact, Lifecycle, Portfolio
+from fsdl_tui.scoring.base import FsdlScorer, safe_score
+from fsdl_tui.storage import load, new_document, save
+from fsdl_tui.storage.errors import PortfolioLoadError
+from fsdl_tui.storage.ratings import RaterFile, load_ratings, rater_path, ratings_dir, record
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def scored(pid: str, impact: int, da: int, acc: int, diff: int, **extra: object):
+    p = new_project(pid, pid.replace("-", " ").title())
+    return p.replace(
+        impact=Impact(overall=impact),
+        cost=Cost(data_availability=da, accuracy_requirement=acc, problem_difficulty=diff),
+        **extra,
+    )
+
+
+def write_portfolio(path: Path, projects) -> Path:
+    doc = new_document(Portfolio(name="Team", projects=tuple(projects)))
+    save(doc, doc.portfolio, path)
+    return path
+
+
+def rater(name: str, scores: dict[str, dict[str, int]]) -> RaterFile:
+    return RaterFile(name, Path(f"{name}.toml"), scores)
+
+
+def reference_ordinal_alpha(data: np.ndarray) -> float:
+    """Krippendorff's alpha, ordinal, written from the definition (coincidence matrix), for checking only."""
+    values = sorted({v for v in data.flatten() if not np.isnan(v)})
+    index = {v: i for i, v in enumerate(values)}
+    k = len(values)
+    o = np.zeros((k, k))
+    for unit in data.T:
+        vals = [v for v in unit if not np.isnan(v)]
+        m = len(vals)
+        if m < 2:
+            continue
+        for a, b in itertools.permutations(range(m), 2):
+            o[index[vals[a]], index[vals[b]]] += 1 / (m - 1)
+    n_c = o.sum(axis=1)
+    n = n_c.sum()
+
+    def delta(c: int, kk: int) -> float:
+        lo, hi = min(c, kk), max(c, kk)
+        s = n_c[lo : hi + 1].sum() - (n_c[lo] + n_c[hi]) / 2
+        return float(s**2)
+
+    d_o = sum(o[c, kk] * delta(c, kk) for c in range(k) for kk in range(k))
+    d_e = sum(n_c[c] * n_c[kk] * delta(c, kk) for c in range(k) for kk in range(k)) / (n - 1)
+    return 1 - d_o / d_e
+
+
+# --- raters' files ---------------------------------------------------------------------------------------
+
+
+def test_record_creates_one_file_per_rater_and_keeps_comments(tmp_path: Path) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 3, 3, 3, 3)])
+    path = record(pf, "Ana Ruiz", "a", {"impact": 4, "data_availability": 2}, "half labelled")
+    assert path == ratings_dir(pf) / "ana-ruiz.toml" == rater_path(pf, "Ana Ruiz")
+    text = path.read_text()
+    path.write_text(text.replace("impact = 4", "impact = 4  # my guess") + "\n[projects.a.extra]\nkeep = 1\n")
+    record(pf, "Ana Ruiz", "a", {"problem_difficulty": 5})
+    after = path.read_text()
+    assert "impact = 4  # my guess" in after and "keep = 1" in after and "problem_difficulty = 5" in after
+    [rf] = load_ratings(pf)
+    assert rf.rater == "Ana Ruiz"
+    assert rf.scores["a"] == {"impact": 4, "data_availability": 2, "problem_difficulty": 5}
+    assert rf.notes["a"] == "half labelled"
+    record(pf, "Ana Ruiz", "a", {"impact": None})
+    assert "impact" not in load_ratings(pf)[0].scores["a"]
+
+
+def test_bad_ratings_file_is_reported_with_its_location(tmp_path: Path) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 3, 3, 3, 3)])
+    folder = ratings_dir(pf)
+    folder.mkdir()
+    (folder / "bo.toml").write_text('schema_version = 1\nrater = "Bo"\n\n[projects.a]\nimpact = 9\n')
+    with pytest.raises(PortfolioLoadError) as err:
+        load_ratings(pf)
+    assert str(err.value) == f"{folder / 'bo.toml'}:5:1: projects.a.impact must be a whole number from 1 to 5, not 9"
+
+
+def test_rate_command_refuses_bad_input_without_writing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 3, 3, 3, 3)])
+    assert main(["rate", str(pf), "--as", "Bo", "a", "impact=7"]) == 1
+    assert "out of range" in capsys.readouterr().err
+    assert main(["rate", str(pf), "--as", "Bo", "nope", "impact=3"]) == 1
+    assert "no project 'nope'" in capsys.readouterr().err
+    assert main(["rate", str(pf), "--as", "Bo", "a", "colour=3"]) == 1
+    assert "unknown rating field 'colour'" in capsys.readouterr().err
+    assert not ratings_dir(pf).exists()
+
+
+def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": str(cwd / ".gitconfig-test"),
+        "HOME": str(cwd),
+    }
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_three_raters_on_three_branches_merge_with_plain_git(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "Lead")
+    pf = write_portfolio(repo / "team.toml", [scored("a", 3, 3, 3, 3), scored("b", 2, 2, 2, 2)])
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "portfolio")
+    for name, impact in (("Ana", 5), ("Bo", 3), ("Cy", 1)):
+        _git(repo, "checkout", "-q", "-b", f"rate-{name}", "main")
+        # --as defaults to git config user.name
+        _git(repo, "config", "user.name", name)
+        assert main(["rate", str(pf), "a", f"impact={impact}", "data=3"]) == 0
+        assert main(["rate", str(pf), "b", f"impact={6 - impact}"]) == 0
+        _git(repo, "add", "-A")
+        _git(repo, "commit", "-qm", f"{name} rates")
+    _git(repo, "checkout", "-q", "main")
+    for name in ("Ana", "Bo", "Cy"):
+        run = _git(repo, "merge", "--no-edit", f"rate-{name}")
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert [r.rater for r in load_ratings(pf)] == ["Ana", "Bo", "Cy"]
+    assert load(pf).text == pf.read_text()  # the portfolio itself is untouched
+
+
+# --- agreement -------------------------------------------------------------------------------------------
+
+
+def test_alpha_matches_the_definition_with_missing_ratings() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        data = rng.integers(1, 6, size=(4, 12)).astype(float)
+        data[rng.random(data.shape) < 0.25] = np.nan
+        alpha, _ = krippendorff_alpha(data)
+        if alpha is None:
+            continue
+        assert alpha == pytest.approx(reference_ordinal_alpha(data), abs=1e-9)
+
+
+def test_average_ranks_match_scipy() -> None:
+    from scipy.stats import rankdata
+
+    from fsdl_tui.decide.agreement import average_ranks
+
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        row = rng.integers(1, 6, size=15).astype(float)
+        assert average_ranks(row) == pytest.approx(rankdata(row))
+
+
+def test_kendall_w_extremes() -> None:
+    same = np.array([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 3, 4]], dtype=float)
+    assert kendall_w(same)[0] == pytest.approx(1.0)
+    opposite = np.array([[1, 2, 3, 4], [4, 3, 2, 1]], dtype=float)
+    assert kendall_w(opposite)[0] == pytest.approx(0.0)
+    missing = np.array([[1, 2, np.nan], [1, 2, 3]])
+    assert kendall_w(missing) == (pytest.approx(1.0), 2)  # over the projects both rated
+
+
+def test_ratings_json_has_alpha_for_every_field_rated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored(p, 3, 3, 3, 3) for p in "abcd"])
+    table = {"Ana": [5, 4, 2, 1], "Bo": [4, 4, 2, 2], "Cy": [5, 3, 1, 1]}
+    for name, impacts in table.items():
+        for pid, v in zip("abcd", impacts, strict=True):
+            record(pf, name, pid, {"impact": v, "problem_difficulty": 6 - v})
+    assert main(["ratings", str(pf), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["fields"]) == {"impact", "problem_difficulty"}
+    data = matrix(load_ratings(pf), list("abcd"), "impact")
+    assert out["fields"]["impact"]["alpha"] == pytest.approx(reference_ordinal_alpha(data))
+    assert out["fields"]["impact"]["consensus"]["b"]["median"] == 4
+    assert out["raters"] == ["Ana", "Bo", "Cy"]
+
+
+def test_disputes_name_who_is_at_each_end() -> None:
+    pf = Portfolio(projects=(scored("a", 3, 3, 3, 3), scored("b", 3, 3, 3, 3)))
+    ag = agreement(
+        pf,
+        [rater("Ana", {"a": {"impact": 5}, "b": {"impact": 3}}), rater("Bo", {"a": {"impact": 1}, "b": {"impact": 4}})],
+    )
+    [(pid, field, pc)] = ag.disputed
+    assert (pid, field, pc.low, pc.high, pc.spread) == ("a", "impact", ["Bo"], ["Ana"], 4)
+
+
+def test_adopt_writes_the_consensus_as_a_minimal_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 3, 3, 3, 3), scored("b", 2, 2, 2, 2)])
+    before = pf.read_text().splitlines()
+    record(pf, "Ana", "a", {"impact": 5})
+    record(pf, "Bo", "a", {"impact": 4})
+    record(pf, "Cy", "a", {"impact": 5})
+    assert main(["ratings", str(pf), "--adopt"]) == 0
+    assert "a: impact.overall 3 -> 5" in capsys.readouterr().out
+    after = pf.read_text().splitlines()
+    changed = [(x, y) for x, y in zip(before, after, strict=True) if x != y]
+    assert len(before) == len(after) and len(changed) == 1
+    assert load(pf).portfolio.get("a").impact.overall == 5  # type: ignore[union-attr]
+
+
+# --- uncertainty -----------------------------------------------------------------------------------------
+
+
+def test_vectorized_fsdl_score_equals_the_scorer() -> None:
+    rng = random.Random(3)
+    projects = [scored(f"p{i}", *(rng.randint(1, 5) for _ in range(4))) for i in range(40)]
+    values = {f: np.array([[point_value(p, f) for p in projects]]) for f in FIELDS}
+    got = fsdl_scores(values)[0]
+    want = [safe_score(FsdlScorer(), p, {}).value for p in projects]
+    assert got == pytest.approx(want)
+
+
+def test_two_projects_alike_share_the_top_and_a_clear_leader_keeps_it() -> None:
+    rest = [scored(f"low{i}", 1, 1, 5, 5) for i in range(5)]
+    twins = Portfolio(projects=(scored("a", 5, 5, 1, 1), scored("b", 5, 5, 1, 1), *rest))
+    raters = [rater(n, {"a": {"impact": v}, "b": {"impact": v}}) for n, v in (("Ana", 5), ("Bo", 4), ("Cy", 5))]
+    res = sample_ranks(twins, FsdlScorer(), raters, draws=4000, top_k=1, seed=11)
+    odds = {o.project_id: o.p_top_k for o in res.projects}
+    assert 0.4 < odds["a"] < 0.6 and 0.4 < odds["b"] < 0.6
+    assert odds["a"] + odds["b"] == pytest.approx(1.0)
+    assert "b" in next(o for o in res.projects if o.project_id == "a").tied_with
+
+    leader = Portfolio(projects=(scored("a", 5, 5, 1, 1), scored("b", 3, 3, 3, 3), *rest))
+    raters = [rater(n, {"a": {"impact": v}, "b": {"impact": w}}) for n, v, w in (("Ana", 5, 3), ("Bo", 4, 2))]
+    res = sample_ranks(leader, FsdlScorer(), raters, draws=4000, top_k=1, seed=11)
+    assert next(o for o in res.projects if o.project_id == "a").p_top_k >= 0.99
+
+
+def test_sampling_is_seeded_and_ranges_are_used() -> None:
+    pf = Portfolio(projects=(scored("a", 4, 3, 3, 3), scored("b", 4, 3, 3, 3)))
+    ranges = {"a": {"impact": (1, 5)}}
+    one = sample_ranks(pf, FsdlScorer(), draws=500, top_k=1, seed=5, ranges=ranges)
+    two = sample_ranks(pf, FsdlScorer(), draws=500, top_k=1, seed=5, ranges=ranges)
+    assert [o.p_top_k for o in one.projects] == [o.p_top_k for o in two.projects]
+    a = next(o for o in one.projects if o.project_id == "a")
+    # impact uniform on 1-5 against b's 4: a leads at 5 (1/5) and wins half the ties at 4 (1/10): 0.3
+    assert a.source == "range" and 0.22 < a.p_top_k < 0.38
+
+
+def test_sensitivity_reports_a_swap_that_really_swaps() -> None:
+    pf = Portfolio(projects=(scored("a", 4, 4, 2, 2), scored("b", 4, 3, 2, 2), scored("c", 1, 1, 5, 5)))
+    res = sensitivity(pf, FsdlScorer(), top_k=1, draws=500, seed=2)
+    assert res.top == ["a"] and res.stable_share is not None and 0 <= res.stable_share <= 1
+    swap = next(s for s in res.swaps if s.above == "a" and s.below == "b")
+    from fsdl_tui.domain.fields import set_field
+    from fsdl_tui.storage.ratings import RATING_FIELDS
+
+    changed = set_field(pf.get(swap.project), RATING_FIELDS[swap.field][0], swap.new)  # type: ignore[arg-type]
+    new = pf.with_project(changed)
+    ranked = sorted(new.projects, key=lambda p: -(safe_score(FsdlScorer(), p, {}).value or 0))
+    assert ranked[0].id == "b"
+
+
+# --- plan ------------------------------------------------------------------------------------------------
+
+
+def _brute_force(cands: list[Candidate], budget: float, production: set[str]) -> float:
+    best = 0.0
+    for mask in range(1 << len(cands)):
+        chosen = {c.id for i, c in enumerate(cands) if mask >> i & 1}
+        if sum(c.weeks for c in cands if c.id in chosen) > budget + 1e-9:
+            continue
+        ok = all(d in chosen or d in production for c in cands if c.id in chosen for d in c.depends_on)
+        if ok:
+            best = max(best, sum(c.score for c in cands if c.id in chosen))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_plan_is_as_good_as_trying_every_subset(seed: int) -> None:
+    rng = random.Random(seed)
+    n = rng.randint(5, 15)
+    cands = []
+    for i in range(n):
+        deps = tuple(f"p{j}" for j in range(i) if rng.random() < 0.15)
+        cands.append(Candidate(f"p{i}", round(rng.uniform(0.5, 5), 3), {"weeks": float(rng.randint(1, 8))}, deps))
+    budget = float(rng.randint(4, 30))
+    x = best_plan(cands, {"weeks": budget}, {}, set())
+    assert x is not None
+    got = sum(c.score for c, xi in zip(cands, x, strict=True) if xi)
+    assert got == pytest.approx(_brute_force(cands, budget, set()), abs=1e-6)
+    chosen = {c.id for c, xi in zip(cands, x, strict=True) if xi}
+    assert all(d in chosen for c in cands if c.id in chosen for d in c.depends_on)
+    assert sum(c.weeks for c in cands if c.id in chosen) <= budget
+
+
+def _effort(weeks: float, **other: float) -> dict[str, object]:
+    return {"effort": {"weeks": weeks, **other}}
+
+
+def test_plan_candidates_dependencies_and_options() -> None:
+    projects = (
+        scored("a", 5, 5, 1, 1, extra=_effort(10)),
+        scored("b", 4, 4, 2, 2, extra=_effort(4), depends_on=("live",)),
+        scored("c", 4, 4, 2, 2, extra=_effort(4), depends_on=("dead",)),
+        scored("live", 3, 3, 3, 3, extra=_effort(2), lifecycle=Lifecycle(stage="production")),
+        scored("dead", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="killed")),
+        scored("hold", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="on-hold")),
+        scored("none", 5, 5, 1, 1),
+    )
+    pf = Portfolio(projects=projects)
+    p = plan(pf, FsdlScorer(), 14)
+    assert p.chosen == ["a", "b"] and p.total_weeks == 14
+    assert p.no_effort == ["none"]
+    assert p.not_candidates["dead"] == "killed" and p.not_candidates["live"] == "already in production"
+    assert "hold" in p.not_candidates
+    assert "hold" in plan(pf, FsdlScorer(), 15, include_on_hold=True).chosen
+    assert plan(pf, FsdlScorer(), 14, exclude=["a"]).chosen == ["b"]
+    with pytest.raises(PlanError, match="not a candidate"):
+        plan(pf, FsdlScorer(), 14, require=["dead"])
+    with pytest.raises(PlanError, match="no plan fits"):
+        plan(pf, FsdlScorer(), 3, require=["a"])
+    front = plan(pf, FsdlScorer(), 14).pareto
+    assert front[0] == (0.0, 0.0)
+    assert all(w1 < w2 and s1 < s2 for (w1, s1), (w2, s2) in itertools.pairwise(front))
+
+
+def test_plan_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = tmp_path / "team.toml"
+    write_portfolio(pf, [scored("a", 5, 5, 1, 1), scored("b", 4, 4, 2, 2)])
+    text = pf.read_text()
+    # effort lives in the project's own [projects.effort] table, written by hand here
+    text = text.replace('id = "b"', 'id = "b"\neffort = { weeks = 3 }').replace(
+        'id = "a"', 'id = "a"\neffort = { weeks = 5 }'
+    )
+    pf.write_text(text)
+    assert main(["plan", str(pf), "--budget", "6", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["chosen"] == ["a"] and out["total_weeks"] == 5 and out["next"][0]["id"] == "b"
+    assert main(["plan", str(pf), "--budget", "6"]) == 0
+    assert "Total: score" in capsys.readouterr().out
