@@ -63,12 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args_list or (args_list[0] not in commands and args_list[0] not in ("-h", "--help", "--version")):
         args_list = ["open", *args_list]
     args = parser.parse_args(args_list)
-    from ..storage.errors import PortfolioError, PortfolioLoadError
+    from ..storage.errors import PortfolioError, PortfolioLoadError, SaveError
 
     try:
         return int(args.func(args) or 0)
-    except PortfolioLoadError as exc:
-        print(str(exc), file=sys.stderr)  # one FILE:LINE:COL: message per line
+    except (PortfolioLoadError, SaveError) as exc:
+        print(str(exc), file=sys.stderr)  # FILE:LINE:COL: message, one per line; FILE: cannot save: reason
         return 1
     except (CliError, PortfolioError) as exc:
         print(f"fsdl-tui: {exc}", file=sys.stderr)
