@@ -28,6 +28,9 @@ try:
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
+_NO_LOCKS = frozenset(
+    e for e in (getattr(errno, n, None) for n in ("ENOLCK", "EOPNOTSUPP", "ENOTSUP", "EINVAL")) if e is not None
+)
 LOCK_TIMEOUT = 30.0  # seconds to wait for another writer before giving up with a message
 
 
@@ -59,15 +62,18 @@ def locked(path: str | Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                supported = True
             except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                if exc.errno not in _NO_LOCKS and exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise SaveError(str(path), reason(exc)) from None
-                if time.monotonic() >= deadline:
-                    raise LockTimeout(str(path), timeout) from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
-                continue
-            if _same_file(fd, target):
+                supported = exc.errno not in _NO_LOCKS
+                if supported:  # someone else holds it: wait a little and try again
+                    if time.monotonic() >= deadline:
+                        raise LockTimeout(str(path), timeout) from None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+                    continue
+            if not supported or _same_file(fd, target):  # no locks on this file system: the digest check must do
                 yield
                 return
             # Replaced while we waited: lock the file that is there now.
