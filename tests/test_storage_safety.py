@@ -106,6 +106,36 @@ def test_threads_editing_one_file_each_apply_their_edit_to_the_others_result(tmp
     assert sorted(t for t in tags if t.startswith("t") and t[1:].isdigit()) == [f"t{n}" for n in range(8)]
 
 
+def _save_racing(doc: object, new: object, start: threading.Barrier, outcome: dict[int, str], n: int) -> None:
+    start.wait(timeout=30)
+    try:
+        save(doc, new)  # type: ignore[arg-type]
+        outcome[n] = "saved"
+    except FileChangedError:
+        outcome[n] = "refused"
+
+
+def test_two_apps_saving_the_same_file_at_once_one_wins_and_the_other_is_told(tmp_path: Path) -> None:
+    path = _portfolio(tmp_path)
+    for r in range(20):
+        docs = [load(path), load(path)]  # two sessions opened the same file
+        pid = docs[0].portfolio.projects[0].id
+        news = [
+            d.portfolio.with_project(set_field(d.portfolio.get(pid), "owner", f"app{n}-{r}"))
+            for n, d in enumerate(docs)
+        ]
+        start = threading.Barrier(2)
+        outcome: dict[int, str] = {}
+        threads = [threading.Thread(target=_save_racing, args=(docs[n], news[n], start, outcome, n)) for n in (0, 1)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert sorted(outcome.values()) == ["refused", "saved"], (r, outcome)
+        winner = next(n for n, what in outcome.items() if what == "saved")
+        assert load(path).portfolio.get(pid).owner == f"app{winner}-{r}"  # type: ignore[union-attr]
+
+
 def test_a_stale_document_is_refused_after_another_writer_saved(tmp_path: Path) -> None:
     path = _portfolio(tmp_path)
     app_doc = load(path)  # the app opened it
@@ -159,6 +189,16 @@ def test_a_lock_that_is_never_released_ends_in_a_message(tmp_path: Path) -> None
         done.set()
         t.join(timeout=30)
     assert path.read_bytes() == before
+
+
+def test_an_edit_saves_once(tmp_path: Path) -> None:
+    path = _portfolio(tmp_path)
+    with edit_file(path) as edit:
+        pf = edit.doc.portfolio
+        edit.save(pf.with_project(set_field(pf.projects[0], "owner", "once")))
+        with pytest.raises(RuntimeError, match="saves once"):
+            edit.save(pf)
+    assert load(path).portfolio.projects[0].owner == "once"
 
 
 def test_the_first_save_of_a_new_document_never_replaces_a_file_made_meanwhile(tmp_path: Path) -> None:

@@ -247,7 +247,8 @@ def _copy_identity(src: Path, st: os.stat_result, fd: int) -> None:
                 os.fchown(fd, -1, st.st_gid)
         except OSError:
             pass
-    os.fchmod(fd, stat.S_IMODE(st.st_mode))
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, stat.S_IMODE(st.st_mode))
     if not hasattr(os, "listxattr"):
         return
     try:
@@ -290,6 +291,8 @@ def atomic_write(path: Path, data: bytes, *, force: bool = False, exclusive: boo
             os.fsync(fd)
         finally:
             os.close(fd)
+        if st is not None and not hasattr(os, "fchmod"):  # pragma: no cover - Windows
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
         if exclusive:
             _link_new(tmp, path)
         else:

@@ -730,8 +730,6 @@ def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force:
         text = render_text(doc, new)
         data = text.encode("utf-8")
     except (ValueError, TypeError, RecursionError) as exc:  # a value the writer cannot write (e.g. nan)
-        if isinstance(exc, WriteBackError):
-            raise
         raise SaveError(str(target), f"a value cannot be written as TOML ({exc})") from None
     remove_stale_temp_files(resolve(target))
     same_file = doc.path is not None and Path(target) == doc.path
@@ -755,7 +753,11 @@ class Edit:
         self.saved: PortfolioDocument | None = None
 
     def save(self, new: Portfolio) -> PortfolioDocument:
-        """Write `new` (computed from `self.doc`) now, still under the lock; returns the saved document."""
+        """Write `new` (computed from `self.doc`) now, still under the lock; returns the saved document.
+
+        Once per transaction: the lock is on the file that was read, which the save replaces."""
+        if self.saved is not None:
+            raise RuntimeError("an Edit saves once; start another edit_file() for the next change")
         assert self.doc.path is not None
         self.saved = _save_locked(self.doc, new, self.doc.path, force=False)
         return self.saved
