@@ -274,3 +274,17 @@ def test_fuzz_a_save_over_a_hostile_file_is_refused(tmp_path_factory: pytest.Tem
     with pytest.raises(PortfolioError):  # the file on disk is not the one read: never overwritten
         save(doc, doc.portfolio.with_project(set_field(doc.portfolio.projects[0], "owner", "x")), path)
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["nan", "-inf", "1e999", "[" * 40 + "]" * 40, "[" * 600 + "]" * 600, str(2**64), "7" * 5000, "0x" + "f" * 300],
+)
+def test_set_never_writes_a_value_the_file_could_not_be_read_with(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(BASE, encoding="utf-8")
+    rc, out, err = run_cli(["set", str(path), FIRST_ID, f"plugins.hostile.v={value}"])
+    assert (rc, out) == (1, ""), err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    assert path.read_text(encoding="utf-8") == BASE
+    load(path)  # still loads

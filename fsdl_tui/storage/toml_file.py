@@ -725,7 +725,25 @@ def save(
         return _save_locked(doc, new, target, force=force)
 
 
+def _unwritable(doc: PortfolioDocument, new: Portfolio) -> list[Issue]:
+    """What `new` holds beyond the limits a file is read with (`limits.py`), in the parts that changed: a save
+    must never write a file that then does not load."""
+    old = doc.portfolio
+    if new is old:
+        return []
+    header = portfolio_header_data(new)
+    issues = limits.value_issues(header) if header != portfolio_header_data(old) else []
+    for p in new.projects:
+        before = old.get(p.id)
+        if before is not p:
+            issues += limits.value_issues({"projects": [project_to_data(p)]})
+    return issues
+
+
 def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force: bool) -> PortfolioDocument:
+    unwritable = _unwritable(doc, new)
+    if unwritable:
+        raise SaveError(str(target), "; ".join(issue.message for issue in unwritable))
     try:
         text = render_text(doc, new)
         data = text.encode("utf-8")
