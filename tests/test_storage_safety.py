@@ -364,6 +364,16 @@ _SAVER = textwrap.dedent(
     pf = doc.portfolio
     p = pf.projects[0]
     versions = [pf.with_project(set_field(p, "owner", name)) for name in ("a", "b")]
+    if sys.argv[3] == "pause":  # stop inside the save, with the temp file written, and say so
+        import os, time
+        from fsdl_tui.storage import atomic
+        real_fsync = atomic.os.fsync
+        def fsync(fd):
+            if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):
+                print("in the save", flush=True)
+                time.sleep(60)
+            real_fsync(fd)
+        atomic.os.fsync = fsync
     print("ready", flush=True)
     n = 0
     while True:
@@ -373,26 +383,52 @@ _SAVER = textwrap.dedent(
 )
 
 
+def _start_saver(tmp_path: Path, path: Path, mode: str) -> subprocess.Popen[bytes]:
+    script = tmp_path / "saver.py"
+    script.write_text(_SAVER, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(path), str(ROOT), mode], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+    return proc
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
+
+
 @pytest.mark.slow
 def test_a_save_killed_at_any_moment_leaves_the_old_or_new_file_and_the_next_load_tidies(tmp_path: Path) -> None:
     path = tmp_path / "big.toml"
     path.write_text(make_portfolio_text(200), encoding="utf-8")  # about 0.7 MB: the write takes a while
     first = load(path).portfolio.projects[0]
-    script = tmp_path / "saver.py"
-    script.write_text(_SAVER, encoding="utf-8")
     for trial in range(8):
-        proc = subprocess.Popen(
-            [sys.executable, str(script), str(path), str(ROOT)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
-        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
+        proc = _start_saver(tmp_path, path, "run")
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=0.01 + 0.017 * trial)  # a different moment each trial
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-        assert proc.returncode == -signal.SIGKILL, proc.stderr.read() if proc.stderr else ""
+        _kill(proc)
         p = load(path).portfolio.get(first.id)  # whole and valid: the old or the new version
         assert p is not None and p.owner in ("a", "b", first.owner)
         assert _temp_files(tmp_path) == [], f"trial {trial}"
+
+
+def test_a_save_killed_with_its_temp_file_written_leaves_the_old_file_and_the_next_load_removes_it(
+    tmp_path: Path,
+) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to see which file is being flushed")
+    path = tmp_path / "big.toml"
+    path.write_text(make_portfolio_text(50), encoding="utf-8")
+    before = path.read_bytes()
+    proc = _start_saver(tmp_path, path, "pause")
+    assert proc.stdout is not None and proc.stdout.readline() == b"in the save\n"
+    _kill(proc)
+    assert path.read_bytes() == before  # the old file, whole
+    assert [name.split(".")[4] for name in _temp_files(tmp_path)] == [str(proc.pid)]  # the killed one's
+    load(path)
+    assert _temp_files(tmp_path) == []
 
 
 # --- the file's identity ----------------------------------------------------------------------------------
