@@ -226,14 +226,14 @@ def check_replaceable(path: Path, *, force: bool = False) -> os.stat_result | No
     if not _writable(path, st):
         raise SaveError(
             str(path),
-            "the file is read-only (no write permission); make it writable (chmod u+w) or save with force",
+            "the file is read-only (no write permission); make it writable (chmod u+w) to save it",
             forceable=True,
         )
     if st.st_nlink > 1:
         raise SaveError(
             str(path),
-            f"the file has {st.st_nlink} hard links; saving would replace this one only and the others would "
-            "keep the old content; save with force to do that anyway",
+            f"the file has {st.st_nlink} hard links; a save would give only this name the new content and the "
+            "others would keep the old one; give it a file of its own (cp, then mv over it) to save it",
             forceable=True,
         )
     return st
