@@ -13,7 +13,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        return f"{self.file}:{self.line}:{self.col}: {self.message.translate(_CONTROL)}"
+
+
+# Control characters from a file (a key "a\nb") would break "one problem per line": shown escaped.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 
 
 class PortfolioError(Exception):

@@ -21,7 +21,8 @@ INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 def _name(path: tuple[Any, ...]) -> str:
     keys = [p for p in path if isinstance(p, str)]
-    return keys[-1] if keys else "value"
+    name = keys[-1] if keys else "value"
+    return name if len(name) <= 60 else name[:57] + "..."
 
 
 def value_issues(data: dict[str, Any], limit: int = 20) -> list[Issue]:
