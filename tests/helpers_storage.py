@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from fsdl_tui.storage import loads
@@ -72,19 +73,24 @@ def _cli_child(argv: list[str], err_path: str, barrier: object) -> None:
     os._exit(rc)
 
 
-def concurrent_cli(commands: list[list[str]], folder: Path) -> list[tuple[int, str]]:
+def concurrent_cli(
+    commands: list[list[str]], folder: Path, also: Callable[[], object] | None = None
+) -> list[tuple[int, str]]:
     """Run several `fsdl-tui` commands at the same moment, each in a forked process (started together by a
-    barrier); returns (exit code, stderr) of each, in order."""
+    barrier, with `also` run here at the same moment); returns (exit code, stderr) of each, in order."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("fork")
-    barrier = ctx.Barrier(len(commands))
+    barrier = ctx.Barrier(len(commands) + (also is not None))
     procs = []
     for n, argv in enumerate(commands):
         err = folder / f"stderr-{n}.txt"
         proc = ctx.Process(target=_cli_child, args=(argv, str(err), barrier))
         proc.start()
         procs.append((proc, err))
+    if also is not None:
+        barrier.wait(timeout=30)
+        also()
     results = []
     for proc, err in procs:
         proc.join(timeout=60)

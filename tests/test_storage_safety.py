@@ -136,6 +136,28 @@ def test_two_apps_saving_the_same_file_at_once_one_wins_and_the_other_is_told(tm
         assert load(path).portfolio.get(pid).owner == f"app{winner}-{r}"  # type: ignore[union-attr]
 
 
+def test_the_shell_and_the_app_saving_at_once_lose_nothing_silently(tmp_path: Path) -> None:
+    path = _portfolio(tmp_path)
+    pid = load(path).portfolio.projects[0].id
+    for r in range(20):
+        app_doc = load(path)  # the app has the file open
+        app_new = app_doc.portfolio.with_project(set_field(app_doc.portfolio.get(pid), "title", f"App {r}"))
+        app: list[str] = []
+
+        def app_save(doc=app_doc, new=app_new, outcome=app):  # type: ignore[no-untyped-def]
+            try:
+                save(doc, new)
+                outcome.append("saved")
+            except FileChangedError:
+                outcome.append("refused")  # the app then offers reload / overwrite / merge
+
+        [(rc, err)] = concurrent_cli([["set", str(path), pid, f"owner=shell-{r}"]], tmp_path, also=app_save)
+        p = load(path).portfolio.get(pid)
+        assert p is not None
+        assert rc == 0 and p.owner == f"shell-{r}", (r, rc, err)  # the shell's edit always lands
+        assert (app == ["saved"] and p.title == f"App {r}") or app == ["refused"], (r, app, p.title)
+
+
 def test_a_stale_document_is_refused_after_another_writer_saved(tmp_path: Path) -> None:
     path = _portfolio(tmp_path)
     app_doc = load(path)  # the app opened it
