@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +16,35 @@ from ..domain.codec import ID_RE, json_default, project_to_data
 from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Portfolio, Project
-from ..storage import PortfolioDocument, PortfolioLoadError, lint, load, new_document, save
+from ..storage import Edit, PortfolioDocument, PortfolioLoadError, edit_file, lint, load, new_document, save
 from .main import CliError
 
 RAW = argparse.RawDescriptionHelpFormatter
 
 
 def _load(path: str) -> PortfolioDocument:
-    try:
+    with _os_errors(path):
         return load(path)
+
+
+@contextlib.contextmanager
+def _os_errors(path: str) -> Iterator[None]:
+    try:
+        yield
     except FileNotFoundError:
         raise CliError(f"{path}: no such file (create one with `fsdl-tui new {path}`)") from None
     except IsADirectoryError:
         raise CliError(f"{path}: is a folder, not a portfolio file") from None
     except OSError as exc:
         raise CliError(f"{path}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _edit(path: str) -> Iterator[Edit]:
+    """The file read under the writers' lock, held until the command ends: a concurrent writer waits, then
+    applies its own edit to what this one saved."""
+    with _os_errors(path), edit_file(path) as edit:
+        yield edit
 
 
 def _project(doc: PortfolioDocument, project_id: str) -> Project:
@@ -42,9 +58,9 @@ def _project(doc: PortfolioDocument, project_id: str) -> Project:
     return p
 
 
-def _save(doc: PortfolioDocument, new: Portfolio, what: str) -> int:
-    save(doc, new)
-    print(f"{doc.label}: {what}")
+def _save(edit: Edit, new: Portfolio, what: str) -> int:
+    edit.save(new)
+    print(f"{edit.doc.label}: {what}")
     return 0
 
 
@@ -239,84 +255,88 @@ def _print_project(p: Project, pf: Portfolio) -> None:
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    doc = _load(args.path)
-    p = _project(doc, args.id)
-    from ..domain.fields import set_field
+    with _edit(args.path) as edit:
+        doc = edit.doc
+        p = _project(doc, args.id)
+        from ..domain.fields import set_field
 
-    changed = []
-    for assignment in args.assignments:
-        if "=" not in assignment:
-            raise CliError(f"'{assignment}' is not FIELD=VALUE (e.g. cost.accuracy_requirement=5)")
-        path, text = assignment.split("=", 1)
-        path = path.strip()
-        try:
-            spec = spec_for(path)
-            p = set_field(p, path, parse_value(spec, text))
-        except FieldError as exc:
-            raise CliError(f"{args.id}: {exc}") from None
-        changed.append(path)
-    if p == doc.portfolio.get(args.id):
-        print(f"{doc.label}: {args.id}: nothing changed")
-        return 0
-    return _save(doc, doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
+        changed = []
+        for assignment in args.assignments:
+            if "=" not in assignment:
+                raise CliError(f"'{assignment}' is not FIELD=VALUE (e.g. cost.accuracy_requirement=5)")
+            path, text = assignment.split("=", 1)
+            path = path.strip()
+            try:
+                spec = spec_for(path)
+                p = set_field(p, path, parse_value(spec, text))
+            except FieldError as exc:
+                raise CliError(f"{args.id}: {exc}") from None
+            changed.append(path)
+        if p == doc.portfolio.get(args.id):
+            print(f"{doc.label}: {args.id}: nothing changed")
+            return 0
+        return _save(edit, doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    doc = _load(args.path)
-    if not ID_RE.match(args.id):
-        raise CliError(f"project id '{args.id}' must be a slug: lowercase letters, digits, '-' and '_'")
-    if args.id in doc.portfolio:
-        raise CliError(f"{doc.label}: a project with id '{args.id}' already exists")
-    if not args.title.strip():
-        raise CliError("--title must not be empty")
-    fields: dict[str, Any] = {"summary": args.summary or "", "owner": args.owner or "", "tags": tuple(args.tag)}
-    if args.archetype:
-        fields["archetype"] = args.archetype
-    p = new_project(args.id, args.title, **fields)
-    return _save(doc, doc.portfolio.with_project(p), f"added '{args.id}'")
+    with _edit(args.path) as edit:
+        doc = edit.doc
+        if not ID_RE.match(args.id):
+            raise CliError(f"project id '{args.id}' must be a slug: lowercase letters, digits, '-' and '_'")
+        if args.id in doc.portfolio:
+            raise CliError(f"{doc.label}: a project with id '{args.id}' already exists")
+        if not args.title.strip():
+            raise CliError("--title must not be empty")
+        fields: dict[str, Any] = {"summary": args.summary or "", "owner": args.owner or "", "tags": tuple(args.tag)}
+        if args.archetype:
+            fields["archetype"] = args.archetype
+        p = new_project(args.id, args.title, **fields)
+        return _save(edit, doc.portfolio.with_project(p), f"added '{args.id}'")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    doc = _load(args.path)
-    p = _project(doc, args.id)
-    dependents = [x.id for x in doc.portfolio.projects if args.id in x.depends_on]
-    if dependents:
-        raise CliError(
-            f"{args.id}: other projects depend on it ({', '.join(dependents)}); remove it from their depends_on first"
-        )
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise CliError(f"removing '{args.id}' needs confirmation: pass --yes")
-        answer = input(f"Remove '{p.id}' ({p.title}) from {doc.label}? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            print("not removed")
-            return 1
-    return _save(doc, doc.portfolio.without_project(args.id), f"removed '{args.id}'")
+    with _edit(args.path) as edit:
+        doc = edit.doc
+        p = _project(doc, args.id)
+        dependents = [x.id for x in doc.portfolio.projects if args.id in x.depends_on]
+        if dependents:
+            raise CliError(
+                f"{args.id}: other projects depend on it ({', '.join(dependents)}); remove it from their depends_on first"
+            )
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise CliError(f"removing '{args.id}' needs confirmation: pass --yes")
+            answer = input(f"Remove '{p.id}' ({p.title}) from {doc.label}? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                print("not removed")
+                return 1
+        return _save(edit, doc.portfolio.without_project(args.id), f"removed '{args.id}'")
 
 
 def cmd_move(args: argparse.Namespace) -> int:
-    doc = _load(args.path)
-    p = _project(doc, args.id)
-    date = None
-    if args.date:
+    with _edit(args.path) as edit:
+        doc = edit.doc
+        p = _project(doc, args.id)
+        date = None
+        if args.date:
+            try:
+                date = _dt.date.fromisoformat(args.date)
+            except ValueError:
+                raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
         try:
-            date = _dt.date.fromisoformat(args.date)
-        except ValueError:
-            raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
-    try:
-        moved = move(p, args.stage, note=args.note or "", date=date, force=args.force)
-    except MoveRefused as exc:
-        msg = str(exc)
-        if exc.open_items:
-            items = "\n".join(f"  [ ] {i.label}: {i.question}" for i in exc.open_items)
-            msg = (
-                f"'{p.id}' leaves planning with open gate items:\n{items}\n"
-                "tick them with `fsdl-tui set PATH ID gate.ITEM.done=true`, or pass --force to record an override"
-            )
-        raise CliError(msg) from None
-    last = moved.lifecycle.history[-1]
-    kind = "moved back" if last.is_backward else "moved"
-    return _save(doc, doc.portfolio.with_project(moved), f"{args.id}: {kind} {last.from_stage} -> {last.to_stage}")
+            moved = move(p, args.stage, note=args.note or "", date=date, force=args.force)
+        except MoveRefused as exc:
+            msg = str(exc)
+            if exc.open_items:
+                items = "\n".join(f"  [ ] {i.label}: {i.question}" for i in exc.open_items)
+                msg = (
+                    f"'{p.id}' leaves planning with open gate items:\n{items}\n"
+                    "tick them with `fsdl-tui set PATH ID gate.ITEM.done=true`, or pass --force to record an override"
+                )
+            raise CliError(msg) from None
+        last = moved.lifecycle.history[-1]
+        kind = "moved back" if last.is_backward else "moved"
+        return _save(edit, doc.portfolio.with_project(moved), f"{args.id}: {kind} {last.from_stage} -> {last.to_stage}")
 
 
 # --- parser -----------------------------------------------------------------------------------------------

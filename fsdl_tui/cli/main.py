@@ -35,7 +35,7 @@ class CliError(Exception):
     """A refusal or invalid input: printed as `fsdl-tui: message`, exit 1."""
 
 
-def _command_modules() -> list[Callable[[argparse._SubParsersAction], None]]:
+def _command_modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
     from . import analysis, core, decide, gitcmds
 
     return [core.register, analysis.register, decide.register, gitcmds.register]
@@ -59,16 +59,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     # `fsdl-tui [PATH] [options]` opens the app: treat a first argument that is not a command as a path.
-    commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()  # type: ignore[union-attr]
+    sub = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    commands = set(sub.choices) if sub is not None else set()
     if not args_list or (args_list[0] not in commands and args_list[0] not in ("-h", "--help", "--version")):
         args_list = ["open", *args_list]
     args = parser.parse_args(args_list)
-    from ..storage.errors import PortfolioError, PortfolioLoadError
+    from ..storage.errors import PortfolioError, PortfolioLoadError, SaveError
 
     try:
         return int(args.func(args) or 0)
-    except PortfolioLoadError as exc:
-        print(str(exc), file=sys.stderr)  # one FILE:LINE:COL: message per line
+    except (PortfolioLoadError, SaveError) as exc:
+        print(str(exc), file=sys.stderr)  # FILE:LINE:COL: message, one per line; FILE: cannot save: reason
         return 1
     except (CliError, PortfolioError) as exc:
         print(f"fsdl-tui: {exc}", file=sys.stderr)

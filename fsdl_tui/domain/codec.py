@@ -32,7 +32,7 @@ from .model import (
 )
 
 Path = tuple[Any, ...]
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")  # \Z, not $: "x\n" is no id
 SCORE_RANGE = (1, 5)
 
 IMPACT_KEYS = ("overall",) + tuple(lens.id for lens in fw.IMPACT_LENSES)

@@ -159,6 +159,8 @@ def _toml_value(spec: FieldSpec, raw: str) -> Any:
         if spec.path.startswith("plugins."):
             return raw  # a bare word is a string, for convenience
         raise FieldError(f"{spec.path}: '{raw}' is not a TOML value") from None
+    except (ValueError, RecursionError):  # an integer of over 4,300 digits, or hundreds of nested arrays
+        raise FieldError(f"{spec.path}: the value is too large or too deeply nested") from None
 
 
 def get_field(project: Project, path: str) -> Any:

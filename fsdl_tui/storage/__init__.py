@@ -1,15 +1,39 @@
 """Storage: portfolio files as TOML, read fast and written with minimal, atomic diffs."""
 
-from .errors import FileChangedError, PortfolioError, PortfolioLoadError, Problem, WriteBackError
-from .toml_file import PortfolioDocument, lint, load, loads, new_document, render_text, save, starter_text
+from .errors import (
+    FileChangedError,
+    PortfolioChangedError,
+    PortfolioError,
+    PortfolioLoadError,
+    Problem,
+    SaveError,
+    WriteBackError,
+)
+from .toml_file import (
+    Edit,
+    PortfolioDocument,
+    edit_file,
+    lint,
+    load,
+    loads,
+    new_document,
+    render_text,
+    save,
+    starter_text,
+    update,
+)
 
 __all__ = [
+    "Edit",
     "FileChangedError",
+    "PortfolioChangedError",
     "PortfolioDocument",
     "PortfolioError",
     "PortfolioLoadError",
     "Problem",
+    "SaveError",
     "WriteBackError",
+    "edit_file",
     "lint",
     "load",
     "loads",
@@ -17,4 +41,5 @@ __all__ = [
     "render_text",
     "save",
     "starter_text",
+    "update",
 ]

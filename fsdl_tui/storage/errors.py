@@ -13,7 +13,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}: {self.message}"
+        return f"{self.file}:{self.line}:{self.col}: {self.message.translate(_CONTROL)}"
+
+
+# Control characters from a file (a key "a\nb") would break "one problem per line": shown escaped.
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)} | {0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
 
 
 class PortfolioError(Exception):
@@ -41,3 +45,22 @@ class FileChangedError(PortfolioError):
 
 class WriteBackError(PortfolioError):
     """The minimal-diff writer produced text that does not read back as intended; nothing was written."""
+
+
+# The name the rest of the code may also use for the refusal to overwrite a changed file.
+PortfolioChangedError = FileChangedError
+
+
+class SaveError(PortfolioError):
+    """A save that did not happen: the file on disk is as it was and no temp file is left.
+
+    The text is `FILE: cannot save: REASON`, the reason in words (no errno numbers). `forceable` is True when
+    saving with `force=True` would go ahead (a read-only file, a file with several hard links): a caller may
+    ask the user and try again with force.
+    """
+
+    def __init__(self, path: str, reason: str, *, forceable: bool = False) -> None:
+        self.path = path
+        self.reason = reason
+        self.forceable = forceable
+        super().__init__(f"{path}: cannot save: {reason}")

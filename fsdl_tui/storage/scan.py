@@ -52,7 +52,7 @@ def _unquote(part: str) -> str:
         if "\\" not in part:
             return part[1:-1]
         try:
-            return tomllib.loads(f"k = {part}")["k"]
+            return str(tomllib.loads(f"k = {part}")["k"])
         except tomllib.TOMLDecodeError:
             return part[1:-1]
     return part

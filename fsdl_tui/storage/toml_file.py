@@ -14,8 +14,9 @@ import difflib
 import gc
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -34,9 +35,20 @@ from ..domain.codec import (
     project_to_data,
 )
 from ..domain.model import Portfolio, Project
-from . import render
-from .atomic import atomic_write, digest, read_digest
-from .errors import FileChangedError, PortfolioLoadError, Problem, WriteBackError
+from . import limits, render
+from .atomic import (
+    MAX_FILE_BYTES,
+    FileTooLarge,
+    NotRegularFile,
+    atomic_write,
+    digest,
+    read_digest,
+    read_file,
+    remove_stale_temp_files,
+    resolve,
+)
+from .errors import FileChangedError, PortfolioLoadError, Problem, SaveError, WriteBackError
+from .lock import locked, tidy
 from .scan import Layout, header_match, layout, lines_with_offsets, locate
 
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
@@ -59,9 +71,11 @@ class PortfolioDocument:
             self._layout = layout(self.text, len(self.portfolio.projects), _top_keys(self.portfolio))
         return self._layout
 
-    @property
+    @cached_property
     def newline(self) -> str:
-        return "\r\n" if "\r\n" in self.text[:2000] else "\n"
+        """The line ending most lines have: what new lines get (edited lines keep their own)."""
+        crlf = self.text.count("\r\n")
+        return "\r\n" if crlf and crlf * 2 >= self.text.count("\n") else "\n"
 
     @property
     def label(self) -> str:
@@ -76,9 +90,14 @@ def _top_keys(portfolio: Portfolio) -> set[str]:
 
 
 def load(path: str | Path) -> PortfolioDocument:
-    """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError."""
+    """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError.
+
+    Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
+    never a hang). Temp files a killed save left next to it are removed first.
+    """
     path = Path(path)
-    data = path.read_bytes()
+    data = _read(path)
+    tidy(path)
     sha = digest(data)
     try:
         text = data.decode("utf-8")
@@ -91,8 +110,17 @@ def load(path: str | Path) -> PortfolioDocument:
     return doc
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return read_file(path)
+    except (NotRegularFile, FileTooLarge) as exc:
+        raise PortfolioLoadError([Problem(str(path), 1, 1, f"{exc.strerror}; not reading it")]) from None
+
+
 def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
     """Decode and load the bytes of a file; every invalid UTF-8 sequence is a problem of its own."""
+    if len(data) > MAX_FILE_BYTES:
+        raise PortfolioLoadError([Problem(filename, 1, 1, "is larger than 64 MiB, the limit for portfolio files")])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -104,7 +132,7 @@ _MAX_ENCODING_PROBLEMS = 10
 
 
 def _loads_invalid_utf8(data: bytes, filename: str) -> NoReturn:
-    problems = []
+    problems: list[Problem] = []
     pos = 0
     while True:
         try:
@@ -177,6 +205,20 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
             msg = msg.replace("(at end of document)", "").strip() + " at the end of the file"
         problems.append(Problem(filename, line, col, f"TOML syntax error: {msg[:1].lower() + msg[1:]}"))
         raise PortfolioLoadError(problems) from None
+    except RecursionError:
+        line, col = limits.deep_nesting_position(text)
+        problems.append(Problem(filename, line, col, f"values are nested more than {limits.MAX_DEPTH} levels deep"))
+        raise PortfolioLoadError(problems) from None
+    except ValueError:  # Python's limit on converting long digit strings (an integer of over 4,300 digits)
+        line, col = limits.huge_integer_position(text)
+        problems.append(
+            Problem(filename, line, col, "an integer beyond 64 bits; integers must be from -2^63 to 2^63-1")
+        )
+        raise PortfolioLoadError(problems) from None
+    hostile = limits.value_issues(data)
+    if hostile:  # the model is not built from values it cannot hold
+        problems.extend(_problems(PortfolioDocument(Portfolio(name=""), text), filename, hostile))
+        raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
@@ -350,9 +392,11 @@ def _split_lines(text: str) -> list[str]:
     return lines_with_offsets(text)
 
 
-def _restore_untouched(original: str, roundtrip: str, edited: str) -> str:
+def _restore_untouched(original: str, roundtrip: str, edited: str, newline: str = "\n") -> str:
     """`edited` with the lines it shares with `roundtrip` taken from `original`, and a blank line before
-    each table header it adds.
+    each table header it adds. Untouched lines keep their bytes, line ending included; a changed line keeps
+    the ending of the line it replaces, and an added line gets `newline` (so a file with mixed CRLF and LF
+    endings changes only on the edited lines).
 
     tomlkit re-renders a few things it read (`date = 2024-01-01 }` loses its space, `[[ a ]]` its spaces,
     a table standing away from its parent moves next to it): `roundtrip` is tomlkit's output for the unedited
@@ -372,13 +416,21 @@ def _restore_untouched(original: str, roundtrip: str, edited: str) -> str:
         if tag == "equal":
             pieces.extend(source[i1:i2])
             continue
-        for line in out[j1:j2]:
+        for n, line in enumerate(out[j1:j2]):
             if pieces and pieces[-1].strip() and header_match(line):
                 if not pieces[-1].endswith("\n"):
-                    pieces[-1] += "\n"
-                pieces.append("\n")
+                    pieces[-1] += newline
+                pieces.append(newline)
+            if line.endswith("\n"):
+                replaced = source[i1 + n] if i1 + n < i2 else ""
+                ending = _ending(replaced) or newline
+                line = line.rstrip("\r\n") + ending
             pieces.append(line)
     return "".join(pieces)
+
+
+def _ending(line: str) -> str:
+    return "\r\n" if line.endswith("\r\n") else "\n" if line.endswith("\n") else ""
 
 
 def _edit_text(text: str, edit: Any, newline: str) -> str:
@@ -386,7 +438,7 @@ def _edit_text(text: str, edit: Any, newline: str) -> str:
     tdoc = tomlkit.parse(text)
     roundtrip = tomlkit.dumps(tdoc)
     edit(tdoc)
-    return _fix_newlines(_restore_untouched(text, roundtrip, tomlkit.dumps(tdoc)), newline)
+    return _restore_untouched(text, roundtrip, tomlkit.dumps(tdoc), newline)
 
 
 def _edit_project_text(seg_text: str, old: Project, new: Project, newline: str = "\n", where: str = "") -> str:
@@ -598,11 +650,13 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
     old = doc.portfolio
     old_by_id = {p.id: p for p in old.projects}
 
-    changed = {
-        pid: (project_to_data(p), project_to_data(new.get(pid)) if pid in new else None)
-        for pid, p in old_by_id.items()
-        if new.get(pid) is not p and (pid not in new or project_to_data(new.get(pid)) != project_to_data(p))
-    }
+    changed: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {}
+    for pid, p in old_by_id.items():
+        now = new.get(pid)
+        if now is None:
+            changed[pid] = (project_to_data(p), None)
+        elif now is not p and project_to_data(now) != project_to_data(p):
+            changed[pid] = (project_to_data(p), project_to_data(now))
 
     def edit(tdoc: Any) -> None:
         apply_changes(tdoc, portfolio_header_data(old), portfolio_header_data(new))
@@ -658,22 +712,95 @@ def save(
 ) -> PortfolioDocument:
     """Write `new` to `path` (default: where `doc` came from) atomically, as a minimal diff of `doc`.
 
-    Refuses (FileChangedError) when the file on disk is not what was read, unless `force`.
+    Holds the writers' lock (`lock.locked`) from the check to the replace. Refuses with FileChangedError when
+    the file on disk is not what was read (a document not yet on disk: when a file is there), and with
+    SaveError when the file cannot be written or should not be replaced (read-only, other hard links; those
+    two go ahead with `force`, which also skips the check). A failed save leaves the file as it was.
     Returns the document for the saved state, to pass to the next save.
     """
     target = Path(path) if path is not None else doc.path
     if target is None:
         raise ValueError("no path to save to")
-    text = render_text(doc, new)
-    data = text.encode("utf-8")
+    with locked(target):
+        return _save_locked(doc, new, target, force=force)
+
+
+def _unwritable(doc: PortfolioDocument, new: Portfolio) -> list[Issue]:
+    """What `new` holds beyond the limits a file is read with (`limits.py`), in the parts that changed: a save
+    must never write a file that then does not load."""
+    old = doc.portfolio
+    if new is old:
+        return []
+    header = portfolio_header_data(new)
+    issues = limits.value_issues(header) if header != portfolio_header_data(old) else []
+    for p in new.projects:
+        before = old.get(p.id)
+        if before is not p:
+            issues += limits.value_issues({"projects": [project_to_data(p)]})
+    return issues
+
+
+def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force: bool) -> PortfolioDocument:
+    unwritable = _unwritable(doc, new)
+    if unwritable:
+        raise SaveError(str(target), "; ".join(issue.message for issue in unwritable))
+    try:
+        text = render_text(doc, new)
+        data = text.encode("utf-8")
+    except (ValueError, TypeError, RecursionError) as exc:  # a value the writer cannot write (e.g. nan)
+        raise SaveError(str(target), f"a value cannot be written as TOML ({exc})") from None
+    remove_stale_temp_files(resolve(target))
+    same_file = doc.path is not None and Path(target) == doc.path
+    expected = doc.digest if same_file else None
     if not force:
         on_disk = read_digest(target)
-        same_file = doc.path is not None and Path(target) == doc.path
-        expected = doc.digest if same_file else None
-        if on_disk != expected and not (on_disk is None and expected is None):
+        if on_disk != expected:
             raise FileChangedError(str(target))
-    atomic_write(target, data)
+    try:
+        atomic_write(target, data, force=force, exclusive=expected is None and not force)
+    except FileExistsError:  # created by someone else between the check and the write
+        raise FileChangedError(str(target)) from None
     return PortfolioDocument(new, text, target, digest(data))
+
+
+class Edit:
+    """A read-modify-write of one file under its lock (see `edit_file`): `doc` is the file as it is now."""
+
+    def __init__(self, doc: PortfolioDocument) -> None:
+        self.doc = doc
+        self.saved: PortfolioDocument | None = None
+
+    def save(self, new: Portfolio) -> PortfolioDocument:
+        """Write `new` (computed from `self.doc`) now, still under the lock; returns the saved document.
+
+        Once per transaction: the lock is on the file that was read, which the save replaces."""
+        if self.saved is not None:
+            raise RuntimeError("an Edit saves once; start another edit_file() for the next change")
+        assert self.doc.path is not None
+        self.saved = _save_locked(self.doc, new, self.doc.path, force=False)
+        return self.saved
+
+
+@contextlib.contextmanager
+def edit_file(path: str | Path) -> Iterator[Edit]:
+    """Read `path` under the writers' lock and hold the lock until the block ends:
+
+        with edit_file("team.toml") as edit:
+            p = edit.doc.portfolio.get("grasp-pose")
+            edit.save(edit.doc.portfolio.with_project(changed(p)))
+
+    Two writers never interleave: the second one reads the file only after the first one's save, so its edit
+    is computed on the new content and nothing is lost. Raises what `load` and `save` raise.
+    """
+    with locked(path):
+        yield Edit(load(path))
+
+
+def update(path: str | Path, change: Callable[[Portfolio], Portfolio]) -> PortfolioDocument:
+    """Apply `change` to the portfolio in `path` under the writers' lock and save the result (if it differs)."""
+    with edit_file(path) as edit:
+        new = change(edit.doc.portfolio)
+        return edit.save(new) if new != edit.doc.portfolio else edit.doc
 
 
 def new_document(portfolio: Portfolio) -> PortfolioDocument:
