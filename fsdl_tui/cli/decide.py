@@ -91,13 +91,14 @@ def cmd_ratings(args: argparse.Namespace) -> int:
     from ..decide.agreement import agreement, to_json
     from .core import _load
 
-    doc = _load(args.path)
     raters = _raters(args.path)
     if not raters:
+        _load(args.path)  # a missing or broken portfolio is the first thing to say
         raise CliError(f"{args.path}: nobody has rated yet (fsdl-tui rate {args.path} --as NAME ID impact=4 ...)")
-    ag = agreement(doc.portfolio, raters)
     if args.adopt:
-        return _adopt(args, doc, ag)
+        return _adopt(args, raters)
+    doc = _load(args.path)
+    ag = agreement(doc.portfolio, raters)
     if args.format == "json":
         print(json.dumps(to_json(ag), indent=2, ensure_ascii=False))
         return 0
@@ -145,17 +146,18 @@ def _print_agreement(portfolio: Any, ag: Any) -> None:
         console.print("No disputed projects: every rated field is within one point across raters.")
 
 
-def _adopt(args: argparse.Namespace, doc: Any, ag: Any) -> int:
-    from ..decide.agreement import apply_consensus
-    from .core import _save
+def _adopt(args: argparse.Namespace, raters: list[Any]) -> int:
+    from ..decide.agreement import agreement, apply_consensus
+    from .core import _edit, _save
 
-    new, changes = apply_consensus(doc.portfolio, ag)
-    if not changes:
-        print(f"{args.path}: already matches the consensus; nothing to write")
-        return 0
-    for line in changes:
-        print(line)
-    return _save(doc, new, f"adopted the raters' consensus ({len(changes)} field(s))")
+    with _edit(args.path) as edit:  # read, compare and write under the writers' lock
+        new, changes = apply_consensus(edit.doc.portfolio, agreement(edit.doc.portfolio, raters))
+        if not changes:
+            print(f"{args.path}: already matches the consensus; nothing to write")
+            return 0
+        for line in changes:
+            print(line)
+        return _save(edit, new, f"adopted the raters' consensus ({len(changes)} field(s))")
 
 
 # --- rank --uncertainty / --sensitivity ------------------------------------------------------------------

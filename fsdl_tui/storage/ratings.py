@@ -31,7 +31,7 @@ from typing import Any
 
 import tomlkit
 
-from .atomic import atomic_write
+from .atomic import FileTooLarge, NotRegularFile, atomic_write, read_file
 from .errors import PortfolioError, PortfolioLoadError, Problem
 
 RATINGS_SCHEMA_VERSION = 1
@@ -131,7 +131,9 @@ def _locate(text: str, project_id: str | None, key: str | None) -> tuple[int, in
 def _read(path: Path) -> RaterFile:
     name = str(path)
     try:
-        raw = path.read_bytes()
+        raw = read_file(path)  # a regular file of a bounded size only: never a FIFO or a device
+    except (NotRegularFile, FileTooLarge) as exc:
+        raise PortfolioLoadError([Problem(name, 1, 1, f"{exc.strerror}; not reading it")]) from None
     except OSError as exc:
         raise PortfolioLoadError([Problem(name, 1, 1, f"cannot read: {exc.strerror or exc}")]) from None
     try:
