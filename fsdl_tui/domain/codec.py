@@ -10,7 +10,7 @@ from . import framework as fw
 from . import schema as sc
 from .reader import Issue, Path, portfolio_from_data, project_from_data, unknown_key_warnings
 from .schema import ID_RE, SCORE_RANGE
-from .writer import json_default, portfolio_header_data, portfolio_to_data, project_to_data
+from .writer import portfolio_header_data, portfolio_to_data, project_to_data
 
 IMPACT_KEYS = tuple(f.key for f in sc.PROJECT_FIELDS if f.table == "impact" and f.kind == "score")
 DRIVER_KEYS = tuple(d.id for d in fw.COST_DRIVERS)
@@ -36,7 +36,6 @@ __all__ = [
     "TOP_KEYS",
     "Issue",
     "Path",
-    "json_default",
     "portfolio_from_data",
     "portfolio_header_data",
     "portfolio_to_data",

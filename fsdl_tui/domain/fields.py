@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -146,8 +147,24 @@ def get_field(project: Project, path: str) -> Any:
 
 def set_field(project: Project, path: str, value: Any) -> Project:
     """Return `project` with `path` set to `value` (None unsets), or raise FieldError saying what is wrong."""
-    spec_for(path)
+    return set_fields(project, [(path, value)])
+
+
+def set_fields(project: Project, changes: Iterable[tuple[str, Any]]) -> Project:
+    """Return `project` with every `(path, value)` of `changes` applied, validated together: the result must
+    be valid, whatever the order of the changes (a killed status and its reason, say)."""
     data = project_to_data(project)
+    for path, value in changes:
+        spec_for(path)
+        _assign(data, path, value)
+    new, issues = project_from_data(data)
+    if issues:
+        raise FieldError("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
+    assert new is not None
+    return new
+
+
+def _assign(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     node = data
     for part in parts[:-1]:
@@ -160,8 +177,3 @@ def set_field(project: Project, path: str, value: Any) -> Project:
         node.pop(parts[-1], None)
     else:
         node[parts[-1]] = value
-    new, issues = project_from_data(data)
-    if issues:
-        raise FieldError("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
-    assert new is not None
-    return new

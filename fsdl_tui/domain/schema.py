@@ -192,6 +192,7 @@ def _project_fields() -> tuple[Field, ...]:
             "checks",
             "Feasibility assessment",
             "Steps A-G.",
+            question="{label} {question}",  # each step's question, under its letter
             items=fw.FEASIBILITY_STEPS,
             what="feasibility",
             default={},

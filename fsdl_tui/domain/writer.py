@@ -7,7 +7,6 @@ then its unknown keys as they were read, then its tables. A value of None is lef
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -102,10 +101,3 @@ def portfolio_to_data(pf: Portfolio) -> dict[str, Any]:
     out = portfolio_header_data(pf)
     out["projects"] = [project_to_data(p) for p in pf.projects]
     return out
-
-
-def json_default(value: Any) -> Any:
-    """`json.dumps(..., default=json_default)`: dates as YYYY-MM-DD, as in the file."""
-    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
-        return value.isoformat()
-    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
