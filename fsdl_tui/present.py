@@ -3,7 +3,7 @@
 Standard library only, no rich and no Textual, so every layer above the domain may use it.
 
 - numbers, scores, ranks and dates: `num`, `score`, `rank`, `iso`;
-- empty values: `is_empty` (None, an empty or blank string, an empty list, tuple, set or dict) and `or_dash`;
+- empty values: `is_empty` (None, an empty string, list, tuple, set or dict) and `or_dash`;
 - user text (anything from a file, a plugin or git): `plain` makes it safe to print on a terminal (control
   characters and bidirectional overrides shown as escapes, never run) and rich must get it as `Text`, never
   as markup; `md` makes it one literal line of Markdown, HTML included.
@@ -66,12 +66,11 @@ def json_default(value: Any) -> Any:
 
 
 def is_empty(value: Any) -> bool:
-    """Nothing to show: None, a blank string, an empty collection."""
+    """Not set: None, an empty string, an empty collection (`0` and `false` are values). A string of blanks
+    is a value too; test `not s.strip()` where blank text should count as missing."""
     if value is None:
         return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
+    if isinstance(value, (str, list, tuple, set, frozenset, dict)):
         return not value
     return False
 
