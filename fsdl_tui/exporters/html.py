@@ -30,7 +30,8 @@ QUADRANT_COLOURS = {"high-priority": "#1a7f37", "moonshot": "#8250df", "quick-wi
 
 
 def e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """User text for HTML: control characters shown as escapes (XML forbids them), then HTML-escaped."""
+    return escape(present.plain(value), quote=True)
 
 
 def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> str:
