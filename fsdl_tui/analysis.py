@@ -23,8 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SEP = "; "  # joins list fields (tags, links, ...) into one cell
 
 
-# The ranking's own columns, then these fields first (the overview), then every other field in schema order.
-RANKING_COLUMNS = ("rank", "id", "title", "score", "score_note", "score_error", "impact", "feasibility", "quadrant")
+# After the ranking's own columns, these fields first (the overview), then every other field in schema order.
 LEAD_FIELDS = ("archetype", "lifecycle.stage", "lifecycle.status", "lifecycle.status_reason", "owner")
 
 

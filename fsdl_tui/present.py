@@ -80,11 +80,6 @@ def or_dash(value: Any, missing: str = DASH) -> str:
     return missing if is_empty(value) else str(value)
 
 
-def joined(values: Any, sep: str = ", ", missing: str = DASH) -> str:
-    """A list as one string, `missing` when empty."""
-    return sep.join(str(v) for v in values) if values else missing
-
-
 def _escape_char(ch: str) -> str:
     code = ord(ch)
     if code < 0x100:

@@ -72,7 +72,6 @@ def _current() -> tuple[tuple[FieldSpec, ...], dict[str, FieldSpec]]:
 
 
 FIELDS: tuple[FieldSpec, ...] = editable_fields()
-FIELD_BY_PATH = field_by_path()
 
 
 def spec_for(path: str) -> FieldSpec:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from . import framework as fw
@@ -31,9 +31,8 @@ SCORE_RANGE = (1, 5)
 #   choice    one of `choices`                      list            a list of strings (of `choices` if any)
 #   checks    a checklist table of `items`          answers         a table of strings keyed by `items`
 #   history   the lifecycle moves                   satisficing, baselines: arrays of inline tables
-#   plugins   a table of tables (plain data)        version         the schema_version
+#   plugins   a table of tables (plain data)        version, projects: the top-level schema_version and projects
 #   bool, data: leaves of `set` paths (a checklist item's `done`; any TOML value)
-SCALAR_KINDS = frozenset(("id", "text", "longtext", "score", "number", "choice", "list"))
 TABLE_KINDS = frozenset(("checks", "answers", "plugins"))
 
 
@@ -67,10 +66,6 @@ class Field:
     def table(self) -> str:
         """The sub-table holding it ("" for a key of the record itself)."""
         return self.path.rsplit(".", 1)[0] if "." in self.path else ""
-
-    @property
-    def group(self) -> str:
-        return self.path.split(".", 1)[0] if "." in self.path else "project"
 
     @property
     def column_name(self) -> str | None:
@@ -346,10 +341,6 @@ def extended(fields: Iterable[Field], new: Field, after: str | None = None) -> t
         at = next(i for i, f in enumerate(out) if f.path == after) + 1
     out.insert(at, new)
     return tuple(out)
-
-
-def with_changes(field: Field, **changes: Any) -> Field:
-    return replace(field, **changes)
 
 
 def value_of(record: Any, f: Field) -> Any:
