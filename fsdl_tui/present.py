@@ -93,7 +93,7 @@ def plain(text: Any) -> str:
 
     The result is still to be given to rich as `Text` (never as markup): rich reads `[bold]` as markup.
     """
-    s = "" if text is None else str(text)
+    s = "" if text is None else str(text).replace("\r\n", "\n")
     if s.isprintable():
         return s
     out = []

@@ -104,7 +104,8 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise FieldError(f"{spec.path}: '{text}' is not a whole number from 1 to 5") from None
+            lo, hi = spec.range
+            raise FieldError(f"{spec.path}: '{text}' is not a whole number from {lo} to {hi}") from None
     if spec.kind == "number":
         if not raw:
             return None

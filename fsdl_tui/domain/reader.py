@@ -81,11 +81,13 @@ class _Checker:
         self.add(path + (key,), f"'{key}' must be a string, not {_type_name(value)}")
         return default
 
-    def score(self, table: Mapping[str, Any], key: str, path: Path) -> int | None:
+    def score(
+        self, table: Mapping[str, Any], key: str, path: Path, bounds: tuple[int, int] = sc.SCORE_RANGE
+    ) -> int | None:
         if key not in table:
             return None
         value = table[key]
-        lo, hi = sc.SCORE_RANGE
+        lo, hi = bounds
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer() and lo <= value <= hi:
                 return int(value)
@@ -235,7 +237,7 @@ def _value(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
         value = c.text(table, key, path, f.default if isinstance(f.default, str) else "")
         return f.default if f.blank_is_default and not value else value
     if f.kind == "score":
-        return c.score(table, key, path)
+        return c.score(table, key, path, f.range)
     if f.kind == "number":
         number = c.number(table, key, path)
         return f.default if number is None else number

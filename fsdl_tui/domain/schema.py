@@ -45,6 +45,7 @@ class Field:
     label: str
     help: str = ""  # the hint of the form and of `set --help`
     question: str = ""  # the framework's question shown beside the answer (`show ID`, detail pane)
+    range: tuple[int, int] = SCORE_RANGE  # for scores: the whole numbers allowed
     choices: tuple[str, ...] = ()
     what: str = ""  # what one choice is called in messages: "unknown {what} 'x'"
     default: Any = None
