@@ -50,7 +50,7 @@ def _build(schema_fields: tuple[Field, ...]) -> tuple[FieldSpec, ...]:
     return tuple(leaf for f in schema_fields if f.editable for leaf in leaves(f))
 
 
-_built: dict[int, tuple[tuple[FieldSpec, ...], dict[str, FieldSpec]]] = {}
+_built: dict[int, tuple[tuple[Field, ...], tuple[FieldSpec, ...], dict[str, FieldSpec]]] = {}
 
 
 def editable_fields() -> tuple[FieldSpec, ...]:
@@ -63,12 +63,13 @@ def field_by_path() -> dict[str, FieldSpec]:
 
 
 def _current() -> tuple[tuple[FieldSpec, ...], dict[str, FieldSpec]]:
-    key = id(sc.PROJECT_FIELDS)
-    if key not in _built:
+    schema_fields = sc.PROJECT_FIELDS
+    cached = _built.get(id(schema_fields))
+    if cached is None or cached[0] is not schema_fields:
         _built.clear()
-        specs = _build(sc.PROJECT_FIELDS)
-        _built[key] = (specs, {f.path: f for f in specs})
-    return _built[key]
+        specs = _build(schema_fields)
+        cached = _built[id(schema_fields)] = (schema_fields, specs, {f.path: f for f in specs})
+    return cached[1], cached[2]
 
 
 FIELDS: tuple[FieldSpec, ...] = editable_fields()

@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from . import framework as fw
@@ -135,7 +135,7 @@ class _Checker:
 
 
 def _checks(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict[str, Check]:
-    known = tuple(item.id for item in f.items)
+    known = f.item_ids
     out: dict[str, Check] = {}
     for key, value in table.items():
         p = path + (key,)
@@ -156,7 +156,7 @@ def _checks(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict
 
 
 def _answers(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict[str, str]:
-    known = tuple(dict.fromkeys(item.id for item in f.items))
+    known = f.item_ids
     out: dict[str, str] = {}
     for key in table:
         if key not in known:
@@ -198,7 +198,7 @@ def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, .
     return tuple(history)
 
 
-def _records(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> tuple[Any, ...]:
+def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tuple[Any, ...]:
     """The satisficing thresholds or the baselines: arrays of inline tables."""
     key = f.key
     raw = table.get(key, [])
@@ -230,40 +230,63 @@ def _records(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> tup
     return tuple(out)
 
 
+def _text(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    value = c.text(table, f.key, path, f.default if isinstance(f.default, str) else "")
+    return f.default if f.blank_is_default and not value else value
+
+
+def _score(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    return c.score(table, f.key, path, f.range)
+
+
+def _number(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    number = c.number(table, f.key, path)
+    return f.default if number is None else number
+
+
+def _choice(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    chosen = c.choice(table, f.key, path, f.choices, f.what)
+    return f.default if chosen is None else chosen
+
+
+def _list(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    values = c.strings(table, f.key, path)
+    if not f.choices:
+        return values
+    for v in values:
+        if v not in f.choices:
+            c.add(path + (f.key,), f"unknown {f.what} '{v}': expected one of {', '.join(f.choices)}")
+    return tuple(v for v in values if v in f.choices)
+
+
+def _plugin_tables(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    tables = c.table(table, f.key, path)
+    return {k: v for k, v in tables.items() if isinstance(v, dict)}
+
+
+# How each kind of field is read from its table at `path`: checked, the default when absent or wrong.
+_READERS: dict[str, Callable[[_Checker, Field, Mapping[str, Any], Path], Any]] = {
+    "text": _text,
+    "longtext": _text,
+    "score": _score,
+    "number": _number,
+    "choice": _choice,
+    "list": _list,
+    "checks": lambda c, f, t, p: _checks(c, c.table(t, f.key, p), p + (f.key,), f),
+    "answers": lambda c, f, t, p: _answers(c, c.table(t, f.key, p), p + (f.key,), f),
+    "history": lambda c, f, t, p: _history(c, t, p),
+    "satisficing": _records,
+    "baselines": _records,
+    "plugins": _plugin_tables,
+}
+
+
 def _value(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     """Field `f` read from `table` (its own table) at `path`, checked; the default when absent or wrong."""
-    key = f.key
-    if f.kind in ("text", "longtext"):
-        value = c.text(table, key, path, f.default if isinstance(f.default, str) else "")
-        return f.default if f.blank_is_default and not value else value
-    if f.kind == "score":
-        return c.score(table, key, path, f.range)
-    if f.kind == "number":
-        number = c.number(table, key, path)
-        return f.default if number is None else number
-    if f.kind == "choice":
-        chosen = c.choice(table, key, path, f.choices, f.what)
-        return f.default if chosen is None else chosen
-    if f.kind == "list":
-        values = c.strings(table, key, path)
-        if not f.choices:
-            return values
-        for v in values:
-            if v not in f.choices:
-                c.add(path + (key,), f"unknown {f.what} '{v}': expected one of {', '.join(f.choices)}")
-        return tuple(v for v in values if v in f.choices)
-    if f.kind == "checks":
-        return _checks(c, c.table(table, key, path), path + (key,), f)
-    if f.kind == "answers":
-        return _answers(c, c.table(table, key, path), path + (key,), f)
-    if f.kind == "history":
-        return _history(c, table, path)
-    if f.kind in ("satisficing", "baselines"):
-        return _records(c, table, path, f)
-    if f.kind == "plugins":
-        tables = c.table(table, key, path)
-        return {k: v for k, v in tables.items() if isinstance(v, dict)}
-    raise ValueError(f"field '{f.path}' has a kind the reader does not know: {f.kind!r}")
+    read = _READERS.get(f.kind)
+    if read is None:
+        raise ValueError(f"field '{f.path}' has a kind the reader does not know: {f.kind!r}")
+    return read(c, f, table, path)
 
 
 def _read_fields(
@@ -285,12 +308,23 @@ def _read_fields(
     return own, tables
 
 
+_TOP_KEYS: dict[int, tuple[tuple[Field, ...], frozenset[str]]] = {}
+
+
+def _top_keys(fields_: tuple[Field, ...]) -> frozenset[str]:
+    """The keys a record's fields use directly, worked out once per schema."""
+    cached = _TOP_KEYS.get(id(fields_))
+    if cached is None or cached[0] is not fields_:
+        cached = _TOP_KEYS[id(fields_)] = (fields_, frozenset(sc.top_keys(fields_)))
+    return cached[1]
+
+
 def _split_known(
     cls: type, values: Mapping[str, Any], data: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Values the dataclass has an attribute for, and the checked values of the other fields present in
     `data` (schema fields the model has no attribute for are kept in `extra`)."""
-    names = {x.name for x in fields(cls)}
+    names = sc.model_attributes(cls)
     known = {k: v for k, v in values.items() if k in names}
     return known, {k: v for k, v in values.items() if k not in names and k in data}
 
@@ -318,7 +352,7 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
     for name, value in plugins.items() if isinstance(plugins, dict) else ():
         if not isinstance(value, dict):
             c.add(path + ("plugins", name), f"plugin fields 'plugins.{name}' must be a table")
-    known = set(sc.top_keys(sc.PROJECT_FIELDS))
+    known = _top_keys(sc.PROJECT_FIELDS)
     if not valid_id:
         return None
     attrs, in_extra = _split_known(Project, own, data)
@@ -381,7 +415,7 @@ def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]
                 )
             elif dep == project.id:
                 c.add(("projects", seen[project.id], "depends_on"), f"project '{project.id}' depends on itself")
-    known = set(sc.top_keys(sc.PORTFOLIO_FIELDS))
+    known = _top_keys(sc.PORTFOLIO_FIELDS)
     attrs, in_extra = _split_known(Portfolio, own, data)
     for name, values in tables.items():
         attrs[name] = TABLE_MODELS[name](**values)

@@ -58,15 +58,16 @@ class Field:
     considerations: tuple[str, ...] = ()  # for scores: what to think about
     column: str | None = ""  # its column in analysis and exports: "" the path, None no column
 
-    @property
-    def key(self) -> str:
-        """The key in its table: the last part of the path."""
-        return self.path.rsplit(".", 1)[-1]
+    # Worked out from `path` (read on every value of every project, so computed once):
+    key: str = dataclasses.field(init=False, repr=False, compare=False)  # the key in its table
+    table: str = dataclasses.field(init=False, repr=False, compare=False)  # its sub-table, "" for the record's own
+    item_ids: tuple[str, ...] = dataclasses.field(init=False, repr=False, compare=False)  # of `items`, once each
 
-    @property
-    def table(self) -> str:
-        """The sub-table holding it ("" for a key of the record itself)."""
-        return self.path.rsplit(".", 1)[0] if "." in self.path else ""
+    def __post_init__(self) -> None:
+        table, _, key = self.path.rpartition(".")
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "table", table)
+        object.__setattr__(self, "item_ids", tuple(dict.fromkeys(item.id for item in self.items)))
 
     @property
     def column_name(self) -> str | None:

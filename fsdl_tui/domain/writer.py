@@ -7,7 +7,7 @@ then its unknown keys as they were read, then its tables. A value of None is lef
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any
 
 from . import schema as sc
@@ -40,50 +40,75 @@ def _baseline_data(b: Baseline) -> dict[str, Any]:
     return out
 
 
-def field_data(f: Field, value: Any) -> Any:
-    """The plain-data form of one field's value (None: left out)."""
-    if value is None:
-        return None
-    if f.kind == "list":
-        return list(value)
-    if f.kind == "checks":
-        return {k: _check_data(v) for k, v in value.items()}
-    if f.kind == "answers":
-        return dict(value)
-    if f.kind == "history":
-        return [_move_data(mv) for mv in value]
-    if f.kind == "satisficing":
-        return [_threshold_data(t) for t in value]
-    if f.kind == "baselines":
-        return [_baseline_data(b) for b in value]
-    if f.kind == "plugins":
-        return {k: dict(v) for k, v in value.items()}
+def _identity(value: Any) -> Any:
     return value
 
 
-def _record_data(record: Any, fields: Iterable[Field], skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    fields = [f for f in fields if f.kind not in skip]
-    own = {f.key for f in fields if not f.table}
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "list": list,
+    "checks": lambda value: {k: _check_data(v) for k, v in value.items()},
+    "answers": dict,
+    "history": lambda value: [_move_data(mv) for mv in value],
+    "satisficing": lambda value: [_threshold_data(t) for t in value],
+    "baselines": lambda value: [_baseline_data(b) for b in value],
+    "plugins": lambda value: {k: dict(v) for k, v in value.items()},
+}
+
+
+def field_data(f: Field, value: Any) -> Any:
+    """The plain-data form of one field's value (None: left out)."""
+    return None if value is None else _CONVERT.get(f.kind, _identity)(value)
+
+
+# How to write one record type with one tuple of fields, worked out once: its own keys (key, read from an
+# attribute or from `extra`, conversion), then its tables (table or "", key, conversion).
+_Plan = tuple[
+    tuple[tuple[str, bool, Callable[[Any], Any]], ...],
+    frozenset[str],
+    tuple[tuple[str, str, bool, Callable[[Any], Any]], ...],
+]
+_PLANS: dict[tuple[int, type], tuple[tuple[Field, ...], _Plan]] = {}
+
+
+def _plan(fields: tuple[Field, ...], cls: type, skip: tuple[str, ...]) -> _Plan:
+    cached = _PLANS.get((id(fields), cls))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    attrs = sc.model_attributes(cls)
+    used = [f for f in fields if f.kind not in skip]
+    own = tuple((f.key, f.key in attrs, _CONVERT.get(f.kind, _identity)) for f in used if not f.is_table)
+    tables = tuple(
+        (f.table, f.key, bool(f.table) or f.key in attrs, _CONVERT.get(f.kind, _identity)) for f in used if f.is_table
+    )
+    plan: _Plan = (own, frozenset(f.key for f in used if not f.table), tables)
+    _PLANS[(id(fields), cls)] = (fields, plan)
+    return plan
+
+
+def _record_data(record: Any, fields: tuple[Field, ...], skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    own, own_keys, tables = _plan(fields, type(record), skip)
     extra = record.extra
     out: dict[str, Any] = {}
-    for f in fields:
-        if f.is_table:
+    for key, in_attribute, convert in own:
+        if in_attribute:
+            value = getattr(record, key)
+        elif key in extra:
+            value = extra[key]
+        else:
             continue
-        if f.key in extra or f.key in sc.model_attributes(type(record)):
-            value = field_data(f, sc.value_of(record, f))
+        if value is not None:
+            out[key] = convert(value)
+    out.update({k: v for k, v in extra.items() if k not in own_keys})
+    for table, key, in_attribute, convert in tables:
+        if table:
+            value = getattr(getattr(record, table), key)
+            node = out.setdefault(table, {})
             if value is not None:
-                out[f.key] = value
-    out.update({k: v for k, v in extra.items() if k not in own})
-    for f in fields:
-        if not f.is_table:
-            continue
-        value = field_data(f, sc.value_of(record, f))
-        if f.table:
-            table = out.setdefault(f.table, {})
+                node[key] = convert(value)
+        else:
+            value = getattr(record, key) if in_attribute else extra.get(key)
             if value is not None:
-                table[f.key] = value
-        elif value is not None:
-            out[f.key] = value
+                out[key] = convert(value)
     return out
 
 
