@@ -44,7 +44,9 @@ class Field:
     kind: str
     label: str
     help: str = ""  # the hint of the form and of `set --help`
-    question: str = ""  # the framework's question shown beside the answer (`show ID`, detail pane)
+    # The framework's question shown beside the answer (`show ID`, detail pane); for a checklist, how each item's
+    # question reads, with `{label}` and `{question}` (default: the item's question alone).
+    question: str = ""
     range: tuple[int, int] = SCORE_RANGE  # for scores: the whole numbers allowed
     choices: tuple[str, ...] = ()
     what: str = ""  # what one choice is called in messages: "unknown {what} 'x'"
