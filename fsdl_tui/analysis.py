@@ -11,7 +11,9 @@ import datetime as _dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import present
 from .domain import framework as fw
+from .domain import schema as sc
 from .domain.model import Portfolio, Project
 from .scoring.base import Ranked, Score, Scorer, rank
 
@@ -21,15 +23,45 @@ if TYPE_CHECKING:  # pragma: no cover
 SEP = "; "  # joins list fields (tags, links, ...) into one cell
 
 
-def _last_move_date(p: Project) -> _dt.date | None:
-    return p.lifecycle.history[-1].date if p.lifecycle.history else None
+# After the ranking's own columns, these fields first (the overview), then every other field in schema order.
+LEAD_FIELDS = ("archetype", "lifecycle.stage", "lifecycle.status", "lifecycle.status_reason", "owner")
+
+
+def field_columns(p: Project, f: sc.Field) -> dict[str, Any]:
+    """The analysis columns of one schema field for project `p` (none for a field with `column=None`)."""
+    name = f.column_name
+    if name is None:
+        return {}
+    value = sc.value_of(p, f)
+    if f.kind == "list":
+        return {name: SEP.join(value)}
+    if f.kind == "checks":
+        done = [item.id for item in f.items if (c := value.get(item.id)) is not None and c.done]
+        return {
+            f"{name}.done": len(done),
+            f"{name}.open": SEP.join(item.id for item in f.items if item.id not in done),
+        }
+    if f.kind == "satisficing":
+        return {name: SEP.join(f"{t.metric} {t.direction} {present.short_num(t.threshold)}" for t in value)}
+    if f.kind == "baselines":
+        return {
+            name: SEP.join(
+                f"{b.kind}: {b.name}" + ("" if b.value is None else f" = {present.short_num(b.value)}") for b in value
+            )
+        }
+    if f.kind == "history":
+        return {
+            "lifecycle.moves": len(value),
+            "lifecycle.loop_backs": sum(1 for m in value if m.is_backward),
+            "lifecycle.stage_since": present.iso(value[-1].date) if value else None,
+        }
+    return {name: value}
 
 
 def record(r: Ranked) -> dict[str, Any]:
     """One ranked project as a flat dict: ranking columns first, then every field by dotted path."""
     p = r.project
     s = r.score
-    last = _last_move_date(p)
     out: dict[str, Any] = {
         "rank": r.rank,
         "id": p.id,
@@ -40,38 +72,13 @@ def record(r: Ranked) -> dict[str, Any]:
         "impact": r.impact,
         "feasibility": r.feasibility,
         "quadrant": r.quadrant,
-        "archetype": p.archetype,
-        "stage": p.stage,
-        "status": p.status,
-        "status_reason": p.lifecycle.status_reason,
-        "owner": p.owner,
-        "summary": p.summary,
-        "tags": SEP.join(p.tags),
-        "links": SEP.join(p.links),
-        "depends_on": SEP.join(p.depends_on),
-        "impact.overall": p.impact.overall,
     }
-    for lens in fw.IMPACT_LENSES:
-        out[f"impact.{lens.id}"] = p.impact.lens(lens.id)
-    out["impact.rationale"] = p.impact.rationale
-    for d in fw.COST_DRIVERS:
-        out[f"cost.{d.id}"] = p.cost.driver(d.id)
-        out[f"cost.{d.id}_note"] = p.cost.note(d.id)
-    out["cost.flags"] = SEP.join(p.cost.flags)
-    out["gate.done"] = sum(1 for item in fw.GATE_ITEMS if (c := p.gate.get(item.id)) is not None and c.done)
-    out["gate.open"] = SEP.join(item.id for item in p.open_gate_items())
-    out["feasibility.done"] = sum(
-        1 for step in fw.FEASIBILITY_STEPS if (c := p.feasibility.get(step.id)) is not None and c.done
-    )
-    out["metrics.optimizing"] = p.metrics.optimizing
-    out["metrics.target"] = p.metrics.target
-    out["metrics.satisficing"] = SEP.join(f"{t.metric} {t.direction} {t.threshold:g}" for t in p.metrics.satisficing)
-    out["metrics.baselines"] = SEP.join(
-        f"{b.kind}: {b.name}" + ("" if b.value is None else f" = {b.value:g}") for b in p.metrics.baselines
-    )
-    out["lifecycle.moves"] = len(p.lifecycle.history)
-    out["lifecycle.loop_backs"] = p.lifecycle.loop_backs
-    out["lifecycle.stage_since"] = last.isoformat() if last else None
+    fields = sc.by_path(sc.PROJECT_FIELDS)
+    for path in LEAD_FIELDS:
+        out.update(field_columns(p, fields[path]))
+    for f in sc.PROJECT_FIELDS:
+        if f.path not in LEAD_FIELDS:
+            out.update(field_columns(p, f))
     return out
 
 
@@ -165,7 +172,7 @@ def stats(portfolio: Portfolio, scorer: Scorer, today: _dt.date | None = None) -
     return {
         "portfolio": portfolio.name,
         "scorer": scorer.name,
-        "as_of": today.isoformat(),
+        "as_of": present.iso(today),
         "projects": len(portfolio.projects),
         "by_stage": counts("stage", fw.STAGE_IDS, "(none)"),
         "by_status": counts("status", fw.STATUSES, "(none)"),

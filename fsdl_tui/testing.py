@@ -20,7 +20,19 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .domain.model import Check, Cost, Impact, Lifecycle, Metrics, Move, Portfolio, Project, Settings
+from .domain.model import (
+    Baseline,
+    Check,
+    Cost,
+    Impact,
+    Lifecycle,
+    Metrics,
+    Move,
+    Portfolio,
+    Project,
+    Settings,
+    Threshold,
+)
 from .plugins.manager import PluginHost
 
 
@@ -122,8 +134,56 @@ def sample_projects() -> list[Project]:
     ]
 
 
+# Text that breaks naive output: rich markup (a closing tag alone crashes rich), a link tag, ANSI escapes,
+# right-to-left script and emoji (with a joiner sequence).
+MARKUP_TEXT = "[/] [bold]b[/bold] [link=x]l[/link] \x1b[31mred\x1b[0m שלום עולם 🚀👩‍💻"
+
+
+def markup_project(id: str = "markup-text", text: str = MARKUP_TEXT) -> Project:
+    """A project whose every text field holds `text`: it must show literally everywhere, never crash."""
+    from .domain import framework as fw
+
+    check = Check(True, text)
+    return make_project(
+        id,
+        text,
+        impact=Impact(overall=3, cheap_prediction=2, rationale=text),
+        cost=Cost(
+            data_availability=3,
+            data_availability_note=text,
+            accuracy_requirement=2,
+            accuracy_requirement_note=text,
+            problem_difficulty=3,
+            problem_difficulty_note=text,
+        ),
+        archetype="autonomous",
+        summary=text,
+        owner=text,
+        tags=(text, "[red]"),
+        links=(text,),
+        questions={q.id: text for q in fw.ARCHETYPE_BY_ID["autonomous"].questions},
+        gate={g.id: check for g in fw.GATE_ITEMS},
+        feasibility={s.id: check for s in fw.FEASIBILITY_STEPS},
+        metrics=Metrics(
+            optimizing=text,
+            target=0.9,
+            satisficing=(Threshold(text, 50.0, "max"),),
+            baselines=(Baseline("human", text, 0.8),),
+        ),
+        plugins={"rice": {"reach": 10, "impact": 1, "confidence": 0.5, "effort": 2, "note": text}},
+        extra={"team_note": text},
+    ).replace(
+        lifecycle=Lifecycle(
+            stage="data",
+            status="on-hold",
+            status_reason=text,
+            history=(Move("planning", "data", _dt.date(2024, 1, 15), text),),
+        )
+    )
+
+
 def sample() -> Portfolio:
-    return make_portfolio(sample_projects(), name="Sample <portfolio> & co")
+    return make_portfolio(sample_projects() + [markup_project()], name="Sample <portfolio> & co")
 
 
 def plugin_host(*plugins: object, name: str | None = None, strict: bool = False) -> PluginHost:

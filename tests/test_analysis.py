@@ -11,7 +11,7 @@ import pytest
 
 from fsdl_tui.analysis import frame, record_columns, stage_intervals, stats
 from fsdl_tui.scoring import FsdlScorer, WeightedScorer
-from fsdl_tui.testing import portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import make_portfolio, portfolio_file, run_cli, sample, sample_projects  # noqa: F401 - pytest fixtures
 
 TODAY = _dt.date(2024, 6, 1)
 
@@ -44,7 +44,7 @@ def test_stage_intervals_from_history_dates():
 
 
 def test_stats_counts_time_in_stage_and_loop_backs():
-    s = stats(sample(), FsdlScorer(), today=TODAY)
+    s = stats(make_portfolio(sample_projects()), FsdlScorer(), today=TODAY)
     assert s["projects"] == 5
     assert s["by_stage"] == {"planning": 3, "data": 0, "training": 1, "deploying": 1, "production": 0}
     assert s["by_archetype"]["(none)"] == 2 and s["by_archetype"]["autonomous"] == 1

@@ -15,7 +15,15 @@ from fsdl_tui.exporters import builtin_exporters, write_output
 from fsdl_tui.exporters.formats import FORMULA_TRIGGERS, CsvExporter, JsonExporter, MarkdownExporter, neutralize
 from fsdl_tui.exporters.html import HtmlExporter
 from fsdl_tui.scoring import FsdlScorer, rank
-from fsdl_tui.testing import check_exporter, make_portfolio, make_project, portfolio_file, run_cli, sample  # noqa: F401 - pytest fixtures
+from fsdl_tui.testing import (  # noqa: F401 - pytest fixtures
+    check_exporter,
+    make_portfolio,
+    make_project,
+    portfolio_file,
+    run_cli,
+    sample,
+    sample_projects,
+)
 
 
 def export(exporter, pf=None):
@@ -112,7 +120,8 @@ def test_html_has_the_ranked_table_and_the_2x2_svg():
 
     svg = ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])  # well-formed XML
     assert svg.get("viewBox") == "0 0 480 480"
-    assert parser.tags.count("circle") == 4  # every scored project is a dot; "unscored" is not
+    scored = [r for r in rank(sample(), FsdlScorer()) if r.impact is not None and r.feasibility is not None]
+    assert parser.tags.count("circle") == len(scored) == len(sample().projects) - 1  # "unscored" has no dot
     assert parser.tags.count("tr") == 1 + len(sample().projects)
     text = "".join(parser.text)
     for label in ("High priority", "Moonshot", "Quick win", "Avoid"):
@@ -120,7 +129,7 @@ def test_html_has_the_ranked_table_and_the_2x2_svg():
 
 
 def test_json_export_has_terms_and_full_projects():
-    data = json.loads(export(JsonExporter()))
+    data = json.loads(export(JsonExporter(), make_portfolio(sample_projects())))
     assert [p["rank"] for p in data["projects"]] == [1, 2, 3, 4, None]
     first = data["projects"][0]
     assert sum(t["contribution"] for t in first["terms"]) == pytest.approx(first["score"])

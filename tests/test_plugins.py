@@ -150,7 +150,7 @@ def test_scorer_raising_on_one_project_marks_only_that_project(broken_host):
     by_id = {r.project.id: r for r in ranked}
     assert by_id["grasp-pose"].score.error and "ZeroDivisionError" in by_id["grasp-pose"].score.reason
     assert by_id["lens-only"].score.error and "not a finite number" in by_id["lens-only"].score.reason
-    assert [r.score.value for r in ranked if not r.score.error] == [1.0, 1.0, 1.0]
+    assert [r.score.value for r in ranked if not r.score.error] == [1.0] * (len(ranked) - 2)
     msgs = problems_of(broken_host, "c_raises_on_one")
     assert any("'fragile' failed on project 'grasp-pose'" in m for m in msgs)
     assert any("'fragile' failed on project 'lens-only'" in m for m in msgs)

@@ -28,6 +28,8 @@ FIXTURES = Path(__file__).parent / "plugin_fixtures"
 HOSTILE = FIXTURES / "hostile"
 CRASH = FIXTURES / "crash"
 
+N_SAMPLE = len(sample().projects)
+
 
 def problems_of(host, plugin):
     return [p.message for p in host.problems if p.plugin == plugin]
@@ -217,10 +219,10 @@ def test_what_plugins_print_goes_to_stderr_with_their_name_and_stdout_stays_vali
     assert code == 0 and {p["name"] for p in json.loads(out)} >= {"prints", "fsdl_tui"}
     assert "[plugin prints] hello from import" in err and "[plugin prints] registering scorers" in err
     code, out, err = run_cli("rank", portfolio_file, "--plugins-dir", HOSTILE, "--scorer", "chatty", "--format", "json")
-    assert code == 0 and len(json.loads(out)["projects"]) == 5
+    assert code == 0 and len(json.loads(out)["projects"]) == N_SAMPLE
     assert "[plugin prints] scoring grasp-pose" in err and "[plugin prints] no newline" in err
     code, out, err = run_cli("rank", portfolio_file, "--plugins-dir", HOSTILE, "--scorer", "chatty", "--format", "csv")
-    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 5
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == N_SAMPLE
     for fmt in ("json", "csv"):
         code, out, err = run_cli(
             "export", portfolio_file, "--plugins-dir", HOSTILE, "--format", fmt, "--scorer", "chatty"
@@ -423,10 +425,10 @@ def test_a_plugin_scorer_reports_progress_and_can_be_cancelled(tmp_path, budget)
     pf = sample()
     seen = []
     ranked = host.rank(pf, "first", progress=lambda done, total: seen.append((done, total)))
-    assert [r.score.value for r in ranked] == [1.0] * 5
-    assert seen and seen[-1] == (5, 5) and all(total == 5 for _, total in seen)
+    assert [r.score.value for r in ranked] == [1.0] * N_SAMPLE
+    assert seen and seen[-1] == (N_SAMPLE, N_SAMPLE) and all(total == N_SAMPLE for _, total in seen)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     stop = threading.Event()
     stop.set()
-    with pytest.raises(RankCancelled, match="after 0 of 5"):
+    with pytest.raises(RankCancelled, match=f"after 0 of {N_SAMPLE}"):
         host.rank(pf, "first", cancelled=stop)

@@ -7,14 +7,19 @@ import datetime as _dt
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import present
 from .main import CliError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..plugins.manager import PluginHost
+    from ..scoring.base import Ranked
 
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def plugin_host(args: argparse.Namespace):
+def plugin_host(args: argparse.Namespace) -> PluginHost:
     from ..plugins.manager import PluginError, load_plugins
 
     try:
@@ -29,7 +34,7 @@ def report_plugin_problems(host: Any) -> None:
         print(f"fsdl-tui: {problem}", file=sys.stderr)
 
 
-def _ranked(args: argparse.Namespace):
+def _ranked(args: argparse.Namespace) -> tuple[PluginHost, Any, Any, list[Ranked]]:
     from ..plugins.manager import PluginError
     from ..plugins.progress import ProgressLine
     from .core import _load
@@ -51,13 +56,15 @@ def _ranked(args: argparse.Namespace):
 
 def _row(table: Any, *cells: str) -> None:
     """Add a table row of plain text: user text is never read as rich markup."""
+
+    table.add_row(*(_text(c) for c in cells))
+
+
+def _text(s: str) -> Any:
+    """User text for rich: plain `Text`, never markup, control characters shown as escapes."""
     from rich.text import Text
 
-    table.add_row(*(Text(c) for c in cells))
-
-
-def _num(x: float | None, digits: int = 2) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
+    return Text(present.plain(s))
 
 
 # --- rank ------------------------------------------------------------------------------------------------
@@ -97,52 +104,48 @@ def cmd_rank(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rank_table(doc: Any, scorer: Any, ranked: list) -> None:
+def _rank_table(doc: Any, scorer: Any, ranked: list[Ranked]) -> None:
     from rich.console import Console
-    from rich.table import Table
 
-    pf = doc.portfolio
-    cols = ("#", "id", "title", "score", "impact", "feasib.", "quadrant", "stage")
+    from .tables import Col, fitted_table
+
+    # One line per project: ranks, ids (what --explain takes) and numbers are never cut; the title takes what
+    # width is left and is shortened with an ellipsis; on a narrow terminal stage, then quadrant, are left out.
+    cols = (
+        Col("#", right=True),
+        Col("id"),
+        Col("title", shrink_to=12),
+        Col("score", right=True),
+        Col("impact", right=True),
+        Col("feasib.", right=True),
+        Col("quadrant", shrink_to=8, drop=1),
+        Col("stage", shrink_to=8, drop=2),
+    )
     rows = []
     for r in ranked:
         p = r.project
-        score = _num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
+        score = present.num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
         rows.append(
-            (str(r.rank or "-"), p.id, p.title, score, _num(r.impact), _num(r.feasibility), r.quadrant or "-", p.stage)
+            (
+                present.rank(r.rank),
+                p.id,
+                p.title,
+                score,
+                present.num(r.impact),
+                present.num(r.feasibility),
+                r.quadrant or "-",
+                p.stage,
+            )
         )
-    from rich import box
-
-    table = Table(
-        title=f"{pf.name}: ranked by {scorer.label or scorer.name} ({scorer.name})",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
-    )
     con = Console(highlight=False)
-    widths = [max([len(col)] + [len(row[i]) for row in rows]) for i, col in enumerate(cols)]
-    # One line per project: ids (what --explain takes) and numbers are never cut; the title takes what
-    # width is left and is shortened with an ellipsis on a narrow terminal.
-    title_at = cols.index("title")
-    room = con.width - sum(w + 2 for i, w in enumerate(widths) if i != title_at) - 6
-    for i, col in enumerate(cols):
-        width = widths[i] if i != title_at else max(8, min(widths[i], room))
-        table.add_column(
-            col,
-            justify="right" if col in ("#", "score", "impact", "feasib.") else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-            min_width=width,
-            max_width=width,
-        )
-    for row in rows:
-        _row(table, *row)
-    con.print(table)
+    title = f"{doc.portfolio.name}: ranked by {scorer.label or scorer.name} ({scorer.name})"
+    con.print(fitted_table(con, title, cols, rows))
     for r in ranked:
         if r.score.value is None:
-            con.print(f"not ranked: {r.project.id}: {r.score.reason}", markup=False)
+            con.print(_text(f"not ranked: {r.project.id}: {r.score.reason}"))
 
 
-def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
+def _explain(doc: Any, scorer: Any, ranked: list[Ranked], project_id: str) -> int:
     from rich.console import Console
     from rich.table import Table
 
@@ -151,10 +154,10 @@ def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
     p = _project(doc, project_id)
     r = next(x for x in ranked if x.project.id == p.id)
     con = Console(highlight=False)
-    con.print(f"{p.title} ({p.id}), scorer {scorer.name}: {scorer.label}", markup=False)
+    con.print(_text(f"{p.title} ({p.id}), scorer {scorer.name}: {scorer.label}"))
     if r.score.value is None:
         kind = "scorer failed" if r.score.error else "not scorable"
-        con.print(f"{kind}: {r.score.reason}", markup=False)
+        con.print(_text(f"{kind}: {r.score.reason}"))
         return 0
     table = Table(show_footer=True, box=None)
     table.add_column("term", footer="score", no_wrap=True)
@@ -169,9 +172,10 @@ def _explain(doc: Any, scorer: Any, ranked: list, project_id: str) -> int:
     con.print(table)
     total = len([x for x in ranked if x.rank is not None])
     con.print(
-        f"rank {r.rank} of {total}; impact {_num(r.impact)}, feasibility {_num(r.feasibility)}, "
-        f"quadrant {r.quadrant or '-'}",
-        markup=False,
+        _text(
+            f"rank {present.rank(r.rank)} of {total}; impact {present.num(r.impact)}, "
+            f"feasibility {present.num(r.feasibility)}, quadrant {r.quadrant or '-'}"
+        )
     )
     return 0
 
@@ -271,7 +275,9 @@ def _print_stats(data: dict[str, Any]) -> None:
 
     con = Console(highlight=False)
     con.print(
-        f"{data['portfolio']}: {data['projects']} projects (quadrants by {data['scorer']}, as of {data['as_of']})"
+        _text(
+            f"{data['portfolio']}: {data['projects']} projects (quadrants by {data['scorer']}, as of {data['as_of']})"
+        )
     )
     counts = Table(box=None, title="counts", title_justify="left")
     for col in ("by stage", "n", "by archetype", "n", "by quadrant", "n"):
@@ -292,8 +298,8 @@ def _print_stats(data: dict[str, Any]) -> None:
             t,
             stage,
             str(v["stays"]),
-            _num(v["mean_days"], 1),
-            _num(v["median_days"], 1),
+            present.num(v["mean_days"], 1),
+            present.num(v["median_days"], 1),
             "-" if v["max_days"] is None else str(v["max_days"]),
             str(lb["from_stage"].get(stage, 0)),
             str(lb["to_stage"].get(stage, 0)),
@@ -301,9 +307,9 @@ def _print_stats(data: dict[str, Any]) -> None:
     con.print(t)
     if lb["by_project"]:
         top = sorted(lb["by_project"].items(), key=lambda kv: (-kv[1], kv[0]))
-        con.print("loop-backs per project: " + ", ".join(f"{k} {v}" for k, v in top), markup=False)
+        con.print(_text("loop-backs per project: " + ", ".join(f"{k} {v}" for k, v in top)))
     else:
-        con.print("no loop-backs recorded", markup=False)
+        con.print(_text("no loop-backs recorded"))
 
 
 # --- parser ----------------------------------------------------------------------------------------------
@@ -311,7 +317,7 @@ def _print_stats(data: dict[str, Any]) -> None:
 _PLUGINS_HELP = "also load plugin files (*.py) from this folder (never done implicitly)"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "rank",
         help="rank projects by a scorer; --explain shows how one project's score adds up",

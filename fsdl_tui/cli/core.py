@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .. import present
 from ..domain import framework as fw
-from ..domain.codec import ID_RE, json_default, project_to_data
-from ..domain.fields import FIELDS, FieldError, parse_value, spec_for
+from ..domain.codec import ID_RE, project_to_data
+from ..domain.fields import FieldError, editable_fields, parse_value, set_fields, spec_for
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Portfolio, Project
 from ..storage import Edit, PortfolioDocument, PortfolioLoadError, edit_file, lint, load, new_document, save
@@ -113,26 +114,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # --- show -------------------------------------------------------------------------------------------------
 
 
-def _fmt(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
-
-
 def cmd_show(args: argparse.Namespace) -> int:
     doc = _load(args.path)
     pf = doc.portfolio
-    if args.id:
-        p = _project(doc, args.id)
-        if args.json:
-            print(json.dumps(project_to_data(p), indent=2, default=json_default, ensure_ascii=False))
-        else:
-            _print_project(p, pf)
+    if args.id and args.json:
+        print(
+            json.dumps(
+                project_to_data(_project(doc, args.id)), indent=2, default=present.json_default, ensure_ascii=False
+            )
+        )
         return 0
+    p = _project(doc, args.id) if args.id else None
     from .analysis import plugin_host, report_plugin_problems
 
     host = plugin_host(args)
     scorer = host.scorer(pf)  # the portfolio's default scorer (`[settings] default_scorer`), else fsdl
     rows = host.rank(pf, scorer)
     report_plugin_problems(host)
+    if p is not None:
+        from rich.console import Console
+
+        from ..render import project_renderable
+
+        ranked = next(r for r in rows if r.project.id == p.id)
+        Console(highlight=False).print(project_renderable(ranked, scorer.label or scorer.name, full=True))
+        return 0
     if args.json:
         out = [
             {
@@ -153,102 +159,44 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"{pf.name}: {len(pf.projects)} projects, ranked by {scorer.label or scorer.name}")
-    for col in ("#", "id", "title", "archetype", "stage", "impact", "feasib.", "score", "quadrant", "owner"):
-        table.add_column(col, justify="right" if col in ("#", "impact", "feasib.", "score") else "left")
+    from .tables import Col, fitted_table
+
+    cols = (
+        Col("#", right=True),
+        Col("id"),
+        Col("title", shrink_to=12),
+        Col("archetype", shrink_to=6, drop=3),
+        Col("stage", shrink_to=8, drop=1),
+        Col("impact", right=True),
+        Col("feasib.", right=True),
+        Col("score", right=True),
+        Col("quadrant", shrink_to=8, drop=2),
+        Col("owner", shrink_to=6, drop=4),
+    )
+    cells = []
     for r in rows:
-        p = r.project
-        stage = p.stage if p.status == "active" else f"{p.stage} ({p.status})"
-        table.add_row(
-            str(r.rank or "-"),
-            p.id,
-            p.title,
-            p.archetype or "-",
-            stage,
-            _fmt(r.impact),
-            _fmt(r.feasibility),
-            _fmt(r.score.value),
-            r.quadrant or "-",
-            p.owner,
+        q = r.project
+        stage = q.stage if q.status == "active" else f"{q.stage} ({q.status})"
+        score = present.num(r.score.value) if r.score.value is not None else ("error" if r.score.error else "-")
+        cells.append(
+            (
+                present.rank(r.rank),
+                q.id,
+                q.title,
+                q.archetype or "-",
+                stage,
+                present.num(r.impact),
+                present.num(r.feasibility),
+                score,
+                r.quadrant or "-",
+                present.or_dash(q.owner),
+            )
         )
-    Console().print(table)
-    return 0
-
-
-def _print_project(p: Project, pf: Portfolio) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    from ..scoring import FsdlScorer, feasibility_of, impact_of, quadrant_of
-
     con = Console(highlight=False)
-    e = escape
-    con.print(f"[bold]{e(p.title)}[/]  ({e(p.id)})")
-    if p.summary:
-        con.print(e(p.summary.strip()))
-    con.print(
-        f"owner: {e(p.owner or '-')}   tags: {e(', '.join(p.tags) or '-')}   "
-        f"stage: {p.stage} ({p.status}{': ' + e(p.status_reason) if p.lifecycle.status_reason else ''})"
-    )
-    imp, fea = impact_of(p), feasibility_of(p)
-    score = FsdlScorer().score(p, {})
-    con.print(
-        f"impact {_fmt(imp)}  feasibility {_fmt(fea)}  score {_fmt(score.value)}  "
-        f"quadrant {quadrant_of(imp, fea, pf) or '-'}" + (f"  ({e(score.reason)})" if score.reason else "")
-    )
-
-    def qa(label: str, question: str, answer: str) -> None:
-        con.print(f"  [bold]{e(label)}[/]: {e(answer) if answer else '[dim]-[/]'}\n    [dim]{e(question)}[/]")
-
-    con.print("\n[bold underline]Impact[/] (FSDL lenses)")
-    qa("Overall", "How much value if it works? (1-5)", str(p.impact.overall or ""))
-    for lens in fw.IMPACT_LENSES:
-        qa(lens.label, lens.question, str(p.impact.lens(lens.id) or ""))
-    if p.impact.rationale:
-        con.print(f"  rationale: {e(p.impact.rationale.strip())}")
-    con.print("\n[bold underline]Cost drivers[/] (data availability matters most)")
-    for d in fw.COST_DRIVERS:
-        val = p.cost.driver(d.id)
-        note = p.cost.note(d.id)
-        qa(
-            d.label,
-            f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations),
-            (f"{val}/5" if val else "") + (f"  {note.strip()}" if note else ""),
-        )
-    if p.cost.flags:
-        con.print("  difficulty flags: " + ", ".join(p.cost.flags))
-    arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
-    con.print(f"\n[bold underline]Archetype[/]: {arch.label if arch else '-'}")
-    if arch:
-        con.print(f"  [dim]{e(arch.description)} On the 2x2: {arch.on_2x2}. {e(arch.lever)}[/]")
-        for q in arch.questions:
-            qa(q.label, q.question, p.questions.get(q.id, ""))
-    con.print("\n[bold underline]Gate[/] (ready? needed? ethical?)")
-    for g in fw.GATE_ITEMS:
-        c = p.gate.get(g.id)
-        mark = "[green]x[/]" if c and c.done else " "
-        con.print(f"  [{mark}] {e(g.label)}: {e(g.question)}" + (f"  [italic]{e(c.note)}[/]" if c and c.note else ""))
-    con.print("\n[bold underline]Feasibility assessment[/]")
-    for s in fw.FEASIBILITY_STEPS:
-        c = p.feasibility.get(s.id)
-        mark = "[green]x[/]" if c and c.done else " "
-        con.print(f"  [{mark}] {e(s.label)}: {e(s.question)}" + (f"  [italic]{e(c.note)}[/]" if c and c.note else ""))
-    m = p.metrics
-    con.print("\n[bold underline]Metrics and baselines[/]")
-    con.print(f"  optimizing: {e(m.optimizing or '-')}" + (f" (target {m.target})" if m.target is not None else ""))
-    for t in m.satisficing:
-        con.print(f"  satisficing: {e(t.metric)} {'<=' if t.direction == 'max' else '>='} {t.threshold}")
-    for b in m.baselines:
-        con.print(f"  baseline ({b.kind}): {e(b.name)} = {b.value if b.value is not None else '-'}")
-    con.print("\n[bold underline]Lifecycle history[/]")
-    for mv in p.lifecycle.history:
-        arrow = "[yellow]<-[/] back" if mv.is_backward else "->"
-        con.print(f"  {mv.date}  {mv.from_stage} {arrow} {mv.to_stage}" + (f": {e(mv.note)}" if mv.note else ""))
-    if p.depends_on:
-        con.print(f"\ndepends on: {', '.join(p.depends_on)}")
-    con.print(f"\n[dim]{e(fw.CREDIT)}[/]")
+    title = f"{pf.name}: {len(pf.projects)} projects, ranked by {scorer.label or scorer.name}"
+    con.print(fitted_table(con, title, cols, cells))
+    return 0
 
 
 # --- set / add / remove / move ----------------------------------------------------------------------------
@@ -258,20 +206,21 @@ def cmd_set(args: argparse.Namespace) -> int:
     with _edit(args.path) as edit:
         doc = edit.doc
         p = _project(doc, args.id)
-        from ..domain.fields import set_field
-
-        changed = []
+        changes: list[tuple[str, Any]] = []
         for assignment in args.assignments:
             if "=" not in assignment:
                 raise CliError(f"'{assignment}' is not FIELD=VALUE (e.g. cost.accuracy_requirement=5)")
             path, text = assignment.split("=", 1)
             path = path.strip()
             try:
-                spec = spec_for(path)
-                p = set_field(p, path, parse_value(spec, text))
+                changes.append((path, parse_value(spec_for(path), text)))
             except FieldError as exc:
                 raise CliError(f"{args.id}: {exc}") from None
-            changed.append(path)
+        try:
+            p = set_fields(p, changes)  # validated together, so the order of the assignments does not matter
+        except FieldError as exc:
+            raise CliError(f"{args.id}: {exc}") from None
+        changed = list(dict.fromkeys(path for path, _ in changes))
         if p == doc.portfolio.get(args.id):
             print(f"{doc.label}: {args.id}: nothing changed")
             return 0
@@ -281,7 +230,7 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     with _edit(args.path) as edit:
         doc = edit.doc
-        if not ID_RE.match(args.id):
+        if not ID_RE.fullmatch(args.id):
             raise CliError(f"project id '{args.id}' must be a slug: lowercase letters, digits, '-' and '_'")
         if args.id in doc.portfolio:
             raise CliError(f"{doc.label}: a project with id '{args.id}' already exists")
@@ -344,13 +293,13 @@ def cmd_move(args: argparse.Namespace) -> int:
 
 def _fields_help() -> str:
     lines = ["fields (dotted paths):"]
-    for f in FIELDS:
+    for f in editable_fields():
         lines.append(f"  {f.path:<34} {f.kind:<8} {f.label}")
     lines.append("  plugins.NAME.KEY                   data     a plugin's own field (any TOML value)")
     return "\n".join(lines)
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "open",
         help="open a portfolio in the full-screen app (the default command)",

@@ -1,110 +1,85 @@
 """Every editable project field by dotted path, with its kind, label and the framework's question.
 
-The CLI's `set`, the app's edit form and the docs all read `FIELDS`, so a field is described once.
-`set_field` changes one field of a project and validates the result.
+`FIELDS` is derived from the schema (`schema.py`), where each field is described once; the CLI's `set` and
+the app's edit form read it. `set_field` changes one field of a project and validates the result.
 """
 
 from __future__ import annotations
 
 import difflib
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from . import framework as fw
-from .codec import project_from_data, project_to_data
+from . import schema as sc
 from .model import Project
+from .reader import project_from_data
+from .schema import Field
+from .writer import project_to_data
 
 
 class FieldError(ValueError):
     """A value that cannot be set; the message names the field and what is expected."""
 
 
-@dataclass(frozen=True, slots=True)
-class FieldSpec:
-    path: str
-    kind: str  # text | longtext | score | choice | bool | list | number | data
-    label: str
-    help: str = ""
-    choices: tuple[str, ...] = ()
-
-    @property
-    def group(self) -> str:
-        return self.path.split(".", 1)[0] if "." in self.path else "project"
+FieldSpec = Field  # one editable leaf: a schema field, or one item of a checklist or of the key questions
 
 
-def _build() -> tuple[FieldSpec, ...]:
-    f: list[FieldSpec] = [
-        FieldSpec("title", "text", "Title"),
-        FieldSpec("summary", "longtext", "Summary", "What the project does and for whom."),
-        FieldSpec("owner", "text", "Owner"),
-        FieldSpec("tags", "list", "Tags", "Comma-separated."),
-        FieldSpec("links", "list", "Links", "Comma-separated URLs."),
-        FieldSpec("depends_on", "list", "Depends on", "Ids of projects this one leans on (e.g. infrastructure)."),
-        FieldSpec(
-            "archetype",
-            "choice",
-            "Archetype",
-            "Software 2.0, human-in-the-loop or autonomous.",
-            tuple(a.id for a in fw.ARCHETYPES),
-        ),
-        FieldSpec("impact.overall", "score", "Impact (overall)", "1 low .. 5 high: how much value if it works?"),
-    ]
-    for lens in fw.IMPACT_LENSES:
-        f.append(FieldSpec(f"impact.{lens.id}", "score", lens.label, lens.question))
-    f.append(FieldSpec("impact.rationale", "longtext", "Impact rationale", "Why this impact score?"))
-    for d in fw.COST_DRIVERS:
-        f.append(FieldSpec(f"cost.{d.id}", "score", d.label, f"1 {d.low} .. 5 {d.high}. " + " ".join(d.considerations)))
-        f.append(FieldSpec(f"cost.{d.id}_note", "longtext", f"{d.label}: notes"))
-    f.append(
-        FieldSpec(
-            "cost.flags",
-            "list",
-            "Difficulty flags",
-            "What is still hard (FSDL): " + ", ".join(x.id for x in fw.DIFFICULTY_FLAGS),
-            tuple(x.id for x in fw.DIFFICULTY_FLAGS),
-        )
-    )
-    for a in fw.ARCHETYPES:
-        for q in a.questions:
-            f.append(FieldSpec(f"questions.{q.id}", "longtext", f"{a.label}: {q.label}", q.question))
-    for g in fw.GATE_ITEMS:
-        f.append(FieldSpec(f"gate.{g.id}.done", "bool", g.label, g.question))
-        f.append(FieldSpec(f"gate.{g.id}.note", "text", f"{g.label}: note"))
-    for s in fw.FEASIBILITY_STEPS:
-        f.append(FieldSpec(f"feasibility.{s.id}.done", "bool", s.label, s.question))
-        f.append(FieldSpec(f"feasibility.{s.id}.note", "text", f"{s.label}: note"))
-    f += [
-        FieldSpec("metrics.optimizing", "text", "Optimizing metric", fw.METRIC_QUESTIONS[0]),
-        FieldSpec("metrics.target", "number", "Target", "The value of the optimizing metric that means success."),
-        FieldSpec(
-            "metrics.satisficing",
-            "data",
-            "Satisficing thresholds",
-            fw.METRIC_QUESTIONS[1] + ' TOML: [{ metric = "latency_ms", threshold = 50, direction = "max" }]',
-        ),
-        FieldSpec(
-            "metrics.baselines",
-            "data",
-            "Baselines",
-            fw.METRIC_QUESTIONS[2] + ' TOML: [{ kind = "human", name = "expert annotator", value = 0.9 }]',
-        ),
-        FieldSpec(
-            "lifecycle.status", "choice", "Status", "active, on-hold or killed (killed needs a reason).", fw.STATUSES
-        ),
-        FieldSpec("lifecycle.status_reason", "text", "Status reason", "Why on hold or killed."),
-    ]
-    return tuple(f)
+def leaves(f: Field) -> tuple[Field, ...]:
+    """The paths `set` and the form edit for one schema field: a checklist gives each item's `done` and
+    `note`, the key questions each answer, the metric records their TOML value."""
+    if f.kind == "checks":
+        out: list[Field] = []
+        for item in f.items:
+            out.append(Field(f"{f.path}.{item.id}.done", "bool", item.label, item.question, column=None))
+            out.append(Field(f"{f.path}.{item.id}.note", "text", f"{item.label}: note", column=None))
+        return tuple(out)
+    if f.kind == "answers":
+        first: dict[str, fw.Item] = {}
+        for item in f.items:
+            first.setdefault(item.id, item)
+        return tuple(Field(f"{f.path}.{i.id}", "longtext", i.label, i.question, column=None) for i in first.values())
+    if f.kind in ("satisficing", "baselines"):
+        return (replace(f, kind="data"),)
+    return (f,)
 
 
-FIELDS: tuple[FieldSpec, ...] = _build()
-FIELD_BY_PATH = {f.path: f for f in FIELDS}
+def _build(schema_fields: tuple[Field, ...]) -> tuple[FieldSpec, ...]:
+    return tuple(leaf for f in schema_fields if f.editable for leaf in leaves(f))
+
+
+_built: dict[int, tuple[tuple[Field, ...], tuple[FieldSpec, ...], dict[str, FieldSpec]]] = {}
+
+
+def editable_fields() -> tuple[FieldSpec, ...]:
+    """Every editable leaf of the schema as it is now (a test may extend the schema)."""
+    return _current()[0]
+
+
+def field_by_path() -> dict[str, FieldSpec]:
+    return _current()[1]
+
+
+def _current() -> tuple[tuple[FieldSpec, ...], dict[str, FieldSpec]]:
+    schema_fields = sc.PROJECT_FIELDS
+    cached = _built.get(id(schema_fields))
+    if cached is None or cached[0] is not schema_fields:
+        _built.clear()
+        specs = _build(schema_fields)
+        cached = _built[id(schema_fields)] = (schema_fields, specs, {f.path: f for f in specs})
+    return cached[1], cached[2]
+
+
+FIELDS: tuple[FieldSpec, ...] = editable_fields()
 
 
 def spec_for(path: str) -> FieldSpec:
     """The spec of an editable path; `plugins.NAME.KEY` is free-form data owned by a plugin."""
-    if path in FIELD_BY_PATH:
-        return FIELD_BY_PATH[path]
+    by_path = field_by_path()
+    if path in by_path:
+        return by_path[path]
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "plugins" and all(parts):
         return FieldSpec(path, "data", f"{parts[1]}: {parts[2]}", "A plugin's own field (any TOML value).")
@@ -112,7 +87,7 @@ def spec_for(path: str) -> FieldSpec:
         raise FieldError(f"'{path}' changes through a lifecycle move: use `fsdl-tui move PATH ID STAGE`")
     if path == "id":
         raise FieldError("a project's id is its identity in git history and cannot be changed by `set`")
-    close = difflib.get_close_matches(path, list(FIELD_BY_PATH), n=3)
+    close = difflib.get_close_matches(path, list(by_path), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else "; `fsdl-tui set --help` lists the fields"
     raise FieldError(f"unknown field '{path}'{hint}")
 
@@ -130,7 +105,8 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise FieldError(f"{spec.path}: '{text}' is not a whole number from 1 to 5") from None
+            lo, hi = spec.range
+            raise FieldError(f"{spec.path}: '{text}' is not a whole number from {lo} to {hi}") from None
     if spec.kind == "number":
         if not raw:
             return None
@@ -174,8 +150,24 @@ def get_field(project: Project, path: str) -> Any:
 
 def set_field(project: Project, path: str, value: Any) -> Project:
     """Return `project` with `path` set to `value` (None unsets), or raise FieldError saying what is wrong."""
-    spec_for(path)
+    return set_fields(project, [(path, value)])
+
+
+def set_fields(project: Project, changes: Iterable[tuple[str, Any]]) -> Project:
+    """Return `project` with every `(path, value)` of `changes` applied, validated together: the result must
+    be valid, whatever the order of the changes (a killed status and its reason, say)."""
     data = project_to_data(project)
+    for path, value in changes:
+        spec_for(path)
+        _assign(data, path, value)
+    new, issues = project_from_data(data)
+    if issues:
+        raise FieldError("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
+    assert new is not None
+    return new
+
+
+def _assign(data: dict[str, Any], path: str, value: Any) -> None:
     parts = path.split(".")
     node = data
     for part in parts[:-1]:
@@ -188,8 +180,3 @@ def set_field(project: Project, path: str, value: Any) -> Project:
         node.pop(parts[-1], None)
     else:
         node[parts[-1]] = value
-    new, issues = project_from_data(data)
-    if issues:
-        raise FieldError("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
-    assert new is not None
-    return new

@@ -35,13 +35,6 @@ GATE_ITEMS: tuple[Item, ...] = (
     Item("ethics", "Ethics", "Is it ethical to solve this with ML?"),
 )
 
-FAILURE_RISKS: tuple[Item, ...] = (
-    Item("infeasible", "Infeasible or badly scoped", "Is it technically feasible and well scoped?"),
-    Item("no_production", "Never reaches production", "Is there a path to production?"),
-    Item("unclear_success", "Unclear success criteria", "Do all stakeholders agree on success?"),
-    Item("too_small", "Too small to be worth ML", "Is the value worth ML's complexity?"),
-)
-
 # --- 2. Impact lenses -------------------------------------------------------------------------------
 
 IMPACT_LENSES: tuple[Item, ...] = (
@@ -69,7 +62,6 @@ class CostDriver:
     low: str  # meaning of 1
     high: str  # meaning of 5
     considerations: tuple[str, ...]
-    cost_rises_with_score: bool  # False for data availability: more data, lower cost
 
 
 COST_DRIVERS: tuple[CostDriver, ...] = (
@@ -85,7 +77,6 @@ COST_DRIVERS: tuple[CostDriver, ...] = (
             "How stable is the data?",
             "What are the data security requirements?",
         ),
-        cost_rises_with_score=False,
     ),
     CostDriver(
         "accuracy_requirement",
@@ -98,7 +89,6 @@ COST_DRIVERS: tuple[CostDriver, ...] = (
             "What are the ethical implications?",
             "Cost grows super-linearly: each extra 'nine' needs much more data and better labels.",
         ),
-        cost_rises_with_score=True,
     ),
     CostDriver(
         "problem_difficulty",
@@ -111,7 +101,6 @@ COST_DRIVERS: tuple[CostDriver, ...] = (
             "What are the compute requirements?",
             "Can a human do it? (Anything a person does in under a second can likely be automated.)",
         ),
-        cost_rises_with_score=True,
     ),
 )
 
@@ -230,7 +219,6 @@ STAGES: tuple[Stage, ...] = (
 
 STAGE_IDS: tuple[str, ...] = tuple(s.id for s in STAGES)
 STAGE_INDEX = {s: i for i, s in enumerate(STAGE_IDS)}
-STAGE_BY_ID = {s.id: s for s in STAGES}
 
 STATUSES: tuple[str, ...] = ("active", "on-hold", "killed")
 
@@ -269,8 +257,6 @@ METRIC_QUESTIONS: tuple[str, ...] = (
     "Set thresholds (satisficing) for the others, or combine them in a formula revisited as needs change.",
     "Baselines give a lower bound; the gap to the baseline decides the next step.",
 )
-
-CROSS_PROJECT_WORK: tuple[str, ...] = ("Team & hiring", "Infrastructure & tooling")
 
 # --- 2x2 quadrants ----------------------------------------------------------------------------------
 

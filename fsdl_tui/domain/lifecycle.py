@@ -68,10 +68,10 @@ def move(
 
 def new_project(project_id: str, title: str, **fields: object) -> Project:
     """A new project in planning, with every gate item and feasibility step present and open."""
-    from .codec import ID_RE
     from .model import Check
+    from .schema import ID_RE
 
-    if not ID_RE.match(project_id):
+    if not ID_RE.fullmatch(project_id):
         raise ValueError(f"project id '{project_id}' must be a slug: lowercase letters, digits, '-' and '_'")
     gate = {g.id: Check() for g in fw.GATE_ITEMS}
     steps = {s.id: Check() for s in fw.FEASIBILITY_STEPS}

@@ -1,7 +1,7 @@
 """The portfolio domain model: immutable values, so an edit is a new value (undo is keeping the old one).
 
-No I/O and no UI imports here. `codec.py` converts these values to and from plain dicts (the TOML layout);
-`edit.py` changes them by dotted field path with validation.
+No I/O and no UI imports here. `reader.py` and `writer.py` convert these values from and to plain dicts
+(the TOML layout, declared in `schema.py`); `fields.py` changes them by dotted field path with validation.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class Impact:
     rationale: str = ""
 
     def lens(self, lens_id: str) -> int | None:
-        return getattr(self, lens_id)
+        value: int | None = getattr(self, lens_id)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +52,12 @@ class Cost:
     flags: tuple[str, ...] = ()
 
     def driver(self, driver_id: str) -> int | None:
-        return getattr(self, driver_id)
+        value: int | None = getattr(self, driver_id)
+        return value
 
     def note(self, driver_id: str) -> str:
-        return getattr(self, driver_id + "_note")
+        value: str = getattr(self, driver_id + "_note")
+        return value
 
 
 @dataclass(frozen=True, slots=True)

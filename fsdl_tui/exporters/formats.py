@@ -8,10 +8,10 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import __version__
+from .. import __version__, present
 from ..analysis import record_columns, records
 from ..domain import framework as fw
-from ..domain.codec import json_default, project_to_data
+from ..domain.codec import project_to_data
 from ..domain.model import Portfolio
 from ..scoring.base import Ranked
 from .base import Exporter
@@ -92,20 +92,7 @@ class JsonExporter(Exporter):
                 for r in ranked
             ],
         }
-        return json.dumps(out, indent=2, ensure_ascii=False, default=json_default) + "\n"
-
-
-def md_escape(text: Any) -> str:
-    """Text for a Markdown table cell: no raw HTML, no column breaks, one line."""
-    s = "" if text is None else str(text)
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    s = s.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`").replace("*", "\\*").replace("_", "\\_")
-    s = s.replace("[", "\\[").replace("]", "\\]")
-    return " ".join(s.split())
-
-
-def fmt_num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+        return json.dumps(out, indent=2, ensure_ascii=False, default=present.json_default) + "\n"
 
 
 class MarkdownExporter(Exporter):
@@ -115,26 +102,26 @@ class MarkdownExporter(Exporter):
     description = "A ranked table and the projects of each quadrant of the 2x2, for a wiki or a pull request."
 
     def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str:
-        lines = [f"# {md_escape(portfolio.name)}", ""]
+        lines = [f"# {present.md(portfolio.name)}", ""]
         if portfolio.description:
-            lines += [md_escape(portfolio.description), ""]
+            lines += [present.md(portfolio.description), ""]
         lines += [
             "| # | id | title | score | impact | feasibility | quadrant | stage | owner |",
             "|--:|---|---|--:|--:|--:|---|---|---|",
         ]
         for r in ranked:
             p = r.project
-            score = fmt_num(r.score.value) if r.score.value is not None else f"- ({md_escape(r.score.reason)})"
+            score = present.num(r.score.value) if r.score.value is not None else f"- ({present.md(r.score.reason)})"
             lines.append(
-                f"| {r.rank or '-'} | {md_escape(p.id)} | {md_escape(p.title)} | {score} | {fmt_num(r.impact)} "
-                f"| {fmt_num(r.feasibility)} | {md_escape(r.quadrant or '-')} | {md_escape(p.stage)} "
-                f"| {md_escape(p.owner)} |"
+                f"| {present.rank(r.rank)} | {present.md(p.id)} | {present.md(p.title)} | {score} | {present.num(r.impact)} "
+                f"| {present.num(r.feasibility)} | {present.md(r.quadrant or '-')} | {present.md(p.stage)} "
+                f"| {present.md(p.owner)} |"
             )
         lines += ["", "## The impact vs feasibility 2x2", ""]
         for q in fw.QUADRANTS:
             members = [r for r in ranked if r.quadrant == q.id]
             lines.append(f"- **{q.label}** ({len(members)}): {q.question}")
             for r in members:
-                lines.append(f"  - {md_escape(r.project.title)} ({md_escape(r.project.id)})")
+                lines.append(f"  - {present.md(r.project.title)} ({present.md(r.project.id)})")
         lines += ["", f"_Exported by fsdl-tui {__version__}. {fw.CREDIT}_", ""]
         return "\n".join(lines)

@@ -11,12 +11,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .. import __version__
+from .. import __version__, present
 from ..domain import framework as fw
 from ..domain.model import Portfolio
 from ..scoring.base import Ranked
 from .base import Exporter
-from .formats import fmt_num
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:80rem}
@@ -31,7 +30,8 @@ QUADRANT_COLOURS = {"high-priority": "#1a7f37", "moonshot": "#8250df", "quick-wi
 
 
 def e(value: Any) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    """User text for HTML: control characters shown as escapes (XML forbids them), then HTML-escaped."""
+    return escape(present.plain(value), quote=True)
 
 
 def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> str:
@@ -80,10 +80,10 @@ def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 480) -> 
         if r.impact is None or r.feasibility is None:
             continue
         colour = QUADRANT_COLOURS.get(r.quadrant or "", "#555")
-        label = e(r.rank if r.rank is not None else "-")
+        label = e(present.rank(r.rank))
         parts.append(
-            f"<g><title>{e(r.project.title)} ({e(r.project.id)}): impact {r.impact:.2f}, "
-            f"feasibility {r.feasibility:.2f}</title>"
+            f"<g><title>{e(r.project.title)} ({e(r.project.id)}): impact {present.num(r.impact)}, "
+            f"feasibility {present.num(r.feasibility)}</title>"
             f'<circle cx="{x(r.feasibility):.1f}" cy="{y(r.impact):.1f}" r="9" fill="{colour}" fill-opacity="0.8"/>'
             f'<text x="{x(r.feasibility):.1f}" y="{y(r.impact) + 4:.1f}" text-anchor="middle" font-size="10" '
             f'fill="#fff">{label}</text></g>'
@@ -102,10 +102,10 @@ class HtmlExporter(Exporter):
         rows = []
         for r in ranked:
             p = r.project
-            score = fmt_num(r.score.value) if r.score.value is not None else f"- ({e(r.score.reason)})"
+            score = present.num(r.score.value) if r.score.value is not None else f"- ({e(r.score.reason)})"
             rows.append(
-                f"<tr><td class=n>{e(r.rank or '-')}</td><td>{e(p.id)}</td><td>{e(p.title)}</td>"
-                f"<td class=n>{score}</td><td class=n>{fmt_num(r.impact)}</td><td class=n>{fmt_num(r.feasibility)}</td>"
+                f"<tr><td class=n>{e(present.rank(r.rank))}</td><td>{e(p.id)}</td><td>{e(p.title)}</td>"
+                f"<td class=n>{score}</td><td class=n>{present.num(r.impact)}</td><td class=n>{present.num(r.feasibility)}</td>"
                 f'<td class="q-{e(r.quadrant or "none")}">{e(r.quadrant or "-")}</td><td>{e(p.stage)}</td>'
                 f"<td>{e(p.status)}</td><td>{e(p.owner)}</td></tr>"
             )

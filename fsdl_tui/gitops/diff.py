@@ -10,8 +10,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import present
 from ..domain.codec import portfolio_header_data, project_to_data
 from ..domain.model import Portfolio, Project
+from ..present import is_empty
+from ..present import md as _md
+from ..present import num as _num
 from ..scoring.base import FsdlScorer, Ranked, rank
 from .leaves import MISSING, Leaves, dotted, flatten, plain, show
 
@@ -143,12 +147,8 @@ def diff_portfolios(old: Portfolio | None, new: Portfolio | None) -> PortfolioDi
 # --- rendering ------------------------------------------------------------------------------------------
 
 
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
-
-
 def _rank(x: int | None) -> str:
-    return "unranked" if x is None else f"#{x}"
+    return present.rank(x, "unranked", mark="#")
 
 
 def standing_text(s: Standing) -> str:
@@ -209,10 +209,6 @@ def format_text(d: PortfolioDiff) -> str:
         out.append(f"~ {c.id}: {c.title!r}" + (" (rank only)" if c.kind == "moved" else ""))
         out += [f"    {line}" for line in _change_lines(c)]
     return "\n".join(out) + "\n"
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def format_markdown(d: PortfolioDiff) -> str:
@@ -313,16 +309,12 @@ def _field_lines(prefix: str, path: tuple[str, ...], value: Any) -> list[str]:
     return [f"{prefix}{dotted(path)} = {show(value, limit=10**9)}"]
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, (str, list, dict)) and not value)
-
-
 def show_text(portfolio: Portfolio) -> str:
     """The portfolio as one line per field, each named `PROJECT.FIELD`, under a `project ID: "title"` line
     with its rank and score: what `git diff` compares when fsdl-tui is the textconv diff driver."""
     out = [f"# fsdl-tui portfolio, ranked by the {FsdlScorer.name} scorer"]
     for path, value in flatten(portfolio_header_data(portfolio)).items():
-        if not _blank(value):
+        if not is_empty(value):
             out += _field_lines("", path, value)
     ranks = standings(portfolio)
     for p in portfolio.projects:
@@ -333,6 +325,6 @@ def show_text(portfolio: Portfolio) -> str:
             + (f", impact {_num(s.impact)}, feasibility {_num(s.feasibility)}" if s.score is not None else "")
         )
         for path, value in flatten(project_to_data(p)).items():
-            if path != ("id",) and not _blank(value):
+            if path != ("id",) and not is_empty(value):
                 out += _field_lines(f"{p.id}.", path, value)
     return "\n".join(out) + "\n"

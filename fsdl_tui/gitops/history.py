@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import present
 from ..domain.model import Portfolio
+from ..present import num as _num
 from ..storage import PortfolioError, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .diff import ProjectChange, Standing, diff_portfolios, standings
@@ -230,11 +232,7 @@ def rank_history(history: list[Version]) -> list[PortfolioStep]:
 
 
 def _r(rank: int | None) -> str:
-    return "-" if rank is None else f"#{rank}"
-
-
-def _num(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+    return present.rank(rank, mark="#")
 
 
 # --- output -------------------------------------------------------------------------------------------

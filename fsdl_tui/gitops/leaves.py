@@ -6,10 +6,11 @@ so is an empty table (so that `questions = {}` is not lost).
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 from collections.abc import Mapping
 from typing import Any
+
+from ..present import iso_data
 
 Leaves = dict[tuple[str, ...], Any]
 
@@ -55,24 +56,14 @@ def dotted(path: tuple[str, ...]) -> str:
     return ".".join(path)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
 def show(value: Any, limit: int = 80) -> str:
     """A value as one short line: JSON-like, dates as YYYY-MM-DD, `(unset)` when missing."""
     if value is MISSING or value is None:
         return "(unset)"
-    text = json.dumps(_plain(value), ensure_ascii=False)
+    text = json.dumps(iso_data(value), ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def plain(value: Any) -> Any:
     """A value fit for JSON: dates as ISO strings, missing as None."""
-    return None if value is MISSING else _plain(value)
+    return None if value is MISSING else iso_data(value)

@@ -25,7 +25,6 @@ from tomlkit.container import Container, OutOfOrderTableProxy
 from tomlkit.items import Array, Date, DateTime, InlineTable, Table, Time, Whitespace
 
 from ..domain.codec import (
-    DRIVER_KEYS,
     TOP_KEYS,
     Issue,
     portfolio_from_data,
@@ -35,6 +34,7 @@ from ..domain.codec import (
     project_to_data,
 )
 from ..domain.model import Portfolio, Project
+from ..domain.schema import prunable_keys
 from . import limits, render
 from .atomic import (
     MAX_FILE_BYTES,
@@ -267,33 +267,7 @@ def _is_empty(v: Any) -> bool:
 
 # Keys whose absence reads back as empty, so a new value need not spell out their emptiness; the entries of
 # the maps in _KEEP_ENTRIES are data (an empty answer or plugin field is still there), never left out.
-_PRUNABLE = frozenset(
-    (
-        "summary",
-        "owner",
-        "tags",
-        "links",
-        "depends_on",
-        "impact",
-        "cost",
-        "questions",
-        "gate",
-        "feasibility",
-        "metrics",
-        "lifecycle",
-        "plugins",
-        "scoring",
-        "description",
-        "rationale",
-        "flags",
-        "status_reason",
-        "history",
-        "optimizing",
-        "satisficing",
-        "baselines",
-    )
-    + tuple(f"{d}_note" for d in DRIVER_KEYS)
-)
+_PRUNABLE = prunable_keys()
 _KEEP_ENTRIES = frozenset(("questions", "gate", "feasibility", "plugins", "scoring"))
 
 

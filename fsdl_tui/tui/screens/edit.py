@@ -1,4 +1,5 @@
-"""The project form: every field of `fsdl_tui.domain.fields.FIELDS`, checked as it is typed.
+"""The project form: every editable field of the schema (`fsdl_tui.domain.schema`), under its section, checked
+as it is typed.
 
 Each change goes through `set_field`, which validates; a refused value shows its message under the field
 and leaves the last good value in place. `escape` closes the form and applies the changes as one undo step.
@@ -17,7 +18,8 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, SelectionList, Static, TextArea
 
 from ...domain import framework as fw
-from ...domain.fields import FIELD_BY_PATH, FieldError, FieldSpec, get_field, parse_value, set_field
+from ...domain import schema as sc
+from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, leaves, parse_value, set_field
 from ...domain.model import Project
 from ...storage import render
 
@@ -60,7 +62,7 @@ class EditScreen(Screen[Project | None]):
         return get_field(self.working, path)
 
     def _field(self, path: str, *, beside: str = "", compact_label: bool = False) -> ComposeResult:
-        spec = FIELD_BY_PATH[path]
+        spec = field_by_path()[path]
         wid = widget_id(path)
         value = self._value(path)
         with Vertical(classes="field", id=f"box-{wid}"):
@@ -102,6 +104,38 @@ class EditScreen(Screen[Project | None]):
             )
         yield Label("", classes="field-error", id=f"err-{widget_id(f'{group}.{item.id}.note')}")
 
+    def _schema_field(self, f: sc.Field) -> ComposeResult:
+        """The widgets of one schema field, by its kind."""
+        if f.kind == "checks":
+            for item in f.items:
+                yield from self._check_row(f.path, item)
+        elif f.kind == "list" and f.items:
+            chosen = set(sc.value_of(self.working, f))
+            yield SelectionList[str](
+                *[(f"{x.label}: {x.question}", x.id, x.id in chosen) for x in f.items],
+                id="flags" if f.path == "cost.flags" else widget_id(f.path),
+            )
+        elif f.kind == "score" and f.scale:
+            beside = f"1 {f.scale[0]} .. 5 {f.scale[1]}\n" + "\n".join("• " + c for c in f.considerations)
+            yield from self._field(f.path, beside=beside)
+        else:
+            for leaf in leaves(f):
+                yield from self._field(leaf.path)
+        if f.path == "archetype":
+            yield from self._key_questions()
+
+    def _key_questions(self) -> ComposeResult:
+        """Each archetype's key questions, under the archetype (only the chosen one's are shown)."""
+        for arch in fw.ARCHETYPES:
+            with Vertical(classes="archetype-questions", id=f"questions-{arch.id.replace('.', '_')}"):
+                yield Static(
+                    f"{arch.label}: {arch.description} On the 2x2: {arch.on_2x2}. {arch.lever}",
+                    classes="field-help",
+                    markup=False,
+                )
+                for q in arch.questions:
+                    yield from self._field(f"questions.{q.id}")
+
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="form"):
@@ -111,47 +145,12 @@ class EditScreen(Screen[Project | None]):
                 classes="hint",
                 markup=False,
             )
-            yield Label("Project", classes="section")
-            for path in ("title", "summary", "owner", "tags", "links", "depends_on"):
-                yield from self._field(path)
-            yield Label("Archetype and its key questions", classes="section")
-            yield from self._field("archetype")
-            for arch in fw.ARCHETYPES:
-                with Vertical(classes="archetype-questions", id=f"questions-{arch.id.replace('.', '_')}"):
-                    yield Static(
-                        f"{arch.label}: {arch.description} On the 2x2: {arch.on_2x2}. {arch.lever}",
-                        classes="field-help",
-                        markup=False,
-                    )
-                    for q in arch.questions:
-                        yield from self._field(f"questions.{q.id}")
-            yield Label("Impact", classes="section")
-            yield from self._field("impact.overall")
-            for lens in fw.IMPACT_LENSES:
-                yield from self._field(f"impact.{lens.id}")
-            yield from self._field("impact.rationale")
-            yield Label("Cost drivers (most important first)", classes="section")
-            for d in fw.COST_DRIVERS:
-                beside = f"1 {d.low} .. 5 {d.high}\n" + "\n".join("• " + c for c in d.considerations)
-                yield from self._field(f"cost.{d.id}", beside=beside)
-                yield from self._field(f"cost.{d.id}_note")
-            yield Label("Difficulty flags: what is still hard for ML", classes="section")
-            flags = set(self.working.cost.flags)
-            yield SelectionList[str](
-                *[(f"{f.label}: {f.question}", f.id, f.id in flags) for f in fw.DIFFICULTY_FLAGS], id="flags"
-            )
-            yield Label("Gate: ready / need / ethics", classes="section")
-            for g in fw.GATE_ITEMS:
-                yield from self._check_row("gate", g)
-            yield Label("Feasibility assessment, steps A-G", classes="section")
-            for s in fw.FEASIBILITY_STEPS:
-                yield from self._check_row("feasibility", s)
-            yield Label("Metrics and baselines", classes="section")
-            for path in ("metrics.optimizing", "metrics.target", "metrics.satisficing", "metrics.baselines"):
-                yield from self._field(path)
-            yield Label("Status", classes="section")
-            yield from self._field("lifecycle.status")
-            yield from self._field("lifecycle.status_reason")
+            for f in sc.PROJECT_FIELDS:  # the schema's fields, under their sections
+                if not f.editable or f.kind == "answers":  # the key questions sit under the archetype
+                    continue
+                if f.section:
+                    yield Label(f.section, classes="section")
+                yield from self._schema_field(f)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -167,7 +166,7 @@ class EditScreen(Screen[Project | None]):
 
     def set_value(self, path: str, raw: Any) -> bool:
         """Parse and set one field; show the error (and keep the old value) when it is refused."""
-        spec = FIELD_BY_PATH[path]
+        spec = field_by_path()[path]
         try:
             value = parse_value(spec, raw) if isinstance(raw, str) else raw
             self.working = set_field(self.working, path, value)
@@ -220,10 +219,13 @@ class EditScreen(Screen[Project | None]):
         if path:
             self.set_value(path, event.value)
 
-    @on(SelectionList.SelectedChanged, "#flags")
-    def _flags(self, event: SelectionList.SelectedChanged) -> None:
-        chosen = set(event.selection_list.selected)
-        self.set_value("cost.flags", [f.id for f in fw.DIFFICULTY_FLAGS if f.id in chosen])
+    @on(SelectionList.SelectedChanged)
+    def _choices(self, event: SelectionList.SelectedChanged[str]) -> None:
+        widget = event.selection_list
+        path = "cost.flags" if widget.id == "flags" else self._path(widget)
+        if path:
+            chosen = set(widget.selected)
+            self.set_value(path, [x.id for x in field_by_path()[path].items if x.id in chosen])
 
     # --- closing -----------------------------------------------------------------------------------------
 

@@ -209,7 +209,7 @@ class NewProjectModal(Dialog):
         self.query_one("#error", Label).update(self._id_problem(event.value))
 
     def _id_problem(self, pid: str) -> str:
-        if not ID_RE.match(pid):
+        if not ID_RE.fullmatch(pid):
             return "an id is a slug: lowercase letters, digits, '-' and '_'"
         if pid in self.taken:
             return f"'{pid}' is taken"

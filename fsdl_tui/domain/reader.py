@@ -1,0 +1,456 @@
+"""Read the plain-data layout of a portfolio file into the domain model, checking as it goes.
+
+What is valid comes from the schema (`schema.py`): each field's kind, range, choices and default. The few
+rules that span fields (a killed project needs a reason, a move back needs a note, ids are unique and
+`depends_on` names known projects) are checked here. Models are built by keyword from the schema's paths.
+
+`portfolio_from_data` never raises on bad content: it collects every problem as an `Issue` with the path of
+the offending key (storage turns paths into FILE:LINE:COL) and builds the best model it can.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import framework as fw
+from . import schema as sc
+from .model import (
+    SCHEMA_VERSION,
+    Baseline,
+    Check,
+    Cost,
+    Impact,
+    Lifecycle,
+    Metrics,
+    Move,
+    Portfolio,
+    Project,
+    Settings,
+    Threshold,
+)
+from .schema import Field
+
+Path = tuple[Any, ...]
+
+# The dataclass that holds each sub-table, by the table's name in the file.
+TABLE_MODELS: dict[str, type] = {
+    "impact": Impact,
+    "cost": Cost,
+    "metrics": Metrics,
+    "lifecycle": Lifecycle,
+    "settings": Settings,
+}
+_DIRECTIONS = ("min", "max")
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found in portfolio data: `path` names the key, e.g. ("projects", 3, "cost", "data_availability")."""
+
+    path: Path
+    message: str
+
+
+def _type_name(value: Any) -> str:
+    return {
+        dict: "a table",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a float",
+    }.get(type(value), type(value).__name__)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def add(self, path: Path, message: str) -> None:
+        self.issues.append(Issue(path, message))
+
+    def text(self, table: Mapping[str, Any], key: str, path: Path, default: str = "") -> str:
+        value = table.get(key, default)
+        if isinstance(value, str):
+            return value
+        self.add(path + (key,), f"'{key}' must be a string, not {_type_name(value)}")
+        return default
+
+    def score(
+        self, table: Mapping[str, Any], key: str, path: Path, bounds: tuple[int, int] = sc.SCORE_RANGE
+    ) -> int | None:
+        if key not in table:
+            return None
+        value = table[key]
+        lo, hi = bounds
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer() and lo <= value <= hi:
+                return int(value)
+            self.add(path + (key,), f"'{key}' must be a whole number from {lo} to {hi}, not {value!r}")
+            return None
+        if not lo <= value <= hi:
+            self.add(path + (key,), f"'{key}' = {value} is out of range: must be from {lo} to {hi}")
+            return None
+        return value
+
+    def number(self, table: Mapping[str, Any], key: str, path: Path) -> float | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.add(path + (key,), f"'{key}' must be a finite number, not {value!r}")
+            return None
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
+        value = table.get(key, [])
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        self.add(path + (key,), f"'{key}' must be a list of strings")
+        return ()
+
+    def table(self, parent: Mapping[str, Any], key: str, path: Path) -> Mapping[str, Any]:
+        value = parent.get(key, {})
+        if isinstance(value, dict):
+            return value
+        self.add(path + (key,), f"'{key}' must be a table, not {_type_name(value)}")
+        return {}
+
+    def choice(self, table: Mapping[str, Any], key: str, path: Path, choices: tuple[str, ...], what: str) -> str | None:
+        if key not in table:
+            return None
+        value = table[key]
+        if isinstance(value, str) and value in choices:
+            return value
+        self.add(path + (key,), f"unknown {what} {value!r}: expected one of {', '.join(choices)}")
+        return None
+
+
+# --- one field, by kind ---------------------------------------------------------------------------------
+
+
+def _checks(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict[str, Check]:
+    known = f.item_ids
+    out: dict[str, Check] = {}
+    for key, value in table.items():
+        p = path + (key,)
+        if key not in known:
+            c.add(p, f"unknown {f.what} item '{key}': expected one of {', '.join(known)}")
+            continue
+        if isinstance(value, bool):
+            out[key] = Check(done=value)
+        elif isinstance(value, dict):
+            done = value.get("done", False)
+            if not isinstance(done, bool):
+                c.add(p + ("done",), "'done' must be true or false")
+                done = False
+            out[key] = Check(done=done, note=c.text(value, "note", p))
+        else:
+            c.add(p, f"'{key}' must be true, false or {{ done = ..., note = \"...\" }}")
+    return out
+
+
+def _answers(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict[str, str]:
+    known = f.item_ids
+    out: dict[str, str] = {}
+    for key in table:
+        if key not in known:
+            c.add(path + (key,), f"unknown {f.what} '{key}': expected one of {', '.join(known)}")
+        else:
+            out[key] = c.text(table, key, path)
+    return out
+
+
+def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, ...]:
+    stages = fw.STAGE_IDS
+    history: list[Move] = []
+    raw = table.get("history", [])
+    if not isinstance(raw, list):
+        c.add(path + ("history",), "'history' must be an array of { from, to, date, note } tables")
+        raw = []
+    for i, entry in enumerate(raw):
+        p = path + ("history", i)
+        if not isinstance(entry, dict):
+            c.add(p, "a history entry must be a table { from, to, date, note }")
+            continue
+        src = c.choice(entry, "from", p, stages, "stage")
+        dst = c.choice(entry, "to", p, stages, "stage")
+        date = entry.get("date")
+        if isinstance(date, _dt.datetime):
+            date = date.date()
+        if not isinstance(date, _dt.date):
+            c.add(p + ("date",), "a history entry needs a 'date' written as YYYY-MM-DD")
+            date = _dt.date(1970, 1, 1)
+        note = c.text(entry, "note", p)
+        if src is None or dst is None:
+            if "from" not in entry or "to" not in entry:
+                c.add(p, "a history entry needs 'from' and 'to' stages")
+            continue
+        move = Move(from_stage=src, to_stage=dst, date=date, note=note)
+        if move.is_backward and not note.strip():
+            c.add(p, f"moving back from '{src}' to '{dst}' needs a reason in 'note'")
+        history.append(move)
+    return tuple(history)
+
+
+def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tuple[Any, ...]:
+    """The satisficing thresholds or the baselines: arrays of inline tables."""
+    key = f.key
+    raw = table.get(key, [])
+    out: list[Any] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        p = path + (key, i)
+        if f.kind == "satisficing":
+            if not isinstance(entry, dict):
+                c.add(p, "a satisficing entry must be a table { metric, threshold, direction }")
+                continue
+            direction = c.choice(entry, "direction", p, _DIRECTIONS, "direction") or "min"
+            threshold = c.number(entry, "threshold", p)
+            out.append(
+                Threshold(
+                    metric=c.text(entry, "metric", p),
+                    threshold=threshold if threshold is not None else 0.0,
+                    direction=direction,
+                )
+            )
+        else:
+            if not isinstance(entry, dict):
+                c.add(p, "a baseline must be a table { kind, name, value }")
+                continue
+            kinds = tuple(k.id for k in fw.BASELINE_KINDS)
+            kind = c.choice(entry, "kind", p, kinds, "baseline kind") or "internal"
+            out.append(Baseline(kind=kind, name=c.text(entry, "name", p), value=c.number(entry, "value", p)))
+    if not isinstance(raw, list):
+        c.add(path + (key,), f"'{key}' must be an array of tables")
+    return tuple(out)
+
+
+def _text(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    value = c.text(table, f.key, path, f.default if isinstance(f.default, str) else "")
+    return f.default if f.blank_is_default and not value else value
+
+
+def _score(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    return c.score(table, f.key, path, f.range)
+
+
+def _number(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    number = c.number(table, f.key, path)
+    return f.default if number is None else number
+
+
+def _choice(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    chosen = c.choice(table, f.key, path, f.choices, f.what)
+    return f.default if chosen is None else chosen
+
+
+def _list(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    values = c.strings(table, f.key, path)
+    if not f.choices:
+        return values
+    for v in values:
+        if v not in f.choices:
+            c.add(path + (f.key,), f"unknown {f.what} '{v}': expected one of {', '.join(f.choices)}")
+    return tuple(v for v in values if v in f.choices)
+
+
+def _plugin_tables(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    tables = c.table(table, f.key, path)
+    return {k: v for k, v in tables.items() if isinstance(v, dict)}
+
+
+# How each kind of field is read from its table at `path`: checked, the default when absent or wrong.
+_READERS: dict[str, Callable[[_Checker, Field, Mapping[str, Any], Path], Any]] = {
+    "text": _text,
+    "longtext": _text,
+    "score": _score,
+    "number": _number,
+    "choice": _choice,
+    "list": _list,
+    "checks": lambda c, f, t, p: _checks(c, c.table(t, f.key, p), p + (f.key,), f),
+    "answers": lambda c, f, t, p: _answers(c, c.table(t, f.key, p), p + (f.key,), f),
+    "history": lambda c, f, t, p: _history(c, t, p),
+    "satisficing": _records,
+    "baselines": _records,
+    "plugins": _plugin_tables,
+}
+
+
+def _value(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    """Field `f` read from `table` (its own table) at `path`, checked; the default when absent or wrong."""
+    read = _READERS.get(f.kind)
+    if read is None:
+        raise ValueError(f"field '{f.path}' has a kind the reader does not know: {f.kind!r}")
+    return read(c, f, table, path)
+
+
+def _read_fields(
+    c: _Checker, fields_: Iterable[Field], data: Mapping[str, Any], path: Path
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The values of `fields_` in `data`: the record's own keys, and each sub-table's keys."""
+    own: dict[str, Any] = {}
+    tables: dict[str, dict[str, Any]] = {}
+    raw_tables: dict[str, Mapping[str, Any]] = {}
+    for f in fields_:
+        if f.kind in ("id", "version", "projects"):
+            continue  # read by their record's own rules
+        if f.table:
+            if f.table not in raw_tables:
+                raw_tables[f.table] = c.table(data, f.table, path)
+            tables.setdefault(f.table, {})[f.key] = _value(c, f, raw_tables[f.table], path + (f.table,))
+        else:
+            own[f.key] = _value(c, f, data, path)
+    return own, tables
+
+
+_TOP_KEYS: dict[int, tuple[tuple[Field, ...], frozenset[str]]] = {}
+
+
+def _top_keys(fields_: tuple[Field, ...]) -> frozenset[str]:
+    """The keys a record's fields use directly, worked out once per schema."""
+    cached = _TOP_KEYS.get(id(fields_))
+    if cached is None or cached[0] is not fields_:
+        cached = _TOP_KEYS[id(fields_)] = (fields_, frozenset(sc.top_keys(fields_)))
+    return cached[1]
+
+
+def _split_known(
+    cls: type, values: Mapping[str, Any], data: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Values the dataclass has an attribute for, and the checked values of the other fields present in
+    `data` (schema fields the model has no attribute for are kept in `extra`)."""
+    names = sc.model_attributes(cls)
+    known = {k: v for k, v in values.items() if k in names}
+    return known, {k: v for k, v in values.items() if k not in names and k in data}
+
+
+def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None:
+    pid = data.get("id")
+    if not isinstance(pid, str) or not sc.ID_RE.fullmatch(pid):
+        c.add(
+            path + ("id",) if "id" in data else path,
+            f"project id {pid!r} must be a slug: lowercase letters, digits, '-' and '_'"
+            if "id" in data
+            else "project has no 'id'",
+        )
+        # Check the rest of the project too, so every problem is reported at once; it is not built.
+        pid, valid_id = f"#{path[-1] + 1}" if path and isinstance(path[-1], int) else "?", False
+    else:
+        valid_id = True
+    own, tables = _read_fields(c, sc.PROJECT_FIELDS, data, path)
+    if not own["title"].strip() and isinstance(data.get("title", ""), str):  # a wrong type is reported already
+        c.add(path + ("title",) if "title" in data else path, f"project '{pid}' needs a 'title'")
+    lifecycle = tables.get("lifecycle", {})
+    if lifecycle.get("status") == "killed" and not lifecycle.get("status_reason", "").strip():
+        c.add(path + ("lifecycle", "status"), "a killed project needs a 'status_reason'")
+    plugins = data.get("plugins")
+    for name, value in plugins.items() if isinstance(plugins, dict) else ():
+        if not isinstance(value, dict):
+            c.add(path + ("plugins", name), f"plugin fields 'plugins.{name}' must be a table")
+    known = _top_keys(sc.PROJECT_FIELDS)
+    if not valid_id:
+        return None
+    attrs, in_extra = _split_known(Project, own, data)
+    extra = {k: v for k, v in data.items() if k not in known} | in_extra
+    for name, values in tables.items():
+        attrs[name] = TABLE_MODELS[name](**values)
+    return Project(id=pid, **attrs, extra=extra)
+
+
+def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project | None, list[Issue]]:
+    c = _Checker()
+    return _project(c, data, path), c.issues
+
+
+def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]]:
+    """Build a portfolio from parsed TOML data, collecting every problem instead of stopping at the first."""
+    c = _Checker()
+    version = data.get("schema_version")
+    if version is None:
+        c.add((), f"missing 'schema_version' (this version of fsdl-tui writes {SCHEMA_VERSION})")
+        version = SCHEMA_VERSION
+    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        c.add(("schema_version",), f"'schema_version' must be a positive integer, not {version!r}")
+        version = SCHEMA_VERSION
+    elif version > SCHEMA_VERSION:
+        c.add(
+            ("schema_version",),
+            f"schema_version {version} is newer than this fsdl-tui understands "
+            f"({SCHEMA_VERSION}): upgrade fsdl-tui to open this file",
+        )
+        return Portfolio(schema_version=version), c.issues
+    own, tables = _read_fields(c, sc.PORTFOLIO_FIELDS, data, ())
+    projects: list[Project] = []
+    raw = data.get("projects", [])
+    if not isinstance(raw, list):
+        c.add(("projects",), "'projects' must be an array of tables: write each project as [[projects]]")
+        raw = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            c.add(("projects", i), "a project must be a table")
+            continue
+        project = _project(c, entry, ("projects", i))
+        if project is None:
+            continue
+        if project.id in seen:
+            c.add(
+                ("projects", i, "id"),
+                f"duplicate project id '{project.id}' (first used by project #{seen[project.id] + 1})",
+            )
+            continue
+        seen[project.id] = i
+        projects.append(project)
+    for project in projects:
+        for dep in project.depends_on:
+            if dep not in seen:
+                c.add(
+                    ("projects", seen[project.id], "depends_on"),
+                    f"project '{project.id}' depends on unknown project '{dep}'",
+                )
+            elif dep == project.id:
+                c.add(("projects", seen[project.id], "depends_on"), f"project '{project.id}' depends on itself")
+    known = _top_keys(sc.PORTFOLIO_FIELDS)
+    attrs, in_extra = _split_known(Portfolio, own, data)
+    for name, values in tables.items():
+        attrs[name] = TABLE_MODELS[name](**values)
+    portfolio = Portfolio(
+        schema_version=version,
+        projects=tuple(projects),
+        extra={k: v for k, v in data.items() if k not in known} | in_extra,
+        **attrs,
+    )
+    return portfolio, c.issues
+
+
+def unknown_key_warnings(data: Mapping[str, Any]) -> list[Issue]:
+    """Keys that fsdl-tui does not know inside tables whose keys it does know: likely typos.
+
+    They are not errors (unknown keys are kept as written), but `overal = 4` in [projects.impact] is
+    almost certainly meant to be `overall`. Project-level and top-level unknown keys are left alone: those are
+    the documented places for a team's own keys.
+    """
+    out: list[Issue] = []
+
+    def check(table: Any, known: tuple[str, ...], path: Path, where: str) -> None:
+        if not isinstance(table, dict):
+            return
+        for key in table:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                out.append(Issue(path + (key,), f"unknown key '{key}' in [{where}] is kept but not used{hint}"))
+
+    for name, known in sc.table_keys(sc.PORTFOLIO_FIELDS).items():
+        check(data.get(name), known, (name,), name)
+    projects = data.get("projects")
+    for i, project in enumerate(projects if isinstance(projects, list) else []):
+        if isinstance(project, dict):
+            for name, known in sc.table_keys(sc.PROJECT_FIELDS).items():
+                check(project.get(name), known, ("projects", i, name), f"projects.{name}")
+    return out
