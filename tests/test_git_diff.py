@@ -167,7 +167,8 @@ def test_wrong_number_of_files(files, capsys) -> None:
 def test_textconv_prints_the_field_view(files, capsys) -> None:
     old, _ = files
     assert main(["diff", "--textconv", str(old)]) == 0
-    assert capsys.readouterr().out == show_text(loads(BASE).portfolio)
+    doc = loads(BASE)
+    assert capsys.readouterr().out == show_text(doc.portfolio, None, doc)
 
 
 def test_textconv_of_an_invalid_file_explains_and_shows_the_text(tmp_path, capsys) -> None:

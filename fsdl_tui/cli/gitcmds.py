@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from ..domain.model import Portfolio
-from ..storage import PortfolioLoadError
+from ..scoring.base import Scorer
+from ..storage import PortfolioDocument, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .main import CliError
 
@@ -47,26 +48,50 @@ def _read_bytes(spec: str) -> bytes | None:
     raise CliError(f"{spec}: no such file")
 
 
-def _portfolio(data: bytes | None, label: str) -> Portfolio | None:
+def _document(data: bytes | None, label: str) -> PortfolioDocument | None:
     """None for no file or an empty one (an added or removed file); raises PortfolioLoadError if invalid."""
     if data is None or not data.strip():
         return None
-    return loads_bytes(data, label).portfolio
+    return loads_bytes(data, label)
 
 
-def _textconv(path: str) -> int:
+def _portfolio(data: bytes | None, label: str) -> Portfolio | None:
+    doc = _document(data, label)
+    return doc.portfolio if doc is not None else None
+
+
+def _scorer(args: argparse.Namespace, *portfolios: Portfolio | None) -> Scorer:
+    """The scorer `--scorer` names, else the default scorer of the first portfolio given (plugins included,
+    as `rank` does); a plugin's problems go to stderr."""
+    from ..plugins.manager import PluginError, load_plugins
+
+    portfolio = next((p for p in portfolios if p is not None), None)
+    try:
+        host = load_plugins(plugins_dir=getattr(args, "plugins_dir", None))
+        scorer = host.scorer(portfolio, getattr(args, "scorer", None))
+    except PluginError as exc:
+        raise CliError(str(exc)) from None
+    for problem in host.problems:
+        print(f"fsdl-tui: {problem}", file=sys.stderr)
+    return scorer
+
+
+def _textconv(path: str, args: argparse.Namespace) -> int:
     from ..gitops.diff import show_text
 
     data = _read_bytes(path) or b""
     try:
-        portfolio = _portfolio(data, path)
+        doc = _document(data, path)
     except PortfolioLoadError as exc:
         # git shows whatever textconv prints: say why it is raw text, and show the text so the diff still works
         sys.stdout.write("# fsdl-tui: not a valid portfolio, shown as plain text:\n")
         sys.stdout.write("".join(f"#   {p.message} (line {p.line})\n" for p in exc.problems))
         sys.stdout.write(data.decode("utf-8", errors="replace"))
         return 0
-    sys.stdout.write(show_text(portfolio) if portfolio is not None else "")
+    if doc is None:
+        sys.stdout.write(data.decode("utf-8", errors="replace"))  # empty, or blank lines: shown as they are
+        return 0
+    sys.stdout.write(show_text(doc.portfolio, _scorer(args, doc.portfolio), doc))
     return 0
 
 
@@ -88,7 +113,7 @@ def _external(args: argparse.Namespace) -> int:
         return 0
     from ..gitops.diff import FORMATS, diff_portfolios
 
-    sys.stdout.write(FORMATS[args.format](diff_portfolios(sides[0], sides[1])))
+    sys.stdout.write(FORMATS[args.format](diff_portfolios(sides[0], sides[1], _scorer(args, sides[1], sides[0]))))
     return 0
 
 
@@ -97,7 +122,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.textconv:
         if n != 1:
             raise CliError("diff --textconv takes one FILE")
-        return _textconv(args.files[0])
+        return _textconv(args.files[0], args)
     if n in (7, 9):
         return _external(args)
     if n != 2:
@@ -105,7 +130,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..gitops.diff import FORMATS, diff_portfolios
 
     old, new = (_portfolio(_read_bytes(spec), spec) for spec in args.files)
-    d = diff_portfolios(old, new)
+    d = diff_portfolios(old, new, _scorer(args, new, old))
     sys.stdout.write(FORMATS[args.format](d))
     return 1 if args.exit_code and not d.empty else 0
 
@@ -173,8 +198,9 @@ def cmd_log(args: argparse.Namespace) -> int:
     except h.GitLogError as exc:
         raise CliError(str(exc)) from None
     latest = next((v.portfolio for v in reversed(versions) if v.portfolio is not None), None)
+    scorer = _scorer(args, latest)
     if args.id:
-        steps = h.project_history(versions, args.id)
+        steps = h.project_history(versions, args.id, scorer)
         if not any(s.present for s in steps):
             raise CliError(f"{args.path}: no project '{args.id}' in any committed version")
         if args.json:
@@ -185,13 +211,13 @@ def cmd_log(args: argparse.Namespace) -> int:
             for v in reversed(versions)  # type: ignore[union-attr]
             if v.portfolio is not None and args.id in v.portfolio
         )
-        h.print_project(steps, args.id, title)
+        h.print_project(steps, args.id, title, scorer.name)
         return 0
-    steps_all = h.rank_history(versions)
+    steps_all = h.rank_history(versions, scorer)
     if args.json:
         print(json.dumps(h.rank_rows(steps_all), indent=2, ensure_ascii=False))
         return 0
-    h.print_ranks(steps_all, latest.name if latest else args.path)
+    h.print_ranks(steps_all, latest.name if latest else args.path, scorer.name)
     return 0
 
 
@@ -250,6 +276,13 @@ listed with a note and skipped. Scores are under the default FSDL scorer.
 """
 
 
+def _scorer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scorer", metavar="NAME", help="rank by this scorer (default: the portfolio's `default_scorer`, else fsdl)"
+    )
+    p.add_argument("--plugins-dir", metavar="DIR", help="also load plugin files (*.py) from DIR")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "diff",
@@ -264,6 +297,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output (default text)")
     p.add_argument("--textconv", action="store_true", help="print FILE as one line per field, for git's textconv")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the portfolios differ")
+    _scorer_options(p)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
@@ -308,4 +342,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", nargs="?", metavar="ID", help="one project (default: rank movement of all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N commits of the file")
+    _scorer_options(p)
     p.set_defaults(func=cmd_log)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.model import Portfolio
+from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .diff import ProjectChange, Standing, diff_portfolios, standings
@@ -162,8 +163,9 @@ class ProjectStep:
     changed: tuple[str, ...] = ()  # what this commit changed in the project (fields, "added", "removed")
 
 
-def project_history(history: list[Version], project_id: str) -> list[ProjectStep]:
-    """The commits that changed the project or its standing, oldest first (invalid versions noted)."""
+def project_history(history: list[Version], project_id: str, scorer: Scorer | None = None) -> list[ProjectStep]:
+    """The commits that changed the project or its standing, oldest first (invalid versions noted); ranks
+    under `scorer` (default: the built-in FSDL scorer)."""
     steps: list[ProjectStep] = []
     seen = False
     for v in history:
@@ -172,7 +174,7 @@ def project_history(history: list[Version], project_id: str) -> list[ProjectStep
             continue
         pf = v.portfolio
         p = pf.get(project_id)
-        change = _change_for(diff_portfolios(v.before, pf), project_id)
+        change = _change_for(diff_portfolios(v.before, pf, scorer), project_id)
         if p is None:
             if seen and change is not None:
                 steps.append(ProjectStep(v, False, None, None, ("removed",)))
@@ -180,7 +182,7 @@ def project_history(history: list[Version], project_id: str) -> list[ProjectStep
         seen = True
         if change is None:
             continue
-        steps.append(ProjectStep(v, True, standings(pf)[project_id], p.stage, _describe(change)))
+        steps.append(ProjectStep(v, True, standings(pf, scorer)[project_id], p.stage, _describe(change)))
     return steps
 
 
@@ -209,14 +211,14 @@ class PortfolioStep:
     movement: tuple[str, ...] = ()
 
 
-def rank_history(history: list[Version]) -> list[PortfolioStep]:
+def rank_history(history: list[Version], scorer: Scorer | None = None) -> list[PortfolioStep]:
     steps: list[PortfolioStep] = []
     for v in history:
         if v.portfolio is None:
             steps.append(PortfolioStep(v, {}, (v.note,)))
             continue
-        d = diff_portfolios(v.before, v.portfolio)
-        ranks = {pid: s.rank for pid, s in standings(v.portfolio).items()}
+        d = diff_portfolios(v.before, v.portfolio, scorer)
+        ranks = {pid: s.rank for pid, s in standings(v.portfolio, scorer).items()}
         moves = []
         for c in d.projects:
             if c.kind == "added":
@@ -285,54 +287,82 @@ def _console() -> Any:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
-def _columns(table: Any, names: tuple[str, ...], right: tuple[str, ...] = ()) -> None:
-    for col in names:
+_WRAPPING = ("changed", "movement")  # lists of fields: wrapped at word boundaries
+
+
+def _columns(table: Any, names: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[str, ...] = ()) -> None:
+    """Columns that never cut a word: short columns keep their widest cell on one line; the subject is
+    shortened with an ellipsis; the lists of changes wrap between words."""
+    for i, col in enumerate(names):
+        widest = max([len(col)] + [len(r[i]) for r in rows])
         if col == "subject":
             table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=36)
+        elif col in _WRAPPING:
+            table.add_column(col, overflow="fold", min_width=min(widest, 24), ratio=1)
         else:
-            table.add_column(col, overflow="fold", justify="right" if col in right else "left")
+            table.add_column(col, no_wrap=True, min_width=widest, justify="right" if col in right else "left")
 
 
-def print_project(steps: list[ProjectStep], project_id: str, title: str) -> None:
+def _add_rows(table: Any, rows: list[tuple[str, ...]]) -> None:
+    """Every cell as plain text: a subject such as `Fix [/] parsing` is never read as rich markup."""
+    from rich.text import Text
+
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+
+
+def _wrap_words(items: tuple[str, ...] | list[str]) -> str:
+    """`a, b, c` with each item kept whole when the cell wraps (a space inside an item is not a break)."""
+    return ", ".join(item.replace(" ", "\u00a0") for item in items)
+
+
+def print_project(steps: list[ProjectStep], project_id: str, title: str, scorer: str = "fsdl") -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{project_id}: score history ({title})", title_justify="left")
-    _columns(
-        table,
-        ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage", "changed"),
-        right=("rank", "score", "impact", "feas."),
-    )
+    rows = []
     for s in steps:
         v, st = s.version, s.standing
-        table.add_row(
-            v.date,
-            v.short,
-            v.author,
-            v.subject,
-            _r(st.rank) if st else "-",
-            _num(st.score if st else None),
-            _num(st.impact if st else None),
-            _num(st.feasibility if st else None),
-            (st.quadrant if st else None) or "-",
-            s.stage or "-",
-            ", ".join(s.changed),
+        rows.append(
+            (
+                v.date,
+                v.short,
+                v.author,
+                v.subject,
+                _r(st.rank) if st else "-",
+                _num(st.score if st else None),
+                _num(st.impact if st else None),
+                _num(st.feasibility if st else None),
+                (st.quadrant if st else None) or "-",
+                s.stage or "-",
+                _wrap_words(s.changed),
+            )
         )
+    table = Table(title=Text(f"{project_id}: score history ({title}), {scorer} scorer"), title_justify="left")
+    names = ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage", "changed")
+    _columns(table, names, rows, right=("rank", "score", "impact", "feas."))
+    _add_rows(table, rows)
     _console().print(table)
 
 
-def print_ranks(steps: list[PortfolioStep], name: str) -> None:
+def print_ranks(steps: list[PortfolioStep], name: str, scorer: str = "fsdl") -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{name}: rank movement by commit (fsdl scorer)", title_justify="left")
-    _columns(table, ("date", "commit", "author", "subject", "projects", "movement"))
+    rows = []
     for s in steps:
         v = s.version
-        table.add_row(
-            v.date,
-            v.short,
-            v.author,
-            v.subject,
-            str(len(s.ranks)) if s.ranks else "-",
-            ", ".join(s.movement) or "no rank change",
+        rows.append(
+            (
+                v.date,
+                v.short,
+                v.author,
+                v.subject,
+                str(len(s.ranks)) if s.ranks else "-",
+                _wrap_words(list(s.movement)) or "no rank change",
+            )
         )
+    table = Table(title=Text(f"{name}: rank movement by commit ({scorer} scorer)"), title_justify="left")
+    _columns(table, ("date", "commit", "author", "subject", "projects", "movement"), rows)
+    _add_rows(table, rows)
     _console().print(table)

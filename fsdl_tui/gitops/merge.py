@@ -14,14 +14,17 @@ import difflib
 import os
 import subprocess
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.codec import portfolio_from_data, portfolio_header_data, project_from_data, project_to_data
 from ..domain.model import Portfolio, Project
 from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text
+from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
+from .textmerge import Key, join, last_keys, merge_file, merge_segments
 
 
 @dataclass(frozen=True)
@@ -47,21 +50,29 @@ class PortfolioMerge:
         return not self.conflicts
 
 
-def _is_default(value: Any) -> bool:
-    return value is False or value is None or (isinstance(value, (str, list, dict)) and not value)
+def _implicit_undone(path: tuple[str, ...], b: Any, o: Any, t: Any) -> bool:
+    """A checklist item added on both sides where one side only wrote its note: that side's `done = false`
+    came with the item, it is not an answer."""
+    return (
+        b is MISSING
+        and len(path) == 3
+        and path[0] in ("gate", "feasibility")
+        and path[2] == "done"
+        and (o is False or t is False)
+        and o is not MISSING
+        and t is not MISSING
+    )
 
 
-def _pick(b: Any, o: Any, t: Any) -> tuple[Any, Any, bool]:
+def _pick(b: Any, o: Any, t: Any, path: tuple[str, ...] = ()) -> tuple[Any, Any, bool]:
     """(value taking ours, value taking theirs, conflict?) for one leaf."""
     if o == t or t == b:
         return o, o, False
     if o == b:
         return t, t, False
-    if b is MISSING and (_is_default(o) or _is_default(t)) and o is not MISSING and t is not MISSING:
-        # added on both sides, one of them empty: the empty one came with its table (say, a gate item's
-        # `done = false` added along with its note), so the value that says something wins
-        return (t, t, False) if _is_default(o) else (o, o, False)
-    return o, t, True
+    if _implicit_undone(path, b, o, t):
+        return (t, t, False) if o is False else (o, o, False)
+    return o, t, True  # changed two ways, or absent from base and added two ways: a conflict
 
 
 def _merge_history(b: list[Any], o: list[Any], t: list[Any]) -> list[Any] | None:
@@ -85,7 +96,7 @@ def merge_leaves(base: Leaves, ours: Leaves, theirs: Leaves, label: str) -> tupl
             united = _merge_history(b if isinstance(b, list) else [], o, t)
             if united is not None:
                 o = t = b = united
-        vo, vt, conflict = _pick(b, o, t)
+        vo, vt, conflict = _pick(b, o, t, path)
         if conflict:
             conflicts.append(f"{label}{dotted(path)}: ours {show(o)}, theirs {show(t)} (base {show(b)})")
         if vo is not MISSING:
@@ -244,6 +255,12 @@ def merge_texts(
     assert ours is not None and theirs is not None
     merged = merge_portfolios(base.portfolio if base else None, ours.portfolio, theirs.portfolio)
     try:
+        by_segment = _merge_by_segment(base, ours, theirs, merged, marker_size, labels, path)
+    except (PortfolioError, ValueError, TypeError):
+        by_segment = None
+    if by_segment is not None:
+        return by_segment
+    try:
         text = render_text(ours, merged.ours)
         if merged.conflicts:
             other = render_text(ours, merged.theirs)
@@ -259,3 +276,106 @@ def merge_texts(
     except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
         return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
     return MergeResult(text, [], True, doc.portfolio)
+
+
+# --- by segment: what either side changed in the text survives ------------------------------------------
+
+
+def _project_segment(doc: PortfolioDocument, project: Project) -> str:
+    """The text of `project`'s segment when `doc` is written with it (a minimal diff of doc's segment)."""
+    text = render_text(doc, doc.portfolio.with_project(project))
+    lay = layout(text)
+    index = next(i for i, p in enumerate(doc.portfolio.projects) if p.id == project.id)
+    seg = next(s for s in lay.segments if s.kind == "project" and s.project_index == index)
+    return lay.segment_text(seg)
+
+
+def _same_project(text: str, expected: Project) -> bool:
+    try:
+        found, issues = project_from_data(tomllib.loads(text)["projects"][0])
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
+        return False
+    return not issues and found is not None and project_to_data(found) == project_to_data(expected)
+
+
+def _settle_project(
+    pid: str,
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    texts: dict[Key, str | None],
+    marker_size: int,
+    labels: tuple[str, str],
+) -> tuple[str, list[str]]:
+    """A project changed on both sides that the line merge could not settle: merged by field, written into
+    ours' segment; theirs' other text edits are brought in where they do not clash."""
+    key: Key = ("project", pid)
+    b = base.portfolio.get(pid) if base is not None else None
+    o, t = ours.portfolio.get(pid), theirs.portfolio.get(pid)
+    po, pt, conflicts = _merge_project(b, o, t)
+    seg_b = next((p.text for p in _pieces(base) if p.key == key), "")
+    seg_o = next((p.text for p in _pieces(ours) if p.key == key), "")
+    seg_t = next((p.text for p in _pieces(theirs) if p.key == key), "")
+    if conflicts:
+        side_o = _project_segment(ours, po) if po is not None and o is not None else ("" if po is None else seg_o)
+        side_t = _project_segment(ours, pt) if pt is not None and o is not None else (seg_t if pt is not None else "")
+        return with_markers(side_o, side_t, marker_size, labels, ours.newline), conflicts
+    if po is None:
+        return "", []  # removed on one side; the other only moved its blank lines
+    if o is None:
+        return seg_t, []
+    written = _project_segment(ours, po)
+    with_theirs = merge_file(seg_b, written, seg_t, marker_size, labels, favor="ours")
+    if with_theirs is not None and _same_project(with_theirs[0], po):
+        return with_theirs[0], []
+    return written, []
+
+
+def _pieces(doc: PortfolioDocument | None) -> list[Any]:
+    from .textmerge import pieces
+
+    return pieces(doc) or []
+
+
+def _merge_by_segment(
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    merged: PortfolioMerge,
+    marker_size: int,
+    labels: tuple[str, str],
+    path: str,
+) -> MergeResult | None:
+    """The lossless merge (see `textmerge`), or None to merge by field instead."""
+    seg = merge_segments(base, ours, theirs, marker_size, labels)
+    if seg is None:
+        return None
+    conflicts: list[str] = []
+    texts = dict(seg.texts)
+    for key in seg.failed:
+        if key[0] != "project":
+            return None  # the header changed on both sides in a way lines do not settle: merge by field
+        text, found = _settle_project(key[1], base, ours, theirs, texts, marker_size, labels)
+        texts[key] = text
+        conflicts += found
+    order = [k for k in seg.order if texts.get(k)]
+    text = join(order, {k: v for k, v in texts.items() if v}, last_keys(base, ours, theirs), ours.newline)
+    if conflicts:
+        return MergeResult(text, conflicts, False)
+    try:
+        doc = loads(text, path)
+    except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
+        if merged.conflicts:
+            return None
+        return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
+    if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
+        return None
+    return MergeResult(text, [], True, doc.portfolio)
+
+
+def _agrees(got: Portfolio, expected: Portfolio) -> bool:
+    """The same header and the same projects by id (the order may differ: theirs may have reordered)."""
+    if portfolio_header_data(got) != portfolio_header_data(expected):
+        return False
+    want = {p.id: project_to_data(p) for p in expected.projects}
+    return len(got.projects) == len(want) and all(want.get(p.id) == project_to_data(p) for p in got.projects)
