@@ -109,7 +109,7 @@ def _external(args: argparse.Namespace) -> int:
         print("not a valid portfolio, so a line diff follows:")
         print("".join(f"  {p}\n" for p in exc.problems), end="")
         texts = [(b or b"").decode("utf-8", errors="replace").splitlines(True) for b in blobs]
-        sys.stdout.writelines(difflib.unified_diff(*texts, f"a/{path}", f"b/{new_path}"))
+        sys.stdout.writelines(difflib.unified_diff(texts[0], texts[1], f"a/{path}", f"b/{new_path}"))
         return 0
     from ..gitops.diff import FORMATS, diff_portfolios
 
@@ -170,18 +170,98 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_git_setup(args: argparse.Namespace) -> int:
-    from ..gitops.setup import GitSetupError, setup
+    from ..gitops.setup import GitSetupError, check, setup
 
+    if args.ci:
+        return _ci_recipe(args)
+    if args.check:
+        try:
+            lines, problems = check(Path.cwd())
+        except GitSetupError as exc:
+            raise CliError(str(exc)) from None
+        print("\n".join(lines))
+        for problem in problems:
+            print(f"fsdl-tui git-setup --check: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     try:
         report = setup(Path.cwd(), args.patterns, global_=args.global_, command=args.command)
     except GitSetupError as exc:
         raise CliError(str(exc)) from None
     print("\n".join(report.lines()))
+    for warning in report.warnings:
+        print(f"fsdl-tui git-setup: warning: {warning}", file=sys.stderr)
     if not args.global_:
         print(
             "Commit .gitattributes so everyone's git routes portfolios to fsdl-tui; each person runs "
             "`fsdl-tui git-setup` once (git never takes drivers from a repository)."
         )
+    return 0
+
+
+def _ci_recipe(args: argparse.Namespace) -> int:
+    from ..gitops.ci import WORKFLOWS
+    from ..gitops.setup import GitSetupError, toplevel
+
+    try:
+        top = toplevel(Path.cwd())
+    except GitSetupError as exc:
+        raise CliError(str(exc)) from None
+    name, text = WORKFLOWS[args.ci]
+    target = top / name
+    if target.exists() and target.read_text(encoding="utf-8") != text:
+        raise CliError(f"{name}: exists and differs; remove it first to write fsdl-tui's workflow")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"{name}: written; commit it. It validates and summarizes the portfolios of each pull request.")
+    return 0
+
+
+# --- git-ci, git-sync: pull requests on servers that run no driver ----------------------------------------
+
+
+def cmd_git_ci(args: argparse.Namespace) -> int:
+    import os
+
+    from ..gitops import ci
+    from ..gitops.setup import GitSetupError, toplevel
+
+    try:
+        top = toplevel(Path.cwd())
+        names = ci.changed_portfolios(top, args.base)
+        checked = ci.check_files(top, args.base, names)
+    except (GitSetupError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    for line in ci.problem_annotations(checked):
+        print(line)
+    latest = next((c.portfolio for c in checked if c.portfolio is not None), None)
+    text = ci.summary(checked, _scorer(args, latest))
+    target = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    bad = [c for c in checked if c.problems]
+    for c in bad:
+        for p in c.problems:
+            print(str(p), file=sys.stderr)
+    print(f"fsdl-tui git-ci: {len(checked)} portfolio file(s) changed, {len(bad)} invalid", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_git_sync(args: argparse.Namespace) -> int:
+    from ..gitops import ci
+    from ..gitops.setup import GitSetupError
+
+    try:
+        clean, output = ci.sync(Path.cwd(), args.base, args.command)
+    except GitSetupError as exc:
+        raise CliError(str(exc)) from None
+    if output:
+        print(output)
+    if not clean:
+        raise CliError(f"merging {args.base} needs a person: conflicts remain (the merge was aborted)")
+    print(f"merged {args.base} with the fsdl-tui driver: push this branch and the pull request merges cleanly")
     return 0
 
 
@@ -207,9 +287,9 @@ def cmd_log(args: argparse.Namespace) -> int:
             print(json.dumps(h.project_rows(steps), indent=2, ensure_ascii=False))
             return 0
         title = next(
-            v.portfolio.get(args.id).title
-            for v in reversed(versions)  # type: ignore[union-attr]
-            if v.portfolio is not None and args.id in v.portfolio
+            found.title
+            for v in reversed(versions)
+            if v.portfolio is not None and (found := v.portfolio.get(args.id)) is not None
         )
         h.print_project(steps, args.id, title, scorer.name)
         return 0
@@ -265,6 +345,23 @@ git config, and adds `PATTERN merge=fsdl-tui diff=fsdl-tui` lines to .gitattribu
 git's global attributes file). Safe to run again. Commit .gitattributes; each person runs git-setup once.
 """
 
+GIT_CI_EPILOG = """\
+examples:
+  fsdl-tui git-ci origin/main                      in a pull request's job (see git-setup --ci github)
+  fsdl-tui git-ci origin/main --summary out.md
+
+Each problem is printed as `::error file=F,line=L,col=C::message` (GitHub shows it on the line) and on
+stderr as F:L:C: message. The Markdown goes to $GITHUB_STEP_SUMMARY. Exit 1 when a file is invalid.
+"""
+
+GIT_SYNC_EPILOG = """\
+examples:
+  git checkout my-branch && fsdl-tui git-sync origin/main && git push
+
+Installs the driver in this clone's git config, sends every portfolio file of the repository to it
+(.git/info/attributes), and runs `git merge BASE`. On a conflict the merge is aborted: exit 1.
+"""
+
 LOG_EPILOG = """\
 examples:
   fsdl-tui log team.toml                    rank movement of every project, commit by commit
@@ -283,7 +380,7 @@ def _scorer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plugins-dir", metavar="DIR", help="also load plugin files (*.py) from DIR")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "diff",
         help="semantic diff of two portfolios (also git's diff driver)",
@@ -329,7 +426,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--global", dest="global_", action="store_true", help="for every repository of this user")
     p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
+    p.add_argument("--check", action="store_true", help="report portfolio files git does not send to fsdl-tui")
+    p.add_argument("--ci", choices=("github", "gitlab"), help="write a CI workflow for pull/merge requests")
     p.set_defaults(func=cmd_git_setup)
+
+    p = sub.add_parser(
+        "git-ci",
+        help="CI for a pull request: validate its portfolios, summarize their semantic diff",
+        formatter_class=RAW,
+        description="Validate the portfolio files this branch changed since BASE and summarize the changes.",
+        epilog=GIT_CI_EPILOG,
+    )
+    p.add_argument("base", metavar="BASE", help="the base branch, e.g. origin/main")
+    p.add_argument(
+        "--summary", metavar="FILE", help="append the Markdown here (default: $GITHUB_STEP_SUMMARY, else stdout)"
+    )
+    _scorer_options(p)
+    p.set_defaults(func=cmd_git_ci)
+
+    p = sub.add_parser(
+        "git-sync",
+        help="merge the base branch into this one with the fsdl-tui driver",
+        formatter_class=RAW,
+        description="Merge BASE into the current branch with fsdl-tui's merge driver, so the pull request "
+        "merges cleanly on a server that runs no driver.",
+        epilog=GIT_SYNC_EPILOG,
+    )
+    p.add_argument("base", metavar="BASE", help="the base branch, e.g. origin/main")
+    p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
+    p.set_defaults(func=cmd_git_sync)
 
     p = sub.add_parser(
         "log",

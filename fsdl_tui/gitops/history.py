@@ -7,6 +7,7 @@ with the fields each commit changed (the blame for a score). For the whole portf
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,7 +291,7 @@ def _console() -> Any:
 _WRAPPING = ("changed", "movement")  # lists of fields: wrapped at word boundaries
 
 
-def _columns(table: Any, names: tuple[str, ...], rows: list[tuple[str, ...]], right: tuple[str, ...] = ()) -> None:
+def _columns(table: Any, names: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tuple[str, ...] = ()) -> None:
     """Columns that never cut a word: short columns keep their widest cell on one line; the subject is
     shortened with an ellipsis; the lists of changes wrap between words."""
     for i, col in enumerate(names):
@@ -303,7 +304,7 @@ def _columns(table: Any, names: tuple[str, ...], rows: list[tuple[str, ...]], ri
             table.add_column(col, no_wrap=True, min_width=widest, justify="right" if col in right else "left")
 
 
-def _add_rows(table: Any, rows: list[tuple[str, ...]]) -> None:
+def _add_rows(table: Any, rows: Sequence[tuple[str, ...]]) -> None:
     """Every cell as plain text: a subject such as `Fix [/] parsing` is never read as rich markup."""
     from rich.text import Text
 

@@ -127,8 +127,9 @@ def _merge_project(
         gone = "ours" if o is None else "theirs"
         msg = f"project '{pid}': removed in {gone}, changed in {side}"
         return (None, kept, [msg]) if o is None else (kept, None, [msg])
+    do, dt = project_to_data(o), project_to_data(t)
     lo, lt, conflicts = merge_leaves(
-        flatten(data["b"]) if data["b"] else {}, flatten(data["o"]), flatten(data["t"]), f"project '{pid}': "
+        flatten(data["b"]) if data["b"] else {}, flatten(do), flatten(dt), f"project '{pid}': "
     )
     return _project(lo, o), _project(lt, t), conflicts
 
