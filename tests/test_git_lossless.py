@@ -112,7 +112,7 @@ def test_both_sides_add_one_id_with_different_owners_is_a_conflict() -> None:
     theirs = edit(BASE, lambda pf: pf.with_project(new_project("shelf", "Shelf audit", owner="bo")))
     result = merge_texts(BASE, ours, theirs)
     assert not result.clean
-    assert result.conflicts == ["project 'shelf': owner: ours \"ana\", theirs \"bo\" (base (unset))"]
+    assert result.conflicts == ['project \'shelf\': owner: ours "ana", theirs "bo" (base (unset))']
     assert "<<<<<<< ours" in result.text
 
 
