@@ -112,10 +112,15 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
     """Every commit that changed the file, oldest first, following renames (`git log --follow`); each with
     the file at that commit and at its first parent, so that a commit is compared with what it changed."""
     top, rel = _locate(path)
-    args = ["log", "--follow", "--format=%x01%H%x00%P%x00%an%x00%ad%x00%s", "--date=short", "--name-only"]
+    # A merge commit is listed too, compared with its first parent: what the merge brought in (git log
+    # --follow skips merges unless told how to diff them).
+    args = ["log", "--follow", "--diff-merges=first-parent"]
+    args += ["--format=%x01%H%x00%P%x00%an%x00%ad%x00%s", "--date=short", "--name-only"]
     if limit:
         args.append(f"-n{limit}")
     run = _git([*args, "--", rel], top)
+    if run.returncode != 0 and "diff-merges" in run.stderr.decode(errors="replace"):  # git older than 2.31
+        run = _git([a for a in args if a != "--diff-merges=first-parent"] + ["-m", "--", rel], top)
     if run.returncode != 0:
         raise GitLogError(f"{path}: git log failed: {run.stderr.decode(errors='replace').strip()}")
     records: list[tuple[str, list[str], str, str, str, str]] = []
@@ -125,6 +130,8 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
         commit, parents, author, date, subject = (head.split("\x00") + [""] * 4)[:5]
         names = [line for line in rest.splitlines() if line.strip()]
         name = names[-1] if names else name  # a merge lists no files: the name of the newer commit
+        if records and records[-1][0] == commit:
+            continue  # `-m` lists a merge once per parent
         records.append((commit, parents.split()[:1], author, date, subject, name))
     if not records:
         raise GitLogError(f"{path}: no commits in git history (commit it first)")
@@ -285,23 +292,25 @@ def _console() -> Any:
 
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    import os
 
-
-_WRAPPING = ("changed", "movement")  # lists of fields: wrapped at word boundaries
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(width=None if wide else 160, highlight=False)
 
 
 def _columns(table: Any, names: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tuple[str, ...] = ()) -> None:
-    """Columns that never cut a word: short columns keep their widest cell on one line; the subject is
-    shortened with an ellipsis; the lists of changes wrap between words."""
+    """Columns that wrap only between words: each is at least as wide as its longest word, so `planning`
+    is never cut into `planni` and `ng`."""
     for i, col in enumerate(names):
-        widest = max([len(col)] + [len(r[i]) for r in rows])
-        if col == "subject":
-            table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=36)
-        elif col in _WRAPPING:
-            table.add_column(col, overflow="fold", min_width=min(widest, 24), ratio=1)
-        else:
-            table.add_column(col, no_wrap=True, min_width=widest, justify="right" if col in right else "left")
+        longest = max([len(col)] + [len(w) for r in rows for w in r[i].split()])
+        width = min(longest, 24)  # a longer word (a URL in a subject) is folded rather than widening the table
+        table.add_column(
+            col,
+            overflow="fold",
+            min_width=width,
+            max_width=36 if col == "subject" else None,
+            justify="right" if col in right else "left",
+        )
 
 
 def _add_rows(table: Any, rows: Sequence[tuple[str, ...]]) -> None:
@@ -310,11 +319,6 @@ def _add_rows(table: Any, rows: Sequence[tuple[str, ...]]) -> None:
 
     for row in rows:
         table.add_row(*(Text(cell) for cell in row))
-
-
-def _wrap_words(items: tuple[str, ...] | list[str]) -> str:
-    """`a, b, c` with each item kept whole when the cell wraps (a space inside an item is not a break)."""
-    return ", ".join(item.replace(" ", "\u00a0") for item in items)
 
 
 def print_project(steps: list[ProjectStep], project_id: str, title: str, scorer: str = "fsdl") -> None:
@@ -336,7 +340,7 @@ def print_project(steps: list[ProjectStep], project_id: str, title: str, scorer:
                 _num(st.feasibility if st else None),
                 (st.quadrant if st else None) or "-",
                 s.stage or "-",
-                _wrap_words(s.changed),
+                ", ".join(s.changed),
             )
         )
     table = Table(title=Text(f"{project_id}: score history ({title}), {scorer} scorer"), title_justify="left")
@@ -360,7 +364,7 @@ def print_ranks(steps: list[PortfolioStep], name: str, scorer: str = "fsdl") -> 
                 v.author,
                 v.subject,
                 str(len(s.ranks)) if s.ranks else "-",
-                _wrap_words(list(s.movement)) or "no rank change",
+                ", ".join(s.movement) or "no rank change",
             )
         )
     table = Table(title=Text(f"{name}: rank movement by commit ({scorer} scorer)"), title_justify="left")
