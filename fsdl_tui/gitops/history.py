@@ -288,11 +288,10 @@ def rank_rows(steps: list[PortfolioStep]) -> list[dict[str, Any]]:
 
 
 def _console() -> Any:
+    import os
     import sys
 
     from rich.console import Console
-
-    import os
 
     wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
     return Console(width=None if wide else 160, highlight=False)
