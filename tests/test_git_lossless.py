@@ -239,3 +239,23 @@ def test_criss_cross_merge_keeps_text_only_commits(repo: Repo) -> None:
     merged = loads(text).portfolio
     assert [p.id for p in merged.projects][-2:] == ["unscored", "lens-only"]
     assert merged.get("grasp-pose").owner == "Bo"
+
+
+def test_each_side_adds_a_different_unknown_key_at_the_same_place_both_are_kept() -> None:
+    ours = add_key(BASE, "[projects.metrics]", "ours_ticket = 1")
+    theirs = add_key(BASE, "[projects.metrics]", "theirs_ticket = 2")
+    result = merge_texts(BASE, edit(ours, setting("grasp-pose", "owner", "bo")), theirs)
+    assert result.clean, result.conflicts
+    assert "ours_ticket = 1\n" in result.text and "theirs_ticket = 2\n" in result.text
+    assert loads(result.text).portfolio.get("grasp-pose").owner == "bo"
+
+
+def test_the_same_unknown_key_set_two_ways_is_a_conflict_with_markers() -> None:
+    ours = add_key(BASE, "[projects.metrics]", "ticket = 1")
+    theirs = add_key(BASE, "[projects.metrics]", "ticket = 2")
+    result = merge_texts(BASE, edit(ours, setting("grasp-pose", "owner", "bo")), theirs)
+    assert not result.clean
+    assert result.conflicts == [
+        "project 'grasp-pose': metrics.ticket (not an fsdl-tui field): ours 1, theirs 2 (base (unset))"
+    ]
+    assert "<<<<<<< ours\nticket = 1\n=======\nticket = 2\n>>>>>>> theirs\n" in result.text

@@ -315,7 +315,7 @@ As a git diff driver (`fsdl-tui git-setup` installs the textconv one):
   GIT_EXTERNAL_DIFF="fsdl-tui diff" git diff --ext-diff team.toml      the semantic diff itself
 
 OLD and NEW are files, /dev/null (no file), or REV:PATH (read with `git show`).
-Ranks are under the default FSDL scorer (impact x feasibility, Full Stack Deep Learning 2022, lecture 1).
+Ranks are under the portfolio's default scorer (plugins included, as `rank`), or --scorer NAME.
 Exit 0; 1 when a file is invalid (each problem as FILE:LINE:COL), or with --exit-code when they differ.
 """
 
@@ -325,8 +325,8 @@ git runs it as its merge driver (installed by `fsdl-tui git-setup`):
 by hand:
   cp team.toml merged.toml && fsdl-tui merge base.toml merged.toml theirs.toml
 
-Merges by project id and field, starting from OURS so its comments and layout stay. Clean: edits to
-different projects or fields, projects added on both sides, a project removed on one side and untouched
+Merges project by project as text, so what either side wrote survives (comments, unknown keys, order),
+and by field where both sides changed one project. Clean: edits to different projects or fields, projects added on both sides, a project removed on one side and untouched
 on the other, lifecycle moves appended on both sides. The same field changed differently on both sides
 is a conflict, written with git conflict markers around just those lines.
 Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: conflicts to resolve
@@ -335,7 +335,10 @@ Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: c
 
 SETUP_EPILOG = """\
 examples:
-  fsdl-tui git-setup                        this repository: portfolio.toml and *.portfolio.toml
+  fsdl-tui git-setup                        this repository: portfolio.toml, *.portfolio.toml and
+                                            every other portfolio file found in it
+  fsdl-tui git-setup --check                which portfolio files git does not send to fsdl-tui
+  fsdl-tui git-setup --ci github            a pull-request workflow (also: gitlab)
   fsdl-tui git-setup team.toml 'plans/*.toml'
   fsdl-tui git-setup --global               every repository of this user
   git check-attr -a team.toml               shows: merge: fsdl-tui, diff: fsdl-tui
@@ -369,7 +372,8 @@ examples:
   fsdl-tui log team.toml grasp-pose --json
 
 Follows renames (`git log --follow`), oldest commit first. Versions that are not valid portfolios are
-listed with a note and skipped. Scores are under the default FSDL scorer.
+listed with a note and skipped. Merge commits are listed, compared with their first parent.
+Scores are under the portfolio's default scorer (plugins included), or --scorer NAME.
 """
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,15 +151,15 @@ def changed_portfolios(top: Path, base: str) -> list[str]:
 
 
 def _read(top: Path, rev: str | None, name: str) -> bytes | None:
+    """The bytes of `name` in the work tree (`rev` None) or at `rev`; None when it is not there."""
     if rev is None:
         path = top / name
         return path.read_bytes() if path.is_file() else None
-    run = git(["cat-file", "-e", f"{rev}:{name}"], top, check=False)
-    if run.returncode != 0:
+    try:
+        run = subprocess.run(["git", "show", f"{rev}:{name}"], cwd=top, capture_output=True, check=False)
+    except FileNotFoundError:
         return None
-    import subprocess
-
-    return subprocess.run(["git", "show", f"{rev}:{name}"], cwd=top, capture_output=True, check=False).stdout
+    return run.stdout if run.returncode == 0 else None
 
 
 def check_files(top: Path, base: str, names: list[str]) -> list[Checked]:

@@ -24,7 +24,7 @@ from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loa
 from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
-from .textmerge import Key, join, last_keys, merge_file, merge_segments
+from .textmerge import Key, join, last_keys, merge_file, merge_segments, raw_clashes
 
 
 @dataclass(frozen=True)
@@ -326,9 +326,20 @@ def _settle_project(
     if o is None:
         return seg_t, []
     written = _project_segment(ours, po)
-    with_theirs = merge_file(seg_b, written, seg_t, marker_size, labels, favor="ours")
-    if with_theirs is not None and _same_project(with_theirs[0], po):
-        return with_theirs[0], []
+    known = {("projects", *path) for p in (b, o, t) if p is not None for path in flatten(project_to_data(p))}
+    clashes = [c for c in raw_clashes(seg_b, seg_o, seg_t) if c[0] not in known]
+    if clashes:  # a key fsdl-tui does not know, set two ways: only a person can tell
+        marked = merge_file(seg_b, written, seg_t, marker_size, labels)
+        if marked is not None and marked[1]:
+            return marked[0], [
+                f"project '{pid}': {dotted(path[1:])} (not an fsdl-tui field): ours {show(vo)}, theirs {show(vt)} "
+                f"(base {show(vb)})"
+                for path, vb, vo, vt in clashes
+            ]
+    for favor in ("union", "ours"):  # theirs' lines too where they fit, else ours' where both wrote
+        with_theirs = merge_file(seg_b, written, seg_t, marker_size, labels, favor=favor)
+        if with_theirs is not None and _same_project(with_theirs[0], po):
+            return with_theirs[0], []
     return written, []
 
 

@@ -4,8 +4,9 @@ A portfolio file is split by the storage line scanner into its preamble, its oth
 `[scoring.x]`, ...) and one segment per project (with the comments above its `[[projects]]` line and every
 `[projects.x]` sub-table). Segments are matched by key (a project by its id). A segment changed on one side
 only is taken verbatim from that side, so everything in it survives: comments, blank lines, unknown keys,
-formatting. A segment changed on both sides is merged line by line (diff3, `git merge-file`); that result is
-kept only when it is clean and its data is the leaf-by-leaf 3-way merge of the three versions' raw data.
+formatting. A segment changed on both sides is merged line by line (diff3, `git merge-file`, or, where both sides
+wrote at the same place, both sides' lines); that result is kept only when its data is the leaf-by-leaf
+3-way merge of the three versions' raw data.
 The order of the segments is ours', or theirs' when only theirs reordered; a segment only one side added is
 placed after the one before it on that side.
 
@@ -88,10 +89,30 @@ def merge_file(
 
 
 def _raw(text: str) -> dict[str, Any] | None:
+    """A segment's raw TOML data; a project segment's one `[[projects]]` entry as a table, so that its
+    leaves are compared one by one."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return None
+    projects = data.get("projects")
+    if isinstance(projects, list) and len(projects) == 1 and isinstance(projects[0], dict):
+        data["projects"] = projects[0]
+    return data
+
+
+def raw_clashes(base: str, ours: str, theirs: str) -> list[tuple[tuple[str, ...], Any, Any, Any]]:
+    """The raw leaves changed two different ways: (path, base, ours, theirs)."""
+    data = [_raw(t) for t in (base, ours, theirs)]
+    if any(d is None for d in data):
+        return []
+    b, o, t = (flatten(d) for d in data if d is not None)
+    out = []
+    for path in dict.fromkeys([*o, *t, *b]):
+        vb, vo, vt = b.get(path, MISSING), o.get(path, MISSING), t.get(path, MISSING)
+        if vo != vt and vt != vb and vo != vb:
+            out.append((path, vb, vo, vt))
+    return out
 
 
 def raw_leaf_merge(base: str, ours: str, theirs: str) -> dict[Any, Any] | None:
@@ -187,15 +208,20 @@ def merge_segments(
             if o is None or t is None:
                 failed.append(key)
                 continue
-            merged = merge_file(b or "", o, t, marker_size, labels)
-            if merged is None or merged[1] != 0:
-                failed.append(key)
-                continue
             expected = raw_leaf_merge(b or "", o, t)
-            if expected is None or leaves_of(merged[0]) != expected:
+            text = None
+            if expected is not None:
+                # diff3; where both sides wrote at one place (say, each a new key under the same table),
+                # both sides' lines: kept only when the data is what it must be
+                for favor in (None, "union"):
+                    merged = merge_file(b or "", o, t, marker_size, labels, favor)
+                    if merged is not None and merged[1] == 0 and leaves_of(merged[0]) == expected:
+                        text = merged[0]
+                        break
+            if text is None:
                 failed.append(key)
                 continue
-            texts[key] = merged[0]
+            texts[key] = text
     for key in failed:  # removed on one side, changed on the other: where the side that kept it has it
         if key not in order:
             side = [p.key for p in (po if key in to else pt)]
