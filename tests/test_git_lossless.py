@@ -259,3 +259,36 @@ def test_the_same_unknown_key_set_two_ways_is_a_conflict_with_markers() -> None:
         "project 'grasp-pose': metrics.ticket (not an fsdl-tui field): ours 1, theirs 2 (base (unset))"
     ]
     assert "<<<<<<< ours\nticket = 1\n=======\nticket = 2\n>>>>>>> theirs\n" in result.text
+
+
+# --- which view git's patch ids use -----------------------------------------------------------------------
+
+
+def test_git_patch_ids_are_computed_from_the_raw_text_not_the_textconv_view(repo: Repo) -> None:
+    """Two commits with the same textconv view but different raw text are not taken as equivalent, even
+    with a textconv that hides every comment: what drops a commit in a rebase is a merge that loses its
+    edit (the commit becomes empty), never the view."""
+    repo.git("config", "diff.fsdl-tui.textconv", "sed -e /#/d")  # a view blind to comments
+    repo.git("checkout", "-q", "-b", "mine")
+    repo.write("portfolio.toml", repo.read().replace(INLINE_COMMENT, "# changed by me"))
+    repo.commit("mine: a comment")
+    repo.git("checkout", "-q", "main")
+    repo.write("portfolio.toml", repo.read().replace(INLINE_COMMENT, "# changed upstream"))
+    repo.commit("main: another comment")
+    views = [
+        [line for line in repo.git("diff", f"{ref}~1", ref).stdout.splitlines() if not line.startswith("index ")]
+        for ref in ("main", "mine")
+    ]
+    assert views[0] == views[1]  # the same textconv diff
+    assert (
+        repo.git("diff", "--no-textconv", "main~1", "main").stdout
+        != repo.git("diff", "--no-textconv", "mine~1", "mine").stdout
+    )
+    assert repo.git("cherry", "main", "mine").stdout.startswith("+ ")  # "+": not already upstream
+
+
+def test_the_textconv_view_shows_comments_and_unknown_keys(repo: Repo) -> None:
+    repo.write("portfolio.toml", unknown_key_only(comment_only(repo.read())))
+    out = repo.git("diff").stdout
+    added = [line for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert added == ["+grasp-pose # note", "+grasp-pose.cost.vendor_quote = 12000  (not an fsdl-tui field)"]

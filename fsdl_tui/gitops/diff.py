@@ -6,7 +6,6 @@ that git's textconv diff driver compares line by line.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
@@ -328,10 +327,10 @@ def show_text(portfolio: Portfolio, scorer: Scorer | None = None, doc: Portfolio
     """The portfolio as one line per field, each named `PROJECT.FIELD`, under a `project ID: "title"` line
     with its rank and score: what `git diff` compares when fsdl-tui is the textconv diff driver.
 
-    With the document's text (`doc`), the view is faithful: each comment (`ID # ...`), each key fsdl-tui does
-    not know (`ID.cost.vendor_quote = ...`) and a digest of each part's text are lines of their own, so that
-    any byte changed in the file changes the view. Git computes patch ids from this view (`git rebase`,
-    `git cherry-pick` skip a commit whose patch id is already upstream): nothing may be hidden from it."""
+    With the document's text (`doc`), the view also shows what the fields do not: each comment
+    (`ID # ...`) and each key fsdl-tui does not know (`ID.cost.vendor_quote = ...`), so that a commit that
+    only changes those does not look empty in `git log -p`. (Git's patch ids, which `git rebase` uses to
+    skip commits already upstream, are computed from the raw text, never from this view.)"""
     sc = scorer or FsdlScorer()
     out = [f"# fsdl-tui portfolio, ranked by the {sc.name} scorer"]
     for path, value in flatten(portfolio_header_data(portfolio)).items():
@@ -353,7 +352,7 @@ def show_text(portfolio: Portfolio, scorer: Scorer | None = None, doc: Portfolio
                 out += _field_lines(f"{p.id}.", path, value)
         if parts is not None:
             out += parts.get(p.id, [])
-    if doc is not None and parts is None:  # a layout the scanner does not split: the text itself, faithfully
+    if doc is not None and parts is None:  # a layout the scanner does not split: the text itself
         out += ["", "# the file's text (an unusual layout):"]
         out += [f"| {line}" for line in doc.text.splitlines()]
     return "\n".join(out) + "\n"
@@ -423,7 +422,6 @@ def _source_parts(doc: PortfolioDocument) -> dict[str | None, list[str]] | None:
             f"{p.id}.{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
             for path, value in _unknown(raw, known)
         ]
-        lines.append(f"{p.id}: text {_digest(text)}")
         parts[p.id] = lines
     rest = "".join(header_text)
     lines = [f"portfolio {c}" for c in _comments(rest)]
@@ -436,11 +434,5 @@ def _source_parts(doc: PortfolioDocument) -> dict[str | None, list[str]] | None:
         f"{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
         for path, value in _unknown(raw_header, known)
     ]
-    lines.append(f"portfolio: text {_digest(rest)}, projects in this order: {len(doc.portfolio.projects)}")
     parts[None] = lines
     return parts
-
-
-def _digest(text: str) -> str:
-    """A short digest of the exact text (whitespace included) and its line count."""
-    return f"{hashlib.sha1(text.encode('utf-8', 'surrogateescape')).hexdigest()[:12]}, {text.count(chr(10))} lines"
