@@ -314,3 +314,16 @@ def test_log_shows_user_text_as_plain_text_and_wraps_between_words(repo: Repo) -
     assert "[/]" in out and "[bold]markup[/bold]" in out
     words = {w for line in out.splitlines() for w in line.replace("│", " ").split()}
     assert "planning" in words and "planni" not in words
+
+
+def test_log_ranks_with_the_portfolios_default_scorer_or_scorer_option(repo: Repo) -> None:
+    repo.write("portfolio.toml", repo.read().replace('default_scorer = "fsdl"', 'default_scorer = "weighted"', 1))
+    repo.commit("Rank by weighted")
+    from fsdl_tui.scoring import FsdlScorer, WeightedScorer, rank
+
+    pf = loads(repo.read()).portfolio
+    for scorer, args in ((WeightedScorer(), ()), (FsdlScorer(), ("--scorer", "fsdl"))):
+        expected = next(r.score.value for r in rank(pf, scorer) if r.project.id == "grasp-pose")
+        rows = json.loads(repo.fsdl("log", "portfolio.toml", "grasp-pose", "--json", *args).stdout)
+        assert rows[-1]["score"] == pytest.approx(expected)
+    assert "weighted scorer" in repo.fsdl("log", "portfolio.toml").stdout
