@@ -292,8 +292,13 @@ def _project_segment(doc: PortfolioDocument, project: Project) -> str:
 
 
 def _same_project(text: str, expected: Project) -> bool:
+    """`text` is one project's segment (nothing else) that reads as `expected`."""
     try:
-        found, issues = project_from_data(tomllib.loads(text)["projects"][0])
+        data = tomllib.loads(text)
+        projects = data["projects"]
+        if set(data) != {"projects"} or not isinstance(projects, list) or len(projects) != 1:
+            return False
+        found, issues = project_from_data(projects[0])
     except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
         return False
     return not issues and found is not None and project_to_data(found) == project_to_data(expected)
