@@ -292,3 +292,16 @@ def test_the_textconv_view_shows_comments_and_unknown_keys(repo: Repo) -> None:
     out = repo.git("diff").stdout
     added = [line for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
     assert added == ["+grasp-pose # note", "+grasp-pose.cost.vendor_quote = 12000  (not an fsdl-tui field)"]
+
+
+def test_adjacent_header_lines_edited_on_both_sides_keep_every_comment() -> None:
+    ours = edit(BASE, lambda pf: pf.replace(name="Vision team (2025)"))
+    ours = add_comment(ours, "[[projects]]", "# ours: a note on the last project", nth=3)
+    theirs = edit(BASE, lambda pf: pf.replace(description="What we might build next"))
+    theirs = add_comment(theirs, "[[projects]]", "# theirs: a note on the second project", nth=1)
+    result = merge_texts(BASE, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = loads(result.text).portfolio
+    assert (merged.name, merged.description) == ("Vision team (2025)", "What we might build next")
+    assert "# ours: a note on the last project" in result.text
+    assert "# theirs: a note on the second project" in result.text

@@ -354,6 +354,51 @@ def _pieces(doc: PortfolioDocument | None) -> list[Any]:
     return pieces(doc) or []
 
 
+def _settle_header(
+    keys: list[Key],
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    merged: PortfolioMerge,
+    marker_size: int,
+    labels: tuple[str, str],
+) -> dict[Key, str | None] | None:
+    """Parts of the header (the preamble, `[settings]`, ...) changed on both sides that the line merge could
+    not settle: the field-level header written into ours' parts, with theirs' other text edits where they
+    fit. None when the header itself conflicts (the caller merges by field, with markers)."""
+    if any(c.startswith("portfolio: ") for c in merged.conflicts):
+        return None
+    with_header = merged.ours.replace(projects=ours.portfolio.projects)
+    try:
+        written_doc = loads(render_text(ours, with_header))
+    except PortfolioLoadError:
+        return None
+    written = {p.key: p.text for p in _pieces(written_doc)}
+    out: dict[Key, str | None] = {}
+    for key in keys:
+        seg_b = next((p.text for p in _pieces(base) if p.key == key), "")
+        seg_t = next((p.text for p in _pieces(theirs) if p.key == key), "")
+        mine = written.get(key)
+        if mine is None:
+            out[key] = None  # the merged header has no such table
+            continue
+        out[key] = mine
+        for favor in ("union", "ours"):
+            candidate = merge_file(seg_b, mine, seg_t, marker_size, labels, favor=favor)
+            if candidate is not None and _parses(candidate[0]):
+                out[key] = candidate[0]
+                break
+    return out
+
+
+def _parses(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
 def _merge_by_segment(
     base: PortfolioDocument | None,
     ours: PortfolioDocument,
@@ -369,9 +414,15 @@ def _merge_by_segment(
         return None
     conflicts: list[str] = []
     texts = dict(seg.texts)
+    header_failed = [k for k in seg.failed if k[0] != "project"]
+    if header_failed:
+        settled = _settle_header(header_failed, base, ours, theirs, merged, marker_size, labels)
+        if settled is None:
+            return None  # the header changed on both sides in a way this cannot settle: merge by field
+        texts.update(settled)
     for key in seg.failed:
         if key[0] != "project":
-            return None  # the header changed on both sides in a way lines do not settle: merge by field
+            continue
         text, found = _settle_project(key[1], base, ours, theirs, texts, marker_size, labels)
         texts[key] = text
         conflicts += found
