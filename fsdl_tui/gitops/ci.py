@@ -121,16 +121,6 @@ fsdl-tui:
 }
 
 
-def workflow_commands(kind: str) -> list[str]:
-    """The fsdl-tui commands a workflow runs, in order (for tests and docs)."""
-    text = WORKFLOWS[kind][1]
-    return [
-        line.split("run: ", 1)[-1].strip().lstrip("- ").strip()
-        for line in text.splitlines()
-        if "fsdl-tui git-" in line and ("run:" in line or line.strip().startswith("- fsdl-tui"))
-    ]
-
-
 def changed_portfolios(top: Path, base: str) -> list[str]:
     """Portfolio files that differ between the merge base with `base` and the work tree's HEAD."""
     since = merge_base(top, base)
