@@ -167,7 +167,8 @@ def test_wrong_number_of_files(files, capsys) -> None:
 def test_textconv_prints_the_field_view(files, capsys) -> None:
     old, _ = files
     assert main(["diff", "--textconv", str(old)]) == 0
-    assert capsys.readouterr().out == show_text(loads(BASE).portfolio)
+    doc = loads(BASE)
+    assert capsys.readouterr().out == show_text(doc.portfolio, None, doc)
 
 
 def test_textconv_of_an_invalid_file_explains_and_shows_the_text(tmp_path, capsys) -> None:
@@ -213,3 +214,32 @@ def test_gitops_leaves_ui_and_dataframe_libraries_out() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = {name.split(".")[0] for name in json.loads(out)}
     assert "fsdl_tui" in loaded and not loaded & {"textual", "pandas", "rich"}
+
+
+def _with_default_scorer(text: str, name: str) -> str:
+    return text.replace('default_scorer = "fsdl"', f'default_scorer = "{name}"', 1)
+
+
+@pytest.mark.parametrize("scorer", ["weighted", "rice"])  # a built-in and a plugin's scorer
+def test_diff_and_textconv_rank_with_the_portfolios_default_scorer(tmp_path, capsys, scorer) -> None:
+    old, new = tmp_path / "old.toml", tmp_path / "new.toml"
+    old.write_text(_with_default_scorer(BASE, scorer))
+    new.write_text(_with_default_scorer(changed_text(), scorer))
+    assert main(["diff", str(old), str(new)]) == 0
+    assert f"(ranks under the {scorer} scorer)" in capsys.readouterr().out
+    assert main(["diff", str(old), str(new), "--scorer", "fsdl"]) == 0
+    assert "(ranks under the fsdl scorer)" in capsys.readouterr().out
+    assert main(["diff", "--textconv", str(new)]) == 0
+    assert capsys.readouterr().out.startswith(f"# fsdl-tui portfolio, ranked by the {scorer} scorer\n")
+    assert main(["diff", str(old), str(new), "--scorer", "nope"]) == 1
+    assert "no scorer named 'nope'" in capsys.readouterr().err
+
+
+def test_ranks_in_the_diff_follow_the_scorer() -> None:
+    from fsdl_tui.scoring import WeightedScorer
+
+    d = diff_portfolios(loads(BASE).portfolio, loads(changed_text()).portfolio, WeightedScorer())
+    assert d.scorer == "weighted"
+    fsdl = diff_portfolios(loads(BASE).portfolio, loads(changed_text()).portfolio)
+    scores = {c.id: c.new.score for c in d.projects if c.new}, {c.id: c.new.score for c in fsdl.projects if c.new}
+    assert scores[0] != scores[1]

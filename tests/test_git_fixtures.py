@@ -59,6 +59,9 @@ def git_env(home: Path) -> dict[str, str]:
     env.update(
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_STATE_HOME=str(home / ".local" / "state"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        COLUMNS="160",  # one width whatever runs the tests (pytest-xdist workers set their own)
         GIT_CONFIG_NOSYSTEM="1",
         LC_ALL="C",
         GIT_PAGER="cat",

@@ -287,3 +287,43 @@ def test_merge_of_a_file_whose_name_starts_with_a_dash(tmp_path) -> None:
     repo.git("merge", "--no-edit", "feature")
     merged = loads(repo.read("-team.toml")).portfolio
     assert (merged.get("lens-only").owner, merged.get("unscored").owner) == ("bo", "ana")
+
+
+def test_log_follows_changes_brought_in_by_a_merge_commit(repo: Repo) -> None:
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("portfolio.toml", edit(repo.read(), setting("lens-only", "owner", "bo")))
+    repo.commit("Bo owns lens-only")
+    repo.git("checkout", "-q", "main")
+    repo.write("portfolio.toml", edit(repo.read(), setting("unscored", "owner", "ana")))
+    repo.commit("Ana owns unscored")
+    repo.git("merge", "-q", "--no-edit", "feature")
+    rows = json.loads(repo.fsdl("log", "portfolio.toml", "lens-only", "--json").stdout)
+    merges = [r for r in rows if r["subject"].startswith("Merge branch 'feature'")]
+    assert len(merges) == 1 and merges[0]["changed"] == ["owner"]
+
+
+def test_log_shows_user_text_as_plain_text_and_wraps_between_words(repo: Repo) -> None:
+    repo.write("portfolio.toml", edit(repo.read(), setting("grasp-pose", "lifecycle.status_reason", "x")))
+    repo.commit("Fix [/] and [bold]markup[/bold] in a subject")
+    repo.write(
+        "portfolio.toml",
+        edit(repo.read(), lambda pf: pf.with_project(move(pf.get("grasp-pose"), "planning", note="labels too costly"))),
+    )
+    repo.commit("Back to planning")
+    out = repo.run([*COMMAND.split(), "log", "portfolio.toml", "grasp-pose"], COLUMNS="140").stdout
+    assert "[/]" in out and "[bold]markup[/bold]" in out
+    words = {w for line in out.splitlines() for w in line.replace("│", " ").split()}
+    assert "planning" in words and "planni" not in words
+
+
+def test_log_ranks_with_the_portfolios_default_scorer_or_scorer_option(repo: Repo) -> None:
+    repo.write("portfolio.toml", repo.read().replace('default_scorer = "fsdl"', 'default_scorer = "weighted"', 1))
+    repo.commit("Rank by weighted")
+    from fsdl_tui.scoring import FsdlScorer, WeightedScorer, rank
+
+    pf = loads(repo.read()).portfolio
+    for scorer, args in ((WeightedScorer(), ()), (FsdlScorer(), ("--scorer", "fsdl"))):
+        expected = next(r.score.value for r in rank(pf, scorer) if r.project.id == "grasp-pose")
+        rows = json.loads(repo.fsdl("log", "portfolio.toml", "grasp-pose", "--json", *args).stdout)
+        assert rows[-1]["score"] == pytest.approx(expected)
+    assert "weighted scorer" in repo.fsdl("log", "portfolio.toml").stdout

@@ -240,7 +240,9 @@ def cmd_add(args: argparse.Namespace) -> int:
         if args.archetype:
             fields["archetype"] = args.archetype
         p = new_project(args.id, args.title, **fields)
-        return _save(edit, doc.portfolio.with_project(p), f"added '{args.id}'")
+        from ..gitops.placement import insert_by_id  # by id, so that branches adding projects merge in git
+
+        return _save(edit, insert_by_id(doc.portfolio, p), f"added '{args.id}'")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:

@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from ..domain.model import Portfolio
-from ..storage import PortfolioLoadError
+from ..scoring.base import Scorer
+from ..storage import PortfolioDocument, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .main import CliError
 
@@ -47,26 +48,50 @@ def _read_bytes(spec: str) -> bytes | None:
     raise CliError(f"{spec}: no such file")
 
 
-def _portfolio(data: bytes | None, label: str) -> Portfolio | None:
+def _document(data: bytes | None, label: str) -> PortfolioDocument | None:
     """None for no file or an empty one (an added or removed file); raises PortfolioLoadError if invalid."""
     if data is None or not data.strip():
         return None
-    return loads_bytes(data, label).portfolio
+    return loads_bytes(data, label)
 
 
-def _textconv(path: str) -> int:
+def _portfolio(data: bytes | None, label: str) -> Portfolio | None:
+    doc = _document(data, label)
+    return doc.portfolio if doc is not None else None
+
+
+def _scorer(args: argparse.Namespace, *portfolios: Portfolio | None) -> Scorer:
+    """The scorer `--scorer` names, else the default scorer of the first portfolio given (plugins included,
+    as `rank` does); a plugin's problems go to stderr."""
+    from ..plugins.manager import PluginError, load_plugins
+
+    portfolio = next((p for p in portfolios if p is not None), None)
+    try:
+        host = load_plugins(plugins_dir=getattr(args, "plugins_dir", None))
+        scorer = host.scorer(portfolio, getattr(args, "scorer", None))
+    except PluginError as exc:
+        raise CliError(str(exc)) from None
+    for problem in host.problems:
+        print(f"fsdl-tui: {problem}", file=sys.stderr)
+    return scorer
+
+
+def _textconv(path: str, args: argparse.Namespace) -> int:
     from ..gitops.diff import show_text
 
     data = _read_bytes(path) or b""
     try:
-        portfolio = _portfolio(data, path)
+        doc = _document(data, path)
     except PortfolioLoadError as exc:
         # git shows whatever textconv prints: say why it is raw text, and show the text so the diff still works
         sys.stdout.write("# fsdl-tui: not a valid portfolio, shown as plain text:\n")
         sys.stdout.write("".join(f"#   {p.message} (line {p.line})\n" for p in exc.problems))
         sys.stdout.write(data.decode("utf-8", errors="replace"))
         return 0
-    sys.stdout.write(show_text(portfolio) if portfolio is not None else "")
+    if doc is None:
+        sys.stdout.write(data.decode("utf-8", errors="replace"))  # empty, or blank lines: shown as they are
+        return 0
+    sys.stdout.write(show_text(doc.portfolio, _scorer(args, doc.portfolio), doc))
     return 0
 
 
@@ -84,11 +109,11 @@ def _external(args: argparse.Namespace) -> int:
         print("not a valid portfolio, so a line diff follows:")
         print("".join(f"  {p}\n" for p in exc.problems), end="")
         texts = [(b or b"").decode("utf-8", errors="replace").splitlines(True) for b in blobs]
-        sys.stdout.writelines(difflib.unified_diff(*texts, f"a/{path}", f"b/{new_path}"))
+        sys.stdout.writelines(difflib.unified_diff(texts[0], texts[1], f"a/{path}", f"b/{new_path}"))
         return 0
     from ..gitops.diff import FORMATS, diff_portfolios
 
-    sys.stdout.write(FORMATS[args.format](diff_portfolios(sides[0], sides[1])))
+    sys.stdout.write(FORMATS[args.format](diff_portfolios(sides[0], sides[1], _scorer(args, sides[1], sides[0]))))
     return 0
 
 
@@ -97,7 +122,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.textconv:
         if n != 1:
             raise CliError("diff --textconv takes one FILE")
-        return _textconv(args.files[0])
+        return _textconv(args.files[0], args)
     if n in (7, 9):
         return _external(args)
     if n != 2:
@@ -105,7 +130,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from ..gitops.diff import FORMATS, diff_portfolios
 
     old, new = (_portfolio(_read_bytes(spec), spec) for spec in args.files)
-    d = diff_portfolios(old, new)
+    d = diff_portfolios(old, new, _scorer(args, new, old))
     sys.stdout.write(FORMATS[args.format](d))
     return 1 if args.exit_code and not d.empty else 0
 
@@ -145,18 +170,98 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_git_setup(args: argparse.Namespace) -> int:
-    from ..gitops.setup import GitSetupError, setup
+    from ..gitops.setup import GitSetupError, check, setup
 
+    if args.ci:
+        return _ci_recipe(args)
+    if args.check:
+        try:
+            lines, problems = check(Path.cwd())
+        except GitSetupError as exc:
+            raise CliError(str(exc)) from None
+        print("\n".join(lines))
+        for problem in problems:
+            print(f"fsdl-tui git-setup --check: {problem}", file=sys.stderr)
+        return 1 if problems else 0
     try:
         report = setup(Path.cwd(), args.patterns, global_=args.global_, command=args.command)
     except GitSetupError as exc:
         raise CliError(str(exc)) from None
     print("\n".join(report.lines()))
+    for warning in report.warnings:
+        print(f"fsdl-tui git-setup: warning: {warning}", file=sys.stderr)
     if not args.global_:
         print(
             "Commit .gitattributes so everyone's git routes portfolios to fsdl-tui; each person runs "
             "`fsdl-tui git-setup` once (git never takes drivers from a repository)."
         )
+    return 0
+
+
+def _ci_recipe(args: argparse.Namespace) -> int:
+    from ..gitops.ci import WORKFLOWS
+    from ..gitops.setup import GitSetupError, toplevel
+
+    try:
+        top = toplevel(Path.cwd())
+    except GitSetupError as exc:
+        raise CliError(str(exc)) from None
+    name, text = WORKFLOWS[args.ci]
+    target = top / name
+    if target.exists() and target.read_text(encoding="utf-8") != text:
+        raise CliError(f"{name}: exists and differs; remove it first to write fsdl-tui's workflow")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"{name}: written; commit it. It validates and summarizes the portfolios of each pull request.")
+    return 0
+
+
+# --- git-ci, git-sync: pull requests on servers that run no driver ----------------------------------------
+
+
+def cmd_git_ci(args: argparse.Namespace) -> int:
+    import os
+
+    from ..gitops import ci
+    from ..gitops.setup import GitSetupError, toplevel
+
+    try:
+        top = toplevel(Path.cwd())
+        names = ci.changed_portfolios(top, args.base)
+        checked = ci.check_files(top, args.base, names)
+    except (GitSetupError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    for line in ci.problem_annotations(checked):
+        print(line)
+    latest = next((c.portfolio for c in checked if c.portfolio is not None), None)
+    text = ci.summary(checked, _scorer(args, latest))
+    target = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    bad = [c for c in checked if c.problems]
+    for c in bad:
+        for p in c.problems:
+            print(str(p), file=sys.stderr)
+    print(f"fsdl-tui git-ci: {len(checked)} portfolio file(s) changed, {len(bad)} invalid", file=sys.stderr)
+    return 1 if bad else 0
+
+
+def cmd_git_sync(args: argparse.Namespace) -> int:
+    from ..gitops import ci
+    from ..gitops.setup import GitSetupError
+
+    try:
+        clean, output = ci.sync(Path.cwd(), args.base, args.command)
+    except GitSetupError as exc:
+        raise CliError(str(exc)) from None
+    if output:
+        print(output)
+    if not clean:
+        raise CliError(f"merging {args.base} needs a person: conflicts remain (the merge was aborted)")
+    print(f"merged {args.base} with the fsdl-tui driver: push this branch and the pull request merges cleanly")
     return 0
 
 
@@ -173,25 +278,26 @@ def cmd_log(args: argparse.Namespace) -> int:
     except h.GitLogError as exc:
         raise CliError(str(exc)) from None
     latest = next((v.portfolio for v in reversed(versions) if v.portfolio is not None), None)
+    scorer = _scorer(args, latest)
     if args.id:
-        steps = h.project_history(versions, args.id)
+        steps = h.project_history(versions, args.id, scorer)
         if not any(s.present for s in steps):
             raise CliError(f"{args.path}: no project '{args.id}' in any committed version")
         if args.json:
             print(json.dumps(h.project_rows(steps), indent=2, ensure_ascii=False))
             return 0
         title = next(
-            v.portfolio.get(args.id).title
-            for v in reversed(versions)  # type: ignore[union-attr]
-            if v.portfolio is not None and args.id in v.portfolio
+            found.title
+            for v in reversed(versions)
+            if v.portfolio is not None and (found := v.portfolio.get(args.id)) is not None
         )
-        h.print_project(steps, args.id, title)
+        h.print_project(steps, args.id, title, scorer.name)
         return 0
-    steps_all = h.rank_history(versions)
+    steps_all = h.rank_history(versions, scorer)
     if args.json:
         print(json.dumps(h.rank_rows(steps_all), indent=2, ensure_ascii=False))
         return 0
-    h.print_ranks(steps_all, latest.name if latest else args.path)
+    h.print_ranks(steps_all, latest.name if latest else args.path, scorer.name)
     return 0
 
 
@@ -209,7 +315,7 @@ As a git diff driver (`fsdl-tui git-setup` installs the textconv one):
   GIT_EXTERNAL_DIFF="fsdl-tui diff" git diff --ext-diff team.toml      the semantic diff itself
 
 OLD and NEW are files, /dev/null (no file), or REV:PATH (read with `git show`).
-Ranks are under the default FSDL scorer (impact x feasibility, Full Stack Deep Learning 2022, lecture 1).
+Ranks are under the portfolio's default scorer (plugins included, as `rank`), or --scorer NAME.
 Exit 0; 1 when a file is invalid (each problem as FILE:LINE:COL), or with --exit-code when they differ.
 """
 
@@ -219,8 +325,8 @@ git runs it as its merge driver (installed by `fsdl-tui git-setup`):
 by hand:
   cp team.toml merged.toml && fsdl-tui merge base.toml merged.toml theirs.toml
 
-Merges by project id and field, starting from OURS so its comments and layout stay. Clean: edits to
-different projects or fields, projects added on both sides, a project removed on one side and untouched
+Merges project by project as text, so what either side wrote survives (comments, unknown keys, order),
+and by field where both sides changed one project. Clean: edits to different projects or fields, projects added on both sides, a project removed on one side and untouched
 on the other, lifecycle moves appended on both sides. The same field changed differently on both sides
 is a conflict, written with git conflict markers around just those lines.
 Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: conflicts to resolve
@@ -229,7 +335,10 @@ Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: c
 
 SETUP_EPILOG = """\
 examples:
-  fsdl-tui git-setup                        this repository: portfolio.toml and *.portfolio.toml
+  fsdl-tui git-setup                        this repository: portfolio.toml, *.portfolio.toml and
+                                            every other portfolio file found in it
+  fsdl-tui git-setup --check                which portfolio files git does not send to fsdl-tui
+  fsdl-tui git-setup --ci github            a pull-request workflow (also: gitlab)
   fsdl-tui git-setup team.toml 'plans/*.toml'
   fsdl-tui git-setup --global               every repository of this user
   git check-attr -a team.toml               shows: merge: fsdl-tui, diff: fsdl-tui
@@ -239,6 +348,23 @@ git config, and adds `PATTERN merge=fsdl-tui diff=fsdl-tui` lines to .gitattribu
 git's global attributes file). Safe to run again. Commit .gitattributes; each person runs git-setup once.
 """
 
+GIT_CI_EPILOG = """\
+examples:
+  fsdl-tui git-ci origin/main                      in a pull request's job (see git-setup --ci github)
+  fsdl-tui git-ci origin/main --summary out.md
+
+Each problem is printed as `::error file=F,line=L,col=C::message` (GitHub shows it on the line) and on
+stderr as F:L:C: message. The Markdown goes to $GITHUB_STEP_SUMMARY. Exit 1 when a file is invalid.
+"""
+
+GIT_SYNC_EPILOG = """\
+examples:
+  git checkout my-branch && fsdl-tui git-sync origin/main && git push
+
+Installs the driver in this clone's git config, sends every portfolio file of the repository to it
+(.git/info/attributes), and runs `git merge BASE`. On a conflict the merge is aborted: exit 1.
+"""
+
 LOG_EPILOG = """\
 examples:
   fsdl-tui log team.toml                    rank movement of every project, commit by commit
@@ -246,11 +372,19 @@ examples:
   fsdl-tui log team.toml grasp-pose --json
 
 Follows renames (`git log --follow`), oldest commit first. Versions that are not valid portfolios are
-listed with a note and skipped. Scores are under the default FSDL scorer.
+listed with a note and skipped. Merge commits are listed, compared with their first parent.
+Scores are under the portfolio's default scorer (plugins included), or --scorer NAME.
 """
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def _scorer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scorer", metavar="NAME", help="rank by this scorer (default: the portfolio's `default_scorer`, else fsdl)"
+    )
+    p.add_argument("--plugins-dir", metavar="DIR", help="also load plugin files (*.py) from DIR")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "diff",
         help="semantic diff of two portfolios (also git's diff driver)",
@@ -264,6 +398,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output (default text)")
     p.add_argument("--textconv", action="store_true", help="print FILE as one line per field, for git's textconv")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the portfolios differ")
+    _scorer_options(p)
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser(
@@ -295,7 +430,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--global", dest="global_", action="store_true", help="for every repository of this user")
     p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
+    p.add_argument("--check", action="store_true", help="report portfolio files git does not send to fsdl-tui")
+    p.add_argument("--ci", choices=("github", "gitlab"), help="write a CI workflow for pull/merge requests")
     p.set_defaults(func=cmd_git_setup)
+
+    p = sub.add_parser(
+        "git-ci",
+        help="CI for a pull request: validate its portfolios, summarize their semantic diff",
+        formatter_class=RAW,
+        description="Validate the portfolio files this branch changed since BASE and summarize the changes.",
+        epilog=GIT_CI_EPILOG,
+    )
+    p.add_argument("base", metavar="BASE", help="the base branch, e.g. origin/main")
+    p.add_argument(
+        "--summary", metavar="FILE", help="append the Markdown here (default: $GITHUB_STEP_SUMMARY, else stdout)"
+    )
+    _scorer_options(p)
+    p.set_defaults(func=cmd_git_ci)
+
+    p = sub.add_parser(
+        "git-sync",
+        help="merge the base branch into this one with the fsdl-tui driver",
+        formatter_class=RAW,
+        description="Merge BASE into the current branch with fsdl-tui's merge driver, so the pull request "
+        "merges cleanly on a server that runs no driver.",
+        epilog=GIT_SYNC_EPILOG,
+    )
+    p.add_argument("base", metavar="BASE", help="the base branch, e.g. origin/main")
+    p.add_argument("--command", help="how git runs fsdl-tui (default: this installation's fsdl-tui)")
+    p.set_defaults(func=cmd_git_sync)
 
     p = sub.add_parser(
         "log",
@@ -308,4 +471,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", nargs="?", metavar="ID", help="one project (default: rank movement of all)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--limit", type=int, metavar="N", help="only the last N commits of the file")
+    _scorer_options(p)
     p.set_defaults(func=cmd_log)

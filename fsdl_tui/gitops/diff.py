@@ -7,6 +7,7 @@ that git's textconv diff driver compares line by line.
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,9 @@ from ..domain.model import Portfolio, Project
 from ..present import is_empty
 from ..present import md as _md
 from ..present import num as _num
-from ..scoring.base import FsdlScorer, Ranked, rank
+from ..scoring.base import FsdlScorer, Ranked, Scorer, rank
+from ..storage import PortfolioDocument
+from ..storage.scan import _string_state_after
 from .leaves import MISSING, Leaves, dotted, flatten, plain, show
 
 HISTORY = ("lifecycle", "history")
@@ -87,10 +90,11 @@ def field_changes(old: Leaves, new: Leaves) -> list[FieldChange]:
     ]
 
 
-def standings(portfolio: Portfolio | None) -> dict[str, Standing]:
+def standings(portfolio: Portfolio | None, scorer: Scorer | None = None) -> dict[str, Standing]:
+    """Where each project stands under `scorer` (default: the built-in FSDL scorer)."""
     if portfolio is None:
         return {}
-    return {r.project.id: Standing.of(r) for r in rank(portfolio, FsdlScorer())}
+    return {r.project.id: Standing.of(r) for r in rank(portfolio, scorer or FsdlScorer())}
 
 
 def _project_change(before: Project, after: Project, old: Standing, new: Standing) -> ProjectChange | None:
@@ -114,14 +118,15 @@ def _project_change(before: Project, after: Project, old: Standing, new: Standin
     return ProjectChange(after.id, after.title, kind, tuple(fields), stage, moves, old, new)
 
 
-def diff_portfolios(old: Portfolio | None, new: Portfolio | None) -> PortfolioDiff:
-    """What changed from `old` to `new` (None: no file, e.g. /dev/null for an added file)."""
+def diff_portfolios(old: Portfolio | None, new: Portfolio | None, scorer: Scorer | None = None) -> PortfolioDiff:
+    """What changed from `old` to `new` (None: no file, e.g. /dev/null for an added file); ranks under
+    `scorer` (default: the built-in FSDL scorer)."""
     empty = Portfolio()
     o, n = old or empty, new or empty
     header = field_changes(
         flatten(portfolio_header_data(o)) if old else {}, flatten(portfolio_header_data(n)) if new else {}
     )
-    os_, ns = standings(old), standings(new)
+    os_, ns = standings(old, scorer), standings(new, scorer)
     changes: list[ProjectChange] = []
     for p in n.projects:
         before = o.get(p.id)
@@ -141,6 +146,7 @@ def diff_portfolios(old: Portfolio | None, new: Portfolio | None) -> PortfolioDi
         new_name=n.name if new else "",
         old_count=len(o.projects),
         new_count=len(n.projects),
+        scorer=(scorer or FsdlScorer()).name,
     )
 
 
@@ -309,14 +315,23 @@ def _field_lines(prefix: str, path: tuple[str, ...], value: Any) -> list[str]:
     return [f"{prefix}{dotted(path)} = {show(value, limit=10**9)}"]
 
 
-def show_text(portfolio: Portfolio) -> str:
+def show_text(portfolio: Portfolio, scorer: Scorer | None = None, doc: PortfolioDocument | None = None) -> str:
     """The portfolio as one line per field, each named `PROJECT.FIELD`, under a `project ID: "title"` line
-    with its rank and score: what `git diff` compares when fsdl-tui is the textconv diff driver."""
-    out = [f"# fsdl-tui portfolio, ranked by the {FsdlScorer.name} scorer"]
+    with its rank and score: what `git diff` compares when fsdl-tui is the textconv diff driver.
+
+    With the document's text (`doc`), the view also shows what the fields do not: each comment
+    (`ID # ...`) and each key fsdl-tui does not know (`ID.cost.vendor_quote = ...`), so that a commit that
+    only changes those does not look empty in `git log -p`. (Git's patch ids, which `git rebase` uses to
+    skip commits already upstream, are computed from the raw text, never from this view.)"""
+    sc = scorer or FsdlScorer()
+    out = [f"# fsdl-tui portfolio, ranked by the {sc.name} scorer"]
     for path, value in flatten(portfolio_header_data(portfolio)).items():
         if not is_empty(value):
             out += _field_lines("", path, value)
-    ranks = standings(portfolio)
+    parts = _source_parts(doc) if doc is not None else None
+    if parts is not None:
+        out += parts.get(None, [])
+    ranks = standings(portfolio, sc)
     for p in portfolio.projects:
         s = ranks[p.id]
         out += ["", f"project {p.id}: {show(p.title)}"]
@@ -327,4 +342,89 @@ def show_text(portfolio: Portfolio) -> str:
         for path, value in flatten(project_to_data(p)).items():
             if path != ("id",) and not is_empty(value):
                 out += _field_lines(f"{p.id}.", path, value)
+        if parts is not None:
+            out += parts.get(p.id, [])
+    if doc is not None and parts is None:  # a layout the scanner does not split: the text itself
+        out += ["", "# the file's text (an unusual layout):"]
+        out += [f"| {line}" for line in doc.text.splitlines()]
     return "\n".join(out) + "\n"
+
+
+def _comments(text: str) -> list[str]:
+    """The comments in TOML text, in order (full-line and end-of-line), outside strings."""
+    found: list[str] = []
+    state: str | None = None
+    for line in text.splitlines():
+        if state is not None:  # inside a multi-line string (the digest line covers the rare comment after one)
+            state = _string_state_after(line, state)
+            continue
+        at = _comment_at(line)
+        if at >= 0:
+            found.append(line[at:].rstrip())
+        elif '"""' in line or "'''" in line:
+            state = _string_state_after(line, None)
+    return found
+
+
+def _comment_at(line: str) -> int:
+    """The index of the `#` that starts a comment on `line`, or -1 (quotes of single-line strings skipped)."""
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "#":
+            return i
+        if ch in "\"'":
+            if line.startswith(ch * 3, i):
+                return -1  # a multi-line string starts here: its comment, if any, is rare enough to skip
+            j = i + 1
+            while j < n and line[j] != ch:
+                j += 2 if ch == '"' and line[j] == "\\" else 1
+            i = j + 1
+            continue
+        i += 1
+    return -1
+
+
+def _unknown(raw: Any, known: Leaves) -> list[tuple[tuple[str, ...], Any]]:
+    if not isinstance(raw, dict):
+        return []
+    return [(path, value) for path, value in flatten(raw).items() if path not in known]
+
+
+def _source_parts(doc: PortfolioDocument) -> dict[str | None, list[str]] | None:
+    """Per project id (None: the rest of the file), the view's lines for what the fields do not show."""
+    lay = doc.layout
+    if not lay.standard:
+        return None
+    parts: dict[str | None, list[str]] = {}
+    header_text: list[str] = []
+    for seg in lay.segments:
+        text = lay.segment_text(seg)
+        if seg.kind != "project":
+            header_text.append(text)
+            continue
+        p = doc.portfolio.projects[seg.project_index]
+        lines = [f"{p.id} {c}" for c in _comments(text)]
+        try:
+            raw = tomllib.loads(text).get("projects", [{}])[0]
+        except (tomllib.TOMLDecodeError, IndexError, AttributeError):
+            raw = {}
+        known = flatten(project_to_data(p))
+        lines += [
+            f"{p.id}.{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
+            for path, value in _unknown(raw, known)
+        ]
+        parts[p.id] = lines
+    rest = "".join(header_text)
+    lines = [f"portfolio {c}" for c in _comments(rest)]
+    try:
+        raw_header = tomllib.loads(rest)
+    except tomllib.TOMLDecodeError:
+        raw_header = {}
+    known = flatten(portfolio_header_data(doc.portfolio))
+    lines += [
+        f"{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
+        for path, value in _unknown(raw_header, known)
+    ]
+    parts[None] = lines
+    return parts

@@ -7,6 +7,7 @@ with the fields each commit changed (the blame for a score). For the whole portf
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from .. import present
 from ..domain.model import Portfolio
 from ..present import num as _num
+from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .diff import ProjectChange, Standing, diff_portfolios, standings
@@ -112,10 +114,15 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
     """Every commit that changed the file, oldest first, following renames (`git log --follow`); each with
     the file at that commit and at its first parent, so that a commit is compared with what it changed."""
     top, rel = _locate(path)
-    args = ["log", "--follow", "--format=%x01%H%x00%P%x00%an%x00%ad%x00%s", "--date=short", "--name-only"]
+    # A merge commit is listed too, compared with its first parent: what the merge brought in (git log
+    # --follow skips merges unless told how to diff them).
+    args = ["log", "--follow", "--diff-merges=first-parent"]
+    args += ["--format=%x01%H%x00%P%x00%an%x00%ad%x00%s", "--date=short", "--name-only"]
     if limit:
         args.append(f"-n{limit}")
     run = _git([*args, "--", rel], top)
+    if run.returncode != 0 and "diff-merges" in run.stderr.decode(errors="replace"):  # git older than 2.31
+        run = _git([a for a in args if a != "--diff-merges=first-parent"] + ["-m", "--", rel], top)
     if run.returncode != 0:
         raise GitLogError(f"{path}: git log failed: {run.stderr.decode(errors='replace').strip()}")
     records: list[tuple[str, list[str], str, str, str, str]] = []
@@ -125,6 +132,8 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
         commit, parents, author, date, subject = (head.split("\x00") + [""] * 4)[:5]
         names = [line for line in rest.splitlines() if line.strip()]
         name = names[-1] if names else name  # a merge lists no files: the name of the newer commit
+        if records and records[-1][0] == commit:
+            continue  # `-m` lists a merge once per parent
         records.append((commit, parents.split()[:1], author, date, subject, name))
     if not records:
         raise GitLogError(f"{path}: no commits in git history (commit it first)")
@@ -164,8 +173,9 @@ class ProjectStep:
     changed: tuple[str, ...] = ()  # what this commit changed in the project (fields, "added", "removed")
 
 
-def project_history(history: list[Version], project_id: str) -> list[ProjectStep]:
-    """The commits that changed the project or its standing, oldest first (invalid versions noted)."""
+def project_history(history: list[Version], project_id: str, scorer: Scorer | None = None) -> list[ProjectStep]:
+    """The commits that changed the project or its standing, oldest first (invalid versions noted); ranks
+    under `scorer` (default: the built-in FSDL scorer)."""
     steps: list[ProjectStep] = []
     seen = False
     for v in history:
@@ -174,7 +184,7 @@ def project_history(history: list[Version], project_id: str) -> list[ProjectStep
             continue
         pf = v.portfolio
         p = pf.get(project_id)
-        change = _change_for(diff_portfolios(v.before, pf), project_id)
+        change = _change_for(diff_portfolios(v.before, pf, scorer), project_id)
         if p is None:
             if seen and change is not None:
                 steps.append(ProjectStep(v, False, None, None, ("removed",)))
@@ -182,7 +192,7 @@ def project_history(history: list[Version], project_id: str) -> list[ProjectStep
         seen = True
         if change is None:
             continue
-        steps.append(ProjectStep(v, True, standings(pf)[project_id], p.stage, _describe(change)))
+        steps.append(ProjectStep(v, True, standings(pf, scorer)[project_id], p.stage, _describe(change)))
     return steps
 
 
@@ -211,14 +221,14 @@ class PortfolioStep:
     movement: tuple[str, ...] = ()
 
 
-def rank_history(history: list[Version]) -> list[PortfolioStep]:
+def rank_history(history: list[Version], scorer: Scorer | None = None) -> list[PortfolioStep]:
     steps: list[PortfolioStep] = []
     for v in history:
         if v.portfolio is None:
             steps.append(PortfolioStep(v, {}, (v.note,)))
             continue
-        d = diff_portfolios(v.before, v.portfolio)
-        ranks = {pid: s.rank for pid, s in standings(v.portfolio).items()}
+        d = diff_portfolios(v.before, v.portfolio, scorer)
+        ranks = {pid: s.rank for pid, s in standings(v.portfolio, scorer).items()}
         moves = []
         for c in d.projects:
             if c.kind == "added":
@@ -276,61 +286,85 @@ def rank_rows(steps: list[PortfolioStep]) -> list[dict[str, Any]]:
 
 
 def _console() -> Any:
+    import os
     import sys
 
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 160)
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(width=None if wide else 160, highlight=False)
 
 
-def _columns(table: Any, names: tuple[str, ...], right: tuple[str, ...] = ()) -> None:
-    for col in names:
-        if col == "subject":
-            table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=36)
-        else:
-            table.add_column(col, overflow="fold", justify="right" if col in right else "left")
+def _columns(table: Any, names: tuple[str, ...], rows: Sequence[tuple[str, ...]], right: tuple[str, ...] = ()) -> None:
+    """Columns that wrap only between words: each is at least as wide as its longest word, so `planning`
+    is never cut into `planni` and `ng`."""
+    for i, col in enumerate(names):
+        longest = max([len(col)] + [len(w) for r in rows for w in r[i].split()])
+        width = min(longest, 24)  # a longer word (a URL in a subject) is folded rather than widening the table
+        table.add_column(
+            col,
+            overflow="fold",
+            min_width=width,
+            max_width=36 if col == "subject" else None,
+            justify="right" if col in right else "left",
+        )
 
 
-def print_project(steps: list[ProjectStep], project_id: str, title: str) -> None:
+def _add_rows(table: Any, rows: Sequence[tuple[str, ...]]) -> None:
+    """Every cell as plain text: a subject such as `Fix [/] parsing` is never read as rich markup."""
+    from rich.text import Text
+
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+
+
+def print_project(steps: list[ProjectStep], project_id: str, title: str, scorer: str = "fsdl") -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{project_id}: score history ({title})", title_justify="left")
-    _columns(
-        table,
-        ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage", "changed"),
-        right=("rank", "score", "impact", "feas."),
-    )
+    rows = []
     for s in steps:
         v, st = s.version, s.standing
-        table.add_row(
-            v.date,
-            v.short,
-            v.author,
-            v.subject,
-            _r(st.rank) if st else "-",
-            _num(st.score if st else None),
-            _num(st.impact if st else None),
-            _num(st.feasibility if st else None),
-            (st.quadrant if st else None) or "-",
-            s.stage or "-",
-            ", ".join(s.changed),
+        rows.append(
+            (
+                v.date,
+                v.short,
+                v.author,
+                v.subject,
+                _r(st.rank) if st else "-",
+                _num(st.score if st else None),
+                _num(st.impact if st else None),
+                _num(st.feasibility if st else None),
+                (st.quadrant if st else None) or "-",
+                s.stage or "-",
+                ", ".join(s.changed),
+            )
         )
+    table = Table(title=Text(f"{project_id}: score history ({title}), {scorer} scorer"), title_justify="left")
+    names = ("date", "commit", "author", "subject", "rank", "score", "impact", "feas.", "quadrant", "stage", "changed")
+    _columns(table, names, rows, right=("rank", "score", "impact", "feas."))
+    _add_rows(table, rows)
     _console().print(table)
 
 
-def print_ranks(steps: list[PortfolioStep], name: str) -> None:
+def print_ranks(steps: list[PortfolioStep], name: str, scorer: str = "fsdl") -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{name}: rank movement by commit (fsdl scorer)", title_justify="left")
-    _columns(table, ("date", "commit", "author", "subject", "projects", "movement"))
+    rows = []
     for s in steps:
         v = s.version
-        table.add_row(
-            v.date,
-            v.short,
-            v.author,
-            v.subject,
-            str(len(s.ranks)) if s.ranks else "-",
-            ", ".join(s.movement) or "no rank change",
+        rows.append(
+            (
+                v.date,
+                v.short,
+                v.author,
+                v.subject,
+                str(len(s.ranks)) if s.ranks else "-",
+                ", ".join(s.movement) or "no rank change",
+            )
         )
+    table = Table(title=Text(f"{name}: rank movement by commit ({scorer} scorer)"), title_justify="left")
+    _columns(table, ("date", "commit", "author", "subject", "projects", "movement"), rows)
+    _add_rows(table, rows)
     _console().print(table)

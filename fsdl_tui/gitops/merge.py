@@ -14,14 +14,17 @@ import difflib
 import os
 import subprocess
 import tempfile
+import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.codec import portfolio_from_data, portfolio_header_data, project_from_data, project_to_data
 from ..domain.model import Portfolio, Project
 from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text
+from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
+from .textmerge import Key, join, last_keys, merge_file, merge_segments, raw_clashes
 
 
 @dataclass(frozen=True)
@@ -47,21 +50,29 @@ class PortfolioMerge:
         return not self.conflicts
 
 
-def _is_default(value: Any) -> bool:
-    return value is False or value is None or (isinstance(value, (str, list, dict)) and not value)
+def _implicit_undone(path: tuple[str, ...], b: Any, o: Any, t: Any) -> bool:
+    """A checklist item added on both sides where one side only wrote its note: that side's `done = false`
+    came with the item, it is not an answer."""
+    return (
+        b is MISSING
+        and len(path) == 3
+        and path[0] in ("gate", "feasibility")
+        and path[2] == "done"
+        and (o is False or t is False)
+        and o is not MISSING
+        and t is not MISSING
+    )
 
 
-def _pick(b: Any, o: Any, t: Any) -> tuple[Any, Any, bool]:
+def _pick(b: Any, o: Any, t: Any, path: tuple[str, ...] = ()) -> tuple[Any, Any, bool]:
     """(value taking ours, value taking theirs, conflict?) for one leaf."""
     if o == t or t == b:
         return o, o, False
     if o == b:
         return t, t, False
-    if b is MISSING and (_is_default(o) or _is_default(t)) and o is not MISSING and t is not MISSING:
-        # added on both sides, one of them empty: the empty one came with its table (say, a gate item's
-        # `done = false` added along with its note), so the value that says something wins
-        return (t, t, False) if _is_default(o) else (o, o, False)
-    return o, t, True
+    if _implicit_undone(path, b, o, t):
+        return (t, t, False) if o is False else (o, o, False)
+    return o, t, True  # changed two ways, or absent from base and added two ways: a conflict
 
 
 def _merge_history(b: list[Any], o: list[Any], t: list[Any]) -> list[Any] | None:
@@ -85,7 +96,7 @@ def merge_leaves(base: Leaves, ours: Leaves, theirs: Leaves, label: str) -> tupl
             united = _merge_history(b if isinstance(b, list) else [], o, t)
             if united is not None:
                 o = t = b = united
-        vo, vt, conflict = _pick(b, o, t)
+        vo, vt, conflict = _pick(b, o, t, path)
         if conflict:
             conflicts.append(f"{label}{dotted(path)}: ours {show(o)}, theirs {show(t)} (base {show(b)})")
         if vo is not MISSING:
@@ -116,8 +127,9 @@ def _merge_project(
         gone = "ours" if o is None else "theirs"
         msg = f"project '{pid}': removed in {gone}, changed in {side}"
         return (None, kept, [msg]) if o is None else (kept, None, [msg])
+    do, dt = project_to_data(o), project_to_data(t)
     lo, lt, conflicts = merge_leaves(
-        flatten(data["b"]) if data["b"] else {}, flatten(data["o"]), flatten(data["t"]), f"project '{pid}': "
+        flatten(data["b"]) if data["b"] else {}, flatten(do), flatten(dt), f"project '{pid}': "
     )
     return _project(lo, o), _project(lt, t), conflicts
 
@@ -244,6 +256,12 @@ def merge_texts(
     assert ours is not None and theirs is not None
     merged = merge_portfolios(base.portfolio if base else None, ours.portfolio, theirs.portfolio)
     try:
+        by_segment = _merge_by_segment(base, ours, theirs, merged, marker_size, labels, path)
+    except (PortfolioError, ValueError, TypeError):
+        by_segment = None
+    if by_segment is not None:
+        return by_segment
+    try:
         text = render_text(ours, merged.ours)
         if merged.conflicts:
             other = render_text(ours, merged.theirs)
@@ -259,3 +277,173 @@ def merge_texts(
     except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
         return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
     return MergeResult(text, [], True, doc.portfolio)
+
+
+# --- by segment: what either side changed in the text survives ------------------------------------------
+
+
+def _project_segment(doc: PortfolioDocument, project: Project) -> str:
+    """The text of `project`'s segment when `doc` is written with it (a minimal diff of doc's segment)."""
+    text = render_text(doc, doc.portfolio.with_project(project))
+    lay = layout(text)
+    index = next(i for i, p in enumerate(doc.portfolio.projects) if p.id == project.id)
+    seg = next(s for s in lay.segments if s.kind == "project" and s.project_index == index)
+    return lay.segment_text(seg)
+
+
+def _same_project(text: str, expected: Project) -> bool:
+    """`text` is one project's segment (nothing else) that reads as `expected`."""
+    try:
+        data = tomllib.loads(text)
+        projects = data["projects"]
+        if set(data) != {"projects"} or not isinstance(projects, list) or len(projects) != 1:
+            return False
+        found, issues = project_from_data(projects[0])
+    except (tomllib.TOMLDecodeError, KeyError, IndexError, TypeError):
+        return False
+    return not issues and found is not None and project_to_data(found) == project_to_data(expected)
+
+
+def _settle_project(
+    pid: str,
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    texts: dict[Key, str | None],
+    marker_size: int,
+    labels: tuple[str, str],
+) -> tuple[str, list[str]]:
+    """A project changed on both sides that the line merge could not settle: merged by field, written into
+    ours' segment; theirs' other text edits are brought in where they do not clash."""
+    key: Key = ("project", pid)
+    b = base.portfolio.get(pid) if base is not None else None
+    o, t = ours.portfolio.get(pid), theirs.portfolio.get(pid)
+    po, pt, conflicts = _merge_project(b, o, t)
+    seg_b = next((p.text for p in _pieces(base) if p.key == key), "")
+    seg_o = next((p.text for p in _pieces(ours) if p.key == key), "")
+    seg_t = next((p.text for p in _pieces(theirs) if p.key == key), "")
+    if conflicts:
+        side_o = _project_segment(ours, po) if po is not None and o is not None else ("" if po is None else seg_o)
+        side_t = _project_segment(ours, pt) if pt is not None and o is not None else (seg_t if pt is not None else "")
+        return with_markers(side_o, side_t, marker_size, labels, ours.newline), conflicts
+    if po is None:
+        return "", []  # removed on one side; the other only moved its blank lines
+    if o is None:
+        return seg_t, []
+    written = _project_segment(ours, po)
+    known = {("projects", *path) for p in (b, o, t) if p is not None for path in flatten(project_to_data(p))}
+    clashes = [c for c in raw_clashes(seg_b, seg_o, seg_t) if c[0] not in known]
+    if clashes:  # a key fsdl-tui does not know, set two ways: only a person can tell
+        marked = merge_file(seg_b, written, seg_t, marker_size, labels)
+        if marked is not None and marked[1]:
+            return marked[0], [
+                f"project '{pid}': {dotted(path[1:])} (not an fsdl-tui field): ours {show(vo)}, theirs {show(vt)} "
+                f"(base {show(vb)})"
+                for path, vb, vo, vt in clashes
+            ]
+    for favor in ("union", "ours"):  # theirs' lines too where they fit, else ours' where both wrote
+        with_theirs = merge_file(seg_b, written, seg_t, marker_size, labels, favor=favor)
+        if with_theirs is not None and _same_project(with_theirs[0], po):
+            return with_theirs[0], []
+    return written, []
+
+
+def _pieces(doc: PortfolioDocument | None) -> list[Any]:
+    from .textmerge import pieces
+
+    return pieces(doc) or []
+
+
+def _settle_header(
+    keys: list[Key],
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    merged: PortfolioMerge,
+    marker_size: int,
+    labels: tuple[str, str],
+) -> dict[Key, str | None] | None:
+    """Parts of the header (the preamble, `[settings]`, ...) changed on both sides that the line merge could
+    not settle: the field-level header written into ours' parts, with theirs' other text edits where they
+    fit. None when the header itself conflicts (the caller merges by field, with markers)."""
+    if any(c.startswith("portfolio: ") for c in merged.conflicts):
+        return None
+    with_header = merged.ours.replace(projects=ours.portfolio.projects)
+    try:
+        written_doc = loads(render_text(ours, with_header))
+    except PortfolioLoadError:
+        return None
+    written = {p.key: p.text for p in _pieces(written_doc)}
+    out: dict[Key, str | None] = {}
+    for key in keys:
+        seg_b = next((p.text for p in _pieces(base) if p.key == key), "")
+        seg_t = next((p.text for p in _pieces(theirs) if p.key == key), "")
+        mine = written.get(key)
+        if mine is None:
+            out[key] = None  # the merged header has no such table
+            continue
+        out[key] = mine
+        for favor in ("union", "ours"):
+            candidate = merge_file(seg_b, mine, seg_t, marker_size, labels, favor=favor)
+            if candidate is not None and _parses(candidate[0]):
+                out[key] = candidate[0]
+                break
+    return out
+
+
+def _parses(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
+def _merge_by_segment(
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    merged: PortfolioMerge,
+    marker_size: int,
+    labels: tuple[str, str],
+    path: str,
+) -> MergeResult | None:
+    """The lossless merge (see `textmerge`), or None to merge by field instead."""
+    seg = merge_segments(base, ours, theirs, marker_size, labels)
+    if seg is None:
+        return None
+    conflicts: list[str] = []
+    texts = dict(seg.texts)
+    header_failed = [k for k in seg.failed if k[0] != "project"]
+    if header_failed:
+        settled = _settle_header(header_failed, base, ours, theirs, merged, marker_size, labels)
+        if settled is None:
+            return None  # the header changed on both sides in a way this cannot settle: merge by field
+        texts.update(settled)
+    for key in seg.failed:
+        if key[0] != "project":
+            continue
+        text, found = _settle_project(key[1], base, ours, theirs, texts, marker_size, labels)
+        texts[key] = text
+        conflicts += found
+    order = [k for k in seg.order if texts.get(k)]
+    text = join(order, {k: v for k, v in texts.items() if v}, last_keys(base, ours, theirs), ours.newline)
+    if conflicts:
+        return MergeResult(text, conflicts, False)
+    try:
+        doc = loads(text, path)
+    except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
+        if merged.conflicts:
+            return None
+        return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
+    if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
+        return None
+    return MergeResult(text, [], True, doc.portfolio)
+
+
+def _agrees(got: Portfolio, expected: Portfolio) -> bool:
+    """The same header and the same projects by id (the order may differ: theirs may have reordered)."""
+    if portfolio_header_data(got) != portfolio_header_data(expected):
+        return False
+    want = {p.id: project_to_data(p) for p in expected.projects}
+    return len(got.projects) == len(want) and all(want.get(p.id) == project_to_data(p) for p in got.projects)

@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,8 @@ class SetupReport:
     config: list[tuple[str, str, bool]] = field(default_factory=list)  # key, value, changed
     attributes_file: Path | None = None
     attributes: list[tuple[str, str]] = field(default_factory=list)  # pattern, "added" | "updated" | "ok"
+    found: list[str] = field(default_factory=list)  # portfolio files found in the repository
+    warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         scope_changed = sum(1 for *_, changed in self.config if changed)
@@ -39,7 +42,66 @@ class SetupReport:
         out += [f"  {key} = {value}" for key, value, _ in self.config]
         out.append(f"{self.attributes_file}:")
         out += [f"  {pattern} {ATTRIBUTES}  ({state})" for pattern, state in self.attributes]
+        if self.found:
+            out.append(f"portfolio files found: {', '.join(self.found)}")
         return out
+
+
+# --- finding the portfolios of a repository ---------------------------------------------------------
+
+
+def looks_like_portfolio(data: bytes) -> bool:
+    """A TOML file with `schema_version` and `[[projects]]`: what fsdl-tui writes."""
+    if b"schema_version" not in data or b"projects" not in data:
+        return False
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    projects = parsed.get("projects")
+    return "schema_version" in parsed and isinstance(projects, list) and all(isinstance(p, dict) for p in projects)
+
+
+def find_portfolios(top: Path) -> tuple[list[str], list[str]]:
+    """The portfolio files of the repository (tracked, or untracked and not ignored), as paths from its
+    root; and warnings for files that look like portfolios but cannot be read."""
+    run = git(["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.toml"], top, check=False)
+    found: list[str] = []
+    warnings: list[str] = []
+    for name in dict.fromkeys(n for n in run.stdout.split("\0") if n):
+        try:
+            data = (top / name).read_bytes()
+        except OSError:
+            continue  # deleted in the work tree
+        if looks_like_portfolio(data):
+            found.append(name)
+        elif b"[[projects]]" in data and b"schema_version" in data:
+            warnings.append(f"{name}: looks like a portfolio but is not valid TOML; covered by name only if listed")
+    return found, warnings
+
+
+def coverage(top: Path, names: list[str]) -> dict[str, tuple[str, str]]:
+    """(merge, diff) attribute of each path, as git sees them."""
+    if not names:
+        return {}
+    run = git(["check-attr", "-z", "merge", "diff", "--", *names], top, check=False)
+    fields = run.stdout.split("\0")
+    out: dict[str, dict[str, str]] = {name: {} for name in names}
+    for i in range(0, len(fields) - 2, 3):
+        path, attr, value = fields[i : i + 3]
+        out.setdefault(path, {})[attr] = value
+    return {name: (v.get("merge", ""), v.get("diff", "")) for name, v in out.items()}
+
+
+def uncovered(top: Path, names: list[str]) -> list[str]:
+    return [name for name, (m, d) in coverage(top, names).items() if (m, d) != (DRIVER, DRIVER)]
+
+
+def _as_pattern(name: str) -> str | None:
+    """A gitattributes pattern for exactly this path, or None when the name cannot be written as one."""
+    if any(ch.isspace() for ch in name) or any(ch in name for ch in '*?[]\\!#"'):
+        return None
+    return "/" + name
 
 
 def default_command() -> str:
@@ -145,6 +207,17 @@ def setup(
         scope = ["--local"]
         target = top / ".gitattributes"
         wanted = [_pattern_in_repo(p, cwd, top) for p in (patterns or DEFAULT_PATTERNS)]
+        if not patterns:  # the defaults, and every portfolio file of the repository they miss
+            report.found, report.warnings = find_portfolios(top)
+            for name in report.found:
+                leaf = name.rsplit("/", 1)[-1]
+                if leaf == "portfolio.toml" or leaf.endswith(".portfolio.toml"):
+                    continue
+                exact = _as_pattern(name)
+                if exact is None:
+                    report.warnings.append(f"{name}: the name cannot be written as a gitattributes pattern")
+                else:
+                    wanted.append(exact)
     for key, value in driver_config(command or default_command()).items():
         current = git(["config", *scope, "--get", key], cwd, check=False).stdout.rstrip("\n")
         if current != value:
@@ -156,4 +229,29 @@ def setup(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(after, encoding="utf-8")
     report.attributes_file = target
+    if not global_ and report.found:
+        report.warnings += [
+            f"{name}: not covered (another .gitattributes line overrides merge/diff for it)"
+            for name in uncovered(toplevel(cwd), report.found)
+        ]
     return report
+
+
+def check(cwd: str | Path) -> tuple[list[str], list[str]]:
+    """(report lines, problems) for `git-setup --check`: every portfolio file of the repository must go to
+    the fsdl-tui drivers, and git must know the drivers."""
+    top = toplevel(cwd)
+    found, warnings = find_portfolios(top)
+    problems = list(warnings)
+    lines = []
+    for name, (m, d) in coverage(top, found).items():
+        ok = (m, d) == (DRIVER, DRIVER)
+        lines.append(f"{name}: merge={m or 'unspecified'} diff={d or 'unspecified'}" + ("" if ok else "  NOT COVERED"))
+        if not ok:
+            problems.append(f"{name}: not covered: run `fsdl-tui git-setup` (and commit .gitattributes)")
+    for key in driver_config("fsdl-tui"):
+        if git(["config", "--get", key], top, check=False).returncode != 0:
+            problems.append(f"git config {key} is not set: run `fsdl-tui git-setup` in this clone")
+    if not found:
+        lines.append("no portfolio files (TOML with schema_version and [[projects]]) in this repository")
+    return lines, problems

@@ -664,21 +664,30 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
 
 
 def _append_block(text: str, block: str, newline: str) -> str:
-    """`text` with `block` after it, one blank line apart; the end keeps the blank lines `text` ended with
-    (or their absence: a file without a newline at its end stays so)."""
+    """`text` with `block` after it, one blank line apart.
+
+    A `block` without line endings at its end (new text) goes after the blank lines `text` ended with, and
+    the end keeps them (or their absence: a file without a newline at its end stays so). A `block` that
+    ends with its own line endings (a piece of the file, moved) keeps them, and so does `text`: moving
+    pieces around changes no byte inside them, so a project put between two others is a pure insertion."""
     stripped = text.rstrip("\r\n")
     trailing = text[len(stripped) :]
     if trailing and not trailing.endswith(newline):
         trailing = newline
-    body = _fix_newlines(block, newline).strip("\r\n")
+    fixed = _fix_newlines(block, newline)
+    body = fixed.strip("\r\n")
+    own_end = fixed[len(fixed.rstrip("\r\n")) :]
     if not stripped:
-        return body + newline
+        return body + (own_end or newline)
+    if own_end and "[[projects]]" in body:  # a project's piece: its own line endings stay
+        sep = trailing if trailing.count("\n") >= 2 else newline + newline
+        return stripped + sep + body + own_end
     return stripped + newline + newline + body + trailing
 
 
 def _append_projects(text: str, projects: list[Project], newline: str) -> str:
     """`text` with new projects after it, in the canonical layout, one blank line apart."""
-    return _append_block(text, "\n".join(render.project(p) for p in projects), newline)
+    return _append_block(text, "\n".join(render.project(p) for p in projects).rstrip("\n"), newline)
 
 
 def save(
