@@ -17,7 +17,7 @@ from fsdl_tui.decide.agreement import agreement, kendall_w, krippendorff_alpha, 
 from fsdl_tui.decide.plan import Candidate, PlanError, best_plan, plan
 from fsdl_tui.decide.uncertainty import FIELDS, fsdl_scores, point_value, sample_ranks, sensitivity
 from fsdl_tui.domain.lifecycle import new_project
-from fsdl_tui.domain.model import Cost, Impact, Lifecycle, Portfolio
+from fsdl_tui.domain.model import Cost, Effort, Impact, Lifecycle, Portfolio
 from fsdl_tui.scoring.base import FsdlScorer, safe_score
 from fsdl_tui.storage import load, new_document, save
 from fsdl_tui.storage.errors import PortfolioLoadError
@@ -306,18 +306,18 @@ def test_plan_is_as_good_as_trying_every_subset(seed: int) -> None:
     assert sum(c.weeks for c in cands if c.id in chosen) <= budget
 
 
-def _effort(weeks: float, **other: float) -> dict[str, object]:
-    return {"effort": {"weeks": weeks, **other}}
+def _effort(weeks: float, gpu_days: float | None = None) -> Effort:
+    return Effort(weeks=weeks, gpu_days=gpu_days)
 
 
 def test_plan_candidates_dependencies_and_options() -> None:
     projects = (
-        scored("a", 5, 5, 1, 1, extra=_effort(10)),
-        scored("b", 4, 4, 2, 2, extra=_effort(4), depends_on=("live",)),
-        scored("c", 4, 4, 2, 2, extra=_effort(4), depends_on=("dead",)),
-        scored("live", 3, 3, 3, 3, extra=_effort(2), lifecycle=Lifecycle(stage="production")),
-        scored("dead", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="killed")),
-        scored("hold", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="on-hold")),
+        scored("a", 5, 5, 1, 1, effort=_effort(10)),
+        scored("b", 4, 4, 2, 2, effort=_effort(4), depends_on=("live",)),
+        scored("c", 4, 4, 2, 2, effort=_effort(4), depends_on=("dead",)),
+        scored("live", 3, 3, 3, 3, effort=_effort(2), lifecycle=Lifecycle(stage="production")),
+        scored("dead", 5, 5, 1, 1, effort=_effort(1), lifecycle=Lifecycle(status="killed")),
+        scored("hold", 5, 5, 1, 1, effort=_effort(1), lifecycle=Lifecycle(status="on-hold")),
         scored("none", 5, 5, 1, 1),
     )
     pf = Portfolio(projects=projects)
@@ -340,12 +340,9 @@ def test_plan_candidates_dependencies_and_options() -> None:
 def test_plan_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pf = tmp_path / "team.toml"
     write_portfolio(pf, [scored("a", 5, 5, 1, 1), scored("b", 4, 4, 2, 2)])
-    text = pf.read_text()
-    # effort lives in the project's own [projects.effort] table, written by hand here
-    text = text.replace('id = "b"', 'id = "b"\neffort = { weeks = 3 }').replace(
-        'id = "a"', 'id = "a"\neffort = { weeks = 5 }'
-    )
-    pf.write_text(text)
+    assert main(["set", str(pf), "a", "effort.weeks=5"]) == 0
+    assert main(["set", str(pf), "b", "effort.weeks=3", "effort.gpu_days=2"]) == 0
+    capsys.readouterr()
     assert main(["plan", str(pf), "--budget", "6", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["chosen"] == ["a"] and out["total_weeks"] == 5 and out["next"][0]["id"] == "b"

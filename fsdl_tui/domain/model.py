@@ -85,6 +85,14 @@ class Metrics:
 
 
 @dataclass(frozen=True, slots=True)
+class Effort:
+    """What a project would take: person-weeks, and GPU-days where compute is the constraint (`fsdl-tui plan`)."""
+
+    weeks: float | None = None
+    gpu_days: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Move:
     """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
 
@@ -126,6 +134,7 @@ class Project:
     gate: Mapping[str, Check] = field(default_factory=dict)
     feasibility: Mapping[str, Check] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
+    effort: Effort = field(default_factory=Effort)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # Plugins keep their own per-project fields here: [projects.plugins.NAME] in the file.
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

@@ -26,6 +26,7 @@ from .model import (
     Cost,
     Impact,
     Lifecycle,
+    Effort,
     Metrics,
     Move,
     Portfolio,
@@ -42,6 +43,7 @@ TABLE_MODELS: dict[str, type] = {
     "impact": Impact,
     "cost": Cost,
     "metrics": Metrics,
+    "effort": Effort,
     "lifecycle": Lifecycle,
     "settings": Settings,
 }

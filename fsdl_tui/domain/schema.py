@@ -227,6 +227,19 @@ def _project_fields() -> tuple[Field, ...]:
             prunes=True,
         ),
         Field(
+            "effort.weeks",
+            "number",
+            "Effort (person-weeks)",
+            "What the project would take, in person-weeks; `fsdl-tui plan` fits projects into a budget of them.",
+            section="Effort",
+        ),
+        Field(
+            "effort.gpu_days",
+            "number",
+            "Compute (GPU-days)",
+            "GPU-days, where compute is the constraint: `fsdl-tui plan --resource gpu_days=N`.",
+        ),
+        Field(
             "lifecycle.stage",
             "choice",
             "Stage",
