@@ -18,7 +18,7 @@ def open_session(path: str | None) -> tuple[Any, tuple[Path, list[Any]] | None]:
     """(session, None) for a portfolio to show, or (None, (path, problems)) for a file that does not load."""
     from ..domain.model import Portfolio
     from ..storage import PortfolioLoadError, Problem, load, loads
-    from .session import Session, new_session
+    from ..workspace import Session, new_session
 
     if path is None:
         default = Path(DEFAULT_FILE)

@@ -1,4 +1,4 @@
-"""The app's UI-free parts: the session (undo, dirty, file watch, fallback merge), view rows, user config."""
+"""The app's UI-free parts: the session (undo, dirty, file watch), view rows, user config."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fsdl_tui.scoring.base import FsdlScorer, rank
 from fsdl_tui.storage import load, save
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.keymap import load_keymap
-from fsdl_tui.tui.session import Session, merge_portfolios
+from fsdl_tui.workspace import Session
 from fsdl_tui.tui.view import Filter, apply_filter, apply_sort, next_sort
 
 
@@ -34,19 +34,6 @@ def test_disk_changed_is_cheap_and_exact(portfolio_file: Path) -> None:
     assert not s.disk_changed()  # reported once per change
     s.reload()
     assert "task-language" not in s.portfolio and s.undo() == "reload"
-
-
-def test_fallback_merge_by_project(portfolio_file: Path) -> None:
-    base = load(portfolio_file).portfolio
-    ours = base.with_project(set_field(base.get("grasp-pose"), "owner", "ours"))
-    theirs = base.with_project(set_field(base.get("label-tool"), "owner", "theirs")).without_project("task-language")
-    merged, conflicts = merge_portfolios(base, ours, theirs)
-    assert conflicts == []
-    assert merged.get("grasp-pose").owner == "ours" and merged.get("label-tool").owner == "theirs"  # type: ignore[union-attr]
-    assert "task-language" not in merged
-    both = base.with_project(set_field(base.get("label-tool"), "owner", "ours"))
-    _, conflicts = merge_portfolios(base, both, theirs)
-    assert conflicts == ["label-tool"]
 
 
 def test_view_filter_and_sort(portfolio_file: Path) -> None:

@@ -32,7 +32,7 @@ def _select_then(project_id: str) -> Callable[[Any], Any]:
 async def _plugins(pilot: Any) -> None:
     from fsdl_tui.plugins.manager import load_plugins
 
-    pilot.app._plugins_loaded(load_plugins(env=pilot.app.env))
+    pilot.app.plugins_loaded(load_plugins(env=pilot.app.env))
     await pilot.pause()
 
 

@@ -101,10 +101,6 @@ class PortfolioTable(ScrollView, can_focus=True):
         self.refresh()
 
     @property
-    def row_count(self) -> int:
-        return len(self._shown)
-
-    @property
     def current_id(self) -> str | None:
         return self._shown[self.cursor] if 0 <= self.cursor < len(self._shown) else None
 
