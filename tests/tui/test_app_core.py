@@ -9,8 +9,8 @@ from fsdl_tui.scoring.base import FsdlScorer, rank
 from fsdl_tui.storage import load, save
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.keymap import load_keymap
-from fsdl_tui.workspace import Session
 from fsdl_tui.tui.view import Filter, apply_filter, apply_sort, next_sort
+from fsdl_tui.workspace import Session
 
 
 def test_session_undo_redo_and_dirty(portfolio_file: Path) -> None:
