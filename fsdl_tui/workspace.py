@@ -362,6 +362,27 @@ class Workspace:
         self.ranked_by_id = {r.project.id: r for r in ranked}
         self.selected_id = self.selection(self.selected_id)
 
+    def provisional(self) -> None:
+        """While a scorer is still ranking: the last ranking's order and scores with the current projects,
+        so an edit shows at once; new projects come last, marked as not ranked yet."""
+        assert self.session is not None
+        portfolio = self.session.portfolio
+        out: list[Ranked] = []
+        seen: set[str] = set()
+        for r in self.ranked:
+            p = portfolio.get(r.project.id)
+            if p is not None:
+                out.append(self._restanding(r.rank, p, r.score))
+                seen.add(p.id)
+        pending = Score.not_scorable("still ranking")
+        out += [self._restanding(None, p, pending) for p in portfolio.projects if p.id not in seen]
+        self.set_ranking(out)
+
+    def _restanding(self, rank: int | None, p: Project, score: Score) -> Ranked:
+        assert self.session is not None
+        imp, fea = impact_of(p), feasibility_of(p)
+        return Ranked(rank, p, score, imp, fea, quadrant_of(imp, fea, self.session.portfolio))
+
     def selection(self, wanted: str | None) -> str | None:
         """`wanted` when it is in the ranking, else the first project (None for an empty portfolio)."""
         if wanted in self.ranked_by_id:

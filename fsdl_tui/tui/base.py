@@ -132,7 +132,8 @@ class FsdlBase(App[int]):
         ws = self.workspace
         if ws.session is None:
             return
-        scorer = scorer or ws.scorer
+        if scorer is None:  # the scorer being ranked with, else the current one
+            scorer = self._rank_job.scorer if self._rank_job is not None else ws.scorer
         if self._rank_job is not None:
             self._rank_job.cancel()
             self._rank_job = None
@@ -141,6 +142,7 @@ class FsdlBase(App[int]):
             ws.rerank(scorer)
             self.select(ws.selected_id)
             return
+        ws.provisional()
         job = RankJob(ws.session.portfolio, scorer, self.version).start()
         self._rank_job = job
         self.ranking_status = f"ranking with {scorer.name}… (escape cancels)"

@@ -67,10 +67,13 @@ async def test_hanging_scorer_paints_cancels_and_quits(make_app, portfolio_file:
             assert not app.ranking and app.scorer.name == "fsdl" and shown_ids(app) == before
             assert any("cancelled" in n for n in notices(app))
             # hang again with an unsaved edit: quitting still asks, and the question works
-            await pilot.press("o")
-            assert app.session.dirty
             app.set_scorer("slow")
             await wait_for(pilot, lambda: slow.calls == 2)
+            await pilot.press("o")
+            pid = app.selected_id
+            assert app.session.dirty and app.ranking
+            # the edit shows at once, with the last scores, while the scorer still works
+            assert app.workspace.ranked_by_id[pid].project is app.session.portfolio.get(pid)
             await pilot.press("q")
             assert isinstance(app.screen, ChoiceModal)
             await pilot.press("d")
