@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .domain import framework as fw
 from .domain.lifecycle import slugify
@@ -139,6 +139,26 @@ class RankJob:
     def call_seconds(self) -> float:
         """How long the scorer has been on the current project."""
         return time.monotonic() - self.call_started
+
+
+class DaemonCall(Generic[T]):
+    """`call()` on a daemon thread: poll `finished`, then read `result` or `error`. Abandoning it is safe."""
+
+    def __init__(self, call: Callable[[], T], name: str = "plugin-call") -> None:
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._call = call
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, never raised on this thread
+            self.error = exc
+        finally:
+            self.finished.set()
 
 
 # --- the session: one open file --------------------------------------------------------------------------

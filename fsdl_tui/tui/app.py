@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
 
 from ..storage import PortfolioLoadError, load
-from ..workspace import Session
+from ..workspace import DaemonCall, Session
 from .commands import ActionsProvider
 from .flows import DocumentFlows, ProjectFlows
 from .recovery import RecoveryFlows
@@ -119,14 +120,22 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
 
     @work(thread=True, exclusive=True, group="plugins")
     def _load_plugins(self) -> None:
+        """Load the plugins on a daemon thread (their code runs there): a plugin that hangs while loading
+        never holds the app or its exit; one that raises anything is reported and the app goes on."""
         from ..plugins.manager import load_plugins
 
+        worker = get_current_worker()
+        call = DaemonCall(lambda: load_plugins(self.plugins_dir, env=self.env), name="load-plugins")
+        while not call.finished.wait(0.1):
+            if worker.is_cancelled:
+                return
+        host: PluginHost | None = call.result
         try:
-            host: PluginHost | None = load_plugins(self.plugins_dir, env=self.env)
-        except BaseException as exc:  # noqa: BLE001 - plugin code ran: the app reports and goes on with the built-in scorer
-            self.call_from_thread(self.say, f"plugins: {type(exc).__name__}: {exc}", severity="error")
-            host = None
-        self.call_from_thread(self.plugins_loaded, host)
+            if call.error is not None:
+                self.call_from_thread(self.say, f"plugins: {type(call.error).__name__}: {call.error}", severity="error")
+            self.call_from_thread(self.plugins_loaded, host)
+        except RuntimeError:  # the app closed meanwhile
+            return
 
     def plugins_loaded(self, host: PluginHost | None) -> None:
         try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import framework as fw
 from ..scoring.base import Ranked
@@ -101,11 +102,11 @@ def apply_filter(rows: Sequence[Ranked], f: Filter) -> list[Ranked]:
     return out
 
 
-def _sort_key(column: str):  # type: ignore[no-untyped-def]
+def _sort_key(column: str) -> Callable[[Ranked], Any]:
     def numeric(x: float | None) -> tuple[int, float]:
         return (x is None, x or 0.0)
 
-    keys = {
+    keys: dict[str, Callable[[Ranked], Any]] = {
         "rank": lambda r: numeric(r.rank),
         "title": lambda r: r.project.title.lower(),
         "archetype": lambda r: (r.project.archetype is None, r.project.archetype or ""),

@@ -100,6 +100,29 @@ async def test_scorer_that_exits_is_contained(make_app, portfolio_file: Path, ex
         assert not app.session.dirty
 
 
+async def test_exporter_that_exits_is_contained(make_app, portfolio_file: Path) -> None:
+    from fsdl_tui.exporters.base import Exporter
+
+    class Exits(Exporter):
+        name = "exits"
+        label = "Exits"
+        extension = "txt"
+
+        def export(self, portfolio: Any, ranked: Any, settings: Any) -> str:
+            raise SystemExit(4)
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        app.workspace.exporters["exits"] = Exits()
+        out = portfolio_file.parent / "out.txt"
+        app._export_to(("exits", out))
+        await pilot.pause()
+        assert app.is_running and app.session.dirty and not out.exists()
+        assert any("export failed" in n and "SystemExit" in n for n in notices(app))
+
+
 # --- saves that fail --------------------------------------------------------------------------------------
 
 

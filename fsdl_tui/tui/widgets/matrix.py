@@ -52,8 +52,8 @@ class Matrix(Widget, can_focus=True):
     class PointSelected(Message):
         project_id: str
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._thresholds = (3.0, 3.0)
         self._points: list[Point] = []

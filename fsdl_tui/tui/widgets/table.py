@@ -70,8 +70,8 @@ class PortfolioTable(ScrollView, can_focus=True):
     class ProjectChosen(Message):
         project_id: str
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
         self._cells: dict[str, tuple[Ranked, tuple[str, ...]]] = {}
