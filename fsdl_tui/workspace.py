@@ -446,16 +446,26 @@ class Workspace:
             self.scorer = self.scorers[self.scorer.name]
         return None
 
-    def export(self, name: str) -> str | bytes:
-        """Run exporter `name` on the current ranking; PluginFailure (naming the plugin) when it fails."""
+    def exporter_owner(self, name: str) -> str:
+        """The plugin that provides exporter `name` ("fsdl_tui" for the built-in ones)."""
+        portfolio = self.session.portfolio if self.session else None
+        host = self.plugin_host
+        return (host.provider("exporters", name, portfolio) if host is not None else None) or "fsdl_tui"
+
+    def export_call(self, name: str) -> Callable[[], str | bytes]:
+        """Exporter `name` on the current portfolio and ranking, as a call to run on any thread: it raises
+        only `PluginFailure` (naming the plugin)."""
         assert self.session is not None
         portfolio, ranked = self.session.portfolio, list(self.ranked)
-        host = self.plugin_host
+        host, owner = self.plugin_host, self.exporter_owner(name)
         if host is not None:
-            owner = host.provider("exporters", name, portfolio) or "fsdl_tui"
-            return contained(owner, f"exporter '{name}'", lambda: host.export(portfolio, name, ranked))
+            return lambda: contained(owner, f"exporter '{name}'", lambda: host.export(portfolio, name, ranked))
         exporter = self.exporters[name]
-        return contained("fsdl_tui", f"exporter '{name}'", lambda: exporter.export(portfolio, ranked, {}))
+        return lambda: contained(owner, f"exporter '{name}'", lambda: exporter.export(portfolio, ranked, {}))
+
+    def export(self, name: str) -> str | bytes:
+        """Run exporter `name` now; PluginFailure (naming the plugin) when it fails."""
+        return self.export_call(name)()
 
     # --- the selection and the edits -----------------------------------------------------------------------
 

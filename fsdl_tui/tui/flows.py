@@ -4,12 +4,19 @@ calls the core for the change."""
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+from textual import work
+from textual.worker import get_current_worker
 
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Project
 from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
 from ..workspace import (
+    DaemonCall,
     PluginFailure,
     duplicate_of,
     hold_toggled,
@@ -392,10 +399,39 @@ class ProjectFlows(FsdlBase):
                 lambda yes: self._export_to(answer, force=True) if yes else None,
             )
             return
+        owner = self.workspace.exporter_owner(name)
+        call = self.workspace.export_call(name)
+        if owner != "fsdl_tui":  # plugin code: off the UI thread, like a plugin's scorer
+            self.say(f"exporting {name} (plugin {owner})…", timeout=3)
+            self._export_worker(name, owner, path, call)
+            return
         try:
-            out = self.workspace.export(name)
-            path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
-        except (PluginFailure, OSError) as exc:
+            self._export_done(name, path, call())
+        except PluginFailure as exc:
             self.say(f"export failed: {exc}", severity="error", timeout=10)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export_worker(self, name: str, owner: str, path: Path, call: Callable[[], str | bytes]) -> None:
+        worker = get_current_worker()
+        running = DaemonCall(call, name=f"export-{name}")
+        started, warned = time.monotonic(), False
+        while not running.finished.wait(0.1):
+            if worker.is_cancelled:
+                return
+            if not warned and time.monotonic() - started > self.score_budget:
+                warned = True
+                message = f"exporter '{name}' (plugin {owner}) has taken more than {self.score_budget:g} s"
+                self.call_from_thread(self.say, message, severity="warning", timeout=8)
+        with contextlib.suppress(RuntimeError):  # RuntimeError: the app closed meanwhile
+            if running.error is not None:
+                self.call_from_thread(self.say, f"export failed: {running.error}", severity="error", timeout=10)
+            elif running.result is not None:
+                self.call_from_thread(self._export_done, name, path, running.result)
+
+    def _export_done(self, name: str, path: Path, out: str | bytes) -> None:
+        try:
+            path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
+        except OSError as exc:
+            self.say(f"export failed: {path}: cannot write: {exc.strerror or exc}", severity="error", timeout=10)
             return
         self.say(f"exported {name} to {path}", timeout=4)

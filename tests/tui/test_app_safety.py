@@ -123,6 +123,54 @@ async def test_exporter_that_exits_is_contained(make_app, portfolio_file: Path) 
         assert any("export failed" in n and "SystemExit" in n for n in notices(app))
 
 
+async def test_hanging_plugin_through_the_host_is_named(make_app, portfolio_file: Path) -> None:
+    import threading
+
+    from fsdl_tui import hookimpl
+    from fsdl_tui.exporters.base import Exporter
+    from fsdl_tui.testing import plugin_host
+
+    release = threading.Event()
+    slow = BlockingScorer()
+    slow.release = release
+
+    class Stuck(Exporter):
+        name = "stuck"
+        label = "Stuck"
+        extension = "txt"
+
+        def export(self, portfolio: Any, ranked: Any, settings: Any) -> str:
+            release.wait()
+            return "late"
+
+    class HangPlugin:
+        @hookimpl
+        def register_scorers(self) -> Any:
+            return [slow]
+
+        @hookimpl
+        def register_exporters(self) -> Any:
+            return [Stuck()]
+
+    app = make_app(portfolio_file, score_budget=0.2)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            app.plugins_loaded(plugin_host(HangPlugin(), name="hangplug"))
+            out = portfolio_file.parent / "stuck.txt"
+            app._export_to(("stuck", out))
+            await wait_for(pilot, lambda: any("'stuck' (plugin hangplug)" in n for n in notices(app)))
+            app.set_scorer("slow")
+            await wait_for(pilot, lambda: any("'slow' (plugin hangplug)" in n for n in notices(app)))
+            await pilot.press("down", "o")  # the app goes on meanwhile
+            assert app.session.dirty and not out.exists()
+            release.set()
+            await wait_for(pilot, lambda: out.exists() and not app.ranking)
+            assert out.read_text() == "late" and app.scorer.name == "slow"
+    finally:
+        release.set()
+
+
 # --- saves that fail --------------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fsdl_tui.scoring.base import Score, Scorer
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -37,7 +39,7 @@ def notices(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-class BlockingScorer:
+class BlockingScorer(Scorer):
     """A plugin-like scorer whose `score()` blocks until the test sets `release` (a hanging plugin)."""
 
     name = "slow"
@@ -51,14 +53,12 @@ class BlockingScorer:
         self.calls = 0
 
     def score(self, project: Any, settings: Any) -> Any:
-        from fsdl_tui.scoring.base import Score
-
         self.calls += 1
         self.release.wait()
         return Score(1.0)
 
 
-class ExitingScorer:
+class ExitingScorer(Scorer):
     """A scorer that calls `sys.exit()` (or raises KeyboardInterrupt) inside `score()`."""
 
     name = "exits"
@@ -76,7 +76,7 @@ class ExitingScorer:
         sys.exit(3)
 
 
-class ReverseScorer:
+class ReverseScorer(Scorer):
     """A well-behaved plugin scorer: projects in reverse file order."""
 
     name = "reverse"
@@ -84,6 +84,4 @@ class ReverseScorer:
     description = "reverse file order"
 
     def score(self, project: Any, settings: Any) -> Any:
-        from fsdl_tui.scoring.base import Score
-
         return Score(float(-sum(map(ord, project.id))))
