@@ -252,15 +252,12 @@ class FsdlBase(App[int]):
             return
         self._journaled = target
 
-    def drop_journal(self) -> None:
-        """Remove this session's journal (a clean save, or quitting with discard)."""
-        for path in {
-            self._journaled,
-            Path(os.path.abspath(self.session.target)) if self.session and self.session.target else None,
-        }:
-            if path is not None:
-                try:
-                    remove_journal(self.state_dir, path)
-                except OSError as exc:
-                    self.say(f"cannot remove the recovery journal: {exc}", severity="warning")
+    def drop_journal(self, path: Path | None = None) -> None:
+        """Remove the journal this session wrote (a clean save, quitting with discard), or that of `path`."""
+        path = path or self._journaled
+        if path is not None:
+            try:
+                remove_journal(self.state_dir, path)
+            except OSError as exc:
+                self.say(f"cannot remove the recovery journal: {exc}", severity="warning")
         self._journaled = None

@@ -57,8 +57,7 @@ class RecoveryFlows(FsdlBase):
             self._offer_merge(base, recovered.portfolio, where)
 
     def drop_journal_of(self, target: Path) -> None:
-        self._journaled = target
-        self.drop_journal()
+        self.drop_journal(target)
 
     def _offer_same_base(self, recovered: Portfolio, where: Path) -> None:
         s = self.session
