@@ -411,8 +411,12 @@ class Workspace:
 
     def provider(self, scorer_name: str) -> str:
         """The plugin that provides a scorer (for messages)."""
-        if self.plugin_host is not None:
-            found = self.plugin_host.provider("scorers", scorer_name)
+        host = self.plugin_host
+        if host is not None:
+            try:
+                found = contained("?", "provider", lambda: host.provider("scorers", scorer_name))
+            except PluginFailure:
+                found = None
             if found:
                 return found
         return "fsdl_tui" if scorer_name in BUILTIN_SCORERS else "(unknown plugin)"
@@ -450,7 +454,13 @@ class Workspace:
         """The plugin that provides exporter `name` ("fsdl_tui" for the built-in ones)."""
         portfolio = self.session.portfolio if self.session else None
         host = self.plugin_host
-        return (host.provider("exporters", name, portfolio) if host is not None else None) or "fsdl_tui"
+        if host is None:
+            return "fsdl_tui"
+        try:
+            found = contained("?", "provider", lambda: host.provider("exporters", name, portfolio))
+        except PluginFailure:
+            return "(unknown plugin)"
+        return found or "fsdl_tui"
 
     def export_call(self, name: str) -> Callable[[], str | bytes]:
         """Exporter `name` on the current portfolio and ranking, as a call to run on any thread: it raises
