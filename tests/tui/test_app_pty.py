@@ -121,8 +121,8 @@ def test_kill_9_then_recover(tmp_path: Path) -> None:
 
     second = Terminal([exe, "team.toml"], env, tmp_path)
     try:
-        screen = second.read_until("Recover unsaved changes?")
-        second.read_until('"active" -> "on-hold"')  # the semantic diff of what was lost
+        second.read_until("Recover unsaved changes?")
+        screen = second.read_until('"active" -> "on-hold"')  # the semantic diff of what was lost
         assert "label-tool" in screen
         second.send("r")
         second.read_until("modified")
