@@ -26,6 +26,7 @@ from ..scoring.base import Scorer
 from ..storage import PortfolioError, Problem
 from ..storage.journal import Journal, remove_journal, write_journal
 from ..workspace import RankJob, Session, Workspace
+from .view import one_line, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import FsdlApp
@@ -87,7 +88,7 @@ class FsdlBase(App[int]):
 
     def say(self, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None) -> None:
         """A notification whose text is shown as is (user and plugin text is never markup)."""
-        self.notify(message, severity=severity, timeout=timeout, markup=False)
+        self.notify(printable(message), severity=severity, timeout=timeout, markup=False)
 
     def select(self, project_id: str | None) -> None:
         self.workspace.selected_id = project_id
@@ -117,7 +118,8 @@ class FsdlBase(App[int]):
 
     def update_title(self) -> None:
         if self.session is not None:
-            self.title, self.sub_title = self.workspace.title()
+            title, sub_title = self.workspace.title()
+            self.title, self.sub_title = one_line(title), one_line(sub_title)
 
     def set_scorer(self, name: str) -> None:
         scorer = self.workspace.scorers.get(name)

@@ -158,3 +158,11 @@ async def test_broken_journal_is_reported_not_applied(make_app, env, portfolio_f
         await pilot.pause()
         assert not app.session.dirty and path.read_text() == "garbage"
         assert any("not a recovery journal" in n.message for n in app._notifications)
+
+
+def test_control_characters_are_shown_as_pictures() -> None:
+    from fsdl_tui.tui.view import one_line, printable
+
+    assert printable("a\x1b[31mb\x07\x7f\x9b\tc\nd") == "a␛[31mb␇\u2421\ufffd c\nd"
+    assert one_line("two\nlines\r\n") == "two lines "
+    assert printable("[/] שלום 🚀") == "[/] שלום 🚀"  # markup-like, right-to-left and emoji stay as they are

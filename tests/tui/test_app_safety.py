@@ -305,19 +305,26 @@ async def test_markup_like_text_is_shown_as_is(make_app, portfolio_file: Path) -
     app = make_app(portfolio_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        app.select("grasp-pose")
+        app.select("grasp-success")  # its title holds an ANSI escape
         await pilot.pause()
+        cells = app.screen.query_one(PortfolioTable)._cells["grasp-success"][1]
+        assert "\x1b" not in "".join(cells) and "␛[31mred␛[0m grasp-success" in cells
         # every screen and dialog, each closed again
         for keys in (["D"], ["left_square_bracket"], ["K"], ["a"], ["f3"], ["s"], ["f1"], ["e"]):
             await pilot.press(*keys)
             await pilot.pause()
             assert not isinstance(app.screen, PortfolioScreen), keys
+            for label in app.screen.query(".dialog-title, .dialog-detail"):
+                assert "\x1b" not in str(label.content), keys
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, PortfolioScreen), keys
         for view in ("b", "m", "p"):
             await pilot.press(view)
             await pilot.pause()
+            if view != "p":  # the board and the 2x2 show the escape as a picture, never raw
+                shot = app.export_screenshot()
+                assert "\x1b" not in shot and "␛[31mred" in shot, view
             await pilot.press("escape")
             await pilot.pause()
         await pilot.press("right_square_bracket")  # a notice or the gate dialog, with the title in it

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from ...domain import framework as fw
 from ...domain.model import Project
 from ..base import fsdl_app
+from ..view import one_line
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES) + (
     ("on-hold", "On hold"),
@@ -30,7 +31,7 @@ def timeline(p: Project | None) -> Text:
     """The project's moves, oldest first (the box scrolls to the newest)."""
     if p is None:
         return Text("No project selected.", style="dim")
-    out = Text.assemble((f"History of {p.title}", "bold"), f"  (now: {p.stage}, {p.status})\n")
+    out = Text.assemble((f"History of {one_line(p.title)}", "bold"), f"  (now: {p.stage}, {p.status})\n")
     if not p.lifecycle.history:
         out.append("No moves yet: still in its first stage.", style="dim")
     for m in p.lifecycle.history:
@@ -38,7 +39,7 @@ def timeline(p: Project | None) -> Text:
         style = "yellow" if m.is_backward else ""
         out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
         if m.note:
-            out.append(f"  {m.note}", style="dim")
+            out.append(f"  {one_line(m.note)}", style="dim")
         out.append("\n")
     if p.lifecycle.loop_backs:
         out.append(f"{p.lifecycle.loop_backs} loop-back(s): normal for ML projects (FSDL lecture 1).", style="dim")
@@ -87,7 +88,7 @@ class BoardScreen(Screen[None]):
             projects = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
             ol = self.query_one(f"#col-{key}", OptionList)
             with self.prevent(OptionList.OptionHighlighted):
-                ol.set_options([Option(Text(p.title), id=p.id) for p in projects])
+                ol.set_options([Option(Text(one_line(p.title)), id=p.id) for p in projects])
                 ids = [p.id for p in projects]
                 if selected in ids:
                     ol.highlighted = ids.index(selected)

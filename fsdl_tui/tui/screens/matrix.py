@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ..base import fsdl_app
+from ..view import one_line
 from ..widgets.matrix import Matrix
 
 
@@ -50,7 +51,7 @@ class MatrixScreen(Screen[None]):
         ranked = fsdl_app(self).workspace.ranked
         unplotted = sum(1 for r in ranked if r.impact is None or r.feasibility is None)
         current = next((r for r in ranked if r.project.id == matrix.selected), None)
-        sel = f"{current.project.title} ({current.project.id})" if current else "none"
+        sel = f"{one_line(current.project.title)} ({current.project.id})" if current else "none"
         extra = f" · {unplotted} unscored, not plotted" if unplotted else ""
         self.query_one("#matrix-status", Static).update(Text(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by)"))
 

@@ -17,15 +17,16 @@ from textual.widgets.option_list import Option
 from ...domain import framework as fw
 from ...domain.codec import ID_RE
 from ...domain.lifecycle import loop_back_reasons, slugify
+from ..view import one_line, printable
 
 
 class Dialog(ModalScreen[Any]):
     """What every dialog shares: a title with an optional detail, and `escape` answering None."""
 
     def header(self, title: str, detail: str = "") -> ComposeResult:
-        yield Label(title, classes="dialog-title", markup=False)
+        yield Label(one_line(title), classes="dialog-title", markup=False)
         if detail:
-            yield Static(detail, classes="dialog-detail", markup=False)
+            yield Static(printable(detail), classes="dialog-detail", markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -72,7 +73,9 @@ class ChoiceModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text, self.detail)
-            yield OptionList(*[Option(Text(f"[{key}] {label}"), id=key) for key, label in self.choices], id="choices")
+            yield OptionList(
+                *[Option(Text(f"[{key}] {one_line(label)}"), id=key) for key, label in self.choices], id="choices"
+            )
 
     def on_key(self, event: events.Key) -> None:
         for key, _ in self.choices:
@@ -98,7 +101,8 @@ class PickModal(Dialog):
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
             options = [
-                Option(Text(("● " if key == self.current else "  ") + label), id=key) for key, label in self.items
+                Option(Text(("● " if key == self.current else "  ") + one_line(label)), id=key)
+                for key, label in self.items
             ]
             yield OptionList(*options, id="items")
 
@@ -153,7 +157,7 @@ class ExportModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Export the ranked portfolio", classes="dialog-title")
-            options = [(Text(f"{label} ({name})"), name) for name, label, _ in self.formats]
+            options = [(Text(one_line(f"{label} ({name})")), name) for name, label, _ in self.formats]
             yield Select(options, value=self.formats[0][0], allow_blank=False, id="format")
             yield Input(self._default_path(self.formats[0][0]), id="path")
             yield Label("enter: export (an existing file is only replaced after you confirm)", classes="hint")
@@ -244,7 +248,9 @@ class ReasonModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(
-                f"Move '{self.project_title}' back from {self.from_stage}: why?", classes="dialog-title", markup=False
+                f"Move '{one_line(self.project_title)}' back from {self.from_stage}: why?",
+                classes="dialog-title",
+                markup=False,
             )
             if self.reasons:
                 yield Label("Loop-back reasons from FSDL lecture 1 (enter picks one):", classes="hint")

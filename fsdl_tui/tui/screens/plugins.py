@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ..base import fsdl_app
+from ..view import one_line, printable
 
 
 class PluginsScreen(Screen[None]):
@@ -35,22 +36,22 @@ class PluginsScreen(Screen[None]):
         for rec in info or []:
             style = {"loaded": "green", "failed": "red", "disabled": "dim"}.get(rec["status"], "")
             table.add_row(
-                Text(str(rec["name"])),
-                Text(str(rec.get("version") or "–")),
+                Text(one_line(str(rec["name"]))),
+                Text(one_line(str(rec.get("version") or "–"))),
                 Text(str(rec["status"]), style=style),
                 Text(", ".join(rec["provides"].get("scorers", [])) or "–"),
                 Text(", ".join(rec["provides"].get("exporters", [])) or "–"),
-                Text(str(rec["source"])),
+                Text(one_line(str(rec["source"]))),
             )
         if info is None:
             body = Text("Loading plugins…", style="dim")
         elif problems:
             body = Text.assemble((f"{len(problems)} problem(s):\n", "bold red"))
             for p in problems:
-                body.append(f"• {p}\n", style="")
+                body.append(f"• {printable(p)}\n", style="")
         else:
             body = Text.assemble(("No plugin problems.\n", "green"))
         for rec in info or []:
             if rec.get("note"):
-                body.append(f"{rec['name']}: {rec['status']}: {rec['note']}\n", style="dim")
+                body.append(printable(f"{rec['name']}: {rec['status']}: {rec['note']}\n"), style="dim")
         self.query_one("#plugin-problems", Static).update(body)
