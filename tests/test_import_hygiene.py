@@ -25,6 +25,8 @@ def _loaded_after(statement: str) -> set[str]:
         ("import fsdl_tui.domain.codec, fsdl_tui.domain.fields, fsdl_tui.domain.lifecycle", HEAVY),
         ("from fsdl_tui.storage import load, save, render_text", HEAVY),
         ("import fsdl_tui.scoring", ("textual", "pandas")),
+        ("import fsdl_tui.workspace", HEAVY),
+        ("import fsdl_tui.storage.journal", HEAVY),
     ],
 )
 def test_core_imports_leave_ui_and_dataframe_libraries_out(statement: str, forbidden: tuple[str, ...]) -> None:
