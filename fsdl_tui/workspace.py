@@ -359,8 +359,22 @@ class Workspace:
         self.ranked: list[Ranked] = []
         self.ranked_by_id: dict[str, Ranked] = {}
         self.selected_id: str | None = None
+        # Markers shown beside a project's title in the table, the board and the 2x2, by what sets them
+        # (e.g. "plan": the projects the plan chose; "disputed": raters disagree). `marks(id)` joins them.
+        self.markers: dict[str, dict[str, str]] = {}
         if session is not None:
             self.rerank()
+
+    def set_markers(self, kind: str, marks: Mapping[str, str]) -> None:
+        """Replace one kind of markers (project id -> a short plain-text mark); an empty mapping clears it."""
+        if marks:
+            self.markers[kind] = dict(marks)
+        else:
+            self.markers.pop(kind, None)
+
+    def marks(self, project_id: str) -> str:
+        """The project's markers as one short plain string ("" when none), in the order the kinds were set."""
+        return "".join(m[project_id] for m in self.markers.values() if project_id in m)
 
     # --- ranking -------------------------------------------------------------------------------------
 
