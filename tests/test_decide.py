@@ -348,3 +348,20 @@ def test_plan_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert out["chosen"] == ["a"] and out["total_weeks"] == 5 and out["next"][0]["id"] == "b"
     assert main(["plan", str(pf), "--budget", "6"]) == 0
     assert "Total: score" in capsys.readouterr().out
+
+
+def test_ranges_are_set_validated_and_sampled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 4, 3, 3, 3), scored("b", 4, 3, 3, 3)])
+    assert main(["set", str(pf), "a", "range.impact=1-5", "range.accuracy_requirement=[2, 4]"]) == 0
+    doc = load(pf)
+    assert doc.portfolio.get("a").range.impact == (1, 5)  # type: ignore[union-attr]
+    assert "[projects.range]\nimpact = [1, 5]\naccuracy_requirement = [2, 4]\n" in pf.read_text()
+    res = sample_ranks(doc.portfolio, FsdlScorer(), draws=400, top_k=1, seed=3)
+    assert next(o for o in res.projects if o.project_id == "a").source == "range"
+    assert main(["set", str(pf), "a", "range.impact=5-2"]) == 1
+    assert "LOW <= HIGH" in capsys.readouterr().err
+    pf.write_text(pf.read_text().replace("impact = [1, 5]", "impact = [0, 9]"))
+    assert main(["validate", str(pf)]) == 1
+    err = capsys.readouterr().err
+    line = next(i for i, text in enumerate(pf.read_text().splitlines(), 1) if text.startswith("impact = [0, 9]"))
+    assert f"{pf}:{line}:" in err and "must be [LOW, HIGH]" in err

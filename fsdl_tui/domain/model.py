@@ -93,6 +93,17 @@ class Effort:
 
 
 @dataclass(frozen=True, slots=True)
+class Ranges:
+    """How sure a score is: the lowest and highest value it could be (whole numbers, low <= high), for the
+    main four scores. `fsdl-tui rank --uncertainty` samples within them where nobody rated the project."""
+
+    impact: tuple[int, int] | None = None
+    data_availability: tuple[int, int] | None = None
+    accuracy_requirement: tuple[int, int] | None = None
+    problem_difficulty: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Move:
     """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
 
@@ -135,6 +146,7 @@ class Project:
     feasibility: Mapping[str, Check] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
     effort: Effort = field(default_factory=Effort)
+    range: Ranges = field(default_factory=Ranges)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # Plugins keep their own per-project fields here: [projects.plugins.NAME] in the file.
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
