@@ -365,3 +365,23 @@ def test_ranges_are_set_validated_and_sampled(tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     line = next(i for i, text in enumerate(pf.read_text().splitlines(), 1) if text.startswith("impact = [0, 9]"))
     assert f"{pf}:{line}:" in err and "must be [LOW, HIGH]" in err
+
+
+def test_use_consensus_ranks_by_the_raters_median_without_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 5, 4, 2, 2), scored("b", 2, 4, 2, 2)])
+    for name in ("Ana", "Bo", "Cy"):
+        record(pf, name, "a", {"impact": 1})
+        record(pf, name, "b", {"impact": 5})
+
+    def order() -> list[str]:
+        assert main(["rank", str(pf), "--format", "json"]) == 0
+        return [row["id"] for row in json.loads(capsys.readouterr().out)["projects"]]
+
+    assert order() == ["a", "b"]
+    text = pf.read_text().replace("feasibility_threshold = 3.0", "feasibility_threshold = 3.0\nuse_consensus = true")
+    pf.write_text(text)
+    assert order() == ["b", "a"]
+    assert pf.read_text() == text  # ranking by the consensus never writes it
+    assert main(["validate", str(pf)]) == 0

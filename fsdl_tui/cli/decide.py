@@ -218,11 +218,12 @@ def rank_sensitivity(args: argparse.Namespace, doc: Any, scorer: Any) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from ..decide.plan import PlanError, plan, to_json
-    from .analysis import plugin_host, report_plugin_problems
+    from .analysis import plugin_host, ranking_view, report_plugin_problems
     from .core import _load
 
     host = plugin_host(args)
     doc = _load(args.path)
+    portfolio = ranking_view(doc.portfolio, args.path)
     scorer = host.scorer(doc.portfolio, args.scorer)
     report_plugin_problems(host)
     if args.budget < 0:
@@ -238,7 +239,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise CliError(f"--resource {item}: expected NAME=AMOUNT, e.g. gpu_days=30")
     try:
         result = plan(
-            doc.portfolio,
+            portfolio,
             scorer,
             args.budget,
             resources=resources,
