@@ -119,7 +119,7 @@ def stage_intervals(portfolio: Portfolio, today: _dt.date) -> list[dict[str, Any
     """
     out = []
     for p in portfolio.projects:
-        h = p.lifecycle.history
+        h = p.lifecycle.moves  # a change of status is no stay in a stage
         for i, m in enumerate(h):
             end = h[i + 1].date if i + 1 < len(h) else today
             out.append(
