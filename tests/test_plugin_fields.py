@@ -31,7 +31,12 @@ def test_declarations_become_schema_fields_and_bad_ones_are_reported(host):
     ]
     assert fields["plugins.speed.weeks"].bounds == (1, 52) and fields["plugins.speed.weeks"].label == "Weeks"
     assert fields["plugins.speed.team_size"].range == (1, 9)
-    assert [f.path for f in host.fields(scope="portfolio")] == ["plugins.speed.horizon"]
+    assert [f.path for f in host.fields(scope="portfolio")] == [
+        "plugins.fsdl_tui.exclude_inactive",  # the built-in exporters' settings come first
+        "plugins.fsdl_tui.plan_budget",
+        "plugins.fsdl_tui.top_k",
+        "plugins.speed.horizon",
+    ]
     messages = [p.message for p in host.problems if p.plugin == "speed"]
     assert any("'weeks' declared twice" in m for m in messages)
     assert any("'colour' is not one of" in m for m in messages)

@@ -34,11 +34,11 @@ def test_builtins_are_registered_through_the_hooks(env):
     host = load_plugins(env=env)
     assert set(host.scorers()) == BUILTIN_SCORERS and set(host.exporters()) == BUILTIN_EXPORTERS
     (info,) = [p for p in host.info() if p["name"] == "fsdl_tui"]
-    assert info["hooks"] == ["register_exporters", "register_scorers"]
+    assert info["hooks"] == ["register_exporters", "register_fields", "register_scorers"]
     assert info["provides"] == {
         "scorers": ["fsdl", "weighted"],
         "exporters": ["csv", "json", "markdown", "html"],
-        "fields": [],
+        "fields": ["exclude_inactive", "plan_budget", "top_k"],
     }
     assert info["status"] == "loaded" and host.problems == []
 

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..domain.model import Portfolio, Project
     from ..domain.schema import Field
     from ..exporters.base import Exporter
+    from ..exporters.context import ExportContext
     from ..scoring.base import Progress, Ranked, Score, Scorer
 
 ENTRY_POINT_GROUP = "fsdl_tui"
@@ -195,6 +196,14 @@ def _plugin_scorer_class() -> type:
     return PluginScorer
 
 
+def _takes_context(fn: Any) -> bool:
+    """Whether a plugin's `export` has a parameter named `context` (the export's `ExportContext`)."""
+    try:
+        return "context" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _plugin_exporter_class() -> type:
     from ..exporters.base import Exporter
     from .views import freeze, ranked_view
@@ -213,11 +222,16 @@ def _plugin_exporter_class() -> type:
             self.wrapped = wrapped
             self._host = host
 
-        def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str | bytes:
+        def export(
+            self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any], context: Any = None
+        ) -> str | bytes:
             host, what = self._host, f"exporter '{self.name}'"
             pf, rows = ranked_view(portfolio, ranked)
+            args: tuple[Any, ...] = (pf, rows, freeze(settings))
+            if context is not None and _takes_context(self.wrapped.export):
+                args += (context,)
             try:
-                out = host.call(self.plugin, what, self.wrapped.export, pf, rows, freeze(settings), export=True)
+                out = host.call(self.plugin, what, self.wrapped.export, *args, export=True)
             except CallFailed as exc:
                 host.report(self.plugin, f"{what} failed: {exc}", strict=False)
                 raise PluginError(f"plugin {self.plugin}: {what} failed: {exc}") from None
@@ -638,15 +652,21 @@ class PluginHost:
                 self.report(owner, f"scorer '{sc.name}' failed on project '{r.project.id}': {r.score.reason}")
         return ranked
 
-    def export(self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked]) -> str | bytes:
-        """Run exporter `name`; PluginError (after reporting it) if it is unknown, fails, or returns garbage."""
+    def export(
+        self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked], context: ExportContext | None = None
+    ) -> str | bytes:
+        """Run exporter `name`; PluginError (after reporting it) if it is unknown, fails, or returns garbage.
+        `context` (the scorer, the date, consensus, odds, plan: `fsdl_tui.exporters.context`) goes to the
+        built-ins, and to a plugin's exporter whose `export` has a `context` parameter."""
         exporters = self.exporters(portfolio)
         if name not in exporters:
             raise PluginError(f"no export format named '{name}' (available: {', '.join(exporters)})")
         owner = self.provider("exporters", name, portfolio) or BUILTIN_NAME
         settings = self.plugin_settings(owner, portfolio) if owner != BUILTIN_NAME else {}
         with watch_interrupts():
-            return exporters[name].export(portfolio, list(ranked), settings)
+            if context is None:
+                return exporters[name].export(portfolio, list(ranked), settings)
+            return exporters[name].export(portfolio, list(ranked), settings, context)  # type: ignore[call-arg]
 
     def info(self) -> list[dict[str, Any]]:
         """One dict per plugin: name, version, source, hooks, provides, status, note, errors."""
