@@ -126,7 +126,7 @@ def test_cli_kill_and_revive_add_one_history_line_each(run_cli, portfolio_file):
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert '  { status = "killed", date = 2026-03-02, note = "no budget" },' in added
     assert len(added) <= 4  # the entry, the status, its reason (and a history array opened if it was empty)
-    code, _, err = run_cli("revive", portfolio_file, pid)
+    code, _, err = run_cli("hold", portfolio_file, pid)
     assert code == 1 and "needs a reason" in err
     code, _, err = run_cli("resume", portfolio_file, pid)
     assert code == 1 and "cannot resume" in err

@@ -474,7 +474,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "hold": "put a project on hold (needs --reason)",
         "resume": "resume a project that is on hold",
         "kill": "kill a project (needs --reason)",
-        "revive": "revive a killed project (needs --reason)",
+        "revive": "revive a killed project",
     }
     for command, (status, starts) in STATUS_COMMANDS.items():
         p = sub.add_parser(

@@ -10,7 +10,7 @@ Content-Security-Policy, so a project titled `<script>...</script>` shows as tex
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -55,7 +55,7 @@ def e(value: Any) -> str:
     return escape(present.plain(value), quote=True)
 
 
-def _axis(low: float, high: float, threshold: float) -> Any:
+def _axis(low: float, high: float, threshold: float) -> tuple[Callable[[float], float], float]:
     """Map a 1-5 value into [low, high] (pixels, growing with the value) so that a dot at 1 or 5 stays inside
     the frame and a dot on the threshold sits inside its (high) quadrant, never on the line."""
     inset = DOT + 3
