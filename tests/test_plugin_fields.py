@@ -114,3 +114,23 @@ def test_validate_reports_a_bad_plugin_value_at_its_line(run_cli, tmp_path):
     assert f"{path}:{at + 1}:1: 'effort' must be a finite number" in err
     code, out, _err = run_cli("show", path, "ticket-routing")  # shown as written, never a crash
     assert code == 0 and "must be a finite number" in out
+
+
+def test_the_detail_pane_lists_declared_fields_and_shows_bad_values_as_plain_text(host):
+    from fsdl_tui.render import project_renderable
+    from fsdl_tui.scoring import FsdlScorer, rank
+    from fsdl_tui.testing import make_portfolio
+
+    p = make_project(
+        "a",
+        impact=3,
+        cost=(3, 3, 3),
+        plugins={"speed": {"weeks": "[bold]soon[/bold]", "risk": "low"}, "other": {"k": 1}},
+    )
+    (r,) = rank(make_portfolio([p]), FsdlScorer())
+    text = project_renderable(r, "FSDL", plugin_fields=host.fields()).plain
+    section = text[text.index("Plugin fields") :]
+    assert "Weeks (speed): Calendar weeks to a first version." in section
+    assert "[bold]soon[/bold]" in section and "must be a finite number" in section  # as written, not markup
+    assert "Risk (speed): How risky.\n  low" in section
+    assert "plugins.other.k" in section  # an undeclared value, by its path
