@@ -200,3 +200,16 @@ def test_without_a_context_the_exporters_work_as_before():
     for exporter in (CsvExporter(), JsonExporter(), MarkdownExporter(), HtmlExporter()):
         assert exporter.export(pf, ranked, {}) == exporter.export(pf, ranked, {}, None)
     assert ExportContext().byline == "Ranked by fsdl"
+
+
+def test_one_pagers_list_declared_plugin_fields_of_projects_that_have_them(run_cli):
+    import tomllib
+
+    path = ROOT / "sample_portfolios" / "saas-support.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    with_rice = sum(1 for p in data["projects"] if "rice" in p.get("plugins", {}))
+    assert 0 < with_rice < len(data["projects"])
+    code, page, err = run_cli("export", path, "--format", "html", "--date", "2026-12-01")
+    assert code == 0, err
+    assert page.count("<dt>Reach (rice)</dt>") == with_rice
+    assert page.count("<dl>") == page.count("</dl>")

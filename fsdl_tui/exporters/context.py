@@ -173,6 +173,17 @@ def consensus_text(context: ExportContext | None, project_id: str) -> str:
     )
 
 
+def consensus_short(context: ExportContext | None, project_id: str) -> str:
+    """For a table cell: the consensus on impact and how many of the four numbers are disputed."""
+    rows = consensus_rows(context, project_id)
+    if not rows:
+        return ""
+    impact = next((f"impact {v} ±{sp}" for label, v, sp, _ in rows if label == "Impact"), "")
+    disputed = [label.lower() for label, _, _, d in rows if d]
+    tail = f"disputed: {', '.join(disputed)}" if disputed else "agreed"
+    return f"{impact}; {tail}" if impact else tail
+
+
 def extra_columns(context: ExportContext | None) -> tuple[str, ...]:
     """The columns the context adds to a ranked table, in order."""
     if context is None:
@@ -187,13 +198,15 @@ def extra_columns(context: ExportContext | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def extra_cells(context: ExportContext | None, project_id: str) -> tuple[str, ...]:
-    """The cells of `extra_columns` for one project, as plain text."""
+def extra_cells(context: ExportContext | None, project_id: str, *, compact: bool = False) -> tuple[str, ...]:
+    """The cells of `extra_columns` for one project, as plain text; `compact` for a table meant to be read
+    (the consensus on impact and what is disputed, rather than all four numbers)."""
     if context is None:
         return ()
     out: list[str] = []
     if context.agreement is not None:
-        out.append(consensus_text(context, project_id) or "-")
+        text = consensus_short(context, project_id) if compact else consensus_text(context, project_id)
+        out.append(text or "-")
     if context.uncertainty is not None:
         odds = context.odds(project_id)
         out.append(f"{odds.p_top_k:.2f}" if odds is not None else "-")

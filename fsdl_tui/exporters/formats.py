@@ -202,7 +202,7 @@ class MarkdownExporter(Exporter):
                 f"| {present.rank(r.rank)} | {present.md(p.id)} | {present.md(p.title)} | {status} | {score} "
                 f"| {present.num(r.impact)} | {present.num(r.feasibility)} | {present.md(r.quadrant or '-')} "
                 f"| {present.md(p.stage)} | {present.md(p.owner)} |"
-                + "".join(f" {present.md(c)} |" for c in extra_cells(context, p.id))
+                + "".join(f" {present.md(c)} |" for c in extra_cells(context, p.id, compact=True))
             )
         lines += ["", "## The impact vs feasibility 2x2", ""]
         for q in fw.QUADRANTS:

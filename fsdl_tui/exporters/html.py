@@ -22,7 +22,7 @@ from .base import Exporter
 from .context import ExportContext, consensus_rows, extra_cells, extra_columns, inactive_note, plan_lines
 
 CSS = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;color:#222;max-width:60rem;line-height:1.4}
+body{font-family:system-ui,sans-serif;margin:2rem auto;color:#222;max-width:72rem;line-height:1.4}
 table{border-collapse:collapse;width:100%;margin:1rem 0}
 th,td{border-bottom:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -33,9 +33,10 @@ figure{margin:1rem 0}figure svg{width:100%;max-width:720px;height:auto;display:b
 .legend{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;font-size:.9rem;padding:0;list-style:none}
 .swatch{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem;vertical-align:middle}
 section.project{border-top:2px solid #333;margin-top:2rem;padding-top:.5rem}
-dl{margin:.5rem 0}dt{color:#555;margin-top:.4rem}dd{margin:0 0 0 1.2rem}
+dl{margin:.3rem 0}h5{margin:.8rem 0 .2rem;font-size:.95rem}dt{color:#555;margin-top:.4rem}dd{margin:0 0 0 1.2rem}
 .unanswered{color:#9a6700}
 footer{color:#666;font-size:.85rem;margin-top:2rem}
+.wide{overflow-x:auto}
 @media print{
  body{margin:0;max-width:none;font-size:10.5pt}
  a{color:inherit;text-decoration:none}
@@ -64,7 +65,7 @@ def _axis(low: float, high: float, threshold: float) -> tuple[Callable[[float], 
     def pos(v: float) -> float:
         return a + (min(max(v, 1.0), 5.0) - 1) / 4 * (b - a)
 
-    line = low + (min(max(threshold, 1.0), 5.0) - 1) / 4 * (high - low)
+    line = pos(threshold)  # on the same scale as the dots and the ticks
 
     def place(v: float) -> float:
         p = pos(v)
@@ -108,8 +109,9 @@ def svg_2x2(ranked: Sequence[Ranked], portfolio: Portfolio, size: int = 720) -> 
             f'transform="rotate(-90 18 {size / 2})">impact &#8594;</text>'
         ),
     ]
+    tick = _axis(lo, hi, 6)[0]  # no threshold within 1-5: the plain scale
     for v in range(1, 6):  # ticks: where 1..5 fall (the dots use the same scale, inset from the frame)
-        px, py = _axis(lo, hi, 6)[0](v), size - _axis(lo, hi, 6)[0](v)
+        px, py = tick(v), size - tick(v)
         parts.append(f'<text x="{px:.1f}" y="{hi + 18}" text-anchor="middle" font-size="12" fill="#555">{v}</text>')
         parts.append(f'<text x="{lo - 10}" y="{py + 4:.1f}" text-anchor="end" font-size="12" fill="#555">{v}</text>')
     corners = {
@@ -163,30 +165,32 @@ def _legend(portfolio: Portfolio) -> str:
     return '<ul class="legend">' + "".join(items) + "</ul>"
 
 
-def _status_cell(p: Project) -> str:
+def _status_cell(p: Project, *, reason: bool = True) -> str:
+    """The status, marked when not active; with its reason (the one-pager) or without (the table)."""
     if p.status == "active":
         return "active"
-    reason = f": {e(p.lifecycle.status_reason)}" if p.lifecycle.status_reason else ""
-    return f'<span class="status-{e(p.status)}">{e(p.status)}</span>{reason}'
+    why = f": {e(p.lifecycle.status_reason)}" if reason and p.lifecycle.status_reason else ""
+    return f'<span class="status-{e(p.status)}">{e(p.status)}</span>{why}'
 
 
 def _table(ranked: Sequence[Ranked], context: ExportContext | None) -> str:
-    names = ("#", "id", "title", "status", "score", "impact", "feasibility", "quadrant", "stage", "owner")
+    names = ("#", "id", "title", "status", "score", "impact", "feas.", "quadrant", "stage", "owner")
     head = "".join(f"<th>{e(h)}</th>" for h in (*names, *extra_columns(context)))
     rows = []
     for r in ranked:
         p = r.project
         score = present.num(r.score.value) if r.score.value is not None else f"- ({e(r.score.reason)})"
-        extra = "".join(f"<td>{e(c)}</td>" for c in extra_cells(context, p.id))
+        extra = "".join(f"<td>{e(c)}</td>" for c in extra_cells(context, p.id, compact=True))
         cls = "" if p.status == "active" else ' class="inactive"'
         rows.append(
             f'<tr{cls}><td class=n>{e(present.rank(r.rank))}</td><td><a href="#p-{e(p.id)}">{e(p.id)}</a></td>'
-            f"<td>{e(p.title)}</td><td>{_status_cell(p)}</td>"
+            f"<td>{e(p.title)}</td><td>{_status_cell(p, reason=False)}</td>"
             f"<td class=n>{score}</td><td class=n>{present.num(r.impact)}</td><td class=n>{present.num(r.feasibility)}</td>"
             f'<td class="q-{e(r.quadrant or "none")}">{e(r.quadrant or "-")}</td><td>{e(p.stage)}</td>'
             f"<td>{e(p.owner)}</td>{extra}</tr>"
         )
-    return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>"
+    body = "\n".join(rows)
+    return f'<div class="wide"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>'
 
 
 def _qa(question: str, answer: str | None) -> str:
@@ -244,13 +248,15 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
         cells = "; ".join(f"{e(lbl)} {v} (spread {sp}{', disputed' if d else ''})" for lbl, v, sp, d in rows)
         out.append(f"<p>Raters' consensus: {cells}.</p>")
     # The framework's questions
-    out.append("<h4>The framework's questions</h4><dl>")
+    out.append("<h4>The framework's questions</h4>")
+    out.append("<h5>Archetype and its key questions</h5><dl>")
     arch = fw.ARCHETYPE_BY_ID.get(p.archetype or "")
     if arch is None:
         out.append(_qa("Archetype", None))
     else:
         out.append(_qa("Archetype", f"{arch.label} ({arch.on_2x2})"))
         out += [_qa(q.question, p.questions.get(q.id)) for q in arch.questions]
+    out.append("</dl><h5>Impact</h5><dl>")
     out.append(
         _qa("Overall: how much value if it works?", present.score(p.impact.overall) if p.impact.overall else None)
     )
@@ -260,6 +266,7 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
     ]
     if p.impact.rationale:
         out.append(_qa("Why this impact?", p.impact.rationale))
+    out.append("</dl><h5>Cost drivers (most important first)</h5><dl>")
     for d in fw.COST_DRIVERS:
         v = p.cost.driver(d.id)
         note = p.cost.note(d.id)
@@ -267,13 +274,22 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
         out.append(_qa(d.label, answer))
     flags = {x.id: x.label for x in fw.DIFFICULTY_FLAGS}
     out.append(_qa("What is still hard?", ", ".join(flags.get(f, f) for f in p.cost.flags) or "none"))
+    out.append("</dl><h5>Gate: ready / need / ethics</h5><dl>")
     out += [_qa(f"{g.label}: {g.question}", _check(p.gate.get(g.id))) for g in fw.GATE_ITEMS]
+    out.append("</dl><h5>Feasibility assessment, steps A-G</h5><dl>")
     out += [_qa(f"{st.label} {st.question}", _check(p.feasibility.get(st.id))) for st in fw.FEASIBILITY_STEPS]
     m = p.metrics
     if m.optimizing:
         target = f" (target {present.short_num(m.target)})" if m.target is not None else ""
+        out.append("</dl><h5>Metrics</h5><dl>")
         out.append(_qa(fw.METRIC_QUESTIONS[0], m.optimizing + target))
-    for f in context.plugin_fields if context is not None else ():
+    # the fields plugins declare, for the plugins that keep values for this project
+    declared = [
+        f for f in (context.plugin_fields if context is not None else ()) if f.table.split(".", 1)[1] in p.plugins
+    ]
+    if declared:
+        out.append("</dl><h5>Plugin fields</h5><dl>")
+    for f in declared:
         plugin = f.table.split(".", 1)[1]
         value = p.plugins.get(plugin, {}).get(f.key)
         out.append(_qa(f"{f.label} ({plugin})", None if value is None else present.plain(value)))
