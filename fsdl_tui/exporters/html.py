@@ -35,13 +35,25 @@ figure{margin:1rem 0}figure svg{width:100%;max-width:720px;height:auto;display:b
 section.project{border-top:2px solid #333;margin-top:2rem;padding-top:.5rem}
 dl{margin:.3rem 0}h5{margin:.8rem 0 .2rem;font-size:.95rem}dt{color:#555;margin-top:.4rem}dd{margin:0 0 0 1.2rem}
 .unanswered{color:#9a6700}
+ul.checks{list-style:none;padding-left:0;margin:.2rem 0}ul.checks li{margin:.1rem 0}
+.done{color:#1a7f37;font-weight:bold}.open{color:#9a6700;font-weight:bold}
 footer{color:#666;font-size:.85rem;margin-top:2rem}
 .wide{overflow-x:auto}
+@page{margin:12mm}
 @media print{
- body{margin:0;max-width:none;font-size:10.5pt}
+ body{margin:0;max-width:none;font-size:10pt}
  a{color:inherit;text-decoration:none}
- figure,table,tr,dl,.legend{break-inside:avoid}
- section.project{break-before:page;border-top:none}
+ figure,tr,.legend{break-inside:avoid}
+ section.project{break-before:page;border-top:none;margin-top:0;padding-top:0;font-size:8pt;line-height:1.2}
+ section.project dl{columns:2;column-gap:1.5rem}
+ section.project dt{margin-top:.15rem;break-after:avoid}
+ section.project dd{break-before:avoid}
+ section.project h3{font-size:1.3em}
+ section.project h4{font-size:1.1em;margin:.5rem 0 .2rem}
+ section.project h5{font-size:1em;margin:.4rem 0 .1rem}
+ section.project table{margin:.3rem 0}
+ section.project th,section.project td{padding:.1rem .3rem}
+ figure svg{max-width:12.5cm}
  h2{break-after:avoid}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
@@ -198,10 +210,15 @@ def _qa(question: str, answer: str | None) -> str:
     return f"<dt>{e(question)}</dt><dd>{shown}</dd>"
 
 
-def _check(c: Check | None) -> str:
-    if c is None or not c.done:
-        return "open" + (f": {c.note}" if c is not None and c.note else "")
-    return "done" + (f": {c.note}" if c.note else "")
+def _checklist(items: list[tuple[str, Check | None]]) -> str:
+    """A checklist, one line per item: done or open (in words, so it prints), the question, the note."""
+    lines = []
+    for question, c in items:
+        done = c is not None and c.done
+        mark = '<span class="done">done</span>' if done else '<span class="open">open</span>'
+        note = f" &#8212; {e(c.note)}" if c is not None and c.note else ""
+        lines.append(f"<li>{mark} {e(question)}{note}</li>")
+    return '<ul class="checks">' + "".join(lines) + "</ul>"
 
 
 def _one_pager(r: Ranked, context: ExportContext | None) -> str:
@@ -247,6 +264,19 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
     if rows:
         cells = "; ".join(f"{e(lbl)} {v} (spread {sp}{', disputed' if d else ''})" for lbl, v, sp, d in rows)
         out.append(f"<p>Raters' consensus: {cells}.</p>")
+    # History
+    out.append("<h4>History</h4>")
+    if not p.lifecycle.history:
+        out.append("<p>No moves yet.</p>")
+    else:
+        out.append("<ul>")
+        for mv in p.lifecycle.history:
+            what = f"status {mv.status}" if mv.status else f"{mv.from_stage} &#8594; {mv.to_stage}"
+            if mv.is_backward:
+                what += " (back)"
+            note = f": {e(mv.note)}" if mv.note else ""
+            out.append(f"<li>{e(present.iso(mv.date))} {what}{note}</li>")
+        out.append("</ul>")
     # The framework's questions
     out.append("<h4>The framework's questions</h4>")
     out.append("<h5>Archetype and its key questions</h5><dl>")
@@ -256,14 +286,14 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
     else:
         out.append(_qa("Archetype", f"{arch.label} ({arch.on_2x2})"))
         out += [_qa(q.question, p.questions.get(q.id)) for q in arch.questions]
-    out.append("</dl><h5>Impact</h5><dl>")
-    out.append(
-        _qa("Overall: how much value if it works?", present.score(p.impact.overall) if p.impact.overall else None)
-    )
-    out += [
-        _qa(lens.question, present.score(p.impact.lens(lens.id)) if p.impact.lens(lens.id) else None)
-        for lens in fw.IMPACT_LENSES
+    out.append("</dl><h5>Impact</h5>")
+    scores = [("Overall: how much value if it works?", p.impact.overall)]
+    scores += [(lens.question, p.impact.lens(lens.id)) for lens in fw.IMPACT_LENSES]
+    lines = [
+        f"<li><b>{e(present.score(v)) if v is not None else '<span class=unanswered>-</span>'}</b> {e(q)}</li>"
+        for q, v in scores
     ]
+    out.append('<ul class="checks">' + "".join(lines) + "</ul><dl>")
     if p.impact.rationale:
         out.append(_qa("Why this impact?", p.impact.rationale))
     out.append("</dl><h5>Cost drivers (most important first)</h5><dl>")
@@ -274,10 +304,11 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
         out.append(_qa(d.label, answer))
     flags = {x.id: x.label for x in fw.DIFFICULTY_FLAGS}
     out.append(_qa("What is still hard?", ", ".join(flags.get(f, f) for f in p.cost.flags) or "none"))
-    out.append("</dl><h5>Gate: ready / need / ethics</h5><dl>")
-    out += [_qa(f"{g.label}: {g.question}", _check(p.gate.get(g.id))) for g in fw.GATE_ITEMS]
-    out.append("</dl><h5>Feasibility assessment, steps A-G</h5><dl>")
-    out += [_qa(f"{st.label} {st.question}", _check(p.feasibility.get(st.id))) for st in fw.FEASIBILITY_STEPS]
+    out.append("</dl><h5>Gate: ready / need / ethics</h5>")
+    out.append(_checklist([(f"{g.label}: {g.question}", p.gate.get(g.id)) for g in fw.GATE_ITEMS]))
+    out.append("<h5>Feasibility assessment, steps A-G</h5>")
+    out.append(_checklist([(f"{st.label} {st.question}", p.feasibility.get(st.id)) for st in fw.FEASIBILITY_STEPS]))
+    out.append("<dl>")
     m = p.metrics
     if m.optimizing:
         target = f" (target {present.short_num(m.target)})" if m.target is not None else ""
@@ -294,19 +325,6 @@ def _one_pager(r: Ranked, context: ExportContext | None) -> str:
         value = p.plugins.get(plugin, {}).get(f.key)
         out.append(_qa(f"{f.label} ({plugin})", None if value is None else present.plain(value)))
     out.append("</dl>")
-    # History
-    out.append("<h4>History</h4>")
-    if not p.lifecycle.history:
-        out.append("<p>No moves yet.</p>")
-    else:
-        out.append("<ul>")
-        for mv in p.lifecycle.history:
-            what = f"status {mv.status}" if mv.status else f"{mv.from_stage} &#8594; {mv.to_stage}"
-            if mv.is_backward:
-                what += " (back)"
-            note = f": {e(mv.note)}" if mv.note else ""
-            out.append(f"<li>{e(present.iso(mv.date))} {what}{note}</li>")
-        out.append("</ul>")
     out.append("</section>")
     return "\n".join(out)
 
