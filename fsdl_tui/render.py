@@ -218,15 +218,15 @@ def _full_tail(out: Text, p: Project) -> None:
     out.append("\n" + fw.CREDIT + "\n", style="dim")
 
 
-def _plugin_values(out: Text, p: Project, declared: tuple[sc.Field, ...]) -> None:
+def _plugin_values(out: Text, p: Project, declared: tuple[sc.Field, ...], full: bool) -> None:
     """The plugins' own fields: each declared one (`PluginHost.fields()`) with its label, help and value, then
-    any other value a plugin keeps for the project, by its dotted path."""
+    (`full`) any other value a plugin keeps for the project, by its dotted path."""
     known = {f.path for f in declared}
     others = [
         (f"plugins.{name}.{key}", value)
         for name, values in p.plugins.items()
         for key, value in values.items()
-        if f"plugins.{name}.{key}" not in known
+        if full and f"plugins.{name}.{key}" not in known
     ]
     if not declared and not others:
         return
@@ -279,7 +279,7 @@ def project_renderable(
         _section(out, "More fields")
         for f in more:
             _qa(out, f"{f.label}: {f.ask}" if f.ask != f.label else f.label, _value_text(f, sc.value_of(p, f)))
-    _plugin_values(out, p, plugin_fields)
+    _plugin_values(out, p, plugin_fields, full)
     if full:
         _full_tail(out, p)
     return out

@@ -128,7 +128,8 @@ def test_the_detail_pane_lists_declared_fields_and_shows_bad_values_as_plain_tex
         plugins={"speed": {"weeks": "[bold]soon[/bold]", "risk": "low"}, "other": {"k": 1}},
     )
     (r,) = rank(make_portfolio([p]), FsdlScorer())
-    text = project_renderable(r, "FSDL", plugin_fields=host.fields()).plain
+    assert "Plugin fields" not in project_renderable(r, "FSDL").plain  # the pane, until it is given the fields
+    text = project_renderable(r, "FSDL", full=True, plugin_fields=host.fields()).plain
     section = text[text.index("Plugin fields") :]
     assert "Weeks (speed): Calendar weeks to a first version." in section
     assert "[bold]soon[/bold]" in section and "must be a finite number" in section  # as written, not markup

@@ -4,7 +4,8 @@ fields.
 A plugin keeps its per-project values in `[projects.plugins.NAME]` and its portfolio settings in
 `[plugins.NAME]` (NAME: the plugin's name). Declaring them gives them a kind, a range and a help text:
 `fsdl-tui set` parses and checks them, `validate` reports a wrong type or a value out of range at
-FILE:LINE:COL, and `show ID` and the app's detail pane list them with their labels.
+FILE:LINE:COL, and `show ID`, the HTML export and any view given `PluginHost.fields()` (the detail pane's
+renderable, `render.project_renderable(..., plugin_fields=...)`) list them with their labels.
 """
 
 from __future__ import annotations

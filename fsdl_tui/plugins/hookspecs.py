@@ -50,6 +50,6 @@ def register_fields(settings: Mapping[str, Any]) -> Any:
     `[projects.plugins.NAME] KEY`, `scope="portfolio"` for the setting `[plugins.NAME] KEY` (NAME: the
     plugin's name), with its kind (number, score, text, longtext, bool, choice, list), range (`min`, `max`,
     `choices`), `label` and `help`. The host turns them into schema fields (`PluginHost.fields()`): `set`
-    parses and checks them, `validate` reports bad values at FILE:LINE:COL, `show ID` and the app list them.
+    parses and checks them, `validate` reports bad values at FILE:LINE:COL, `show ID` and the HTML export list them.
     `settings` is the plugin's own `[plugins.NAME]` table, as for `register_scorers`.
     """
