@@ -155,3 +155,16 @@ def test_diff_and_log_say_when_and_why():
     assert '| status | | killed on 2026-03-02 "no budget" |' in format_markdown(d)
     steps = project_history([Version("c1", "ann", "2026-03-02", "kill a", "p.toml", new, old)], "a")
     assert steps[0].changed == ("status killed on 2026-03-02: no budget",)
+
+
+def test_a_status_change_merges_with_a_move_made_on_another_branch():
+    from fsdl_tui.domain.lifecycle import move
+    from fsdl_tui.gitops.merge import merge_portfolios
+
+    base = make_portfolio([building(), make_project("b", impact=3, cost=(3, 3, 3))])
+    ours = base.with_project(change_status(building(), "on-hold", "waiting", DAY))
+    theirs = base.with_project(move(base.get("b"), "data", date=DAY, force=True))
+    merged = merge_portfolios(base, ours, theirs)
+    assert merged.clean, merged.conflicts
+    a, b = merged.ours.get("a"), merged.ours.get("b")
+    assert a.status == "on-hold" and a.lifecycle.history[-1].status == "on-hold" and b.stage == "data"
