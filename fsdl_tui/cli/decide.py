@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +39,9 @@ def _num(x: float | None, digits: int = 2) -> str:
 
 
 def _git_user(folder: Path) -> str | None:
-    try:
-        run = subprocess.run(
-            ["git", "config", "user.name"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    name = run.stdout.strip()
-    return name or None
+    from ..workspace import git_user_name
+
+    return git_user_name(folder)
 
 
 def _raters(path: str) -> list[Any]:
