@@ -66,6 +66,12 @@ def parse_budget(text: str) -> float | None:
 
 
 class PlanScreen(Screen[None]):
+    DEFAULT_CSS = """
+    PlanScreen #plan-bar { height: 3; }
+    PlanScreen #plan-label { padding: 1 1 0 0; width: auto; }
+    PlanScreen #plan-budget { width: 24; }
+    PlanScreen #plan-error { color: $error; height: auto; }
+    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="plan.close", tooltip="Back (the ◆ marks stay)"),
         Binding("ctrl+x", "clear_plan", "Clear marks", id="plan.clear", tooltip="Remove the plan's ◆ marks"),

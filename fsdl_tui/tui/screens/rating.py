@@ -23,12 +23,11 @@ from ...workspace import RatingDraft
 from ..base import fsdl_app
 from ..view import one_line, printable
 
-HEADERS = {"impact": "Impact", "data_availability": "Data", "accuracy_requirement": "Accuracy"}
-SHORT = {**HEADERS, "problem_difficulty": "Difficulty"}
+SHORT = {"impact": "Imp", "data_availability": "Data", "accuracy_requirement": "Acc", "problem_difficulty": "Diff"}
 FIRST = 1  # the grid's column of the first number (column 0 is the project)
 NOTE_COLUMN = FIRST + len(MAIN_FIELDS)
 OTHERS_COLUMN = NOTE_COLUMN + 1
-TITLE_WIDTH = 28
+OTHER_COLUMNS_WIDTH = 58  # the numbers, the note and the others' medians, with the cells' padding
 
 
 def _digit_bindings() -> list[Binding]:
@@ -98,11 +97,12 @@ class RatingScreen(Screen[None]):
         app = fsdl_app(self)
         assert app.session is not None
         grid = self.grid
-        grid.add_column("Project", key="project", width=TITLE_WIDTH)
+        title_width = max(16, min(40, self.app.size.width - OTHER_COLUMNS_WIDTH))
+        grid.add_column("Project", key="project", width=title_width)
         for f in MAIN_FIELDS:
             grid.add_column(SHORT[f], key=f)
         grid.add_column("Note", key="note")
-        grid.add_column("Others: " + " ".join(SHORT[f][:3].lower() for f in MAIN_FIELDS), key="others")
+        grid.add_column("Others (median)", key="others")
         for p in app.session.portfolio.projects:
             grid.add_row(*self._cells(p.id, p.title), key=p.id)
         grid.move_cursor(row=0, column=FIRST)
@@ -134,7 +134,7 @@ class RatingScreen(Screen[None]):
         grid = self.grid
         row = grid.get_row_index(project_id)
         for col, cell in enumerate(self._cells(project_id, "")[1:], start=FIRST):
-            grid.update_cell_at(Coordinate(row, col), cell)
+            grid.update_cell_at(Coordinate(row, col), cell, update_width=True)
         self._status()
 
     def _status(self) -> None:
@@ -143,7 +143,7 @@ class RatingScreen(Screen[None]):
         unsaved = len(draft.changes())
         target = app.workspace.ratings_target()
         where = f"{draft.path(target).parent.name}/{draft.path(target).name}" if target is not None else "-"
-        head = Text.assemble(("Rating as ", ""), (one_line(draft.rater), "bold"), f" → {where}")
+        head = Text.assemble("Rating as ", (one_line(draft.rater), "bold"), f" into {where}")
         head.append(
             f" · {unsaved} unsaved (ctrl+s saves)" if unsaved else " · saved", style="yellow" if unsaved else ""
         )
