@@ -25,7 +25,7 @@ from .domain.model import Lifecycle, Portfolio, Project
 from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
 from .storage import PortfolioDocument, PortfolioLoadError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
-from .storage.ratings import MAIN_FIELDS, RaterFile, load_ratings, rater_path, record_many
+from .storage.ratings import MAIN_FIELDS, RATING_FIELDS, RaterFile, load_ratings, rater_path, record_many
 
 if TYPE_CHECKING:  # pragma: no cover
     from .decide.agreement import Agreement
@@ -610,6 +610,8 @@ class Workspace:
             self.plan_budget = budget
         self.last_plan = result
         self.set_markers("plan", {pid: "◆" for pid in result.chosen} if result is not None else {})
+        if "plan" in self.markers:  # the plan's mark reads first: `◆±2! Title`
+            self.markers = {"plan": self.markers.pop("plan"), **self.markers}
 
 
 # --- deciding together, without the UI ------------------------------------------------------------------
@@ -738,6 +740,64 @@ class Decisions:
                 if len(pc.values) >= 2:
                     out[pc.project_id] = max(out.get(pc.project_id, 0), pc.spread)
         return out
+
+
+SHORT_FIELDS = {
+    "impact": "impact",
+    "data_availability": "data",
+    "accuracy_requirement": "accuracy",
+    "problem_difficulty": "difficulty",
+}
+
+
+@dataclass(frozen=True)
+class AgreementRows:
+    """The agreement as rows of plain text: what `fsdl-tui ratings` prints and the app's agreement screen shows."""
+
+    fields: list[
+        tuple[str, str, str, str, str]
+    ]  # field, alpha (`*`: see notes), Kendall's W (over N), projects, raters
+    notes: list[str]
+    consensus_header: list[str]  # "id", then the rated main fields' short names
+    consensus: list[tuple[str, ...]]  # id, then `median ±spread` (` !` when disputed) per field
+    disputed: list[tuple[str, str, str, str, str]]  # id, field, spread, the raters at the low end, at the high end
+
+
+def agreement_rows(ag: Agreement, project_ids: Sequence[str], *, disputed_limit: int = 10) -> AgreementRows:
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+
+    fields = [
+        (
+            RATING_FIELDS[name][1],
+            num(fa.alpha) + (" *" if fa.alpha_note else ""),
+            num(fa.kendall_w) + (f" (over {fa.w_projects})" if fa.kendall_w is not None else ""),
+            str(fa.projects),
+            str(fa.raters),
+        )
+        for name, fa in ag.fields.items()
+    ]
+    notes = [f"* {RATING_FIELDS[n][1]}: {fa.alpha_note}" for n, fa in ag.fields.items() if fa.alpha_note]
+    shown = [f for f in MAIN_FIELDS if f in ag.fields]
+    consensus: list[tuple[str, ...]] = []
+    for pid in project_ids:
+        cells = []
+        for f in shown:
+            pc = ag.consensus(pid, f)
+            cells.append("-" if pc is None else f"{pc.median:g} ±{pc.spread}" + (" !" if pc.disputed else ""))
+        if any(c != "-" for c in cells):
+            consensus.append((pid, *cells))
+    disputed = [
+        (
+            pid,
+            RATING_FIELDS[name][1],
+            str(pc.spread),
+            ", ".join(f"{r} {pc.values[r]}" for r in pc.low),
+            ", ".join(f"{r} {pc.values[r]}" for r in pc.high),
+        )
+        for pid, name, pc in ag.disputed[:disputed_limit]
+    ]
+    return AgreementRows(fields, notes, ["id", *(SHORT_FIELDS[f] for f in shown)], consensus, disputed)
 
 
 DECISION_DRAWS = 300

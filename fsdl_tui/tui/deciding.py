@@ -123,7 +123,8 @@ class DecideFlows(FsdlBase):
             self.say(f"cannot read the ratings: {exc}", severity="error", timeout=10)
             return
         if inputs is None:
-            self.decisions_done(None)
+            if self.workspace.decisions is not None:  # the ratings are gone: clear their marks
+                self.decisions_done(None)
             return
         self.decisions_pending = True
         self._decisions_worker(*inputs)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 from tui_helpers import notices, palette_search, rate_file, screen_lines, static_text, wait_for
 
 from fsdl_tui.domain.fields import set_field
@@ -174,7 +175,7 @@ async def test_agreement_screen_and_disputed_markers(make_app, portfolio_file: P
         text = static_text(app.screen.query_one("#agreement"))
         impact_line = next(line for line in text.splitlines() if line.startswith("Impact"))
         assert f"{alpha:.2f}" in impact_line
-        disputed_line = next(line for line in text.splitlines() if line.startswith("grasp-pose") and "impact" in line)
+        disputed_line = next(line for line in text.splitlines() if line.startswith("grasp-pose") and "Impact" in line)
         assert "Bo 2" in disputed_line and "Ana 5" in disputed_line
         # The table marks the disputed project (spread 3 on impact) and shows the spread of the others.
         assert app.workspace.marks("grasp-pose").startswith("±3!")
@@ -190,7 +191,9 @@ def _with_effort(portfolio_file: Path, weeks: dict[str, float]) -> None:
     doc = load(portfolio_file)
     portfolio = doc.portfolio
     for pid, w in weeks.items():
-        portfolio = portfolio.with_project(set_field(portfolio.get(pid), "effort.weeks", w))
+        project = portfolio.get(pid)
+        assert project is not None
+        portfolio = portfolio.with_project(set_field(project, "effort.weeks", w))
     save(doc, portfolio)
 
 
@@ -247,7 +250,12 @@ async def test_plan_screen_chooses_the_best_set_and_marks_it(make_app, portfolio
         assert sum("◆" in o for o in options) == len(expected)
         await pilot.press("escape", "P")  # the budget is remembered
         await wait_for(pilot, lambda: isinstance(app.screen, PlanScreen))
-        assert app.screen.query_one("#plan-budget").value == "9"  # type: ignore[attr-defined]
+        assert app.screen.query_one("#plan-budget", Input).value == "9"
+        assert app.workspace.marks(next(iter(expected))).startswith("◆")
+        await pilot.press("backspace", "enter")  # an empty budget: no plan, no marks
+        await pilot.pause()
+        assert app.workspace.last_plan is None
+        assert not any("◆" in app.workspace.marks(pid) for pid in expected)
 
 
 async def test_plan_screen_refuses_a_bad_budget(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]

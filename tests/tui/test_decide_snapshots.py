@@ -62,7 +62,9 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     doc = load(path)
     portfolio = doc.portfolio
     for pid, weeks in {"grasp-pose": 6, "label-tool": 3, "grasp-success": 4}.items():
-        portfolio = portfolio.with_project(set_field(portfolio.get(pid), "effort.weeks", weeks))
+        project = portfolio.get(pid)
+        assert project is not None
+        portfolio = portfolio.with_project(set_field(project, "effort.weeks", weeks))
     save(doc, portfolio)
     rate_file(
         Path("team.toml"),

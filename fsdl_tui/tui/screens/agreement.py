@@ -7,6 +7,8 @@ Computed by the core (`fsdl_tui.workspace.compute_decisions`) on a thread worker
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -16,21 +18,9 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from ...storage.ratings import MAIN_FIELDS, RATING_FIELDS
-from ...workspace import Decisions
+from ...workspace import Decisions, agreement_rows
 from ..base import fsdl_app
 from ..view import one_line
-
-SHORT = {
-    "impact": "impact",
-    "data_availability": "data",
-    "accuracy_requirement": "accuracy",
-    "problem_difficulty": "difficulty",
-}
-
-
-def _num(x: float | None) -> str:
-    return "–" if x is None else f"{x:.2f}"
 
 
 def _table(*columns: str, title: str) -> Table:
@@ -40,51 +30,38 @@ def _table(*columns: str, title: str) -> Table:
     return t
 
 
-def _row(t: Table, *cells: str) -> None:
-    t.add_row(*(Text(one_line(c)) for c in cells))
+def _rows(t: Table, rows: Sequence[Sequence[str]]) -> Table:
+    for cells in rows:
+        t.add_row(*(Text(one_line(c)) for c in cells))
+    return t
 
 
 def agreement_view(decisions: Decisions, project_ids: list[str]) -> Group:
-    """Plain-text tables (every cell a `Text`: names and ids are never markup)."""
+    """The core's rows (`agreement_rows`, as `fsdl-tui ratings` prints them) and the rank odds, every cell a
+    `Text`: names and ids are never markup."""
     ag = decisions.agreement
+    rows = agreement_rows(ag, project_ids)
     parts: list[Text | Table] = [Text(f"{len(ag.raters)} raters: {', '.join(ag.raters)}")]
-    t = _table("field", "alpha (ordinal)", "Kendall's W", "projects", "raters", title="Agreement by field")
-    for name, fa in ag.fields.items():
-        alpha = _num(fa.alpha) + (" *" if fa.alpha_note else "")
-        w = _num(fa.kendall_w) + (f" (over {fa.w_projects})" if fa.kendall_w is not None else "")
-        _row(t, RATING_FIELDS[name][1], alpha, w, str(fa.projects), str(fa.raters))
-    parts.append(t)
-    for name, fa in ag.fields.items():
-        if fa.alpha_note:
-            parts.append(Text(f"* {RATING_FIELDS[name][1]}: {fa.alpha_note}", style="dim"))
-    shown = [f for f in MAIN_FIELDS if f in ag.fields]
-    t = _table("id", *(SHORT[f] for f in shown), title="Median ±spread (max - min); ! a spread of 2 or more")
-    for pid in project_ids:
-        cells = []
-        for f in shown:
-            pc = ag.consensus(pid, f)
-            cells.append("–" if pc is None else f"{pc.median:g} ±{pc.spread}" + (" !" if pc.disputed else ""))
-        if any(c != "–" for c in cells):
-            _row(t, pid, *cells)
-    parts.append(t)
-    if ag.disputed:
-        t = _table("id", "field", "spread", "low", "high", title="Disputed: who disagrees")
-        for pid, name, pc in ag.disputed[:12]:
-            low = ", ".join(f"{r} {pc.values[r]}" for r in pc.low)
-            high = ", ".join(f"{r} {pc.values[r]}" for r in pc.high)
-            _row(t, pid, SHORT.get(name, name), str(pc.spread), low, high)
-        parts.append(t)
+    columns = ("field", "alpha (ordinal)", "Kendall's W", "projects", "raters")
+    parts.append(_rows(_table(*columns, title="Agreement by field"), rows.fields))
+    parts += [Text(line, style="dim") for line in rows.notes]
+    title = "Median ±spread (max - min); ! a spread of 2 or more"
+    parts.append(_rows(_table(*rows.consensus_header, title=title), rows.consensus))
+    if rows.disputed:
+        columns = ("id", "field", "spread", "low", "high")
+        parts.append(_rows(_table(*columns, title="Disputed: who disagrees"), rows.disputed))
     else:
         parts.append(Text("No disputed projects: every rated field is within one point across raters."))
     odds = decisions.odds
     if odds is not None:
         title = f"Rank odds: {odds.draws} draws of the raters' numbers (seed {odds.seed}), top {odds.top_k}"
         t = _table("#", "id", f"p(top {odds.top_k})", "90% rank", "tied with (≈)", title=title)
+        cells = []
         for o in odds.projects:
             lo, hi = o.rank_interval
             span = f"{lo}" if lo == hi else f"{lo}-{hi}"
-            _row(t, str(o.point_rank or "–"), o.project_id, f"{o.p_top_k:.2f}", span, ", ".join(o.tied_with))
-        parts.append(t)
+            cells.append((str(o.point_rank or "-"), o.project_id, f"{o.p_top_k:.2f}", span, ", ".join(o.tied_with)))
+        parts.append(_rows(t, cells))
     return Group(*parts)
 
 

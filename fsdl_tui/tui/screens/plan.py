@@ -39,7 +39,12 @@ def plan_view(result: Plan, portfolio: Portfolio) -> Group:
     for c in result.rows:
         p = portfolio.get(c.id)
         t.add_row(Text(c.id), Text(one_line(p.title) if p else ""), Text(f"{c.score:.2f}"), Text(f"{c.weeks:g}"))
-    parts.append(t if result.rows else Text("Nothing fits the budget.", style="yellow"))
+    if result.rows:
+        parts.append(t)
+    elif result.next:
+        parts.append(Text("Nothing fits the budget.", style="yellow"))
+    else:
+        parts.append(Text("No project to plan: no active candidate has an effort (effort.weeks).", style="yellow"))
     extra = "".join(f", {k} {v:g}" for k, v in result.totals.items() if k != "weeks")
     parts.append(
         Text(
@@ -70,18 +75,19 @@ class PlanScreen(Screen[None]):
     PlanScreen #plan-bar { height: 3; }
     PlanScreen #plan-label { padding: 1 1 0 0; width: auto; }
     PlanScreen #plan-budget { width: 24; }
+    PlanScreen #plan-hint { padding: 1 0 0 1; width: auto; color: $text-muted; }
     PlanScreen #plan-error { color: $error; height: auto; }
     """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="plan.close", tooltip="Back (the ◆ marks stay)"),
-        Binding("ctrl+x", "clear_plan", "Clear marks", id="plan.clear", tooltip="Remove the plan's ◆ marks"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="plan-bar"):
             yield Label("Budget (person-weeks):", id="plan-label")
-            yield Input(placeholder="e.g. 26, then enter", id="plan-budget", restrict=r"[0-9.]*")
+            yield Input(placeholder="e.g. 26, enter", id="plan-budget", restrict=r"[0-9.]*")
+            yield Label("(empty + enter: no plan)", id="plan-hint")
         yield Label("", id="plan-error", markup=False)
         with VerticalScroll(id="plan-box"):
             yield Static(id="plan")
@@ -97,8 +103,12 @@ class PlanScreen(Screen[None]):
 
     @on(Input.Submitted, "#plan-budget")
     def _submitted(self, event: Input.Submitted) -> None:
-        budget = parse_budget(event.value)
         error = self.query_one("#plan-error", Label)
+        if not event.value.strip():  # an empty budget clears the plan and its marks
+            error.update("")
+            self.action_clear_plan()
+            return
+        budget = parse_budget(event.value)
         if budget is None:
             error.update("the budget is a number of person-weeks, 0 or more")
             return
