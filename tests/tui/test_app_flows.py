@@ -67,7 +67,7 @@ async def test_opens_ranked_with_detail(make_app, portfolio_file: Path) -> None:
 
 async def test_sort_by_key_and_header_click(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:  # wide enough for every column
         await pilot.pause()
         table = app.screen.query_one(PortfolioTable)
         original = table_ids(app)

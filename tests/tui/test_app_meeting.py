@@ -1,0 +1,115 @@
+"""The app in a planning meeting: columns that fit every width, the footer at 80x24, keys as people write
+them, screenshots, and the summary line."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from textual.widgets import Footer
+
+from fsdl_tui.tui.keymap import key_label, keys_label
+from fsdl_tui.tui.screens.columns import ColumnsModal
+from fsdl_tui.tui.view import COLUMN_PRIORITY, REQUIRED_COLUMNS, TITLE_MIN, fit_columns
+from fsdl_tui.tui.widgets.table import PortfolioTable
+
+
+@pytest.mark.parametrize("width", [30, 50, 72, 80, 119, 160, 250])
+def test_fit_columns_always_has_the_ranking_and_fills_the_width(width: int) -> None:
+    cols = fit_columns(width)
+    keys = [k for k, _, _ in cols]
+    assert REQUIRED_COLUMNS <= set(keys)
+    used = 1 + sum(w + 1 for _, _, w in cols)
+    assert used == max(width, used)  # the title takes what is left; never less than its minimum
+    assert dict((k, w) for k, _, w in cols)["title"] >= TITLE_MIN
+    # the optional columns shown are the most wanted ones that fit
+    shown = [k for k in COLUMN_PRIORITY if k in keys]
+    assert shown == [k for k in COLUMN_PRIORITY if k in shown]
+
+
+def test_fit_columns_narrow_drops_optional_wide_adds_id() -> None:
+    assert {k for k, _, _ in fit_columns(40)} == REQUIRED_COLUMNS
+    wide = [k for k, _, _ in fit_columns(200)]
+    assert wide[:3] == ["rank", "id", "title"] and set(COLUMN_PRIORITY) <= set(wide)
+    unwanted = [k for k, _, _ in fit_columns(200, frozenset({"owner"}))]
+    assert set(unwanted) == REQUIRED_COLUMNS | {"owner"}
+
+
+def _header(app) -> str:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one(PortfolioTable)
+    return "".join(seg.text for seg in table.render_line(0))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+async def test_score_and_quadrant_visible_without_scrolling(make_app, portfolio_file: Path, size) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(portfolio_file)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        header = _header(app)
+        assert "Score" in header and "Quadrant" in header and "Title" in header
+        assert table.virtual_size.width <= table.scrollable_content_region.width  # nothing to scroll to
+        row = "".join(seg.text for seg in table.render_line(1))
+        assert "High priority" in row or "Quick win" in row or "Moonshot" in row or "Avoid" in row
+        if size[0] >= 200:
+            assert "Id" in header and "label-tool" in row
+
+
+async def test_column_chooser_is_remembered(make_app, portfolio_file: Path, env: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("C")
+        assert isinstance(app.screen, ColumnsModal)
+        prompts = [str(app.screen.query_one("#columns-list").get_option_at_index(i).prompt) for i in range(6)]
+        assert prompts[0] == "[x] Impact"
+        await pilot.press("down", "down", "down", "space")  # owner: untick
+        assert str(app.screen.query_one("#columns-list").get_option_at_index(3).prompt) == "[ ] Owner"
+        await pilot.press("ctrl+s")
+        assert not isinstance(app.screen, ColumnsModal)
+        assert "Owner" not in _header(app) and "Archetype" in _header(app)
+    saved = tomllib.loads((Path(env["XDG_CONFIG_HOME"]) / "fsdl-tui" / "app.toml").read_text())
+    assert "owner" not in saved["columns"] and "archetype" in saved["columns"]
+    again = make_app(portfolio_file)
+    async with again.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        assert "Owner" not in _header(again) and "Archetype" in _header(again)
+
+
+async def test_footer_at_80x24_shows_the_main_actions(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = footer.query("FooterKey")
+        shown = [(k.description, k.region.right) for k in keys]
+        wanted = {"Edit", "Add", "Filter", "Save", "Board", "2x2"}
+        visible = {d for d, right in shown if right <= 80}
+        assert wanted <= visible, shown
+
+
+def test_keys_as_people_write_them() -> None:
+    assert key_label("right_square_bracket") == "]"
+    assert key_label("left_square_bracket") == "["
+    assert key_label("question_mark") == "?"
+    assert key_label("slash") == "/"
+    assert key_label("delete") == "Del"
+    assert key_label("f1") == "F1"
+    assert key_label("ctrl+s") == "ctrl+s"
+    assert keys_label("f1,question_mark") == "F1, ?"
+
+
+async def test_help_and_palette_show_keys_as_written(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.tui.screens.help import HelpScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        keys = {desc: key for key, desc, _, _ in app.screen.bindings for desc in [desc]}
+        assert keys["Stage →"] == "], >" and keys["Filter"] == "/" and keys["Help"] == "F1, ?"
+        assert keys["Delete"] == "Del, D" and keys["Duplicate"] == "c"
+        text = " ".join(key for key, _, _, _ in app.screen.bindings)
+        assert "square" not in text and "question_mark" not in text and "slash" not in text
