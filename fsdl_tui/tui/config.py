@@ -46,6 +46,24 @@ def app_settings(env: Mapping[str, str] | None = None) -> tuple[dict[str, Any], 
     return data, problems
 
 
+def screenshot_folder(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where screenshots go: `screenshots = "DIR"` of app.toml (created when missing), else the user's
+    downloads folder when it exists, else the current folder."""
+    import platformdirs
+
+    here = cwd or Path.cwd()
+    folder = app_settings(env)[0].get("screenshots")
+    if folder:
+        path = Path(folder).expanduser()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            return path
+        except OSError:
+            return here
+    downloads = Path(platformdirs.user_downloads_dir())
+    return downloads if downloads.is_dir() else here
+
+
 def write_app_setting(key: str, value: Any, env: Mapping[str, str] | None = None) -> Path:
     """Set one key of `app.toml`, keeping the rest of the file (comments included); atomic. Raises OSError
     (or SaveError) when the file cannot be written, ValueError when it is not valid TOML."""

@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from ..domain.lifecycle import MoveRefused, move, new_project
 from ..domain.model import Project
 from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
+from ..storage.atomic import reason
 from ..workspace import (
     DaemonCall,
     PluginFailure,
@@ -389,10 +390,12 @@ class ProjectFlows(FsdlBase):
         stem = self.session.target.stem if self.session.target else "portfolio"
         self.push_screen(ExportModal(formats, stem), self._export_to)
 
-    def _export_to(self, answer: tuple[str, Path] | None, force: bool = False) -> None:
+    def _export_to(self, answer: tuple[str, Path] | tuple[str, Path, bool] | None, force: bool = False) -> None:
+        """Export as `answer` (format, path[, the user agreed to replace it])."""
         if answer is None or self.session is None:
             return
-        name, path = answer
+        name, path = answer[0], answer[1]
+        force = force or (len(answer) > 2 and bool(answer[2]))
         if path.exists() and not force:
             self.push_screen(
                 ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
@@ -432,6 +435,6 @@ class ProjectFlows(FsdlBase):
         try:
             path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
         except OSError as exc:
-            self.say(f"export failed: {path}: cannot write: {exc.strerror or exc}", severity="error", timeout=10)
+            self.say(f"export failed: {path}: cannot write: {reason(exc)}", severity="error", timeout=10)
             return
         self.say(f"exported {name} to {path}", timeout=4)

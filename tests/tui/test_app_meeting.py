@@ -19,7 +19,7 @@ from fsdl_tui.tui.widgets.table import PortfolioTable
 def test_fit_columns_always_has_the_ranking_and_fills_the_width(width: int) -> None:
     cols = fit_columns(width)
     keys = [k for k, _, _ in cols]
-    assert REQUIRED_COLUMNS <= set(keys)
+    assert set(keys) >= REQUIRED_COLUMNS
     used = 1 + sum(w + 1 for _, _, w in cols)
     assert used == max(width, used)  # the title takes what is left; never less than its minimum
     assert dict((k, w) for k, _, w in cols)["title"] >= TITLE_MIN
@@ -113,3 +113,92 @@ async def test_help_and_palette_show_keys_as_written(make_app, portfolio_file: P
         assert keys["Delete"] == "Del, D" and keys["Duplicate"] == "c"
         text = " ".join(key for key, _, _, _ in app.screen.bindings)
         assert "square" not in text and "question_mark" not in text and "slash" not in text
+
+
+async def test_long_dialog_heading_wraps(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Label
+
+    from fsdl_tui.tui.screens.modals import ConfirmModal
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        question = "Replace " + "/very/long/folder/name" * 6 + "/export.csv with a new export of the portfolio?"
+        app.push_screen(ConfirmModal(question))
+        await pilot.pause()
+        title = app.screen.query_one(".dialog-title", Label)
+        assert title.region.height >= 2 and title.region.width <= 80
+
+
+async def test_screenshot_goes_to_a_folder_that_exists(make_app, portfolio_file: Path, user_config, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tui_helpers import notices
+
+    from fsdl_tui.tui.config import screenshot_folder
+
+    assert screenshot_folder(cwd=tmp_path) == tmp_path  # no ~/Downloads in the test's HOME: the current folder
+    shots = tmp_path / "shots" / "meeting"
+    user_config("app.toml", f'screenshots = "{shots}"\n')
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        saved = app.deliver_screenshot("x.svg")
+        await pilot.pause()
+        assert saved == str(shots / "x.svg") and (shots / "x.svg").read_text().startswith("<svg")
+        assert any(str(shots / "x.svg") in n for n in notices(app))
+        (shots / "x.svg").unlink()
+        (shots / "x.svg").mkdir()  # cannot be written: the reason, not a bare failure
+        assert app.deliver_screenshot("x.svg") is None
+        await pilot.pause()
+        assert any("cannot save the screenshot" in n and "Errno" not in n for n in notices(app))
+
+
+async def test_export_no_to_replace_keeps_the_dialog(make_app, portfolio_file: Path, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Input, Label
+
+    from fsdl_tui.tui.screens.modals import ConfirmModal, ExportModal
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        from fsdl_tui.plugins.manager import load_plugins
+
+        app.plugins_loaded(load_plugins(env=app.env))
+        await pilot.pause()
+        existing = tmp_path / "out.csv"
+        existing.write_text("keep")
+        await pilot.press("x")
+        assert isinstance(app.screen, ExportModal)
+        app.screen.query_one("#path", Input).value = str(tmp_path / "missing" / "out.csv")
+        app.screen.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        assert isinstance(app.screen, ExportModal)
+        error = str(app.screen.query_one("#error", Label).render())
+        assert "there is no folder" in error and "Errno" not in error
+        app.screen.query_one("#path", Input).value = str(existing)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert isinstance(app.screen, ExportModal) and existing.read_text() == "keep"
+
+
+async def test_summary_line_counts_what_is_shown(make_app, portfolio_file: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Input
+
+    from fsdl_tui.tui.screens.portfolio import PortfolioScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PortfolioScreen)
+        ranked = app.workspace.ranked
+        assert screen.summary_line(ranked, ranked).startswith("5 projects · scorer fsdl · planning 2")
+        assert screen.summary_line(ranked[:1], ranked[:1]).startswith("1 project · ")
+        empty = screen.summary_line([], [])
+        assert empty == "0 projects · scorer fsdl" and "·  ·" not in empty
+        screen.query_one("#filter-text", Input).value = "grasp"
+        await pilot.pause()
+        line = str(screen.query_one("#summary").render())
+        assert line.startswith("2 of 5 projects") and "planning" not in line  # only the projects shown
+        await pilot.press("escape", "7")
+        assert "sorted by Score ▲" in str(screen.query_one("#summary").render())

@@ -21,7 +21,7 @@ class ColumnsModal(Dialog):
     (or `ctrl+s`) answers the set, `escape` None."""
 
     BINDINGS = [
-        Binding("space", "toggle", "Tick", id="columns.toggle", tooltip="Tick or untick the highlighted column"),
+        Binding("space", "tick", "Tick", id="columns.toggle", tooltip="Tick or untick the highlighted column"),
         Binding("escape", "cancel", "Cancel", id="columns.cancel", tooltip="Close without changing the columns"),
         Binding("ctrl+s", "done", "Apply", id="columns.apply", tooltip="Show the ticked columns"),
     ]
@@ -49,7 +49,7 @@ class ColumnsModal(Dialog):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         self._toggle(event.option_index)
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self._toggle(options.highlighted)
