@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -188,10 +189,14 @@ class ExportModal(Dialog):
         elif path.exists():
             self.app.push_screen(
                 ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
-                lambda yes: self.dismiss((fmt, path, True)) if yes else None,
+                partial(self._replace_answer, fmt, path),
             )
         else:
             self.dismiss((fmt, path, False))
+
+    def _replace_answer(self, fmt: str, path: Path, yes: bool | None) -> None:
+        if yes:
+            self.dismiss((fmt, path, True))
 
 
 class NewProjectModal(Dialog):
