@@ -334,6 +334,23 @@ def hold_toggled(p: Project) -> Project:
     return with_status(p, "active" if p.status == "on-hold" else "on-hold")
 
 
+# Quick scoring from the table: the scores a meeting changes most, each 1..5 (field path, short label).
+QUICK_FIELDS: tuple[tuple[str, str], ...] = (("impact.overall", "Impact"),) + tuple(
+    (f"cost.{d.id}", {"data_availability": "Data", "accuracy_requirement": "Accuracy"}.get(d.id, "Difficulty"))
+    for d in fw.COST_DRIVERS
+)
+
+
+def nudged(p: Project, path: str, delta: int) -> tuple[Project, int]:
+    """`p` with the 1..5 score at `path` moved by `delta` (kept in 1..5; an unset score starts at 3), and the
+    new value."""
+    from .domain.fields import get_field, set_field
+
+    old = get_field(p, path)
+    value = 3 if not isinstance(old, int) else max(1, min(5, old + delta))
+    return set_field(p, path, value), value
+
+
 # --- the workspace: everything the app shows ----------------------------------------------------------------
 
 

@@ -202,3 +202,35 @@ async def test_summary_line_counts_what_is_shown(make_app, portfolio_file: Path,
         assert line.startswith("2 of 5 projects") and "planning" not in line  # only the projects shown
         await pilot.press("escape", "7")
         assert "sorted by Score ▲" in str(screen.query_one("#summary").render())
+
+
+async def test_quick_scoring_in_the_table(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.domain.fields import get_field
+    from fsdl_tui.storage import load
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(PortfolioTable)
+        assert table.current_id == "label-tool"
+        hint = str(app.screen.query_one("#quick").render())
+        assert "[Impact 4]" in hint and "+/-" in hint
+        before = app.workspace.ranked_by_id["label-tool"]
+        await pilot.press("minus", "minus")  # impact 4 -> 2: the score and quadrant follow at once
+        after = app.workspace.ranked_by_id["label-tool"]
+        assert get_field(app.session.portfolio.get("label-tool"), "impact.overall") == 2
+        assert after.score.value is not None and before.score.value is not None
+        assert after.score.value < before.score.value and after.quadrant != before.quadrant
+        assert "[Impact 2]" in str(app.screen.query_one("#quick").render())
+        await pilot.press("f", "f", "plus")  # accuracy requirement 2 -> 3
+        assert get_field(app.session.portfolio.get("label-tool"), "cost.accuracy_requirement") == 3
+        assert "[Accuracy 3]" in str(app.screen.query_one("#quick").render())
+        for _ in range(5):
+            await pilot.press("plus")
+        assert get_field(app.session.portfolio.get("label-tool"), "cost.accuracy_requirement") == 5  # kept in 1..5
+        await pilot.press("ctrl+z")  # every change is one undo step
+        assert get_field(app.session.portfolio.get("label-tool"), "cost.accuracy_requirement") == 4
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = load(portfolio_file).portfolio.get("label-tool")
+    assert get_field(saved, "impact.overall") == 2 and get_field(saved, "cost.accuracy_requirement") == 4

@@ -14,7 +14,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from ...domain import framework as fw
+from ...domain.fields import get_field
 from ...scoring.base import Ranked
+from ...workspace import QUICK_FIELDS, nudged
 from ..base import fsdl_app
 from ..view import COLUMN_HEADERS, COLUMN_PRIORITY, COLUMNS, Filter, apply_filter, summary_counts
 from ..widgets.detail import ProjectDetail
@@ -77,10 +79,35 @@ class PortfolioScreen(Screen[None]):
             tooltip="Clear the filter and go back to the table",
         ),
         Binding("tab", "app.focus_next", "Next pane", id="table.next_pane", show=False, tooltip="Focus the next pane"),
+        Binding(
+            "f",
+            "quick_field(1)",
+            "Score field",
+            id="table.quick_field",
+            show=False,
+            tooltip="Quick scoring: choose the score that + and - change (impact, data, accuracy, difficulty)",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "quick(1)",
+            "Score +1",
+            id="table.quick_up",
+            show=False,
+            tooltip="Quick scoring: raise the chosen score of the highlighted project by one",
+        ),
+        Binding(
+            "minus",
+            "quick(-1)",
+            "Score -1",
+            id="table.quick_down",
+            show=False,
+            tooltip="Quick scoring: lower the chosen score of the highlighted project by one",
+        ),
         *_sort_bindings(),
     ]
 
     filter: reactive[Filter] = reactive(Filter(), init=False)
+    quick_field: reactive[int] = reactive(0, init=False)  # the index in QUICK_FIELDS that + and - change
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -92,6 +119,7 @@ class PortfolioScreen(Screen[None]):
         with Horizontal(id="main"):
             yield PortfolioTable(id="table")
             yield ProjectDetail(id="detail")
+        yield Static(id="quick")
         yield Static(id="summary")
         yield Footer()
 
@@ -177,7 +205,51 @@ class PortfolioScreen(Screen[None]):
         line = " · ".join(parts)
         return f"{app.ranking_status} · {line}" if app.ranking_status else line
 
+    # --- quick scoring ------------------------------------------------------------------------------------
+
+    def quick_line(self, project_id: str | None) -> Text:
+        """The hint line: the highlighted project's quick scores, the chosen one marked, and the keys."""
+        app = fsdl_app(self)
+        p = app.workspace.session.portfolio.get(project_id) if app.session and project_id else None
+        line = Text("Quick score (")
+        line.append("f", style="bold")
+        line.append(" field, ")
+        line.append("+/-", style="bold")
+        line.append(" change): ")
+        for i, (path, label) in enumerate(QUICK_FIELDS):
+            value = get_field(p, path) if p is not None else None
+            cell = f"{label} {value if isinstance(value, int) else '–'}"
+            if i:
+                line.append(" · ")
+            line.append(
+                f"[{cell}]" if i == self.quick_field else cell, style="reverse bold" if i == self.quick_field else ""
+            )
+        return line
+
+    def _quick(self, project_id: str | None) -> None:
+        self.query_one("#quick", Static).update(self.quick_line(project_id))
+
+    def watch_quick_field(self) -> None:
+        self._quick(self.query_one(PortfolioTable).current_id)
+
+    def action_quick_field(self, step: int) -> None:
+        self.quick_field = (self.quick_field + step) % len(QUICK_FIELDS)
+
+    def action_quick(self, delta: int) -> None:
+        app = fsdl_app(self)
+        project_id = self.query_one(PortfolioTable).current_id
+        if app.session is None or project_id is None:
+            return
+        old = app.session.portfolio.get(project_id)
+        if old is None:
+            return
+        path, label = QUICK_FIELDS[self.quick_field]
+        project, value = nudged(old, path, delta)
+        if project != old:
+            app.replace_project(project, f"{label} {value}")
+
     def _detail(self, project_id: str | None) -> None:
+        self._quick(project_id)
         app = fsdl_app(self)
         r = app.workspace.ranked_by_id.get(project_id) if project_id else None
         self.query_one(ProjectDetail).show(r, app.scorer.label or app.scorer.name)
