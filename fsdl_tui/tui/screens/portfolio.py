@@ -209,8 +209,8 @@ class PortfolioScreen(Screen[None]):
 
     def quick_line(self, project_id: str | None) -> Text:
         """The hint line: the highlighted project's quick scores, the chosen one marked, and the keys."""
-        app = fsdl_app(self)
-        p = app.workspace.session.portfolio.get(project_id) if app.session and project_id else None
+        session = fsdl_app(self).session
+        p = session.portfolio.get(project_id) if session is not None and project_id else None
         line = Text("Quick score (")
         line.append("f", style="bold")
         line.append(" field, ")
