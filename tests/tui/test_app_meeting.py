@@ -234,3 +234,29 @@ async def test_quick_scoring_in_the_table(make_app, portfolio_file: Path) -> Non
         await pilot.pause()
     saved = load(portfolio_file).portfolio.get("label-tool")
     assert get_field(saved, "impact.overall") == 2 and get_field(saved, "cost.accuracy_requirement") == 4
+
+
+async def test_board_cards_keep_held_projects_in_their_stage(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import OptionList
+
+    from fsdl_tui.tui.screens.board import BoardScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        assert isinstance(app.screen, BoardScreen)
+        data = app.screen.query_one("#col-data", OptionList)
+        assert data.option_count == 1  # bin-segmentation is on hold, in its data stage
+        card = str(data.get_option_at_index(0).prompt)
+        assert card.replace("\n", " ").startswith("#4 ‖ Instance segmentation in bins")  # word boundaries
+        assert card.splitlines()[-1] == "score 1.82 · dara"
+        planning = app.screen.query_one("#col-planning", OptionList)
+        first = str(planning.get_option_at_index(0).prompt)
+        assert first.startswith("#1 ") and first.splitlines()[-1] == "score 4.11 · bo"
+        await pilot.press("f")  # active only: the held project leaves the board
+        assert app.screen.show == "active" and data.option_count == 0
+        await pilot.press("f")  # on hold or killed only
+        assert data.option_count == 1 and planning.option_count == 0
+        await pilot.press("f")
+        assert app.screen.show == "all" and planning.option_count == 2
