@@ -260,3 +260,42 @@ async def test_board_cards_keep_held_projects_in_their_stage(make_app, portfolio
         assert data.option_count == 1 and planning.option_count == 0
         await pilot.press("f")
         assert app.screen.show == "all" and planning.option_count == 2
+
+
+async def test_matrix_arrows_go_by_direction_and_threshold_points_sit_in_their_quadrant(
+    make_app, portfolio_file: Path
+) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from fsdl_tui.tui.widgets.matrix import Matrix
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("m")
+        matrix = app.screen.query_one(Matrix)
+        pos = {p.project_id: (p.x, p.y) for p in matrix._points}
+        assert app.selected_id == "label-tool"
+        await pilot.press("up")  # label-tool is the highest point on its side: 6D pose is above, to the left
+        assert app.selected_id == "grasp-pose" and pos["grasp-pose"][1] < pos["label-tool"][1]
+        await pilot.press("down")  # straight below grasp-pose: the segmentation point, not the next by rank
+        assert app.selected_id == "bin-segmentation"
+        await pilot.press("right")
+        assert app.selected_id == "grasp-success" and pos["grasp-success"][0] > pos["bin-segmentation"][0]
+        await pilot.press("right")  # nothing further right: stays
+        assert app.selected_id == "grasp-success"
+        await pilot.press("k")  # by rank
+        assert app.selected_id == "label-tool"
+        labels = {p.project_id: p.label for p in matrix._points}
+        assert labels["grasp-success"] == "2 Grasp success prediction"
+        assert "2 Grasp success prediction" in str(matrix.render())  # the whole label: there is room
+        # a project exactly on both thresholds is drawn in the high-priority quadrant, off the lines
+        r = app.workspace.ranked_by_id["grasp-pose"]
+        on_line = dataclasses.replace(r, impact=3.0, feasibility=3.0)
+        matrix.show([on_line], (3.0, 3.0))
+        matrix.render()
+        (pt,) = matrix._points
+        left, top, pw, ph = matrix._layout(matrix.size.width, matrix.size.height)
+        vx, hy = left + matrix._pos(3.0, pw), top + (ph - 1 - matrix._pos(3.0, ph))
+        assert pt.x > vx and pt.y < hy
+        assert "impact 3" in matrix.legend() and "feasibility 3" in matrix.legend()
