@@ -53,6 +53,14 @@ APP_BINDINGS: list[BindingType] = [
     ),
     Binding("K", "kill", "Kill", id="status.kill", tooltip="Kill the selected project (asks why)", show=False),
     Binding("s", "pick_scorer", "Scorer", id="scorer", tooltip="Pick the scorer that ranks the table", show=False),
+    Binding(
+        "comma",
+        "settings",
+        "Settings",
+        id="settings",
+        tooltip="Portfolio settings: name, description, thresholds, default scorer, weights",
+        show=False,
+    ),
     Binding("x", "export", "Export", id="export", tooltip="Export through any exporter", show=False),
     Binding("p", "plugins", "Plugins", id="plugins", tooltip="Plugins: status and problems", show=False),
     Binding("ctrl+r", "reload", "Reload", id="reload", tooltip="Read the file from disk again", show=False),
@@ -191,6 +199,7 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
             "duplicate",
             "delete",
             "pick_scorer",
+            "settings",
             "export",
             "view",
             "plugins",
@@ -251,12 +260,13 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
 
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
-    from .screens import board, edit, help, matrix, modals, plugins, portfolio, problems
+    from .screens import board, columns, edit, help, matrix, modals, plugins, portfolio, problems, settings
     from .widgets import detail, table
     from .widgets import matrix as matrix_widget
 
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
-    for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
+    modules = (board, columns, detail, edit, help, matrix, modals, plugins, portfolio, problems, settings)
+    for module in (*modules, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

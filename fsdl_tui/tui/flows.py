@@ -13,7 +13,7 @@ from textual import work
 from textual.worker import get_current_worker
 
 from ..domain.lifecycle import MoveRefused, move, new_project
-from ..domain.model import Project
+from ..domain.model import Portfolio, Project
 from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
 from ..storage.atomic import reason
 from ..workspace import (
@@ -377,6 +377,24 @@ class ProjectFlows(FsdlBase):
         self.push_screen(
             PickModal("Rank with", items, self.scorer.name), lambda name: self.set_scorer(name) if name else None
         )
+
+    def action_settings(self) -> None:
+        from .screens.settings import SettingsScreen
+
+        if self.session is None:
+            return
+        scorers = [(name, s.label or name) for name, s in self.workspace.scorers.items()]
+
+        def done(result: Portfolio | None) -> None:
+            if result is None:
+                return
+            old_default = self.session.portfolio.settings.default_scorer if self.session else ""
+            self.apply(result, "portfolio settings")
+            name = result.settings.default_scorer
+            if name != old_default and name in self.workspace.scorers:
+                self.set_scorer(name)
+
+        self.push_screen(SettingsScreen(self.session.portfolio, scorers), done)
 
     def action_export(self) -> None:
         from .screens.modals import ExportModal

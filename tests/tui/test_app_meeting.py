@@ -299,3 +299,75 @@ async def test_matrix_arrows_go_by_direction_and_threshold_points_sit_in_their_q
         vx, hy = left + matrix._pos(3.0, pw), top + (ph - 1 - matrix._pos(3.0, ph))
         assert pt.x > vx and pt.y < hy
         assert "impact 3" in matrix.legend() and "feasibility 3" in matrix.legend()
+
+
+async def test_settings_screen_edits_the_portfolio_with_a_minimal_diff(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    import difflib
+
+    from textual.widgets import Input, Select
+
+    from fsdl_tui.plugins.manager import load_plugins
+    from fsdl_tui.storage import load
+    from fsdl_tui.tui.screens.settings import SettingsScreen
+
+    before = portfolio_file.read_text()
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        app.plugins_loaded(load_plugins(env=app.env))  # the built-in weighted scorer comes with them
+        await pilot.pause()
+        await pilot.press("comma")
+        screen = app.screen
+        assert isinstance(screen, SettingsScreen)
+        name = screen.query_one("#s-name", Input)
+        assert name.value == "Test robotics"
+        name.value = "Robotics team"
+        impact = screen.query_one("#s-impact", Input)
+        impact.value = "9"  # refused as typed: a message, the old value stays
+        await pilot.pause()
+        assert "from 1 to 5" in str(screen.query_one("#err-s-impact").render())
+        screen.query_one("#s-feasibility", Input).value = "4"
+        screen.query_one("#w-flags", Input).value = "abc"
+        await pilot.pause()
+        assert "a number" in str(screen.query_one("#err-w-flags").render())
+        screen.query_one("#w-impact", Input).value = "2"
+        screen.query_one("#s-scorer", Select).value = "weighted"
+        await pilot.press("escape")
+        assert not isinstance(app.screen, SettingsScreen)
+        p = app.session.portfolio
+        assert p.name == "Robotics team" and app.title == "● Robotics team"
+        assert p.settings.impact_threshold == 3.0 and p.settings.feasibility_threshold == 4.0
+        assert p.settings.default_scorer == "weighted" and app.scorer.name == "weighted"
+        assert p.scoring["weighted"]["impact"] == 2
+        await pilot.press("ctrl+z")  # one undo step
+        assert app.session.portfolio.name == "Test robotics"
+        await pilot.press("ctrl+y", "ctrl+s")
+        await pilot.pause()
+    after = portfolio_file.read_text()
+    changed = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    removed = [line for line in changed if line.startswith("-")]
+    assert removed == ['-name = "Test robotics"', '-default_scorer = "fsdl"', "-feasibility_threshold = 3.0"], changed
+    assert '+name = "Robotics team"' in changed
+    saved = load(portfolio_file).portfolio
+    assert saved.settings.default_scorer == "weighted" and saved.scoring["weighted"]["impact"] == 2
+    assert saved.description == "Five projects, one per situation the app shows."
+
+
+async def test_settings_in_the_palette(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from tui_helpers import palette_search
+
+    from fsdl_tui.tui.screens.settings import SettingsScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await palette_search(pilot, "portfolio settings")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        await pilot.press("ctrl+r")
+        assert not app.session.dirty
