@@ -413,6 +413,14 @@ class Workspace:
         self.ranked_by_id = {r.project.id: r for r in ranked}
         self.selected_id = self.selection(self.selected_id)
 
+    def preview(self, project: Project) -> Ranked | None:
+        """How `project` (being edited) would rank now: with the current scorer when it is built in (fast and
+        trusted, so it may run on every keystroke), else None (a plugin's scorer never runs on the UI thread)."""
+        if self.session is None or not self.is_builtin(self.scorer):
+            return None
+        ranked = rank_projects(self.session.portfolio.with_project(project), self.scorer)
+        return next((r for r in ranked or () if r.project.id == project.id), None)
+
     def provisional(self) -> None:
         """While a scorer is still ranking: the last ranking's order and scores with the current projects,
         so an edit shows at once; new projects come last, marked as not ranked yet."""

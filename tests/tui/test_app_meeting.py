@@ -371,3 +371,45 @@ async def test_settings_in_the_palette(make_app, portfolio_file: Path) -> None: 
         assert isinstance(app.screen, SettingsScreen)
         await pilot.press("ctrl+r")
         assert not app.session.dirty
+
+
+async def test_form_preview_jump_and_plain_errors(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from textual.widgets import Checkbox, Input, TextArea
+
+    from fsdl_tui.tui.screens.edit import EditScreen, readable_error, widget_id
+    from fsdl_tui.tui.screens.modals import PickModal
+
+    assert readable_error("cost.accuracy_requirement: must be 1-5") == "Accuracy requirement: must be 1-5"
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")  # label-tool
+        screen = app.screen
+        assert isinstance(screen, EditScreen)
+        preview = str(screen.query_one("#preview").render())
+        assert "score 4.11" in preview and "High priority" in preview
+        screen.query_one(f"#{widget_id('impact.overall')}", Input).value = "1"
+        await pilot.pause()
+        preview = str(screen.query_one("#preview").render())
+        assert "score 4.11" not in preview and "impact 1.0" in preview and "Quick win" in preview
+        screen.query_one(f"#{widget_id('cost.accuracy_requirement')}", Input).value = "9"
+        await pilot.pause()
+        error = str(screen.query_one(f"#err-{widget_id('cost.accuracy_requirement')}").render())
+        assert error and "cost." not in error
+        rationale = screen.query_one(f"#{widget_id('impact.rationale')}", TextArea)
+        rationale.text = "   \n  "
+        await pilot.pause()
+        assert screen.working.impact.rationale == ""
+        box = next(iter(screen.query(Checkbox)))
+        assert str(box.label).startswith("· ") or str(box.label).startswith("✓ ")
+        was = box.value
+        box.value = not was
+        await pilot.pause()
+        assert str(box.label).startswith("✓ " if not was else "· ")
+        await pilot.press("ctrl+g")
+        assert isinstance(app.screen, PickModal)
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.query_one("#form").scroll_y > 0
+        await pilot.press("escape")
+    assert app.session.portfolio.get("label-tool").impact.overall == 1
