@@ -413,3 +413,32 @@ async def test_form_preview_jump_and_plain_errors(make_app, portfolio_file: Path
         assert app.screen is screen and screen.query_one("#form").scroll_y > 0
         await pilot.press("escape")
     assert app.session.portfolio.get("label-tool").impact.overall == 1
+
+
+async def test_an_escape_in_a_title_never_reaches_the_terminal_from_the_form(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.domain.fields import set_field
+    from fsdl_tui.storage import load, save
+    from fsdl_tui.tui.screens.edit import EditScreen, widget_id
+    from fsdl_tui.tui.screens.settings import SettingsScreen
+
+    doc = load(portfolio_file)
+    p = set_field(doc.portfolio.get("label-tool"), "title", "\x1b[31mred")
+    save(doc, doc.portfolio.with_project(p).replace(name="team \x1b[2J"))
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        assert isinstance(app.screen, EditScreen)
+        title = app.screen.query_one(f"#{widget_id('title')}")
+        painted = "".join(seg.text for y in range(title.size.height) for seg in title.render_line(y))
+        assert "\x1b" not in painted and "␛[31mred" in painted
+        assert title.value == "\x1b[31mred"  # the value is kept as it is
+        await pilot.press("escape")
+        assert not app.session.dirty  # nothing changed by showing it
+        await pilot.press("comma")
+        assert isinstance(app.screen, SettingsScreen)
+        name = app.screen.query_one("#s-name")
+        painted = "".join(seg.text for y in range(name.size.height) for seg in name.render_line(y))
+        assert "\x1b" not in painted and "␛[2J" in painted
+        await pilot.press("escape")
+        assert not app.session.dirty

@@ -24,6 +24,7 @@ from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, le
 from ...domain.model import Project
 from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
+from ..widgets.plain import PlainInput, PlainTextArea
 
 
 def widget_id(path: str) -> str:
@@ -94,7 +95,7 @@ class EditScreen(Screen[Project | None]):
                 yield Static(spec.help, classes="field-help", markup=False)
             with Horizontal(classes="field-row"):
                 if spec.kind == "longtext":
-                    yield TextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
+                    yield PlainTextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
                 elif spec.kind == "choice":
                     options = [(c, c) for c in spec.choices]
                     yield Select(
@@ -105,7 +106,7 @@ class EditScreen(Screen[Project | None]):
                         classes="field-input",
                     )
                 else:
-                    yield Input(
+                    yield PlainInput(
                         shown_value(spec, value),
                         id=wid,
                         classes="field-input",
@@ -121,7 +122,7 @@ class EditScreen(Screen[Project | None]):
             yield Checkbox(
                 check_label(item.label, done), done, id=widget_id(f"{group}.{item.id}.done"), tooltip=item.question
             )
-            yield Input(
+            yield PlainInput(
                 self._value(f"{group}.{item.id}.note") or "",
                 id=widget_id(f"{group}.{item.id}.note"),
                 placeholder=item.question,

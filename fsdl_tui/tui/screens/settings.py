@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 from ...domain.model import Portfolio, Settings
 from ...scoring.weighted import DEFAULT_WEIGHTS, WEIGHTABLE, SettingsError, parse_weights
 from ..view import one_line, printable
+from ..widgets.plain import PlainInput
 
 
 def _number(text: str) -> float | None:
@@ -74,7 +75,7 @@ class SettingsScreen(Screen[Portfolio | None]):
             yield Label(label, classes="field-label")
             if help_text:
                 yield Static(help_text, classes="field-help", markup=False)
-            yield Input(one_line(value), id=wid, classes="field-input")
+            yield PlainInput(value, id=wid, classes="field-input")
             yield Label("", id=f"err-{wid}", classes="field-error", markup=False)
 
     def compose(self) -> ComposeResult:
