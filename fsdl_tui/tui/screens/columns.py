@@ -3,6 +3,7 @@ score and quadrant are always shown. The choice is kept in the user's `app.toml`
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -40,7 +41,7 @@ class ColumnsModal(Dialog):
                 "Rank, title, score and quadrant are always shown. The others show when the terminal is wide "
                 "enough, the first ones here first. Enter or space ticks or unticks ([x] shown when it fits).",
             )
-            yield OptionList(*(Option(self._prompt(k), id=k) for k in COLUMN_PRIORITY), id="columns-list")
+            yield OptionList(*(Option(Text(self._prompt(k)), id=k) for k in COLUMN_PRIORITY), id="columns-list")
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
@@ -58,7 +59,7 @@ class ColumnsModal(Dialog):
         options = self.query_one(OptionList)
         key = COLUMN_PRIORITY[index]
         self.wanted ^= {key}
-        options.replace_option_prompt_at_index(index, self._prompt(key))
+        options.replace_option_prompt_at_index(index, Text(self._prompt(key)))  # plain text: "[x]" is no markup
 
     def action_done(self) -> None:
         self.dismiss(frozenset(self.wanted))
