@@ -85,7 +85,7 @@ class SettingsScreen(Screen[Portfolio | None]):
         with VerticalScroll(id="form"):
             yield Static(Text("Portfolio", style="bold"), classes="section")
             yield from self._row("s-name", "Name", p.name)
-            yield from self._row("s-description", "Description", p.description, "One line; the file keeps it as is.")
+            yield from self._row("s-description", "Description", p.description, "What the portfolio is for.")
             yield Static(Text("The 2x2", style="bold"), classes="section")
             yield from self._row(
                 "s-impact", "Impact threshold", f"{s.impact_threshold:g}", "High impact from this value on (1-5)."
@@ -156,6 +156,8 @@ class SettingsScreen(Screen[Portfolio | None]):
 
         name = self._text("s-name").strip() if good("s-name") else p.name
         description = self._text("s-description").strip()
+        if description == p.description.strip():
+            description = p.description  # untouched: kept exactly as the file has it
         impact = float(self._text("s-impact")) if good("s-impact") else s.impact_threshold
         feas = float(self._text("s-feasibility")) if good("s-feasibility") else s.feasibility_threshold
         scorer = self.query_one("#s-scorer", Select).value
