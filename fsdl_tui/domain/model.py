@@ -93,13 +93,34 @@ class Effort:
 
 
 @dataclass(frozen=True, slots=True)
+class Ranges:
+    """How sure a score is: the lowest and highest value it could be (whole numbers, low <= high), for the
+    main four scores. `fsdl-tui rank --uncertainty` samples within them where nobody rated the project."""
+
+    impact: tuple[int, int] | None = None
+    data_availability: tuple[int, int] | None = None
+    accuracy_requirement: tuple[int, int] | None = None
+    problem_difficulty: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Move:
-    """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
+    """One entry of the lifecycle history: a move between stages, or a status change.
+
+    A move to an earlier stage is a loop-back and carries a reason in `note`. A status change (put on hold,
+    resumed, killed, revived) has `status` set to the new status and the reason in `note`; its stage does not
+    change, so `from_stage` and `to_stage` both name the stage it happened in.
+    """
 
     from_stage: str
     to_stage: str
     date: _dt.date
     note: str = ""
+    status: str = ""  # a status change: the new status (active, on-hold, killed); "" for a move
+
+    @property
+    def is_status_change(self) -> bool:
+        return bool(self.status)
 
     @property
     def is_backward(self) -> bool:
@@ -116,6 +137,15 @@ class Lifecycle:
     @property
     def loop_backs(self) -> int:
         return sum(1 for m in self.history if m.is_backward)
+
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """The moves between stages, without the status changes."""
+        return tuple(m for m in self.history if not m.status)
+
+    @property
+    def status_changes(self) -> tuple[Move, ...]:
+        return tuple(m for m in self.history if m.status)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +165,7 @@ class Project:
     feasibility: Mapping[str, Check] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
     effort: Effort = field(default_factory=Effort)
+    range: Ranges = field(default_factory=Ranges)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # Plugins keep their own per-project fields here: [projects.plugins.NAME] in the file.
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -162,6 +193,7 @@ class Settings:
     default_scorer: str = "fsdl"
     impact_threshold: float = 3.0  # impact at or above: "high impact"
     feasibility_threshold: float = 3.0  # feasibility at or above: "high feasibility"
+    use_consensus: bool = False  # rank by the raters' consensus (NAME.ratings/) instead of the file's numbers
 
 
 @dataclass(frozen=True)

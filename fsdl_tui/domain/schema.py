@@ -6,7 +6,11 @@ Everything else reads these tables: the reader (`reader.py`: what is valid, and 
 the writer (`writer.py`: the canonical form and key order), storage's pruning of empty values, `set`'s dotted
 paths (`fields.py`), the analysis columns and exports, `show`, the app's form and its detail pane.
 
-Adding a field is one entry in `PROJECT_FIELDS` (or `PORTFOLIO_FIELDS`). A project-level field (no dot in its
+Adding a field is one entry in `PROJECT_FIELDS` (or `PORTFOLIO_FIELDS`). Plugins extend the schema without
+changing these tables: a plugin declares its fields (the `register_fields` hook) and the plugin host turns
+each into a `Field` at `plugins.NAME.KEY` (`plugin_field`), of a project (`[projects.plugins.NAME]`) or of the
+portfolio (`[plugins.NAME]`); `reader.check_fields` validates their values and `set`, `show` and the form
+take them as extra fields. A project-level field (no dot in its
 path) needs nothing else: its value lives in `Project.extra` under its key until the model grows an attribute
 for it. A field inside a sub-table (`impact.`, `cost.`, `metrics.`, `lifecycle.`) also needs the attribute on
 that table's dataclass in `model.py`, with the same name and a default.
@@ -48,6 +52,7 @@ class Field:
     # question reads, with `{label}` and `{question}` (default: the item's question alone).
     question: str = ""
     range: tuple[int, int] = SCORE_RANGE  # for scores: the whole numbers allowed
+    bounds: tuple[float | None, float | None] = (None, None)  # for numbers: the least and most allowed, if any
     choices: tuple[str, ...] = ()
     what: str = ""  # what one choice is called in messages: "unknown {what} 'x'"
     default: Any = None
@@ -231,6 +236,7 @@ def _project_fields() -> tuple[Field, ...]:
             "number",
             "Effort (person-weeks)",
             "What the project would take, in person-weeks; `fsdl-tui plan` fits projects into a budget of them.",
+            question="How many person-weeks would it take?",
             section="Effort",
         ),
         Field(
@@ -238,6 +244,25 @@ def _project_fields() -> tuple[Field, ...]:
             "number",
             "Compute (GPU-days)",
             "GPU-days, where compute is the constraint: `fsdl-tui plan --resource gpu_days=N`.",
+            question="How many GPU-days?",
+        ),
+        *(
+            Field(
+                f"range.{key}",
+                "range",
+                f"{label}: range",
+                f"How sure is the {label.lower()} score? The lowest and highest it could be, e.g. 3-5 "
+                "(fsdl-tui rank --uncertainty samples within it).",
+                question=f"How sure? The lowest and highest {label.lower()} could be",
+                section="Uncertainty: ranges" if key == "impact" else "",
+                column=None,
+            )
+            for key, label in (
+                ("impact", "Impact"),
+                ("data_availability", "Data availability"),
+                ("accuracy_requirement", "Accuracy requirement"),
+                ("problem_difficulty", "Problem difficulty"),
+            )
         ),
         Field(
             "lifecycle.stage",
@@ -314,10 +339,32 @@ def _portfolio_fields() -> tuple[Field, ...]:
             "High feasibility from this on.",
             default=3.0,
         ),
+        Field(
+            "settings.use_consensus",
+            "bool",
+            "Rank by the raters' consensus",
+            "With raters' files beside the portfolio (NAME.ratings/), the command line ranks by their median "
+            "instead of the file's own numbers (docs/decide.md).",
+            default=False,
+            prunes=True,
+        ),
         Field("scoring", "plugins", "Scorer settings", default={}, editable=False, prunes=True),
         Field("plugins", "plugins", "Plugin settings", default={}, editable=False, prunes=True),
         Field("projects", "projects", "Projects", default=(), editable=False),
     )
+
+
+# The kinds a plugin's field may have (a plugin's values are leaves of its own table).
+PLUGIN_KINDS = ("text", "longtext", "number", "score", "bool", "choice", "list")
+
+
+def plugin_field(plugin: str, key: str, kind: str, label: str = "", help: str = "", **options: Any) -> Field:
+    """The schema field of a plugin's own value `plugins.PLUGIN.KEY` (ValueError when it cannot be one)."""
+    if not ID_RE.fullmatch(plugin) or not ID_RE.fullmatch(key):
+        raise ValueError(f"plugin field '{plugin}.{key}': names are lowercase letters, digits, '-' and '_'")
+    if kind not in PLUGIN_KINDS:
+        raise ValueError(f"plugin field '{key}': kind {kind!r} is not one of {', '.join(PLUGIN_KINDS)}")
+    return Field(f"plugins.{plugin}.{key}", kind, label or key, help, column=None, **options)
 
 
 PROJECT_FIELDS: tuple[Field, ...] = _project_fields()
