@@ -12,7 +12,7 @@ from pathlib import Path
 from textual import work
 from textual.worker import get_current_worker
 
-from ..domain.lifecycle import MoveRefused, move, new_project
+from ..domain.lifecycle import MoveRefused, change_status, move, new_project
 from ..domain.model import Portfolio, Project
 from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
 from ..storage.atomic import reason
@@ -24,7 +24,6 @@ from ..workspace import (
     merge_documents,
     next_stage,
     previous_stage,
-    with_status,
 )
 from .base import FsdlBase
 from .screens.modals import ChoiceModal, ConfirmModal, NewProjectModal, PathModal
@@ -346,7 +345,14 @@ class ProjectFlows(FsdlBase):
         self.push_screen(ReasonModal(p.title, p.stage, back), answer)
 
     def _status(self, p: Project, status: str, reason: str) -> None:
-        self.replace_project(with_status(p, status, reason), f"{p.id} {status}")
+        """Change the status through `change_status`, which records it in the history with the date and the
+        reason; a refusal (no reason where one is needed) is said, nothing changes."""
+        try:
+            changed = change_status(p, status, reason, self.today())
+        except MoveRefused as exc:
+            self.say(str(exc), severity="warning")
+            return
+        self.replace_project(changed, f"{p.id} {status}")
 
     def action_hold(self) -> None:
         p = self.selected()

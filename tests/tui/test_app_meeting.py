@@ -442,3 +442,22 @@ async def test_an_escape_in_a_title_never_reaches_the_terminal_from_the_form(mak
         assert "\x1b" not in painted and "␛[2J" in painted
         await pilot.press("escape")
         assert not app.session.dirty
+
+
+async def test_kill_and_revive_are_recorded_and_shown_on_the_timeline(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.tui.screens.board import BoardScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("K", *"no data", "enter")
+        p = app.session.portfolio.get("label-tool")
+        assert p.status == "killed" and p.lifecycle.history[-1].status == "killed"
+        assert p.lifecycle.history[-1].note == "no data" and p.lifecycle.history[-1].date.isoformat() == "2026-11-02"
+        await pilot.press("K")  # revive
+        p = app.session.portfolio.get("label-tool")
+        assert p.status == "active" and p.lifecycle.history[-1].status == "active"
+        await pilot.press("b")
+        assert isinstance(app.screen, BoardScreen)
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert "✗ killed (in planning)" in timeline and "no data" in timeline and "active (in planning)" in timeline

@@ -59,9 +59,13 @@ def timeline(p: Project | None) -> Text:
     if not p.lifecycle.history:
         out.append("No moves yet: still in its first stage.", style="dim")
     for m in p.lifecycle.history:
-        arrow = "↩" if m.is_backward else "→"
-        style = "yellow" if m.is_backward else ""
-        out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
+        if m.is_status_change:  # hold, resume, kill, revive: in the stage it happened in
+            mark = STATUS_MARK.get(m.status, "").strip() or "▶"
+            out.append(f"{m.date.isoformat()}  {mark} {m.status} (in {m.to_stage})", style="magenta")
+        else:
+            arrow = "↩" if m.is_backward else "→"
+            style = "yellow" if m.is_backward else ""
+            out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
         if m.note:
             out.append(f"  {one_line(m.note)}", style="dim")
         out.append("\n")
