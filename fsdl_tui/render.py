@@ -88,7 +88,10 @@ def score_text(out: Text, r: Ranked, scorer_label: str) -> None:
     out.append(f"{'term':<22}{'value':>6}{'×weight':>8}{'=adds':>7}\n", style="dim")
     for term in s.terms:
         name = present.plain(term.name)
-        out.append(f"{name[:22]:<22}{term.value:>6.2f}{term.weight:>+8.2f}{term.contribution:>+7.2f}\n")
+        if len(name) > 22:  # a long name on its own line, never cut; its numbers below it
+            out.append(f"{name}\n")
+            name = "  ↳"
+        out.append(f"{name:<22}{term.value:>6.2f}{term.weight:>+8.2f}{term.contribution:>+7.2f}\n")
         if term.detail:
             out.append(f"  {present.plain(term.detail)}\n", style="dim")
 

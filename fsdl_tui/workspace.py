@@ -344,6 +344,23 @@ def hold_toggled(p: Project) -> Project:
     return with_status(p, "active" if p.status == "on-hold" else "on-hold")
 
 
+# Quick scoring from the table: the scores a meeting changes most, each 1..5 (field path, short label).
+QUICK_FIELDS: tuple[tuple[str, str], ...] = (("impact.overall", "Impact"),) + tuple(
+    (f"cost.{d.id}", {"data_availability": "Data", "accuracy_requirement": "Accuracy"}.get(d.id, "Difficulty"))
+    for d in fw.COST_DRIVERS
+)
+
+
+def nudged(p: Project, path: str, delta: int) -> tuple[Project, int]:
+    """`p` with the 1..5 score at `path` moved by `delta` (kept in 1..5; an unset score starts at 3), and the
+    new value."""
+    from .domain.fields import get_field, set_field
+
+    old = get_field(p, path)
+    value = 3 if not isinstance(old, int) else max(1, min(5, old + delta))
+    return set_field(p, path, value), value
+
+
 # --- the workspace: everything the app shows ----------------------------------------------------------------
 
 
@@ -409,6 +426,14 @@ class Workspace:
         self.ranked = ranked
         self.ranked_by_id = {r.project.id: r for r in ranked}
         self.selected_id = self.selection(self.selected_id)
+
+    def preview(self, project: Project) -> Ranked | None:
+        """How `project` (being edited) would rank now: with the current scorer when it is built in (fast and
+        trusted, so it may run on every keystroke), else None (a plugin's scorer never runs on the UI thread)."""
+        if self.session is None or not self.is_builtin(self.scorer):
+            return None
+        ranked = rank_projects(self.session.portfolio.with_project(project), self.scorer)
+        return next((r for r in ranked or () if r.project.id == project.id), None)
 
     def provisional(self) -> None:
         """While a scorer is still ranking: the last ranking's order and scores with the current projects,

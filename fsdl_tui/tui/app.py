@@ -26,7 +26,7 @@ APP_BINDINGS: list[BindingType] = [
     Binding("ctrl+s", "save", "Save", id="save", tooltip="Save to the file (atomic, minimal diff)"),
     Binding("f2", "save", "Save", id="save_alt", tooltip="Save (works inside tmux and screen)", show=False),
     Binding("f3", "save_as", "Save as", id="save_as", tooltip="Save to another file", show=False),
-    Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Undo the last change"),
+    Binding("ctrl+z,u", "undo", "Undo", id="undo", tooltip="Undo the last change", show=False),
     Binding("ctrl+y,U", "redo", "Redo", id="redo", tooltip="Redo the last undone change", show=False),
     Binding("q,ctrl+q", "quit", "Quit", id="quit", tooltip="Quit (asks when there are unsaved changes)"),
     Binding("f1,question_mark", "help", "Help", id="help", tooltip="Keys and the FSDL framework"),
@@ -39,6 +39,7 @@ APP_BINDINGS: list[BindingType] = [
         "Stage →",
         id="move.forward",
         tooltip="Move the selected project to the next stage",
+        show=False,
     ),
     Binding(
         "left_square_bracket,less_than_sign",
@@ -46,12 +47,21 @@ APP_BINDINGS: list[BindingType] = [
         "Stage ←",
         id="move.back",
         tooltip="Move the selected project back a stage (asks why)",
+        show=False,
     ),
     Binding(
         "o", "hold", "On hold", id="status.hold", tooltip="Put the selected project on hold, or resume it", show=False
     ),
     Binding("K", "kill", "Kill", id="status.kill", tooltip="Kill the selected project (asks why)", show=False),
-    Binding("s", "pick_scorer", "Scorer", id="scorer", tooltip="Pick the scorer that ranks the table"),
+    Binding("s", "pick_scorer", "Scorer", id="scorer", tooltip="Pick the scorer that ranks the table", show=False),
+    Binding(
+        "comma",
+        "settings",
+        "Settings",
+        id="settings",
+        tooltip="Portfolio settings: name, description, thresholds, default scorer, weights",
+        show=False,
+    ),
     Binding("x", "export", "Export", id="export", tooltip="Export through any exporter", show=False),
     Binding("p", "plugins", "Plugins", id="plugins", tooltip="Plugins: status and problems", show=False),
     Binding("r", "rate", "Rate", id="decide.rate", tooltip="Rating mode: rate every project, blind", show=False),
@@ -194,6 +204,7 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
             "duplicate",
             "delete",
             "pick_scorer",
+            "settings",
             "export",
             "view",
             "plugins",
@@ -235,6 +246,7 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
             self.push_screen(MatrixScreen())
 
     def action_help(self) -> None:
+        from .keymap import keys_label
         from .screens.help import HelpScreen
 
         rows = []
@@ -246,7 +258,7 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
         merged: dict[str, tuple[list[str], str, str, str]] = {}
         for key, desc, bid, tip in rows:
             merged.setdefault(bid or desc, ([], desc, bid or "", tip or ""))[0].append(key)
-        self.push_screen(HelpScreen([(",".join(k), d, i, t) for k, d, i, t in merged.values()]))
+        self.push_screen(HelpScreen([(keys_label(k), d, i, t) for k, d, i, t in merged.values()]))
 
     def action_plugins(self) -> None:
         from .screens.plugins import PluginsScreen
@@ -257,13 +269,27 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
 
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
-    from .screens import agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating
+    from .screens import (
+        agreement,
+        board,
+        columns,
+        edit,
+        help,
+        matrix,
+        modals,
+        plan,
+        plugins,
+        portfolio,
+        problems,
+        rating,
+        settings,
+    )
     from .widgets import detail, table
     from .widgets import matrix as matrix_widget
 
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
-    screens = (agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating)
-    for module in (*screens, detail, matrix_widget, table):
+    modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
+    for module in (*modules, rating, settings, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

@@ -90,6 +90,26 @@ class FsdlBase(App[int]):
         """A notification whose text is shown as is (user and plugin text is never markup)."""
         self.notify(printable(message), severity=severity, timeout=timeout, markup=False)
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save an SVG of the screen (the palette's Screenshot) to `screenshot_folder()` and say where, or why
+        it could not be saved."""
+        from textual._files import generate_datetime_filename
+
+        from ..storage.atomic import reason
+        from .config import screenshot_folder
+
+        folder = Path(path) if path else screenshot_folder(self.env)
+        target = folder / (filename or generate_datetime_filename(self.title, ".svg", time_format))
+        try:
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            self.say(f"{target}: cannot save the screenshot: {reason(exc)}", severity="error", timeout=8)
+            return None
+        self.say(f"screenshot saved to {target}", timeout=8)
+        return str(target)
+
     def select(self, project_id: str | None) -> None:
         self.workspace.selected_id = project_id
         self.selected_id = project_id

@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .base import fsdl_app
+from .keymap import keys_label
 
 
 class ActionsProvider(Provider):
@@ -25,7 +26,7 @@ class ActionsProvider(Provider):
                     if b.action in seen or not b.description or b.action.startswith("answer"):
                         continue
                     seen.add(b.action)
-                    keys = ", ".join(k for k, bs in node._bindings.key_to_bindings.items() if b in bs)
+                    keys = keys_label([k for k, bs in node._bindings.key_to_bindings.items() if b in bs])
                     yield (
                         (b.tooltip or b.description).rstrip("."),
                         f"{b.description} ({keys})",

@@ -12,9 +12,10 @@ from pathlib import Path
 from textual import work
 from textual.worker import get_current_worker
 
-from ..domain.lifecycle import MoveRefused, move, new_project
-from ..domain.model import Project
+from ..domain.lifecycle import MoveRefused, change_status, move, new_project
+from ..domain.model import Portfolio, Project
 from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
+from ..storage.atomic import reason
 from ..workspace import (
     DaemonCall,
     PluginFailure,
@@ -23,7 +24,6 @@ from ..workspace import (
     merge_documents,
     next_stage,
     previous_stage,
-    with_status,
 )
 from .base import FsdlBase
 from .screens.modals import ChoiceModal, ConfirmModal, NewProjectModal, PathModal
@@ -352,7 +352,14 @@ class ProjectFlows(FsdlBase):
         self.push_screen(ReasonModal(p.title, p.stage, back), answer)
 
     def _status(self, p: Project, status: str, reason: str) -> None:
-        self.replace_project(with_status(p, status, reason), f"{p.id} {status}")
+        """Change the status through `change_status`, which records it in the history with the date and the
+        reason; a refusal (no reason where one is needed) is said, nothing changes."""
+        try:
+            changed = change_status(p, status, reason, self.today())
+        except MoveRefused as exc:
+            self.say(str(exc), severity="warning")
+            return
+        self.replace_project(changed, f"{p.id} {status}")
 
     def action_hold(self) -> None:
         p = self.selected()
@@ -384,6 +391,24 @@ class ProjectFlows(FsdlBase):
             PickModal("Rank with", items, self.scorer.name), lambda name: self.set_scorer(name) if name else None
         )
 
+    def action_settings(self) -> None:
+        from .screens.settings import SettingsScreen
+
+        if self.session is None:
+            return
+        scorers = [(name, s.label or name) for name, s in self.workspace.scorers.items()]
+
+        def done(result: Portfolio | None) -> None:
+            if result is None:
+                return
+            old_default = self.session.portfolio.settings.default_scorer if self.session else ""
+            self.apply(result, "portfolio settings")
+            name = result.settings.default_scorer
+            if name != old_default and name in self.workspace.scorers:
+                self.set_scorer(name)
+
+        self.push_screen(SettingsScreen(self.session.portfolio, scorers), done)
+
     def action_export(self) -> None:
         from .screens.modals import ExportModal
 
@@ -396,10 +421,12 @@ class ProjectFlows(FsdlBase):
         stem = self.session.target.stem if self.session.target else "portfolio"
         self.push_screen(ExportModal(formats, stem), self._export_to)
 
-    def _export_to(self, answer: tuple[str, Path] | None, force: bool = False) -> None:
+    def _export_to(self, answer: tuple[str, Path] | tuple[str, Path, bool] | None, force: bool = False) -> None:
+        """Export as `answer` (format, path[, the user agreed to replace it])."""
         if answer is None or self.session is None:
             return
-        name, path = answer
+        name, path = answer[0], answer[1]
+        force = force or (len(answer) > 2 and bool(answer[2]))
         if path.exists() and not force:
             self.push_screen(
                 ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
@@ -439,6 +466,6 @@ class ProjectFlows(FsdlBase):
         try:
             path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
         except OSError as exc:
-            self.say(f"export failed: {path}: cannot write: {exc.strerror or exc}", severity="error", timeout=10)
+            self.say(f"export failed: {path}: cannot write: {reason(exc)}", severity="error", timeout=10)
             return
         self.say(f"exported {name} to {path}", timeout=4)

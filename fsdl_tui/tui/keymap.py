@@ -37,3 +37,27 @@ def load_keymap(
             continue
         keymap[binding_id] = keys.replace(" ", "").lower()
     return keymap, problems
+
+
+_NAMES = {"delete": "Del", "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace"}
+_NAMES |= {"pageup": "PgUp", "pagedown": "PgDn", "home": "Home", "end": "End", "insert": "Ins"}
+
+
+def key_label(key: str) -> str:
+    """A key as people write it: `]` for right_square_bracket, `?`, `/`, `Del`, `F1`, `ctrl+s`."""
+    from textual.keys import format_key
+
+    *mods, base = key.split("+") if key != "+" else [key]
+    if base in _NAMES:
+        name = _NAMES[base]
+    elif re.fullmatch(r"f\d{1,2}", base):
+        name = base.upper()
+    else:
+        name = format_key(base)
+    return "+".join([*mods, name])
+
+
+def keys_label(keys: list[str] | str) -> str:
+    """Several keys (a list, or comma-separated as in a Binding) as people write them, comma-separated."""
+    items = keys.split(",") if isinstance(keys, str) else keys
+    return ", ".join(key_label(k.strip()) for k in items if k.strip())

@@ -9,19 +9,45 @@ from typing import Any
 from ..domain import framework as fw
 from ..scoring.base import Ranked
 
-# (key, header, width)
+# The sort keys 1-9 and their columns, always in this order whether or not the column is shown: (key, header, width)
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("rank", "#", 4),
+    ("rank", "#", 3),
     ("title", "Title", 26),
-    ("archetype", "Archetype", 11),
-    ("stage", "Stage", 10),
-    ("impact", "Imp", 4),
-    ("feasibility", "Feas", 5),
-    ("score", "Score", 6),
+    ("archetype", "Archetype", 10),
+    ("stage", "Stage", 12),
+    ("impact", "Imp", 3),
+    ("feasibility", "Feas", 4),
+    ("score", "Score", 5),
     ("quadrant", "Quadrant", 13),
-    ("owner", "Owner", 12),
+    ("owner", "Owner", 10),
 )
 COLUMN_KEYS = tuple(c[0] for c in COLUMNS)
+# What the table can show, left to right: the sort columns and the project's id.
+TABLE_COLUMNS: tuple[tuple[str, str, int], ...] = (COLUMNS[0], ("id", "Id", 16), *COLUMNS[1:])
+COLUMN_HEADERS = {k: h for k, h, _ in TABLE_COLUMNS}
+REQUIRED_COLUMNS = frozenset({"rank", "title", "score", "quadrant"})  # always shown, whatever the width
+# The optional columns, most wanted first: when the terminal is narrow the last ones are left out.
+COLUMN_PRIORITY = ("impact", "feasibility", "stage", "owner", "archetype", "id")
+TITLE_MIN = 14
+GAP = 1  # blank cells between two columns (and before the first)
+
+
+def fit_columns(width: int, wanted: frozenset[str] | set[str] | None = None) -> list[tuple[str, str, int]]:
+    """The columns for a table `width` cells wide, left to right as (key, header, width): rank, title, score
+    and quadrant always; then the `wanted` optional columns (default: all) in `COLUMN_PRIORITY` order while
+    they fit; the title takes what is left."""
+    wanted = set(COLUMN_PRIORITY) if wanted is None else set(wanted)
+    widths = {k: w for k, _, w in TABLE_COLUMNS}
+    used = GAP + sum(widths[k] + GAP for k in REQUIRED_COLUMNS if k != "title") + TITLE_MIN + GAP
+    shown = set(REQUIRED_COLUMNS)
+    for key in COLUMN_PRIORITY:
+        if key in wanted and used + widths[key] + GAP <= width:
+            shown.add(key)
+            used += widths[key] + GAP
+    title = TITLE_MIN + max(width - used, 0)
+    return [(k, h, title if k == "title" else w) for k, h, w in TABLE_COLUMNS if k in shown]
+
+
 SORT_CYCLE = ("asc", "desc", None)  # clicking a header again: ascending, descending, back to the ranking
 
 ARCHETYPE_SHORT = {"software-2.0": "sw 2.0", "human-in-the-loop": "human-loop", "autonomous": "autonomous"}
@@ -55,25 +81,26 @@ def stage_text(r: Ranked) -> str:
     return STATUS_MARK.get(r.project.status, "") + r.project.stage
 
 
-def marked(title: str, marks: str) -> str:
-    """A title (one line, printable) with the workspace's markers before it: `◆±2! Title`."""
-    return f"{marks} {one_line(title)}" if marks else one_line(title)
+def titled(marks: str, title: str) -> str:
+    """A title on one line with the project's markers (`Workspace.marks`) in front of it."""
+    return f"{one_line(marks)} {one_line(title)}" if marks else one_line(title)
 
 
-def row_cells(r: Ranked, marks: str = "") -> tuple[str, ...]:
-    """The table's cells; `marks` (the workspace's markers: plan ◆, spread ±N, disputed !) before the title."""
+def row_cells(r: Ranked, marks: str = "") -> dict[str, str]:
+    """The text of every table column for one project, by column key."""
     p = r.project
-    return (
-        "–" if r.rank is None else str(r.rank),
-        marked(p.title, marks),
-        ARCHETYPE_SHORT.get(p.archetype or "", p.archetype or "–"),
-        stage_text(r),
-        num(r.impact),
-        num(r.feasibility),
-        ("err" if r.score.error else "–") if r.score.value is None else f"{r.score.value:.2f}",
-        fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "–",
-        one_line(p.owner) or "–",
-    )
+    return {
+        "rank": "–" if r.rank is None else str(r.rank),
+        "id": p.id,
+        "title": titled(marks, p.title),
+        "archetype": ARCHETYPE_SHORT.get(p.archetype or "", p.archetype or "–"),
+        "stage": stage_text(r),
+        "impact": num(r.impact),
+        "feasibility": num(r.feasibility),
+        "score": ("err" if r.score.error else "–") if r.score.value is None else f"{r.score.value:.2f}",
+        "quadrant": fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "–",
+        "owner": one_line(p.owner) or "–",
+    }
 
 
 @dataclass(frozen=True)
@@ -130,6 +157,7 @@ def _sort_key(column: str) -> Callable[[Ranked], Any]:
 
     keys: dict[str, Callable[[Ranked], Any]] = {
         "rank": lambda r: numeric(r.rank),
+        "id": lambda r: r.project.id,
         "title": lambda r: r.project.title.lower(),
         "archetype": lambda r: (r.project.archetype is None, r.project.archetype or ""),
         "stage": lambda r: (fw.STATUSES.index(r.project.status), fw.STAGE_INDEX.get(r.project.stage, 0)),

@@ -67,7 +67,7 @@ async def test_opens_ranked_with_detail(make_app, portfolio_file: Path) -> None:
 
 async def test_sort_by_key_and_header_click(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(200, 30)) as pilot:  # wide enough for every column
         await pilot.pause()
         table = app.screen.query_one(PortfolioTable)
         original = table_ids(app)
@@ -478,9 +478,10 @@ async def test_scorer_export_plugins_help(make_app, portfolio_file: Path, tmp_pa
         app.screen.query_one("#path", Input).focus()
         await pilot.press("enter")
         assert isinstance(app.screen, ConfirmModal)
-        await pilot.press("n")
+        await pilot.press("n")  # not replaced: back in the export dialog, to pick another path
         assert out.read_text() == "keep me"
-        await pilot.press("p")
+        assert type(app.screen).__name__ == "ExportModal"
+        await pilot.press("escape", "p")
         assert isinstance(app.screen, PluginsScreen)
         await pilot.press("escape", "f1")
         assert isinstance(app.screen, HelpScreen)
@@ -519,6 +520,7 @@ def test_every_binding_has_id_description_and_tooltip() -> None:
     from fsdl_tui.tui.screens import (
         agreement,
         board,
+        columns,
         edit,
         help,
         matrix,
@@ -528,13 +530,14 @@ def test_every_binding_has_id_description_and_tooltip() -> None:
         portfolio,
         problems,
         rating,
+        settings,
     )
     from fsdl_tui.tui.widgets import detail, table
     from fsdl_tui.tui.widgets import matrix as matrix_widget
 
     bindings = list(APP_BINDINGS)
-    screens = (agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating)
-    for module in (*screens, detail, matrix_widget, table):
+    modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
+    for module in (*modules, rating, settings, matrix_widget, table):
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__:
                 bindings += vars(obj).get("BINDINGS", [])

@@ -1,4 +1,4 @@
-"""SVG snapshots of every screen and dialog, at 80x24 and at 160x50. Regenerate with `--snapshot-update`
+"""SVG snapshots of every screen and dialog, at 80x24, 120x40 and 200x60. Regenerate with `--snapshot-update`
 and look at the changed SVGs before committing them."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from tui_helpers import FIXTURES, palette_search
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
 
-SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
+SIZES = {"80x24": (80, 24), "120x40": (120, 40), "200x60": (200, 60)}
 
 
 async def _select(pilot: Any, project_id: str) -> None:
@@ -93,6 +93,11 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "external_change": ([], _external_change),
     "palette": ([], _palette),
     "save_failed": ([], _save_failed),
+    "columns": (["C"], None),
+    "settings": (["comma"], None),
+    "quick_score": (["f", "plus", "plus"], None),
+    "edit_jump": (["e", "ctrl+g"], _select_then("grasp-pose")),
+    "board_held_or_killed": (["b", "f", "f"], None),
 }
 
 

@@ -1,30 +1,54 @@
-"""The lifecycle board: a column per stage of FSDL lecture 1, plus on-hold and killed, and the timeline
-of the selected project's moves (loop-backs included, with their reasons)."""
+"""The lifecycle board: a column per stage of FSDL lecture 1 and the timeline of the selected project's moves
+(loop-backs included, with their reasons). A card shows the rank, the title (wrapped at word boundaries),
+the score and the owner; on-hold (‖) and killed (✗) projects stay in their stage with their marker, and `f`
+shows all projects, the active ones only, or only those on hold or killed."""
 
 from __future__ import annotations
+
+import textwrap
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain import framework as fw
 from ...domain.model import Project
+from ...scoring.base import Ranked
 from ..base import fsdl_app
-from ..view import marked, one_line
+from ..view import STATUS_MARK, one_line, titled
 
-COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES) + (
-    ("on-hold", "On hold"),
-    ("killed", "Killed"),
-)
+COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES)
+SHOW = ("all", "active", "held or killed")  # what `f` cycles through
 
 
 def column_of(p: Project) -> str:
-    return p.status if p.status in ("on-hold", "killed") else p.stage
+    return p.stage
+
+
+def shown_on_board(p: Project, show: str) -> bool:
+    if show == "active":
+        return p.status == "active"
+    if show == "held or killed":
+        return p.status != "active"
+    return True
+
+
+def card(r: Ranked | None, p: Project, marks: str, width: int) -> Text:
+    """A board card: `#rank ‖ title` wrapped at word boundaries to `width`, then score and owner (dim)."""
+    rank = "#–" if r is None or r.rank is None else f"#{r.rank}"
+    head = " ".join(x for x in (rank, STATUS_MARK.get(p.status, "").strip(), titled(marks, p.title)) if x)
+    lines = textwrap.wrap(head, max(width, 8), break_on_hyphens=False) or [head]
+    score = "–" if r is None or r.score.value is None else f"{r.score.value:.2f}"
+    owner = one_line(p.owner) or "no owner"
+    text = Text("\n".join(lines))
+    text.append(f"\nscore {score} · {owner}", style="dim")
+    return text
 
 
 def timeline(p: Project | None) -> Text:
@@ -35,9 +59,13 @@ def timeline(p: Project | None) -> Text:
     if not p.lifecycle.history:
         out.append("No moves yet: still in its first stage.", style="dim")
     for m in p.lifecycle.history:
-        arrow = "↩" if m.is_backward else "→"
-        style = "yellow" if m.is_backward else ""
-        out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
+        if m.is_status_change:  # hold, resume, kill, revive: in the stage it happened in
+            mark = STATUS_MARK.get(m.status, "").strip() or "▶"
+            out.append(f"{m.date.isoformat()}  {mark} {m.status} (in {m.to_stage})", style="magenta")
+        else:
+            arrow = "↩" if m.is_backward else "→"
+            style = "yellow" if m.is_backward else ""
+            out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
         if m.note:
             out.append(f"  {one_line(m.note)}", style="dim")
         out.append("\n")
@@ -57,7 +85,16 @@ class BoardScreen(Screen[None]):
             "right,l", "column(1)", "Next column", id="board.right", tooltip="Focus the column to the right", show=False
         ),
         Binding("escape", "app.view('table')", "Table", id="board.close", tooltip="Back to the ranked table"),
+        Binding(
+            "f",
+            "show_next",
+            "Show",
+            id="board.show",
+            tooltip="Show all projects, the active ones, or those on hold or killed",
+        ),
     ]
+
+    show: reactive[str] = reactive("all", init=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -66,12 +103,22 @@ class BoardScreen(Screen[None]):
                 with Vertical(classes="board-column"):
                     yield Label(label, classes="board-title", id=f"title-{key}")
                     yield OptionList(id=f"col-{key}", classes="board-list")
+        yield Static(id="board-show")
         with VerticalScroll(id="timeline-box"):
             yield Static(id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_board, init=True)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_board)  # cards wrap to the columns' new width
+
+    def watch_show(self) -> None:
+        self.refresh_board()
+
+    def action_show_next(self) -> None:
+        self.show = SHOW[(SHOW.index(self.show) + 1) % len(SHOW)]
 
     def refresh_board(self) -> None:
         app = fsdl_app(self)
@@ -82,19 +129,29 @@ class BoardScreen(Screen[None]):
         order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}
         by_col: dict[str, list[Project]] = {key: [] for key, _ in COLUMNS}
         for p in portfolio.projects:
-            by_col[column_of(p)].append(p)
+            if shown_on_board(p, self.show):
+                by_col[column_of(p)].append(p)
         focus_col = None
+        ranked = app.workspace.ranked_by_id
         for key, label in COLUMNS:
             projects = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
             ol = self.query_one(f"#col-{key}", OptionList)
+            width = (ol.scrollable_content_region.width or ol.size.width or 14) - 1
+            options: list[Option | None] = []
+            for p in projects:
+                if options:
+                    options.append(None)  # a separator between two cards
+                options.append(Option(card(ranked.get(p.id), p, app.workspace.marks(p.id), width), id=p.id))
             with self.prevent(OptionList.OptionHighlighted):
-                marks = app.workspace.marks
-                ol.set_options([Option(Text(marked(p.title, marks(p.id))), id=p.id) for p in projects])
+                ol.set_options(options)
                 ids = [p.id for p in projects]
                 if selected in ids:
                     ol.highlighted = ids.index(selected)
                     focus_col = ol
             self.query_one(f"#title-{key}", Label).update(f"{len(projects)} {label}")
+        self.query_one("#board-show", Static).update(
+            Text(f"showing {self.show} projects (f changes) · ‖ on hold · ✗ killed", style="dim")
+        )
         if focus_col is not None and self.focused is not focus_col:
             focus_col.focus()
         self.show_timeline(selected)

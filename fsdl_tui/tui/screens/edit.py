@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,7 +22,9 @@ from ...domain import framework as fw
 from ...domain import schema as sc
 from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, leaves, parse_value, set_field
 from ...domain.model import Project
+from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
+from ..widgets.plain import PlainInput, PlainTextArea
 
 
 def widget_id(path: str) -> str:
@@ -44,12 +47,32 @@ def shown_value(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+def check_label(label: str, done: bool) -> str:
+    """A gate or step checkbox's label with its state as a character: `✓ label` or `· label`."""
+    return f"{'✓' if done else '·'} {label}"
+
+
+def readable_error(message: str) -> str:
+    """A field error with the schema's labels instead of internal paths (`cost.accuracy_requirement: ...`)."""
+    labels = field_by_path()
+    parts = []
+    for part in message.split("; "):
+        path, sep, rest = part.partition(": ")
+        spec = labels.get(path)
+        parts.append(f"{spec.label}: {rest}" if sep and spec is not None else (rest if sep and "." in path else part))
+    return "; ".join(parts)
+
+
+BASELINE_HELP = "Kinds: " + ", ".join(f"{k.id} ({k.label.lower()})" for k in fw.BASELINE_KINDS) + "."
+
+
 class EditScreen(Screen[Project | None]):
     """Edit one project. Returns the edited project (or None when nothing changed or on revert)."""
 
     BINDINGS = [
         Binding("escape", "done", "Done", id="edit.done", tooltip="Close the form and keep the changes"),
         Binding("ctrl+r", "revert", "Revert", id="edit.revert", tooltip="Close the form and drop the changes"),
+        Binding("ctrl+g,f4", "jump", "Section", id="edit.jump", tooltip="Go to a section of the form"),
     ]
 
     def __init__(self, project: Project) -> None:
@@ -57,6 +80,7 @@ class EditScreen(Screen[Project | None]):
         self.original = project
         self.working = project
         self.errors: dict[str, str] = {}
+        self.sections: list[str] = []  # the form's section headings, in order (ctrl+g jumps to one)
 
     # --- building the form -------------------------------------------------------------------------------
 
@@ -73,7 +97,7 @@ class EditScreen(Screen[Project | None]):
                 yield Static(spec.help, classes="field-help", markup=False)
             with Horizontal(classes="field-row"):
                 if spec.kind == "longtext":
-                    yield TextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
+                    yield PlainTextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
                 elif spec.kind == "choice":
                     options = [(c, c) for c in spec.choices]
                     yield Select(
@@ -84,7 +108,7 @@ class EditScreen(Screen[Project | None]):
                         classes="field-input",
                     )
                 else:
-                    yield Input(
+                    yield PlainInput(
                         shown_value(spec, value),
                         id=wid,
                         classes="field-input",
@@ -97,8 +121,10 @@ class EditScreen(Screen[Project | None]):
     def _check_row(self, group: str, item: fw.Item) -> ComposeResult:
         done = bool(self._value(f"{group}.{item.id}.done"))
         with Horizontal(classes="check-row"):
-            yield Checkbox(item.label, done, id=widget_id(f"{group}.{item.id}.done"), tooltip=item.question)
-            yield Input(
+            yield Checkbox(
+                check_label(item.label, done), done, id=widget_id(f"{group}.{item.id}.done"), tooltip=item.question
+            )
+            yield PlainInput(
                 self._value(f"{group}.{item.id}.note") or "",
                 id=widget_id(f"{group}.{item.id}.note"),
                 placeholder=item.question,
@@ -123,6 +149,8 @@ class EditScreen(Screen[Project | None]):
         else:
             for leaf in leaves(f):
                 yield from self._field(leaf.path)
+        if f.path == "metrics.baselines":
+            yield Static(BASELINE_HELP, classes="field-help", markup=False)
         if f.path == "archetype":
             yield from self._key_questions()
 
@@ -140,6 +168,7 @@ class EditScreen(Screen[Project | None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(id="preview")
         with VerticalScroll(id="form"):
             yield Static(
                 f"Editing '{self.original.id}'. Changes are checked as you type; escape closes and keeps "
@@ -151,11 +180,13 @@ class EditScreen(Screen[Project | None]):
                 if not f.editable or f.kind == "answers":  # the key questions sit under the archetype
                     continue
                 if f.section:
-                    yield Label(f.section, classes="section")
+                    yield Label(f.section, classes="section", id=f"sec-{len(self.sections)}")
+                    self.sections.append(f.section)
                 yield from self._schema_field(f)
         yield Footer()
 
     def on_mount(self) -> None:
+        self._preview()
         self._show_questions()
         self.query_one(f"#{widget_id('title')}", Input).focus()
 
@@ -169,14 +200,54 @@ class EditScreen(Screen[Project | None]):
     def set_value(self, path: str, raw: Any) -> bool:
         """Parse and set one field; show the error (and keep the old value) when it is refused."""
         spec = field_by_path()[path]
+        if isinstance(raw, str) and spec.kind in ("text", "longtext") and not raw.strip():
+            raw = ""  # whitespace only is no text: nothing is saved for it
         try:
             value = parse_value(spec, raw) if isinstance(raw, str) else raw
             self.working = set_field(self.working, path, value)
         except FieldError as exc:
-            self._error(path, str(exc))
+            self._error(path, readable_error(str(exc)))
             return False
         self._error(path, "")
+        self._preview()
         return True
+
+    def _preview(self) -> None:
+        """The live score line: what the project scores with the values in the form."""
+        from ..base import fsdl_app
+        from ..view import num
+
+        ws = fsdl_app(self).workspace
+        r = ws.preview(self.working)
+        line = Text("Now: ", style="bold")
+        impact, feas = (r.impact, r.feasibility) if r is not None else (impact_of(self.working), None)
+        feas = feas if r is not None else feasibility_of(self.working)
+        line.append(f"impact {num(impact)} · feasibility {num(feas)}")
+        if r is not None:
+            line.append(f" · score {num(r.score.value, 2)}")
+            if r.rank is not None:
+                line.append(f" · rank {r.rank}")
+        quadrant = r.quadrant if r is not None else None
+        if quadrant:
+            line.append(f" · {fw.QUADRANT_BY_ID[quadrant].label}", style="bold")
+        line.append("   (ctrl+g: go to a section)", style="dim")
+        self.query_one("#preview", Static).update(line)
+
+    def action_jump(self) -> None:
+        """Pick a section of the form and scroll to it."""
+        from .modals import PickModal
+
+        sections = [(f"sec-{i}", label) for i, label in enumerate(self.sections)]
+        self.app.push_screen(PickModal("Go to section", sections), self._jump_to)
+
+    def _jump_to(self, section: str | None) -> None:
+        if section:
+            target = self.query_one(f"#{section}")
+            self.query_one("#form", VerticalScroll).scroll_to_widget(target, animate=False, top=True, immediate=True)
+            for widget in self.query(".field-input"):  # focus the first field after the heading
+                if widget.region.y >= target.region.y and widget.focusable:
+                    widget.focus(scroll_visible=False)
+                    break
 
     def _error(self, path: str, message: str) -> None:
         wid = widget_id(path)
@@ -220,6 +291,8 @@ class EditScreen(Screen[Project | None]):
         path = self._path(event.checkbox)
         if path:
             self.set_value(path, event.value)
+            label = str(event.checkbox.label)[2:]
+            event.checkbox.label = check_label(label, event.value)  # the state in words, not only a colour
 
     @on(SelectionList.SelectedChanged)
     def _choices(self, event: SelectionList.SelectedChanged[str]) -> None:

@@ -33,6 +33,7 @@ class MatrixScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_matrix, init=True)
+        self.query_one(Matrix).marks = fsdl_app(self).workspace.marks
         self.query_one(Matrix).focus()
         self.watch(self.query_one(Matrix), "mark_by", self._status, init=False)
 
@@ -42,8 +43,7 @@ class MatrixScreen(Screen[None]):
         if app.session is None:
             return
         s = app.session.portfolio.settings
-        marks = {r.project.id: app.workspace.marks(r.project.id) for r in app.workspace.ranked}
-        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold), marks)
+        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
         matrix.selected = app.selected_id
         self._status()
 
@@ -54,7 +54,9 @@ class MatrixScreen(Screen[None]):
         current = next((r for r in ranked if r.project.id == matrix.selected), None)
         sel = f"{one_line(current.project.title)} ({current.project.id})" if current else "none"
         extra = f" · {unplotted} unscored, not plotted" if unplotted else ""
-        self.query_one("#matrix-status", Static).update(Text(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by)"))
+        self.query_one("#matrix-status", Static).update(
+            Text(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by; arrows move, j/k by rank)")
+        )
 
     @on(Matrix.PointSelected)
     def _point(self, event: Matrix.PointSelected) -> None:

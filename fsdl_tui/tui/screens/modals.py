@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,7 @@ class ExportModal(Dialog):
             options = [(Text(one_line(f"{label} ({name})")), name) for name, label, _ in self.formats]
             yield Select(options, value=self.formats[0][0], allow_blank=False, id="format")
             yield Input(self._default_path(self.formats[0][0]), id="path")
+            yield Label("", id="error", classes="error")
             yield Label("enter: export (an existing file is only replaced after you confirm)", classes="hint")
 
     def _default_path(self, name: str) -> str:
@@ -173,9 +175,28 @@ class ExportModal(Dialog):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
+        """Check the path here, so a mistake (or "No" to replacing a file) keeps the dialog open."""
         fmt = self.query_one("#format", Select).value
-        if event.value.strip() and isinstance(fmt, str):
-            self.dismiss((fmt, Path(event.value.strip()).expanduser()))
+        if not event.value.strip() or not isinstance(fmt, str):
+            return
+        path = Path(event.value.strip()).expanduser()
+        error = self.query_one("#error", Label)
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            error.update(Text(f"{one_line(str(path))} is a folder: name a file in it"))
+        elif not folder.is_dir():
+            error.update(Text(f"there is no folder {one_line(str(folder))}: create it first or pick another"))
+        elif path.exists():
+            self.app.push_screen(
+                ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
+                partial(self._replace_answer, fmt, path),
+            )
+        else:
+            self.dismiss((fmt, path, False))
+
+    def _replace_answer(self, fmt: str, path: Path, yes: bool | None) -> None:
+        if yes:
+            self.dismiss((fmt, path, True))
 
 
 class NewProjectModal(Dialog):

@@ -14,9 +14,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from ...domain import framework as fw
+from ...domain.fields import get_field
 from ...scoring.base import Ranked
+from ...workspace import QUICK_FIELDS, nudged
 from ..base import fsdl_app
-from ..view import COLUMNS, Filter, apply_filter, summary_counts
+from ..view import COLUMN_HEADERS, COLUMN_PRIORITY, COLUMNS, Filter, apply_filter, summary_counts
 from ..widgets.detail import ProjectDetail
 from ..widgets.table import PortfolioTable
 
@@ -44,7 +46,20 @@ class PortfolioScreen(Screen[None]):
         Binding("e", "app.edit", "Edit", id="table.edit", tooltip="Edit the highlighted project"),
         Binding("a", "app.add", "Add", id="table.add", tooltip="Add a project"),
         Binding(
-            "c", "app.duplicate", "Copy", id="table.duplicate", tooltip="Duplicate the highlighted project", show=False
+            "c",
+            "app.duplicate",
+            "Duplicate",
+            id="table.duplicate",
+            tooltip="Duplicate the highlighted project",
+            show=False,
+        ),
+        Binding(
+            "C",
+            "choose_columns",
+            "Columns",
+            id="table.columns",
+            tooltip="Choose the table's columns (kept in your app.toml)",
+            show=False,
         ),
         Binding(
             "delete,D",
@@ -64,10 +79,35 @@ class PortfolioScreen(Screen[None]):
             tooltip="Clear the filter and go back to the table",
         ),
         Binding("tab", "app.focus_next", "Next pane", id="table.next_pane", show=False, tooltip="Focus the next pane"),
+        Binding(
+            "f",
+            "quick_field(1)",
+            "Score field",
+            id="table.quick_field",
+            show=False,
+            tooltip="Quick scoring: choose the score that + and - change (impact, data, accuracy, difficulty)",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "quick(1)",
+            "Score +1",
+            id="table.quick_up",
+            show=False,
+            tooltip="Quick scoring: raise the chosen score of the highlighted project by one",
+        ),
+        Binding(
+            "minus",
+            "quick(-1)",
+            "Score -1",
+            id="table.quick_down",
+            show=False,
+            tooltip="Quick scoring: lower the chosen score of the highlighted project by one",
+        ),
         *_sort_bindings(),
     ]
 
     filter: reactive[Filter] = reactive(Filter(), init=False)
+    quick_field: reactive[int] = reactive(0, init=False)  # the index in QUICK_FIELDS that + and - change
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,6 +119,7 @@ class PortfolioScreen(Screen[None]):
         with Horizontal(id="main"):
             yield PortfolioTable(id="table")
             yield ProjectDetail(id="detail")
+        yield Static(id="quick")
         yield Static(id="summary")
         yield Footer()
 
@@ -86,7 +127,34 @@ class PortfolioScreen(Screen[None]):
         self.watch(self.app, "version", self.refresh_rows, init=True)
         self.watch(self.app, "selected_id", self._follow, init=False)
         self.watch(self.app, "ranking_status", self._ranking_status, init=False)
-        self.query_one(PortfolioTable).focus()
+        table = self.query_one(PortfolioTable)
+        table.marks = fsdl_app(self).workspace.marks
+        table.want_columns(self._wanted_columns())
+        table.focus()
+
+    def _wanted_columns(self) -> frozenset[str]:
+        from ..config import app_settings
+
+        columns = app_settings(fsdl_app(self).env)[0].get("columns")
+        return frozenset(COLUMN_PRIORITY) if columns is None else frozenset(columns) & set(COLUMN_PRIORITY)
+
+    def action_choose_columns(self) -> None:
+        from .columns import ColumnsModal
+
+        table = self.query_one(PortfolioTable)
+        self.app.push_screen(ColumnsModal(table.wanted), self._columns_chosen)
+
+    def _columns_chosen(self, wanted: frozenset[str] | None) -> None:
+        if wanted is None:
+            return
+        from ...storage import PortfolioError
+        from ..config import write_app_setting
+
+        self.query_one(PortfolioTable).want_columns(wanted)
+        try:
+            write_app_setting("columns", [k for k in COLUMN_PRIORITY if k in wanted], fsdl_app(self).env)
+        except (OSError, ValueError, PortfolioError) as exc:
+            fsdl_app(self).say(f"columns not remembered: {exc}", severity="warning")
 
     def _follow(self, project_id: str | None) -> None:
         """The selection changed elsewhere (the board, the 2x2, an added project): move the cursor to it."""
@@ -100,31 +168,88 @@ class PortfolioScreen(Screen[None]):
         ranked = app.workspace.ranked
         rows = apply_filter(ranked, self.filter)
         table = self.query_one(PortfolioTable)
-        table.show(rows, keep=app.selected_id, marks=app.workspace.marks)
-        self._summary(len(rows), ranked)
+        table.show(rows, keep=app.selected_id)
+        self._summary(rows, ranked)
         self._detail(table.current_id)
 
     def _ranking_status(self) -> None:
         ranked = fsdl_app(self).workspace.ranked
-        self._summary(len(apply_filter(ranked, self.filter)), ranked)
+        self._summary(apply_filter(ranked, self.filter), ranked)
 
-    def _summary(self, shown: int, ranked: Sequence[Ranked]) -> None:
-        counts = summary_counts(ranked)
-        stages = " ".join(f"{k} {v}" for k, v in counts["stages"].items() if v)
-        held = " ".join(f"{k} {v}" for k, v in counts["statuses"].items() if k != "active" and v)
-        quads = " ".join(
-            f"{fw.QUADRANT_BY_ID[k].label.lower() if k in fw.QUADRANT_BY_ID else k} {v}"
-            for k, v in counts["quadrants"].items()
-            if v
-        )
-        head = f"{shown} of {len(ranked)}" if self.filter.active else f"{len(ranked)} projects"
+    def _summary(self, shown: Sequence[Ranked], ranked: Sequence[Ranked]) -> None:
+        self.query_one("#summary", Static).update(Text(self.summary_line(shown, ranked)))
+
+    def summary_line(self, shown: Sequence[Ranked], ranked: Sequence[Ranked]) -> str:
+        """The last line: how many projects (of how many, when filtered), the scorer, the sort, and the
+        counts by stage, status and quadrant of the projects shown."""
         app = fsdl_app(self)
-        line = f"{head} · scorer {app.scorer.name} · {stages}{' · ' + held if held else ''} · {quads}"
-        if app.ranking_status:
-            line = f"{app.ranking_status} · {line}"
-        self.query_one("#summary", Static).update(Text(line))
+        total = len(ranked)
+        noun = "project" if total == 1 else "projects"
+        head = f"{len(shown)} of {total} {noun}" if self.filter.active else f"{total} {noun}"
+        parts = [head, f"scorer {app.scorer.name}"]
+        column, order = self.query_one(PortfolioTable).sort_state
+        if column is not None:
+            parts.append(f"sorted by {COLUMN_HEADERS[column]} {'▲' if order == 'asc' else '▼'}")
+        counts = summary_counts(shown)
+        for text in (
+            " ".join(f"{k} {v}" for k, v in counts["stages"].items() if v),
+            " ".join(f"{k} {v}" for k, v in counts["statuses"].items() if k != "active" and v),
+            " ".join(
+                f"{fw.QUADRANT_BY_ID[k].label.lower() if k in fw.QUADRANT_BY_ID else k} {v}"
+                for k, v in counts["quadrants"].items()
+                if v
+            ),
+        ):
+            if text:
+                parts.append(text)
+        line = " · ".join(parts)
+        return f"{app.ranking_status} · {line}" if app.ranking_status else line
+
+    # --- quick scoring ------------------------------------------------------------------------------------
+
+    def quick_line(self, project_id: str | None) -> Text:
+        """The hint line: the highlighted project's quick scores, the chosen one marked, and the keys."""
+        session = fsdl_app(self).session
+        p = session.portfolio.get(project_id) if session is not None and project_id else None
+        line = Text("Quick score (")
+        line.append("f", style="bold")
+        line.append(" field, ")
+        line.append("+/-", style="bold")
+        line.append(" change): ")
+        for i, (path, label) in enumerate(QUICK_FIELDS):
+            value = get_field(p, path) if p is not None else None
+            cell = f"{label} {value if isinstance(value, int) else '–'}"
+            if i:
+                line.append(" · ")
+            line.append(
+                f"[{cell}]" if i == self.quick_field else cell, style="reverse bold" if i == self.quick_field else ""
+            )
+        return line
+
+    def _quick(self, project_id: str | None) -> None:
+        self.query_one("#quick", Static).update(self.quick_line(project_id))
+
+    def watch_quick_field(self) -> None:
+        self._quick(self.query_one(PortfolioTable).current_id)
+
+    def action_quick_field(self, step: int) -> None:
+        self.quick_field = (self.quick_field + step) % len(QUICK_FIELDS)
+
+    def action_quick(self, delta: int) -> None:
+        app = fsdl_app(self)
+        project_id = self.query_one(PortfolioTable).current_id
+        if app.session is None or project_id is None:
+            return
+        old = app.session.portfolio.get(project_id)
+        if old is None:
+            return
+        path, label = QUICK_FIELDS[self.quick_field]
+        project, value = nudged(old, path, delta)
+        if project != old:
+            app.replace_project(project, f"{label} {value}")
 
     def _detail(self, project_id: str | None) -> None:
+        self._quick(project_id)
         app = fsdl_app(self)
         r = app.workspace.ranked_by_id.get(project_id) if project_id else None
         self.query_one(ProjectDetail).show(r, app.scorer.label or app.scorer.name)
@@ -172,3 +297,7 @@ class PortfolioScreen(Screen[None]):
 
     def action_sort(self, column: str) -> None:
         self.query_one(PortfolioTable).sort_by(column)
+
+    @on(PortfolioTable.Sorted)
+    def _sorted(self) -> None:
+        self._ranking_status()

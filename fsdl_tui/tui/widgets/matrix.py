@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from ...domain import framework as fw
 from ...scoring.base import Ranked
-from ..view import marked
+from ..view import titled
 
 ARCHETYPE_MARK = {"software-2.0": "S", "human-in-the-loop": "H", "autonomous": "A"}
 STAGE_MARK = {"planning": "P", "data": "D", "training": "T", "deploying": "Y", "production": "R"}
@@ -31,17 +31,18 @@ class Point:
 
 
 class Matrix(Widget, can_focus=True):
-    """A character plot. Arrow keys walk the points, a click picks the nearest; both post `PointSelected`."""
+    """A character plot. Arrow keys go to the nearest point in their direction, `j`/`k` walk by rank, a click
+    picks the nearest; each posts `PointSelected`. A point on a threshold is drawn inside its quadrant (the
+    high side, as `quadrant_of` counts it); labels take the room there is."""
 
     BINDINGS = [
-        Binding("right,down,j", "step(1)", "Next point", id="matrix.next", tooltip="Select the next point", show=False),
+        Binding("right", "go(1, 0)", "Right", id="matrix.right", tooltip="The nearest point to the right", show=False),
+        Binding("left", "go(-1, 0)", "Left", id="matrix.left", tooltip="The nearest point to the left", show=False),
+        Binding("up", "go(0, -1)", "Up", id="matrix.up", tooltip="The nearest point above", show=False),
+        Binding("down", "go(0, 1)", "Down", id="matrix.down", tooltip="The nearest point below", show=False),
+        Binding("j,n", "step(1)", "Next point", id="matrix.next", tooltip="The next point by rank", show=False),
         Binding(
-            "left,up,k",
-            "step(-1)",
-            "Previous point",
-            id="matrix.previous",
-            tooltip="Select the previous point",
-            show=False,
+            "k,p", "step(-1)", "Previous point", id="matrix.previous", tooltip="The previous point by rank", show=False
         ),
         Binding("v", "toggle_marks", "Mark by", id="matrix.marks", tooltip="Mark points by archetype or by stage"),
     ]
@@ -58,16 +59,10 @@ class Matrix(Widget, can_focus=True):
         self._rows: list[Ranked] = []
         self._thresholds = (3.0, 3.0)
         self._points: list[Point] = []
-        self._marks: dict[str, str] = {}
+        self.marks: Callable[[str], str] = lambda project_id: ""  # markers in front of a title
 
-    def show(
-        self,
-        rows: Sequence[Ranked],
-        thresholds: tuple[float, float] = (3.0, 3.0),
-        marks: Mapping[str, str] | None = None,
-    ) -> None:
+    def show(self, rows: Sequence[Ranked], thresholds: tuple[float, float] = (3.0, 3.0)) -> None:
         self._rows = [r for r in rows if r.impact is not None and r.feasibility is not None]
-        self._marks = dict(marks or {})  # the workspace's markers, before a point's label
         self._thresholds = thresholds
         self.refresh()
 
@@ -132,8 +127,12 @@ class Matrix(Widget, can_focus=True):
             assert r.impact is not None and r.feasibility is not None
             x = left + self._pos(r.feasibility, pw)
             y = top + (ph - 1 - self._pos(r.impact, ph))
+            # never on a threshold line: on the side of the quadrant the project is in
+            x = max(x, vx + 1) if r.feasibility >= tf else min(x, vx - 1)
+            y = min(y, hy - 1) if r.impact >= ti else max(y, hy + 1)
+            x, y = min(max(x, left), left + pw - 1), min(max(y, top), top + ph - 1)
             mark = self._mark(r)
-            label = f"{r.rank or '-'} {marked(r.project.title, self._marks.get(r.project.id, ''))}"
+            label = f"{r.rank or '-'} {titled(self.marks(r.project.id), r.project.title)}"
             points.append(Point(r.project.id, label, mark, x, y))
         self._points = points
         for pt in points:
@@ -144,11 +143,11 @@ class Matrix(Widget, can_focus=True):
             style = "reverse" if pt.project_id == self.selected else ""
             right = self._room(pt.x + 2, pt.y, 1, (left_edge, width), taken)
             left = self._room(pt.x - 2, pt.y, -1, (left_edge, width), taken)
-            if right >= 4 or (right >= left and right >= 2):
-                text = pt.label[: min(right, 20)]
+            if right >= 2 and (right >= len(pt.label) or right >= left):  # the side with room for it
+                text = pt.label[:right]
                 start = pt.x + 2
             elif left >= 2:
-                text = pt.label[: min(left, 20)]
+                text = pt.label[:left]
                 start = pt.x - 1 - len(text)
             else:
                 continue
@@ -169,7 +168,7 @@ class Matrix(Widget, can_focus=True):
         """Free cells from x in direction `step`, keeping one blank cell before the next point or label."""
         lo, hi = bounds
         room = 0
-        while lo <= x + step * room < hi and (x + step * room, y) not in taken and room < 20:
+        while lo <= x + step * room < hi and (x + step * room, y) not in taken:
             room += 1
         return room - 1 if lo <= x + step * room < hi else room
 
@@ -192,6 +191,22 @@ class Matrix(Widget, can_focus=True):
         i = order.index(self.selected) + delta if self.selected in order else 0
         self.select(order[i % len(order)])
 
+    def action_go(self, dx: int, dy: int) -> None:
+        """Select the nearest point in direction (dx, dy) on screen; stay when there is none."""
+        current = next((p for p in self._points if p.project_id == self.selected), None)
+        if current is None:
+            self.action_step(1)
+            return
+
+        def cost(p: Point) -> float | None:
+            along = (p.x - current.x) * dx / 2 + (p.y - current.y) * dy  # a cell is twice as tall as wide
+            across = abs(p.x - current.x) / 2 if dy else abs(p.y - current.y)
+            return None if along <= 0 else along + 2 * across
+
+        costs = [(c, p.project_id) for p in self._points if (c := cost(p)) is not None]
+        if costs:
+            self.select(min(costs)[1])
+
     def select(self, project_id: str) -> None:
         self.selected = project_id
         self.post_message(self.PointSelected(project_id))
@@ -204,5 +219,8 @@ class Matrix(Widget, can_focus=True):
 
     def legend(self) -> str:
         if self.mark_by == "stage":
-            return "  ".join(f"{m} {s}" for s, m in STAGE_MARK.items()) + "  o on-hold  k killed"
-        return "  ".join(f"{m} {fw.ARCHETYPE_BY_ID[a].label}" for a, m in ARCHETYPE_MARK.items()) + "  · none"
+            marks = "  ".join(f"{m} {s}" for s, m in STAGE_MARK.items()) + "  o on-hold  k killed"
+        else:
+            marks = "  ".join(f"{m} {fw.ARCHETYPE_BY_ID[a].label}" for a, m in ARCHETYPE_MARK.items()) + "  · none"
+        ti, tf = self._thresholds
+        return f"{marks}  ┈ impact {ti:g}  ┊ feasibility {tf:g}"

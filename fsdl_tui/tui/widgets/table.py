@@ -2,7 +2,8 @@
 
 Sorting and filtering reorder a list of ids and repaint the visible lines, so they stay fast at 1,000s of
 projects (Textual's DataTable measures and lays out every cell it is given). Sort by key or by clicking a
-header: ascending, descending, then back to the ranking, with a mark on the sorted header.
+header: ascending, descending, then back to the ranking, with a mark on the sorted header. The columns fit
+the width (`view.fit_columns`): rank, title, score and quadrant always, the others while there is room.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...scoring.base import Ranked
-from ..view import COLUMNS, apply_sort, next_sort, row_cells
+from ..view import COLUMN_HEADERS, COLUMN_PRIORITY, GAP, apply_sort, fit_columns, next_sort, row_cells
 
 MARKS = {"asc": " ▲", "desc": " ▼"}
-PAD = 1
 
 
 def fit(text: str, width: int) -> str:
@@ -70,16 +70,21 @@ class PortfolioTable(ScrollView, can_focus=True):
     class ProjectChosen(Message):
         project_id: str
 
+    class Sorted(Message):
+        """The sort changed (a key or a header click)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
-        self._cells: dict[str, tuple[Ranked, tuple[str, ...], str]] = {}
-        self._widths = [w for _, _, w in COLUMNS]
+        self._cells: dict[str, tuple[Ranked, str, dict[str, str]]] = {}
+        self.wanted: frozenset[str] = frozenset(COLUMN_PRIORITY)  # the optional columns the user wants
+        self.marks: Callable[[str], str] = lambda project_id: ""  # markers in front of a title
+        self.columns = fit_columns(self.size.width, self.wanted)
 
     # --- content -------------------------------------------------------------------------------------
 
-    def show(self, rows: Sequence[Ranked], keep: str | None = None, marks: Callable[[str], str] = lambda _: "") -> None:
+    def show(self, rows: Sequence[Ranked], keep: str | None = None) -> None:
         """Show `rows` (already filtered) in the current sort order, keeping the highlighted project."""
         keep = keep or self.current_id
         self._rows = list(rows)
@@ -89,9 +94,10 @@ class PortfolioTable(ScrollView, can_focus=True):
         self._cells = {}
         for r in ordered:  # a Ranked is immutable: reuse its cells when it is the same object
             pid = r.project.id
-            cached, m = old.get(pid), marks(pid)
-            fresh = cached is not None and cached[0] is r and cached[2] == m
-            self._cells[pid] = cached if fresh and cached is not None else (r, row_cells(r, m), m)
+            cached = old.get(pid)
+            marks = self.marks(pid)
+            fresh = cached is not None and cached[0] is r and cached[1] == marks
+            self._cells[pid] = cached if fresh and cached is not None else (r, marks, row_cells(r, marks))
         self._resize_virtual()
         index = self._shown.index(keep) if keep in self._cells else 0
         if index != self.cursor:
@@ -112,18 +118,25 @@ class PortfolioTable(ScrollView, can_focus=True):
         return False
 
     def header_label(self, key: str) -> str:
-        for k, header, _ in COLUMNS:
-            if k == key:
-                return header + (MARKS.get(self.sort_state[1] or "", "") if key == self.sort_state[0] else "")
-        raise KeyError(key)
+        header = COLUMN_HEADERS[key]
+        return header + (MARKS.get(self.sort_state[1] or "", "") if key == self.sort_state[0] else "")
+
+    @property
+    def shown_columns(self) -> list[str]:
+        """The keys of the columns on screen, left to right."""
+        return [k for k, _, _ in self.columns]
+
+    def want_columns(self, wanted: frozenset[str]) -> None:
+        """Show these optional columns when they fit (the column chooser)."""
+        self.wanted = wanted
+        self._resize_virtual()
+        self.refresh()
 
     # --- geometry -----------------------------------------------------------------------------------
 
     def _resize_virtual(self) -> None:
-        fixed = sum(w for (k, _, w) in COLUMNS if k != "title") + 2 * PAD * len(COLUMNS)
-        title_default = next(w for k, _, w in COLUMNS if k == "title")
-        self._widths = [max(title_default, self.size.width - fixed) if k == "title" else w for k, _, w in COLUMNS]
-        self.virtual_size = Size(sum(self._widths) + 2 * PAD * len(COLUMNS), len(self._shown) + 1)
+        self.columns = fit_columns(self.scrollable_content_region.width or self.size.width, self.wanted)
+        self.virtual_size = Size(sum(w + GAP for _, _, w in self.columns) + GAP, len(self._shown) + 1)
 
     def on_resize(self) -> None:
         self._resize_virtual()
@@ -142,9 +155,9 @@ class PortfolioTable(ScrollView, can_focus=True):
 
     # --- painting -------------------------------------------------------------------------------------
 
-    def _line(self, cells: Sequence[str]) -> str:
-        pad = " " * PAD
-        return "".join(pad + fit(c, w) + pad for c, w in zip(cells, self._widths, strict=True))
+    def _line(self, cells: Callable[[str], str]) -> str:
+        gap = " " * GAP
+        return gap + "".join(fit(cells(k), w) + gap for k, _, w in self.columns)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -152,7 +165,7 @@ class PortfolioTable(ScrollView, can_focus=True):
         base = self.rich_style
         if y == 0:
             style = base + self.get_component_rich_style("portfolio-table--header")
-            text = self._line([self.header_label(k) for k, _, _ in COLUMNS])
+            text = self._line(self.header_label)
         else:
             index = scroll_y + y - 1
             if index >= len(self._shown):
@@ -162,7 +175,7 @@ class PortfolioTable(ScrollView, can_focus=True):
                 style = base + self.get_component_rich_style("portfolio-table--cursor")
             elif index % 2:
                 style = base + self.get_component_rich_style("portfolio-table--even-row")
-            text = self._line(self._cells[self._shown[index]][1])
+            text = self._line(self._cells[self._shown[index]][2].__getitem__)
         strip = Strip([Segment(text, style)], cell_len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, style if y == 0 else Style())
 
@@ -198,15 +211,16 @@ class PortfolioTable(ScrollView, can_focus=True):
     def watch_sort_state(self) -> None:
         if self.is_mounted:
             self.show(self._rows)
+            self.post_message(self.Sorted())
 
     # --- mouse ----------------------------------------------------------------------------------------
 
     def column_at(self, x: int) -> str | None:
-        x += int(self.scroll_x)
-        for (key, _, _), w in zip(COLUMNS, self._widths, strict=True):
-            if x < w + 2 * PAD:
+        x += int(self.scroll_x) - GAP
+        for key, _, w in self.columns:
+            if x < w + GAP:
                 return key
-            x -= w + 2 * PAD
+            x -= w + GAP
         return None
 
     def on_click(self, event: events.Click) -> None:
