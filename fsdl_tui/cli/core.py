@@ -160,7 +160,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
 
-    from .tables import Col, fitted_table
+    from .tables import Col, print_table
 
     cols = (
         Col("#", right=True),
@@ -195,7 +195,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
     con = Console(highlight=False)
     title = f"{pf.name}: {len(pf.projects)} projects, ranked by {scorer.label or scorer.name}"
-    con.print(fitted_table(con, title, cols, cells))
+    print_table(con, title, cols, cells)
     return 0
 
 
