@@ -12,7 +12,7 @@ import pytest
 from fsdl_tui.storage import PortfolioLoadError, cache, lint, load
 from fsdl_tui.storage import toml_file as tf
 from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
-from tests.helpers_storage import make_portfolio_text
+from tests.helpers_storage import CORPUS_FILES, make_portfolio_text
 
 
 @pytest.fixture(autouse=True)
@@ -201,3 +201,49 @@ def test_the_cache_never_changes_what_a_command_reports(run_cli, portfolio_file:
     warm = run_cli(*args)
     assert warm == cold
     assert cold[0] == 0, cold[2]
+
+
+SEGMENT_CASES = [
+    make_portfolio_text(6, seed=9),
+    make_portfolio_text(3, seed=1) + "\n[extra_after]\nk = 1\n\n[settings.more]\nx = 2\n",
+    'name = "x"\nprojects = 1\n',  # a top-level key named like the array: the whole parse says what is wrong
+    '[[projects]]\nid = "a"\nlist = [\n  [ "a" ],\n]\n\n[[projects]]\nid = "b"\n',  # a header-like array line
+    '[[projects]]\nid = "a"\n\n[settings]\nx = 1\n\n[settings]\ny = 2\n',  # a table defined twice
+    'x = """\n[[projects]]\nid = "in a string"\n"""\n',
+]
+
+
+@pytest.mark.parametrize("text", SEGMENT_CASES + [p.read_text(encoding="utf-8") for p in CORPUS_FILES])
+def test_parsing_by_segment_reads_exactly_as_a_whole_parse(text: str) -> None:
+    import tomllib
+
+    try:
+        whole: object = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        whole = None
+    memo: dict[str, object] = {}
+    got = tf._parse_by_segment(text, memo)
+    if got is not None:
+        assert whole is not None and got == whole
+        assert json.dumps(got, default=str) == json.dumps(whole, default=str)  # the same order of keys too
+    with tf.segment_memo():
+        if whole is None:
+            with pytest.raises(tomllib.TOMLDecodeError):
+                tf._parse(text)
+        else:
+            assert tf._parse(text) == whole
+
+
+def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tomllib
+
+    text = make_portfolio_text(8, seed=4)
+    edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
+    parsed: list[str] = []
+    real = tomllib.loads
+    monkeypatch.setattr(tf.tomllib, "loads", lambda s: parsed.append(s) or real(s))
+    with tf.segment_memo():
+        a, b = tf.loads(text), tf.loads(edited)
+    projects_parsed = [s for s in parsed if "[[projects]]" in s]
+    assert (a.portfolio, b.portfolio) == (tf.loads(text).portfolio, tf.loads(edited).portfolio)
+    assert len(projects_parsed) == 8 + 1  # every project of the first version, then only the edited one

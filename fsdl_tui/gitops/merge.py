@@ -20,7 +20,7 @@ from typing import Any
 
 from ..domain.codec import portfolio_from_data, portfolio_header_data, project_from_data, project_to_data
 from ..domain.model import Portfolio, Project
-from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text
+from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text, segment_memo
 from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
@@ -242,6 +242,13 @@ def merge_texts(
     markers (or, when a side is not a valid portfolio, is a plain line merge) and `conflicts` says why.
     Never raises on bad input.
     """
+    with segment_memo():  # the three versions and the result share most projects: each is parsed once
+        return _merge_texts(base_text, ours_text, theirs_text, marker_size, path, labels)
+
+
+def _merge_texts(
+    base_text: str, ours_text: str, theirs_text: str, marker_size: int, path: str, labels: tuple[str, str]
+) -> MergeResult:
     try:
         base = _load(base_text, f"{path} (base)", empty_ok=True)
         ours = _load(ours_text, f"{path} (ours)", empty_ok=False)

@@ -10,6 +10,7 @@ edited piece is read back and compared with what was asked before anything is wr
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import gc
 import re
@@ -126,7 +127,7 @@ def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _loads_invalid_utf8(data, filename)
-    return loads(text, filename)
+    return _loads(text, filename, digest(data) if cache.cacheable(text, len(data)) else None)
 
 
 _MAX_ENCODING_PROBLEMS = 10
@@ -200,7 +201,7 @@ def _loads(text: str, filename: str, sha: str | None) -> PortfolioDocument:
     if cached is not None:
         return _from_data(cached, text, filename, problems)
     try:
-        data = tomllib.loads(text)
+        data = _parse(text)
     except tomllib.TOMLDecodeError as exc:
         conflicts = _conflict_problems(text, filename, parsed=False)
         if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
@@ -247,6 +248,68 @@ def _from_data(data: dict[str, Any], text: str, filename: str, problems: list[Pr
     if problems:
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     return doc
+
+
+_SEGMENT_MEMO: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("segment_memo", default=None)
+
+
+@contextlib.contextmanager
+def segment_memo() -> Iterator[None]:
+    """Within the block, `loads` and `load` parse a file project by project and reuse the data of a project
+    segment whose exact text they parsed before: versions of one file (git's base, ours and theirs, or the
+    commits `log` walks) share most of their projects, so each is parsed once. Blocks nest; the memo is
+    dropped at the end of the outermost."""
+    if _SEGMENT_MEMO.get() is not None:
+        yield
+        return
+    token = _SEGMENT_MEMO.set({})
+    try:
+        yield
+    finally:
+        _SEGMENT_MEMO.reset(token)
+
+
+def _parse(text: str) -> dict[str, Any]:
+    """`tomllib.loads(text)`, by segments when a `segment_memo` is active. Any file the segments do not
+    read exactly as a whole (an unusual layout, an error anywhere) is parsed whole, so errors stay exact."""
+    memo = _SEGMENT_MEMO.get()
+    data = _parse_by_segment(text, memo) if memo is not None else None
+    return data if data is not None else tomllib.loads(text)
+
+
+def _parse_by_segment(text: str, memo: dict[str, Any]) -> dict[str, Any] | None:
+    lay = layout(text)
+    if not lay.standard:
+        return None
+    before: list[str] = []  # the pieces of the header before the first project, and after it
+    after: list[str] = []
+    projects: list[Any] = []
+    try:
+        for seg in lay.segments:
+            piece = lay.segment_text(seg)
+            if seg.kind != "project":
+                (after if projects else before).append(piece)
+                continue
+            got = memo.get(piece)
+            if got is None:
+                parsed = tomllib.loads(piece)
+                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1:
+                    return None
+                got = memo[piece] = parsed["projects"][0]
+            projects.append(got)
+        header = tomllib.loads(_join(before + after, "\n"))
+        first = tomllib.loads(_join(before, "\n")) if projects and after else header
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    if "projects" in header:
+        return None
+    if not projects:
+        return header
+    # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
+    data = {k: v for k, v in header.items() if k in first}
+    data["projects"] = projects
+    data.update((k, v) for k, v in header.items() if k not in first)
+    return data
 
 
 @contextlib.contextmanager
