@@ -23,9 +23,9 @@ from .main import CliError
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def _load(path: str) -> PortfolioDocument:
+def _load(path: str, *, warnings: bool = False) -> PortfolioDocument:
     with _os_errors(path):
-        return load(path)
+        return load(path, warnings=warnings)
 
 
 @contextlib.contextmanager
@@ -92,7 +92,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         try:
-            doc = _load(path)
+            doc = _load(path, warnings=True)  # what lint() reports, from the one parse
         except PortfolioLoadError as exc:
             failed += 1
             for problem in exc.problems:

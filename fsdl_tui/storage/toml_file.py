@@ -65,6 +65,8 @@ class PortfolioDocument:
     path: Path | None = None
     digest: str | None = None  # of the bytes on disk when read or last written; None: not on disk yet
     _layout: Layout | None = field(default=None, repr=False)
+    # `lint`'s findings, worked out at load time when asked (`load(path, warnings=True)`): no second parse
+    _warnings: list[Issue] | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> Layout:
@@ -90,8 +92,10 @@ def _top_keys(portfolio: Portfolio) -> set[str]:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def load(path: str | Path) -> PortfolioDocument:
+def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
     """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError.
+
+    With `warnings`, what `lint` reports is worked out from the parsed data too, so `lint(doc)` is free.
 
     Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
     never a hang). Temp files a killed save left next to it are removed first.
@@ -106,7 +110,7 @@ def load(path: str | Path) -> PortfolioDocument:
         return _loads_invalid_utf8(data, str(path))
     size = len(data)
     del data  # not needed any more: at 10,000 projects that is 35 MB less at the peak
-    doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None)
+    doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
     return doc
@@ -188,7 +192,7 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
     return _loads(text, filename, None)
 
 
-def _loads(text: str, filename: str, sha: str | None) -> PortfolioDocument:
+def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False) -> PortfolioDocument:
     """`loads`, taking the parsed data from the cache (`cache.py`) when `sha`, the hash of the file's bytes,
     is given and has an entry, and storing it there after a parse; only the parse is ever skipped."""
     problems: list[Problem] = []
@@ -199,9 +203,9 @@ def _loads(text: str, filename: str, sha: str | None) -> PortfolioDocument:
         text = text[1:]
     cached = cache.get(sha) if sha is not None else None
     if cached is not None:
-        return _from_data(cached, text, filename, problems)
+        return _from_data(cached, text, filename, problems, warnings)
     try:
-        data = _parse(text)
+        data, checked = _parse(text)
     except tomllib.TOMLDecodeError as exc:
         conflicts = _conflict_problems(text, filename, parsed=False)
         if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
@@ -226,23 +230,29 @@ def _loads(text: str, filename: str, sha: str | None) -> PortfolioDocument:
             Problem(filename, line, col, "an integer beyond 64 bits; integers must be from -2^63 to 2^63-1")
         )
         raise PortfolioLoadError(problems) from None
-    hostile = limits.value_issues(data)
+    hostile = [] if checked else limits.value_issues(data)
     if hostile:  # the model is not built from values it cannot hold
         problems.extend(_problems(PortfolioDocument(Portfolio(name=""), text), filename, hostile))
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     if sha is not None:  # only data within the limits is cached: a hit needs no second look at them
         cache.put(sha, data)
-    return _from_data(data, text, filename, problems)
+    return _from_data(data, text, filename, problems, warnings)
 
 
-def _from_data(data: dict[str, Any], text: str, filename: str, problems: list[Problem]) -> PortfolioDocument:
+def _from_data(
+    data: dict[str, Any], text: str, filename: str, problems: list[Problem], warnings: bool = False
+) -> PortfolioDocument:
     """The document for parsed `data` of `text`: conflict markers, validation and the model."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
         portfolio, issues = portfolio_from_data(data)
-    del data
     doc = PortfolioDocument(portfolio, text)
+    if warnings:
+        from ..domain.codec import unknown_key_warnings
+
+        doc._warnings = unknown_key_warnings(data)
+    del data
     if issues:
         problems.extend(_problems(doc, filename, issues))
     if problems:
@@ -269,12 +279,13 @@ def segment_memo() -> Iterator[None]:
         _SEGMENT_MEMO.reset(token)
 
 
-def _parse(text: str) -> dict[str, Any]:
-    """`tomllib.loads(text)`, by segments when a `segment_memo` is active. Any file the segments do not
-    read exactly as a whole (an unusual layout, an error anywhere) is parsed whole, so errors stay exact."""
+def _parse(text: str) -> tuple[dict[str, Any], bool]:
+    """`tomllib.loads(text)`, by segments when a `segment_memo` is active, and whether the values were checked
+    against the limits already. Any file the segments do not read exactly as a whole (an unusual layout, an
+    error or a value beyond the limits anywhere) is parsed whole, so every problem is reported as it is."""
     memo = _SEGMENT_MEMO.get()
     data = _parse_by_segment(text, memo) if memo is not None else None
-    return data if data is not None else tomllib.loads(text)
+    return (data, True) if data is not None else (tomllib.loads(text), False)
 
 
 def _parse_by_segment(text: str, memo: dict[str, Any]) -> dict[str, Any] | None:
@@ -293,15 +304,15 @@ def _parse_by_segment(text: str, memo: dict[str, Any]) -> dict[str, Any] | None:
             got = memo.get(piece)
             if got is None:
                 parsed = tomllib.loads(piece)
-                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1:
-                    return None
+                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+                    return None  # (the same depth as in the whole file: checked once, when first parsed)
                 got = memo[piece] = parsed["projects"][0]
             projects.append(got)
         header = tomllib.loads(_join(before + after, "\n"))
         first = tomllib.loads(_join(before, "\n")) if projects and after else header
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return None
-    if "projects" in header:
+    if "projects" in header or limits.value_issues(header):
         return None
     if not projects:
         return header
@@ -896,6 +907,10 @@ def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
     """Warnings for a valid document: unknown keys where a typo is likely (see `unknown_key_warnings`)."""
     from ..domain.codec import unknown_key_warnings
 
-    data = cache.get(doc.digest) if doc.digest is not None and cache.cacheable(doc.text, len(doc.text)) else None
-    issues = unknown_key_warnings(data if data is not None else tomllib.loads(doc.text))
+    if doc._warnings is not None:
+        issues = doc._warnings
+    else:
+        cacheable = doc.digest is not None and cache.cacheable(doc.text, len(doc.text))
+        data = cache.get(doc.digest) if doc.digest is not None and cacheable else None
+        issues = unknown_key_warnings(data if data is not None else tomllib.loads(doc.text))
     return _problems(doc, filename or doc.label, issues) if issues else []
