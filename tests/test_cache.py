@@ -35,6 +35,7 @@ def no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(tf.tomllib, "loads", refuse)
+    monkeypatch.setattr(tf, "_parse_piece", refuse)
 
 
 def write(tmp_path: Path, text: str, name: str = "team.toml") -> Path:
@@ -241,8 +242,8 @@ def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeyp
     text = make_portfolio_text(8, seed=4)
     edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
     parsed: list[str] = []
-    real = tomllib.loads
-    monkeypatch.setattr(tf.tomllib, "loads", lambda s: parsed.append(s) or real(s))
+    real = tf._parse_piece
+    monkeypatch.setattr(tf, "_parse_piece", lambda s: parsed.append(s) or real(s))
     with tf.segment_memo():
         a, b = tf.loads(text), tf.loads(edited)
     projects_parsed = [s for s in parsed if "[[projects]]" in s]
@@ -274,3 +275,49 @@ def test_warnings_worked_out_at_load_time_are_lints(tmp_path: Path, monkeypatch:
     doc = load(path, warnings=True)
     no_parse(monkeypatch)
     assert lint(doc) == expected
+
+
+FAST_CASES = [
+    "x = 1979-05-27T07:32:00.123456789+05:30\ny = 07:32:00.9999999\nz = 1979-05-27 07:32:00Z\nw = 1979-05-27t07:32:00\n",
+    "x = 1e400\ny = -0.0\nz = 0.1\nw = 1_000.5e-3\nv = +inf\nu = -nan\n",
+    "x = 0xDEAD_beef\ny = 0o17\nz = 0b101\nw = +99\nv = 99999999999999999999999\n",
+    '"a b" = 1\n\'c\' = 2\n"" = 3\nä = 4\na . b = 5\n',
+    "[a]\nb.c = 1\n[a.b]\nd = 2\n",
+    'x = """\nab\\\n   c"""\ny = \'\'\'\nraw\'\'\'\'\nz = """a"""""\n',
+    'x = [1, "a", {b = 1}, [2]]\ny = [\n1,\n2,\n]\nt = "a\tb"\n# a\x7fb\n',
+    "x = 2024-02-29\ny = 1979-05-27T23:59:60Z\n",
+    # errors: each must be an error for both
+    "x = {\n a = 1 }\n",
+    "x = {a = 1,}\n",
+    'x = "\\e"\n',
+    'x = "\\x41"\n',
+    "x = 1979-05-27T07:32\n",
+    'x = "a\x7fb"\n',
+    "a = 1\na = 2\n",
+    'x = "\\uD800"\n',
+    "x = 0x_1\n",
+    "x = 012\n",
+    "x = 07:32\n",
+    "x = 2024-02-30\n",
+    "a = [1]\n[[a]]\n",
+    "a = {b = 1}\n[a.c]\n",
+    "[a.b]\nc=1\n[a]\nb.d=2\n",
+    'x = "a\nb"\n',
+    "x = .5\n",
+    "# a\x01b\nx = 1\n",
+    "x = " + "[" * 1200 + "]" * 1200 + "\n",  # beyond the bracket bound: tomllib, which handles any depth
+]
+
+
+@pytest.mark.parametrize("text", FAST_CASES)
+def test_the_fast_parser_reads_as_tomllib_or_leaves_it_the_error(text: str) -> None:
+    import tomllib
+
+    try:
+        expected: object = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        with pytest.raises(type(exc)):
+            tf._parse_piece(text)
+        return
+    got = tf._parse_piece(text)
+    assert repr(got) == repr(expected)  # repr: the same types, time zones and order; nan is not equal to itself
