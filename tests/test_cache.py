@@ -237,7 +237,6 @@ def test_parsing_by_segment_reads_exactly_as_a_whole_parse(text: str) -> None:
 
 
 def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tomllib
 
     text = make_portfolio_text(8, seed=4)
     edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
