@@ -320,3 +320,13 @@ def test_the_fast_parser_reads_as_tomllib_or_leaves_it_the_error(text: str) -> N
         return
     got = tf._parse_piece(text)
     assert repr(got) == repr(expected)  # repr: the same types, time zones and order; nan is not equal to itself
+
+
+def test_in_a_segment_memo_an_unchanged_project_is_built_once() -> None:
+    text = make_portfolio_text(5, seed=6)
+    edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
+    with tf.segment_memo():
+        a, b = tf.loads(text).portfolio, tf.loads(edited).portfolio
+    assert (a, b) == (tf.loads(text).portfolio, tf.loads(edited).portfolio)
+    shared = [x is y for x, y in zip(a.projects, b.projects, strict=True)]
+    assert shared == [False, True, True, True, True]  # the first project's cost was edited

@@ -114,6 +114,8 @@ def _project(leaves: Leaves, fallback: Project) -> Project:
 def _merge_project(
     b: Project | None, o: Project | None, t: Project | None
 ) -> tuple[Project | None, Project | None, list[str]]:
+    if o is not None and o is t:  # one object (built once from the same text): nothing to merge
+        return o, o, []
     pid = (o or t or b).id  # type: ignore[union-attr]
     data = {k: project_to_data(p) if p is not None else None for k, p in (("b", b), ("o", o), ("t", t))}
     if data["o"] == data["t"]:

@@ -251,7 +251,7 @@ def _from_data(
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
-        portfolio, issues = portfolio_from_data(data)
+        portfolio, issues = portfolio_from_data(data, _BUILT_MEMO.get())
     doc = PortfolioDocument(portfolio, text)
     if warnings:
         from ..domain.codec import unknown_key_warnings
@@ -266,6 +266,10 @@ def _from_data(
 
 
 _SEGMENT_MEMO: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("segment_memo", default=None)
+# Beside it, the projects built from the memo's tables (see `portfolio_from_data`'s `built`).
+_BUILT_MEMO: contextvars.ContextVar[dict[int, tuple[Any, Project]] | None] = contextvars.ContextVar(
+    "built_memo", default=None
+)
 
 
 @contextlib.contextmanager
@@ -277,10 +281,11 @@ def segment_memo() -> Iterator[None]:
     if _SEGMENT_MEMO.get() is not None:
         yield
         return
-    token = _SEGMENT_MEMO.set({})
+    token, built = _SEGMENT_MEMO.set({}), _BUILT_MEMO.set({})
     try:
         yield
     finally:
+        _BUILT_MEMO.reset(built)
         _SEGMENT_MEMO.reset(token)
 
 
