@@ -51,8 +51,10 @@ READ_COMMANDS = ("rank", "show", "export", "validate", "diff")
 def cpu(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
     """CPU seconds (user + system) of one run of `cmd`, its output thrown away."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    run = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if run.returncode not in (0, 1):  # 1: GNU diff found differences; a failure is not a measurement
+        raise RuntimeError(f"{' '.join(cmd)} failed ({run.returncode}): {run.stderr.decode(errors='replace')}")
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
