@@ -311,11 +311,13 @@ def _parse(text: str) -> tuple[dict[str, Any], bool]:
     as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
     tomllib, so every problem is reported as it was."""
     memo = _SEGMENT_MEMO.get()
-    data = _parse_by_segment(text, {} if memo is None else memo) if _fast is not None or memo is not None else None
+    data = _parse_by_segment(text, memo) if _fast is not None or memo is not None else None
     return (data, True) if data is not None else (tomllib.loads(text), False)
 
 
-def _parse_by_segment(text: str, memo: dict[str, Any]) -> dict[str, Any] | None:
+def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The data of `text` read segment by segment (reusing and filling `memo`, by segment text, if given),
+    or None where that might not read as the whole would."""
     lay = layout(text)
     if not lay.standard:
         return None
@@ -328,12 +330,14 @@ def _parse_by_segment(text: str, memo: dict[str, Any]) -> dict[str, Any] | None:
             if seg.kind != "project":
                 (after if projects else before).append(piece)
                 continue
-            got = memo.get(piece)
+            got = memo.get(piece) if memo is not None else None
             if got is None:
                 parsed = _parse_piece(piece)
                 if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
                     return None  # (the same depth as in the whole file: checked once, when first parsed)
-                got = memo[piece] = parsed["projects"][0]
+                got = parsed["projects"][0]
+                if memo is not None:  # (without a memo the pieces are not kept: a copy of the file less)
+                    memo[piece] = got
             projects.append(got)
         header = _parse_piece(_join(before + after, "\n"))
         first = _parse_piece(_join(before, "\n")) if projects and after else header
