@@ -242,7 +242,8 @@ def section(rows: list[dict[str, object]], log: dict[str, object] | None, argv: 
 Measured by `benchmarks/bench_scale.py` on: {_machine()}. Each command runs as a process, as a user or git
 runs it, timed by its CPU time; each ratio is to a floor measured in the same rounds (median of the rounds).
 Cold: `FSDL_TUI_NO_CACHE=1`; warm: the cache of parsed files (`fsdl_tui/storage/cache.py`) filled by a run
-before. `set` changes the file, so its load is not a cache hit.
+before. `set` changes the file: its first round after the filling run is a hit, later rounds are not.
+100,000 projects (about 350 MB) are beyond the 64 MiB a portfolio file may have (`storage/atomic.py`).
 
 {table(rows, log)}
 
