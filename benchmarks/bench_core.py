@@ -223,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     raw_argv = list(sys.argv[1:] if argv is None else argv)
     rows = []
+    os.environ["FSDL_TUI_NO_CACHE"] = "1"  # open is the cold parse; bench_scale.py measures the cache
     with tempfile.TemporaryDirectory(prefix="fsdl-bench-") as tmp:
         for n in sorted(args.sizes):
             row = measure(n, args.repeats, Path(tmp), memory=n == max(args.sizes))
