@@ -301,6 +301,7 @@ if pytest is not None:
             monkeypatch.delenv(var, raising=False)
         monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
         monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
         monkeypatch.setenv("COLUMNS", "200")
 
         def run(*argv: Any) -> tuple[int, str, str]:

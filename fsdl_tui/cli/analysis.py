@@ -118,7 +118,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def _rank_table(doc: Any, scorer: Any, ranked: list[Ranked]) -> None:
     from rich.console import Console
 
-    from .tables import Col, fitted_table
+    from .tables import Col, print_table
 
     # One line per project: ranks, ids (what --explain takes) and numbers are never cut; the title takes what
     # width is left and is shortened with an ellipsis; on a narrow terminal stage, then quadrant, are left out.
@@ -150,7 +150,7 @@ def _rank_table(doc: Any, scorer: Any, ranked: list[Ranked]) -> None:
         )
     con = Console(highlight=False)
     title = f"{doc.portfolio.name}: ranked by {scorer.label or scorer.name} ({scorer.name})"
-    con.print(fitted_table(con, title, cols, rows))
+    print_table(con, title, cols, rows)
     for r in ranked:
         if r.score.value is None:
             con.print(_text(f"not ranked: {r.project.id}: {r.score.reason}"))

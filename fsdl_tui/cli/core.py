@@ -23,9 +23,9 @@ from .main import CliError
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def _load(path: str) -> PortfolioDocument:
+def _load(path: str, *, warnings: bool = False) -> PortfolioDocument:
     with _os_errors(path):
-        return load(path)
+        return load(path, warnings=warnings)
 
 
 @contextlib.contextmanager
@@ -111,7 +111,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         try:
-            doc = _load(path)
+            doc = _load(path, warnings=True)  # what lint() reports, from the one parse
         except PortfolioLoadError as exc:
             failed += 1
             for problem in exc.problems:
@@ -186,7 +186,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     from rich.console import Console
 
-    from .tables import Col, fitted_table
+    from .tables import Col, print_table
 
     cols = (
         Col("#", right=True),
@@ -221,7 +221,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
     con = Console(highlight=False)
     title = f"{pf.name}: {len(pf.projects)} projects, ranked by {scorer.label or scorer.name}"
-    con.print(fitted_table(con, title, cols, cells))
+    print_table(con, title, cols, cells)
     return 0
 
 

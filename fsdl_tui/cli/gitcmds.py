@@ -118,6 +118,13 @@ def _external(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from ..storage import segment_memo
+
+    with segment_memo():  # the two versions share most projects: each segment is parsed once
+        return _diff(args)
+
+
+def _diff(args: argparse.Namespace) -> int:
     n = len(args.files)
     if args.textconv:
         if n != 1:

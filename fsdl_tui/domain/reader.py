@@ -446,8 +446,14 @@ def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project
     return _project(c, data, path), c.issues
 
 
-def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]]:
-    """Build a portfolio from parsed TOML data, collecting every problem instead of stopping at the first."""
+def portfolio_from_data(
+    data: Mapping[str, Any], built: dict[int, tuple[Any, Project]] | None = None
+) -> tuple[Portfolio, list[Issue]]:
+    """Build a portfolio from parsed TOML data, collecting every problem instead of stopping at the first.
+
+    `built` (by `id()` of a project's table, with the table itself) lends the projects already built from the
+    very same tables, and takes those built without a problem: versions of one file parsed with shared
+    tables (`storage.segment_memo`) build each unchanged project once."""
     c = _Checker()
     version = data.get("schema_version")
     if version is None:
@@ -474,7 +480,14 @@ def portfolio_from_data(data: Mapping[str, Any]) -> tuple[Portfolio, list[Issue]
         if not isinstance(entry, dict):
             c.add(("projects", i), "a project must be a table")
             continue
-        project = _project(c, entry, ("projects", i))
+        lent = built.get(id(entry)) if built is not None else None
+        if lent is not None and lent[0] is entry:
+            project: Project | None = lent[1]
+        else:
+            before = len(c.issues)
+            project = _project(c, entry, ("projects", i))
+            if built is not None and project is not None and len(c.issues) == before:
+                built[id(entry)] = (entry, project)
         if project is None:
             continue
         if project.id in seen:

@@ -17,7 +17,7 @@ from ..domain.model import Portfolio
 from ..present import num as _num
 from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError
-from ..storage.toml_file import loads_bytes
+from ..storage.toml_file import loads_bytes, segment_memo
 from .diff import ProjectChange, Standing, diff_portfolios, standings
 from .leaves import plain
 
@@ -141,7 +141,8 @@ def versions(path: str | Path, limit: int | None = None) -> list[Version]:
     records.reverse()  # oldest first
     reader = _Reader(top)
     try:
-        return _read_versions(records, reader)
+        with segment_memo():  # the versions share most projects' text: each segment is parsed once
+            return _read_versions(records, reader)
     finally:
         reader.close()
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..domain.codec import portfolio_from_data, portfolio_header_data, project_from_data, project_to_data
 from ..domain.model import Portfolio, Project
-from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text
+from ..storage import PortfolioDocument, PortfolioError, PortfolioLoadError, loads, render_text, segment_memo
 from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
@@ -114,6 +114,8 @@ def _project(leaves: Leaves, fallback: Project) -> Project:
 def _merge_project(
     b: Project | None, o: Project | None, t: Project | None
 ) -> tuple[Project | None, Project | None, list[str]]:
+    if o is not None and o is t:  # one object (built once from the same text): nothing to merge
+        return o, o, []
     pid = (o or t or b).id  # type: ignore[union-attr]
     data = {k: project_to_data(p) if p is not None else None for k, p in (("b", b), ("o", o), ("t", t))}
     if data["o"] == data["t"]:
@@ -242,6 +244,13 @@ def merge_texts(
     markers (or, when a side is not a valid portfolio, is a plain line merge) and `conflicts` says why.
     Never raises on bad input.
     """
+    with segment_memo():  # the three versions and the result share most projects: each is parsed once
+        return _merge_texts(base_text, ours_text, theirs_text, marker_size, path, labels)
+
+
+def _merge_texts(
+    base_text: str, ours_text: str, theirs_text: str, marker_size: int, path: str, labels: tuple[str, str]
+) -> MergeResult:
     try:
         base = _load(base_text, f"{path} (base)", empty_ok=True)
         ours = _load(ours_text, f"{path} (ours)", empty_ok=False)

@@ -19,6 +19,7 @@ from .toml_file import (
     new_document,
     render_text,
     save,
+    segment_memo,
     starter_text,
     update,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "new_document",
     "render_text",
     "save",
+    "segment_memo",
     "starter_text",
     "update",
 ]

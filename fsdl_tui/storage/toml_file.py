@@ -10,6 +10,7 @@ edited piece is read back and compared with what was asked before anything is wr
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import difflib
 import gc
 import re
@@ -35,7 +36,7 @@ from ..domain.codec import (
 )
 from ..domain.model import Portfolio, Project
 from ..domain.schema import prunable_keys
-from . import limits, render
+from . import cache, limits, render
 from .atomic import (
     MAX_FILE_BYTES,
     FileTooLarge,
@@ -49,6 +50,11 @@ from .atomic import (
 )
 from .errors import FileChangedError, PortfolioLoadError, Problem, SaveError, WriteBackError
 from .lock import locked, tidy
+
+try:  # a TOML 1.0 parser in Rust, about ten times as fast as tomllib; tomllib is the reference and the fallback
+    import toml_rs as _fast
+except ImportError:  # pragma: no cover - a declared dependency; without it everything still works, slower
+    _fast = None  # type: ignore[assignment]
 from .scan import Layout, header_match, layout, lines_with_offsets, locate
 
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
@@ -64,6 +70,8 @@ class PortfolioDocument:
     path: Path | None = None
     digest: str | None = None  # of the bytes on disk when read or last written; None: not on disk yet
     _layout: Layout | None = field(default=None, repr=False)
+    # `lint`'s findings, worked out at load time when asked (`load(path, warnings=True)`): no second parse
+    _warnings: list[Issue] | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> Layout:
@@ -89,8 +97,10 @@ def _top_keys(portfolio: Portfolio) -> set[str]:
 # --- reading ------------------------------------------------------------------------------------------
 
 
-def load(path: str | Path) -> PortfolioDocument:
+def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
     """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError.
+
+    With `warnings`, what `lint` reports is worked out from the parsed data too, so `lint(doc)` is free.
 
     Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
     never a hang). Temp files a killed save left next to it are removed first.
@@ -103,8 +113,9 @@ def load(path: str | Path) -> PortfolioDocument:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _loads_invalid_utf8(data, str(path))
+    size = len(data)
     del data  # not needed any more: at 10,000 projects that is 35 MB less at the peak
-    doc = loads(text, str(path))
+    doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
     return doc
@@ -125,7 +136,7 @@ def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _loads_invalid_utf8(data, filename)
-    return loads(text, filename)
+    return _loads(text, filename, digest(data) if cache.cacheable(text, len(data)) else None)
 
 
 _MAX_ENCODING_PROBLEMS = 10
@@ -183,14 +194,23 @@ def _conflict_problems(text: str, filename: str, *, parsed: bool) -> list[Proble
 
 def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
     """Load a portfolio from its text. Raises PortfolioLoadError listing every problem found."""
+    return _loads(text, filename, None)
+
+
+def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False) -> PortfolioDocument:
+    """`loads`, taking the parsed data from the cache (`cache.py`) when `sha`, the hash of the file's bytes,
+    is given and has an entry, and storing it there after a parse; only the parse is ever skipped."""
     problems: list[Problem] = []
     if text.startswith("\ufeff"):
         problems.append(
             Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as UTF-8 without a BOM")
         )
         text = text[1:]
+    cached = cache.get(sha) if sha is not None else None
+    if cached is not None:
+        return _from_data(cached, text, filename, problems, warnings)
     try:
-        data = tomllib.loads(text)
+        data, checked = _parse(text)
     except tomllib.TOMLDecodeError as exc:
         conflicts = _conflict_problems(text, filename, parsed=False)
         if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
@@ -215,21 +235,123 @@ def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
             Problem(filename, line, col, "an integer beyond 64 bits; integers must be from -2^63 to 2^63-1")
         )
         raise PortfolioLoadError(problems) from None
-    hostile = limits.value_issues(data)
+    hostile = [] if checked else limits.value_issues(data)
     if hostile:  # the model is not built from values it cannot hold
         problems.extend(_problems(PortfolioDocument(Portfolio(name=""), text), filename, hostile))
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
+    if sha is not None:  # only data within the limits is cached: a hit needs no second look at them
+        cache.put(sha, data)
+    return _from_data(data, text, filename, problems, warnings)
+
+
+def _from_data(
+    data: dict[str, Any], text: str, filename: str, problems: list[Problem], warnings: bool = False
+) -> PortfolioDocument:
+    """The document for parsed `data` of `text`: conflict markers, validation and the model."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
-        portfolio, issues = portfolio_from_data(data)
-    del data
+        portfolio, issues = portfolio_from_data(data, _BUILT_MEMO.get())
     doc = PortfolioDocument(portfolio, text)
+    if warnings:
+        from ..domain.codec import unknown_key_warnings
+
+        doc._warnings = unknown_key_warnings(data)
+    del data
     if issues:
         problems.extend(_problems(doc, filename, issues))
     if problems:
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     return doc
+
+
+_SEGMENT_MEMO: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("segment_memo", default=None)
+# Beside it, the projects built from the memo's tables (see `portfolio_from_data`'s `built`).
+_BUILT_MEMO: contextvars.ContextVar[dict[int, tuple[Any, Project]] | None] = contextvars.ContextVar(
+    "built_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def segment_memo() -> Iterator[None]:
+    """Within the block, `loads` and `load` parse a file project by project and reuse the data of a project
+    segment whose exact text they parsed before: versions of one file (git's base, ours and theirs, or the
+    commits `log` walks) share most of their projects, so each is parsed once. Blocks nest; the memo is
+    dropped at the end of the outermost."""
+    if _SEGMENT_MEMO.get() is not None:
+        yield
+        return
+    token, built = _SEGMENT_MEMO.set({}), _BUILT_MEMO.set({})
+    try:
+        yield
+    finally:
+        _BUILT_MEMO.reset(built)
+        _SEGMENT_MEMO.reset(token)
+
+
+# The fast parser recurses on nesting and crashes the process when it is thousands deep (measured: fine at
+# 3,000, a crash at 10,000): a piece with more brackets than this, which bounds its nesting, goes to tomllib.
+_FAST_MAX_BRACKETS = 1000
+
+
+def _parse_piece(piece: str) -> dict[str, Any]:
+    """`tomllib.loads(piece)`, by the fast parser where that is safe. It reads TOML 1.0 as tomllib does
+    (tests/test_cache.py compares them); any error it raises is left to tomllib to word."""
+    if _fast is None or piece.count("[") + piece.count("{") > _FAST_MAX_BRACKETS or "\ufeff" in piece:
+        return tomllib.loads(piece)
+    try:
+        return _fast.loads(piece, toml_version="1.0.0")
+    except Exception:  # noqa: BLE001 - the fast parser's errors: tomllib gives the exact message and position
+        return tomllib.loads(piece)
+
+
+def _parse(text: str) -> tuple[dict[str, Any], bool]:
+    """`tomllib.loads(text)`, project segment by project segment (reusing those of a `segment_memo`), and
+    whether the values were checked against the limits already. Any file the segments do not read exactly
+    as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
+    tomllib, so every problem is reported as it was."""
+    memo = _SEGMENT_MEMO.get()
+    data = _parse_by_segment(text, memo) if _fast is not None or memo is not None else None
+    return (data, True) if data is not None else (tomllib.loads(text), False)
+
+
+def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The data of `text` read segment by segment (reusing and filling `memo`, by segment text, if given),
+    or None where that might not read as the whole would."""
+    lay = layout(text)
+    if not lay.standard:
+        return None
+    before: list[str] = []  # the pieces of the header before the first project, and after it
+    after: list[str] = []
+    projects: list[Any] = []
+    try:
+        for seg in lay.segments:
+            piece = lay.segment_text(seg)
+            if seg.kind != "project":
+                (after if projects else before).append(piece)
+                continue
+            got = memo.get(piece) if memo is not None else None
+            if got is None:
+                parsed = _parse_piece(piece)
+                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+                    return None  # (the same depth as in the whole file: checked once, when first parsed)
+                got = parsed["projects"][0]
+                if memo is not None:  # (without a memo the pieces are not kept: a copy of the file less)
+                    memo[piece] = got
+            projects.append(got)
+        header = _parse_piece(_join(before + after, "\n"))
+        first = _parse_piece(_join(before, "\n")) if projects and after else header
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    if "projects" in header or limits.value_issues(header):
+        return None
+    if not projects:
+        return header
+    # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
+    data = {k: v for k, v in header.items() if k in first}
+    data["projects"] = projects
+    data.update((k, v) for k, v in header.items() if k not in first)
+    return data
 
 
 @contextlib.contextmanager
@@ -816,5 +938,10 @@ def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
     """Warnings for a valid document: unknown keys where a typo is likely (see `unknown_key_warnings`)."""
     from ..domain.codec import unknown_key_warnings
 
-    issues = unknown_key_warnings(tomllib.loads(doc.text))
+    if doc._warnings is not None:
+        issues = doc._warnings
+    else:
+        cacheable = doc.digest is not None and cache.cacheable(doc.text, len(doc.text))
+        data = cache.get(doc.digest) if doc.digest is not None and cacheable else None
+        issues = unknown_key_warnings(data if data is not None else tomllib.loads(doc.text))
     return _problems(doc, filename or doc.label, issues) if issues else []
