@@ -71,7 +71,7 @@ def measure(size: int, raters: int, draws: int, repeats: int, seed: int = 1) -> 
         files = load_ratings(path)
         assert len(files) == raters
         scorer = FsdlScorer()
-        total = sum(float(p.extra["effort"]["weeks"]) for p in pf.projects)
+        total = sum(p.effort.weeks or 0.0 for p in pf.projects)
         res = sample_ranks(pf, scorer, files, draws=draws, top_k=10, seed=seed)
         assert res.draws == draws and any(o.p_top_k > 0 for o in res.projects)
         unc_s = median_time(lambda: sample_ranks(pf, scorer, files, draws=draws, top_k=10, seed=seed), repeats)

@@ -102,6 +102,8 @@ def _value_text(f: sc.Field, value: Any) -> Text:
         return t(", ".join(value))
     if f.kind == "number":
         return t(present.short_num(value))
+    if f.kind == "range":
+        return t(f"{value[0]}-{value[1]}")
     if f.kind == "checks":
         return t(", ".join(k for k, c in value.items() if c.done) or "none done")
     return t(value)

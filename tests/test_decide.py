@@ -17,7 +17,7 @@ from fsdl_tui.decide.agreement import agreement, kendall_w, krippendorff_alpha, 
 from fsdl_tui.decide.plan import Candidate, PlanError, best_plan, plan
 from fsdl_tui.decide.uncertainty import FIELDS, fsdl_scores, point_value, sample_ranks, sensitivity
 from fsdl_tui.domain.lifecycle import new_project
-from fsdl_tui.domain.model import Cost, Impact, Lifecycle, Portfolio
+from fsdl_tui.domain.model import Cost, Effort, Impact, Lifecycle, Portfolio
 from fsdl_tui.scoring.base import FsdlScorer, safe_score
 from fsdl_tui.storage import load, new_document, save
 from fsdl_tui.storage.errors import PortfolioLoadError
@@ -306,18 +306,18 @@ def test_plan_is_as_good_as_trying_every_subset(seed: int) -> None:
     assert sum(c.weeks for c in cands if c.id in chosen) <= budget
 
 
-def _effort(weeks: float, **other: float) -> dict[str, object]:
-    return {"effort": {"weeks": weeks, **other}}
+def _effort(weeks: float, gpu_days: float | None = None) -> Effort:
+    return Effort(weeks=weeks, gpu_days=gpu_days)
 
 
 def test_plan_candidates_dependencies_and_options() -> None:
     projects = (
-        scored("a", 5, 5, 1, 1, extra=_effort(10)),
-        scored("b", 4, 4, 2, 2, extra=_effort(4), depends_on=("live",)),
-        scored("c", 4, 4, 2, 2, extra=_effort(4), depends_on=("dead",)),
-        scored("live", 3, 3, 3, 3, extra=_effort(2), lifecycle=Lifecycle(stage="production")),
-        scored("dead", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="killed")),
-        scored("hold", 5, 5, 1, 1, extra=_effort(1), lifecycle=Lifecycle(status="on-hold")),
+        scored("a", 5, 5, 1, 1, effort=_effort(10)),
+        scored("b", 4, 4, 2, 2, effort=_effort(4), depends_on=("live",)),
+        scored("c", 4, 4, 2, 2, effort=_effort(4), depends_on=("dead",)),
+        scored("live", 3, 3, 3, 3, effort=_effort(2), lifecycle=Lifecycle(stage="production")),
+        scored("dead", 5, 5, 1, 1, effort=_effort(1), lifecycle=Lifecycle(status="killed")),
+        scored("hold", 5, 5, 1, 1, effort=_effort(1), lifecycle=Lifecycle(status="on-hold")),
         scored("none", 5, 5, 1, 1),
     )
     pf = Portfolio(projects=projects)
@@ -340,14 +340,28 @@ def test_plan_candidates_dependencies_and_options() -> None:
 def test_plan_command_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pf = tmp_path / "team.toml"
     write_portfolio(pf, [scored("a", 5, 5, 1, 1), scored("b", 4, 4, 2, 2)])
-    text = pf.read_text()
-    # effort lives in the project's own [projects.effort] table, written by hand here
-    text = text.replace('id = "b"', 'id = "b"\neffort = { weeks = 3 }').replace(
-        'id = "a"', 'id = "a"\neffort = { weeks = 5 }'
-    )
-    pf.write_text(text)
+    assert main(["set", str(pf), "a", "effort.weeks=5"]) == 0
+    assert main(["set", str(pf), "b", "effort.weeks=3", "effort.gpu_days=2"]) == 0
+    capsys.readouterr()
     assert main(["plan", str(pf), "--budget", "6", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["chosen"] == ["a"] and out["total_weeks"] == 5 and out["next"][0]["id"] == "b"
     assert main(["plan", str(pf), "--budget", "6"]) == 0
     assert "Total: score" in capsys.readouterr().out
+
+
+def test_ranges_are_set_validated_and_sampled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 4, 3, 3, 3), scored("b", 4, 3, 3, 3)])
+    assert main(["set", str(pf), "a", "range.impact=1-5", "range.accuracy_requirement=[2, 4]"]) == 0
+    doc = load(pf)
+    assert doc.portfolio.get("a").range.impact == (1, 5)  # type: ignore[union-attr]
+    assert "[projects.range]\nimpact = [1, 5]\naccuracy_requirement = [2, 4]\n" in pf.read_text()
+    res = sample_ranks(doc.portfolio, FsdlScorer(), draws=400, top_k=1, seed=3)
+    assert next(o for o in res.projects if o.project_id == "a").source == "range"
+    assert main(["set", str(pf), "a", "range.impact=5-2"]) == 1
+    assert "LOW <= HIGH" in capsys.readouterr().err
+    pf.write_text(pf.read_text().replace("impact = [1, 5]", "impact = [0, 9]"))
+    assert main(["validate", str(pf)]) == 1
+    err = capsys.readouterr().err
+    line = next(i for i, text in enumerate(pf.read_text().splitlines(), 1) if text.startswith("impact = [0, 9]"))
+    assert f"{pf}:{line}:" in err and "must be [LOW, HIGH]" in err

@@ -25,6 +25,12 @@ def _loaded_after(statement: str) -> set[str]:
         ("import fsdl_tui.domain.codec, fsdl_tui.domain.fields, fsdl_tui.domain.lifecycle", HEAVY),
         ("from fsdl_tui.storage import load, save, render_text", HEAVY),
         ("import fsdl_tui.scoring", ("textual", "pandas")),
+        ("import fsdl_tui.workspace", HEAVY),
+        ("import fsdl_tui.storage.journal", HEAVY),
+        ("import fsdl_tui.storage.ratings", (*HEAVY, "numpy", "scipy")),
+        # The app's start: the decision math (numpy, scipy) and pandas wait until a screen needs them.
+        ("import fsdl_tui.tui.app", ("pandas", "numpy", "scipy")),
+        ("import fsdl_tui.cli.main; fsdl_tui.cli.main.build_parser()", ("textual", "pandas", "numpy", "scipy")),
     ],
 )
 def test_core_imports_leave_ui_and_dataframe_libraries_out(statement: str, forbidden: tuple[str, ...]) -> None:

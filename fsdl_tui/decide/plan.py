@@ -1,7 +1,7 @@
 """A plan within budget: the set of candidate projects with the largest total score whose effort fits.
 
-Each project may carry an effort, `[projects.effort]` with `weeks = 6` (person-weeks) and optionally other
-resources (`gpu_days = 30`). The plan is a 0/1 knapsack with dependencies, solved exactly as a mixed-integer
+Each project may carry an effort, `[projects.effort]` with `weeks = 6` (person-weeks) and optionally GPU-days
+(`gpu_days = 30`), set with `fsdl-tui set PATH ID effort.weeks=6`. The plan is a 0/1 knapsack with dependencies, solved exactly as a mixed-integer
 linear program (`scipy.optimize.milp`, the HiGHS solver):
 
     maximize    sum_i score_i x_i
@@ -35,11 +35,9 @@ class PlanError(ValueError):
 
 def effort_of(project: Project) -> dict[str, float] | None:
     """The project's effort by resource (`weeks`, `gpu_days`, ...), or None when it has none."""
-    table = project.extra.get("effort")
-    if not isinstance(table, Mapping):
-        return None
+    e = project.effort
     out: dict[str, float] = {}
-    for key, value in table.items():
+    for key, value in (("weeks", e.weeks), ("gpu_days", e.gpu_days)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
             continue
         out[str(key)] = float(value)

@@ -43,23 +43,14 @@ def point_value(project: Project, name: str) -> float:
 
 
 def ranges_of(portfolio: Portfolio) -> dict[str, dict[str, tuple[int, int]]]:
-    """Each project's documented low/high ranges: `[projects.range]` with `FIELD = [LOW, HIGH]`.
-
-    Read from the project's table; a malformed entry is ignored here (`validate` reports it).
-    """
+    """Each project's documented low/high ranges (`[projects.range]`, e.g. `impact = [3, 5]`), by rating field."""
     out: dict[str, dict[str, tuple[int, int]]] = {}
     for p in portfolio.projects:
-        table = getattr(p, "ranges", None)
-        if table is None:
-            table = p.extra.get("range")
-        if not isinstance(table, Mapping):
-            continue
-        row: dict[str, tuple[int, int]] = {}
-        for key, value in table.items():
-            if key in RATING_FIELDS and isinstance(value, Sequence) and len(value) == 2:
-                lo, hi = value
-                if all(isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= 5 for x in (lo, hi)) and lo <= hi:
-                    row[key] = (int(lo), int(hi))
+        row = {
+            key: value
+            for key in ("impact", "data_availability", "accuracy_requirement", "problem_difficulty")
+            if (value := getattr(p.range, key)) is not None
+        }
         if row:
             out[p.id] = row
     return out

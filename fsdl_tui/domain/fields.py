@@ -114,6 +114,15 @@ def parse_value(spec: FieldSpec, text: str) -> Any:
             return float(raw) if any(ch in raw for ch in ".eE") else int(raw)
         except ValueError:
             raise FieldError(f"{spec.path}: '{text}' is not a number") from None
+    if spec.kind == "range":
+        if not raw:
+            return None
+        parts = [x for x in raw.strip("[]() ").replace("..", "-").replace(",", "-").split("-") if x.strip()]
+        try:
+            bottom, top = (int(x) for x in parts)
+        except ValueError:
+            raise FieldError(f"{spec.path}: '{text}' is not a range such as 3-5 (LOW-HIGH, whole numbers)") from None
+        return [bottom, top]
     if spec.kind == "bool":
         low = raw.lower()
         if low in ("true", "yes", "y", "1", "done", "x"):

@@ -85,6 +85,25 @@ class Metrics:
 
 
 @dataclass(frozen=True, slots=True)
+class Effort:
+    """What a project would take: person-weeks, and GPU-days where compute is the constraint (`fsdl-tui plan`)."""
+
+    weeks: float | None = None
+    gpu_days: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranges:
+    """How sure a score is: the lowest and highest value it could be (whole numbers, low <= high), for the
+    main four scores. `fsdl-tui rank --uncertainty` samples within them where nobody rated the project."""
+
+    impact: tuple[int, int] | None = None
+    data_availability: tuple[int, int] | None = None
+    accuracy_requirement: tuple[int, int] | None = None
+    problem_difficulty: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Move:
     """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
 
@@ -126,6 +145,8 @@ class Project:
     gate: Mapping[str, Check] = field(default_factory=dict)
     feasibility: Mapping[str, Check] = field(default_factory=dict)
     metrics: Metrics = field(default_factory=Metrics)
+    effort: Effort = field(default_factory=Effort)
+    range: Ranges = field(default_factory=Ranges)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # Plugins keep their own per-project fields here: [projects.plugins.NAME] in the file.
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

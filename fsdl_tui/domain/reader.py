@@ -24,12 +24,14 @@ from .model import (
     Baseline,
     Check,
     Cost,
+    Effort,
     Impact,
     Lifecycle,
     Metrics,
     Move,
     Portfolio,
     Project,
+    Ranges,
     Settings,
     Threshold,
 )
@@ -42,6 +44,8 @@ TABLE_MODELS: dict[str, type] = {
     "impact": Impact,
     "cost": Cost,
     "metrics": Metrics,
+    "effort": Effort,
+    "range": Ranges,
     "lifecycle": Lifecycle,
     "settings": Settings,
 }
@@ -239,6 +243,25 @@ def _score(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     return c.score(table, f.key, path, f.range)
 
 
+def _range(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    if f.key not in table:
+        return None
+    value = table[f.key]
+    lo, hi = f.range
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi for v in value)
+        and value[0] <= value[1]
+    ):
+        return (value[0], value[1])
+    c.add(
+        path + (f.key,),
+        f"'{f.key}' must be [LOW, HIGH], whole numbers from {lo} to {hi} with LOW <= HIGH, not {value!r}",
+    )
+    return None
+
+
 def _number(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     number = c.number(table, f.key, path)
     return f.default if number is None else number
@@ -270,6 +293,7 @@ _READERS: dict[str, Callable[[_Checker, Field, Mapping[str, Any], Path], Any]] =
     "longtext": _text,
     "score": _score,
     "number": _number,
+    "range": _range,
     "choice": _choice,
     "list": _list,
     "checks": lambda c, f, t, p: _checks(c, c.table(t, f.key, p), p + (f.key,), f),

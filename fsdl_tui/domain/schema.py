@@ -227,6 +227,39 @@ def _project_fields() -> tuple[Field, ...]:
             prunes=True,
         ),
         Field(
+            "effort.weeks",
+            "number",
+            "Effort (person-weeks)",
+            "What the project would take, in person-weeks; `fsdl-tui plan` fits projects into a budget of them.",
+            question="How many person-weeks would it take?",
+            section="Effort",
+        ),
+        Field(
+            "effort.gpu_days",
+            "number",
+            "Compute (GPU-days)",
+            "GPU-days, where compute is the constraint: `fsdl-tui plan --resource gpu_days=N`.",
+            question="How many GPU-days?",
+        ),
+        *(
+            Field(
+                f"range.{key}",
+                "range",
+                f"{label}: range",
+                f"How sure is the {label.lower()} score? The lowest and highest it could be, e.g. 3-5 "
+                "(fsdl-tui rank --uncertainty samples within it).",
+                question=f"How sure? The lowest and highest {label.lower()} could be",
+                section="Uncertainty: ranges" if key == "impact" else "",
+                column=None,
+            )
+            for key, label in (
+                ("impact", "Impact"),
+                ("data_availability", "Data availability"),
+                ("accuracy_requirement", "Accuracy requirement"),
+                ("problem_difficulty", "Problem difficulty"),
+            )
+        ),
+        Field(
             "lifecycle.stage",
             "choice",
             "Stage",

@@ -46,6 +46,7 @@ def _identity(value: Any) -> Any:
 
 _CONVERT: dict[str, Callable[[Any], Any]] = {
     "list": list,
+    "range": list,
     "checks": lambda value: {k: _check_data(v) for k, v in value.items()},
     "answers": dict,
     "history": lambda value: [_move_data(mv) for mv in value],

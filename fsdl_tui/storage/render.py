@@ -102,6 +102,7 @@ _TABLE_COMMENTS = {
     "gate": "before starting: ready? needed? ethical?",
     "feasibility": "feasibility assessment, steps A-G",
     "metrics": "one optimizing metric, satisficing thresholds, baselines",
+    "effort": "what it would take, for `fsdl-tui plan`",
     "lifecycle": "planning -> data -> training -> deploying -> production; moving back is normal",
     "plugins": "",
 }
@@ -137,6 +138,8 @@ def project(p: Project) -> str:
                 out.append(_assign(k, v, _CHECK_COMMENTS.get(k, "")))
             else:
                 out.append(_assign(k, v))
+        if name == "effort" and not table:
+            out.append("# weeks = 6      # person-weeks\n# gpu_days = 20  # where compute is the constraint\n")
         if name == "impact":
             out.extend(
                 f"# {lens} = 1..5\n"

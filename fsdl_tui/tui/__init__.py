@@ -9,16 +9,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..storage import Problem
+    from ..workspace import Session
 
 DEFAULT_FILE = "portfolio.toml"
 
 
-def open_session(path: str | None) -> tuple[Any, tuple[Path, list[Any]] | None]:
+def open_session(path: str | None) -> tuple[Session | None, tuple[Path, list[Problem]] | None]:
     """(session, None) for a portfolio to show, or (None, (path, problems)) for a file that does not load."""
     from ..domain.model import Portfolio
     from ..storage import PortfolioLoadError, Problem, load, loads
-    from .session import Session, new_session
+    from ..workspace import Session, new_session
 
     if path is None:
         default = Path(DEFAULT_FILE)

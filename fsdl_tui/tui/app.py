@@ -1,27 +1,27 @@
-"""The Textual app: state, bindings and views. The flows (save, quit, moves, edits) live in `flows.py`,
-the screens in `screens/`, the widgets in `widgets/`; all changes go through the core (`fsdl_tui.domain`,
-`fsdl_tui.storage`, `fsdl_tui.scoring`). Nothing heavy is imported before the first frame."""
+"""The Textual app: bindings, start-up, plugins and views. The state and the ranking worker are in
+`base.py` (on top of the UI-free `fsdl_tui.workspace`), the flows (save, quit, moves, edits) in `flows.py`,
+crash recovery in `recovery.py`, the screens in `screens/`, the widgets in `widgets/`. Nothing heavy is
+imported before the first frame."""
 
 from __future__ import annotations
 
-import datetime as _dt
-import os
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
-from textual.reactive import reactive
+from textual.binding import Binding, BindingType
+from textual.worker import get_current_worker
 
-from ..scoring.base import FsdlScorer, Ranked, Scorer, rank
-from ..storage import Problem
+from ..storage import PortfolioLoadError, load
+from ..workspace import DaemonCall, Session
 from .commands import ActionsProvider
 from .flows import DocumentFlows, ProjectFlows
-from .session import Session
+from .recovery import RecoveryFlows
 
-APP_BINDINGS = [
+if TYPE_CHECKING:  # pragma: no cover
+    from ..plugins.manager import PluginHost
+
+APP_BINDINGS: list[BindingType] = [
     Binding("ctrl+s", "save", "Save", id="save", tooltip="Save to the file (atomic, minimal diff)"),
     Binding("f2", "save", "Save", id="save_alt", tooltip="Save (works inside tmux and screen)", show=False),
     Binding("f3", "save_as", "Save as", id="save_as", tooltip="Save to another file", show=False),
@@ -54,10 +54,19 @@ APP_BINDINGS = [
     Binding("x", "export", "Export", id="export", tooltip="Export through any exporter", show=False),
     Binding("p", "plugins", "Plugins", id="plugins", tooltip="Plugins: status and problems", show=False),
     Binding("ctrl+r", "reload", "Reload", id="reload", tooltip="Read the file from disk again", show=False),
+    Binding(
+        "escape",
+        "cancel_ranking",
+        "Cancel ranking",
+        id="rank.cancel",
+        tooltip="Stop a plugin scorer that is still ranking; rank with the built-in scorer",
+        show=False,
+        priority=True,
+    ),
 ]
 
 
-class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
+class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
     """fsdl-tui: choose ML projects with the FSDL framework and walk them to production."""
 
     CSS_PATH = "app.tcss"
@@ -65,41 +74,6 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
     COMMANDS = App.COMMANDS | {ActionsProvider}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = APP_BINDINGS
-
-    version: reactive[int] = reactive(0, init=False)  # bumped on every change of the portfolio or the scorer
-    plugins_version: reactive[int] = reactive(0, init=False)
-    selected_id: reactive[str | None] = reactive(None, init=False)
-
-    def __init__(
-        self,
-        session: Session | None,
-        *,
-        problems: tuple[Path, list[Problem]] | None = None,
-        plugins_dir: str | None = None,
-        env: Mapping[str, str] | None = None,
-        today: Callable[[], _dt.date] = _dt.date.today,
-        watch_interval: float | None = 1.0,
-        load_plugins: bool = True,
-    ) -> None:
-        super().__init__()
-        self.session = session
-        self.problems = problems
-        self.plugins_dir = plugins_dir
-        self.env = dict(os.environ if env is None else env)
-        self.today = today
-        self.watch_interval = watch_interval
-        self.want_plugins = load_plugins
-        self.scorers: dict[str, Scorer] = {"fsdl": FsdlScorer()}
-        self.exporters: dict[str, Any] = {}
-        self.plugin_host: Any = None
-        self.plugin_info: list[dict[str, Any]] | None = None
-        self.plugin_problems: list[str] = []
-        self.scorer: Scorer = self.scorers["fsdl"]
-        self.ranked: list[Ranked] = []
-        self.ranked_by_id: dict[str, Ranked] = {}
-        self._asking_disk = False
-        if session is not None:
-            self._rerank()
 
     # --- start --------------------------------------------------------------------------------------------
 
@@ -112,15 +86,16 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
             self.push_screen(ProblemsScreen(*self.problems))
             self.title = f"fsdl-tui · {self.problems[0].name} (cannot be opened)"
         else:
-            self._start_portfolio()
+            self.start_portfolio()
         if self.watch_interval:
             self.set_interval(self.watch_interval, self.check_disk)
 
-    def _start_portfolio(self) -> None:
+    def start_portfolio(self) -> None:
         from .screens.portfolio import PortfolioScreen
 
         self.push_screen(PortfolioScreen())
-        self._update_title()
+        self.update_title()
+        self.offer_recovery()
         if self.want_plugins:
             self.call_after_refresh(self._load_plugins)
 
@@ -139,67 +114,64 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
             more += [f"keymap: unknown binding id '{k}' (F1 lists the ids)" for k in keymap if k not in known]
             self.set_keymap({k: v for k, v in keymap.items() if k in known})
         for problem in problems + more:
-            self.notify(problem, title="config", severity="warning", timeout=8)
+            self.notify(problem, title="config", severity="warning", timeout=8, markup=False)
 
     # --- plugins (after the first frame, in a thread) --------------------------------------------------
 
     @work(thread=True, exclusive=True, group="plugins")
     def _load_plugins(self) -> None:
-        try:
-            from ..plugins.manager import load_plugins
-        except ImportError:  # pragma: no cover - the plugin system is optional for the app
-            self.call_from_thread(self._plugins_loaded, None)
-            return
-        try:
-            host = load_plugins(self.plugins_dir, env=self.env)
-        except Exception as exc:  # noqa: BLE001 - strict mode raises; the app reports and goes on with the built-in scorer
-            self.call_from_thread(self.notify, f"plugins: {exc}", severity="error")
-            host = None
-        self.call_from_thread(self._plugins_loaded, host)
+        """Load the plugins on a daemon thread (their code runs there): a plugin that hangs while loading
+        never holds the app or its exit; one that raises anything is reported and the app goes on."""
+        from ..plugins.manager import load_plugins
 
-    def _plugins_loaded(self, host: Any) -> None:
-        self.plugin_host = host
-        if host is not None:
-            portfolio = self.session.portfolio if self.session else None
-            self.scorers = host.scorers(portfolio) or self.scorers
-            self.exporters = host.exporters(portfolio)
-            self.plugin_info = host.info()
-            self.plugin_problems = [str(p) for p in host.problems]
-            default = portfolio.settings.default_scorer if portfolio else "fsdl"
-            if default in self.scorers and default != self.scorer.name:
-                self.set_scorer(default)
-            elif self.scorer.name in self.scorers:
-                self.scorer = self.scorers[self.scorer.name]
-        else:
-            self.plugin_info = []
-        if self.plugin_problems:
-            self.notify(f"{len(self.plugin_problems)} plugin problem(s): press p", severity="warning")
+        worker = get_current_worker()
+        call = DaemonCall(lambda: load_plugins(self.plugins_dir, env=self.env), name="load-plugins")
+        while not call.finished.wait(0.1):
+            if worker.is_cancelled:
+                return
+        host: PluginHost | None = call.result
+        try:
+            if call.error is not None:
+                self.call_from_thread(self.say, f"plugins: {type(call.error).__name__}: {call.error}", severity="error")
+            self.call_from_thread(self.plugins_loaded, host)
+        except RuntimeError:  # the app closed meanwhile
+            return
+
+    def plugins_loaded(self, host: PluginHost | None) -> None:
+        try:
+            default = self.workspace.adopt_plugins(host)
+        except BaseException as exc:  # noqa: BLE001 - the host calls plugin hooks: contain them
+            self.say(f"plugins: {type(exc).__name__}: {exc}", severity="error")
+            default = None
+        if default is not None:
+            self.set_scorer(default)
+        plugins = self.workspace.plugins
+        if plugins is not None and plugins.problems:
+            self.say(f"{len(plugins.problems)} plugin problem(s): press p", severity="warning")
         self.plugins_version += 1
 
-    # --- state --------------------------------------------------------------------------------------------
+    def action_reload_broken(self) -> None:
+        """From the problems screen: try the file again; open it when it loads."""
+        assert self.problems is not None
+        path = self.problems[0]
+        try:
+            doc = load(path)
+        except PortfolioLoadError as exc:
+            self.problems = (path, exc.problems)
+            from .screens.problems import ProblemsScreen
 
-    def _rerank(self) -> None:
-        assert self.session is not None
-        self.ranked = rank(self.session.portfolio, self.scorer)
-        self.ranked_by_id = {r.project.id: r for r in self.ranked}
-        if self.selected_id not in self.ranked_by_id:
-            self.selected_id = self.ranked[0].project.id if self.ranked else None
-
-    def changed(self) -> None:
-        """Call after the session's portfolio changed: re-rank, refresh every view, update the title."""
-        self._rerank()
-        self._update_title()
-        self.version += 1
-
-    def _update_title(self) -> None:
-        s = self.session
-        if s is None:
+            if isinstance(self.screen, ProblemsScreen):
+                self.screen.show(exc.problems)
+            self.say("still broken", severity="warning", timeout=3)
             return
-        self.title = ("● " if s.dirty else "") + s.portfolio.name
-        where = str(s.target) if s.target else "unsaved"
-        if s.doc.path is None:
-            where += " (not created yet: the first save creates it)"
-        self.sub_title = where + (" · modified" if s.dirty else "")
+        except OSError as exc:
+            self.say(f"cannot read {path}: {exc}", severity="error")
+            return
+        self.workspace.session = Session(doc)
+        self.problems = None
+        self.pop_screen()
+        self.rank()
+        self.start_portfolio()
 
     # Actions that change or re-rank the portfolio: only from the table, the board and the 2x2, never
     # under a dialog or an open form (its copy of the project would overwrite the change on close).
@@ -220,10 +192,13 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
             "export",
             "view",
             "plugins",
+            "cancel_ranking",
         }
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_ranking" and not self.ranking:
+            return False
         if action in ("save", "save_as"):
             return self.session is not None  # nothing to save while a broken file is shown
         if action in self.MAIN_SCREEN_ACTIONS:
@@ -233,10 +208,6 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
 
             return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen))
         return True
-
-    def set_scorer(self, name: str) -> None:
-        self.scorer = self.scorers[name]
-        self.changed()
 
     # --- views --------------------------------------------------------------------------------------------
 
@@ -263,9 +234,9 @@ class FsdlApp(DocumentFlows, ProjectFlows, App[int]):
                 for b in binding:
                     if b.id and b.description:  # ours; Textual's own (focus, copy) are in the palette
                         rows.append((key, b.description, b.id, b.tooltip))
-        merged: dict[str, list[Any]] = {}
+        merged: dict[str, tuple[list[str], str, str, str]] = {}
         for key, desc, bid, tip in rows:
-            merged.setdefault(bid or desc, [[], desc, bid, tip])[0].append(key)
+            merged.setdefault(bid or desc, ([], desc, bid or "", tip or ""))[0].append(key)
         self.push_screen(HelpScreen([(",".join(k), d, i, t) for k, d, i, t in merged.values()]))
 
     def action_plugins(self) -> None:
@@ -281,7 +252,7 @@ def known_binding_ids() -> set[str]:
     from .widgets import detail, table
     from .widgets import matrix as matrix_widget
 
-    ids = {b.id for b in APP_BINDINGS if b.id}
+    ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
     for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:

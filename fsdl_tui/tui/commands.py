@@ -3,14 +3,18 @@ each scorer, and each view."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Any
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from .base import fsdl_app
 
 
 class ActionsProvider(Provider):
-    def _commands(self) -> Iterator[tuple[str, str, object]]:
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         """(name, help, callback) for everything the user can do here."""
         app = self.app
         seen: set[str] = set()
@@ -27,16 +31,17 @@ class ActionsProvider(Provider):
                         f"{b.description} ({keys})",
                         partial(app.run_action, b.action, node),
                     )
-        for name, scorer in getattr(app, "scorers", {}).items():
-            yield f"Rank with {scorer.label or name}", f"scorer '{name}'", partial(app.set_scorer, name)  # type: ignore[attr-defined]
+        fsdl = fsdl_app(screen)
+        for name, scorer in fsdl.workspace.scorers.items():
+            yield f"Rank with {scorer.label or name}", f"scorer '{name}'", partial(fsdl.set_scorer, name)
 
     async def discover(self) -> Hits:
         for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(Text(name), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)  # type: ignore[arg-type]
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -4,42 +4,44 @@ calls the core for the change."""
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from ..domain import framework as fw
-from ..domain.lifecycle import MoveRefused, move, new_project, slugify
-from ..domain.model import Lifecycle, Portfolio, Project
-from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError, load
+from textual import work
+from textual.worker import get_current_worker
+
+from ..domain.lifecycle import MoveRefused, move, new_project
+from ..domain.model import Project
+from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
+from ..workspace import (
+    DaemonCall,
+    PluginFailure,
+    duplicate_of,
+    hold_toggled,
+    merge_documents,
+    next_stage,
+    previous_stage,
+    with_status,
+)
+from .base import FsdlBase
 from .screens.modals import ChoiceModal, ConfirmModal, NewProjectModal, PathModal
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import FsdlApp
 
-    _Base = FsdlApp
-else:
-    _Base = object
-
-
-class DocumentFlows(_Base):
+class DocumentFlows(FsdlBase):
     """Saving, quitting, undo/redo, reloading and the file watch."""
-
-    def apply(self, portfolio: Portfolio, what: str) -> None:
-        assert self.session is not None
-        if self.session.apply(portfolio, what):
-            self.changed()
 
     def action_undo(self) -> None:
         if self.session is not None:
             what = self.session.undo()
-            self.notify(f"undid {what}" if what else "nothing to undo", timeout=2)
+            self.say(f"undid {what}" if what else "nothing to undo", timeout=2)
             self.changed()
 
     def action_redo(self) -> None:
         if self.session is not None:
             what = self.session.redo()
-            self.notify(f"redid {what}" if what else "nothing to redo", timeout=2)
+            self.say(f"redid {what}" if what else "nothing to redo", timeout=2)
             self.changed()
 
     # --- saving ---------------------------------------------------------------------------------------
@@ -56,11 +58,33 @@ class DocumentFlows(_Base):
                 self.external_change(at_save=True)
             return False
         except (PortfolioError, OSError, ValueError) as exc:
-            self.notify(f"not saved: {exc}", severity="error", timeout=10)
+            self.save_failed(path or self.session.target, exc)
             return False
-        self.notify(f"saved {target}", timeout=3)
+        self.say(f"saved {target}", timeout=3)
         self.changed()
         return True
+
+    def save_failed(self, path: Path | None, exc: Exception) -> None:
+        """The write failed (disk full, a read-only folder, ...): say why, keep the edits, offer save-as."""
+        if isinstance(exc, OSError):
+            reason = exc.strerror or str(exc)
+            message = f"{exc.filename or path or 'the file'}: cannot save: {reason}"
+        else:
+            message = str(exc)
+        self.say(f"not saved: {message}", severity="error", timeout=10)
+
+        def answer(choice: str | None) -> None:
+            if choice == "a":
+                self.action_save_as()
+
+        self.push_screen(
+            ChoiceModal(
+                "Not saved",
+                [("a", "Save as another file"), ("k", "Keep editing (the changes stay, unsaved)")],
+                f"{message}\nYour changes are kept (and journaled for recovery); the file on disk is untouched.",
+            ),
+            answer,
+        )
 
     def action_save(self) -> None:
         if self.session is not None:
@@ -98,7 +122,10 @@ class DocumentFlows(_Base):
             return
 
         def answer(choice: str | None) -> None:
-            if (choice == "s" and self.save()) or choice == "d":
+            if choice == "d":
+                self.drop_journal()
+                self.exit(0)
+            elif choice == "s" and self.save():
                 self.exit(0)
 
         self.push_screen(
@@ -150,7 +177,7 @@ class DocumentFlows(_Base):
             self._asking_disk = False
             if choice == "r" and disk is not None:
                 session.reload(disk)
-                self.notify(f"reloaded {label}", timeout=3)
+                self.say(f"reloaded {label}", timeout=3)
                 self.changed()
             elif choice == "m" and disk is not None:
                 self.merge(disk)
@@ -163,17 +190,21 @@ class DocumentFlows(_Base):
                         "The other change is lost (unless it is in git).",
                         "Overwrite",
                     ),
-                    lambda yes: self.save(force=True) if yes else None,
+                    self._overwrite_answer,
                 )
 
         self.push_screen(ChoiceModal("The file changed on disk", choices, detail), answer)
+
+    def _overwrite_answer(self, yes: bool | None) -> None:
+        if yes:
+            self.save(force=True)
 
     def merge(self, disk: PortfolioDocument) -> None:
         assert self.session is not None
         session = self.session
         merged, conflicts = merge_documents(session.doc, session.portfolio, disk)
         if conflicts or merged is None:
-            self.notify(
+            self.say(
                 "not merged: both sides changed " + ", ".join(conflicts) + ". Save yours as another file, "
                 "then merge by hand.",
                 severity="error",
@@ -181,7 +212,7 @@ class DocumentFlows(_Base):
             )
             return
         session.adopt_disk(disk, merged)
-        self.notify("merged their changes with yours; save to keep the merge", timeout=5)
+        self.say("merged their changes with yours; save to keep the merge", timeout=5)
         self.changed()
 
     def action_reload(self) -> None:
@@ -191,70 +222,18 @@ class DocumentFlows(_Base):
             try:
                 self.session.reload()
             except (PortfolioLoadError, OSError) as exc:
-                self.notify(f"cannot reload: {exc}", severity="error", timeout=10)
+                self.say(f"cannot reload: {exc}", severity="error", timeout=10)
                 return
             self.changed()
             return
         self.external_change()
 
-    def action_reload_broken(self) -> None:
-        """From the problems screen: try the file again; open it when it loads."""
-        assert self.problems is not None
-        path = self.problems[0]
-        try:
-            doc = load(path)
-        except PortfolioLoadError as exc:
-            self.problems = (path, exc.problems)
-            self.screen.show(exc.problems)  # type: ignore[attr-defined]
-            self.notify("still broken", severity="warning", timeout=3)
-            return
-        except OSError as exc:
-            self.notify(f"cannot read {path}: {exc}", severity="error")
-            return
-        from .session import Session
 
-        self.session = Session(doc)
-        self.problems = None
-        self.pop_screen()
-        self._rerank()
-        self._start_portfolio()
-
-
-def merge_documents(
-    base: PortfolioDocument, ours: Portfolio, theirs: PortfolioDocument
-) -> tuple[Portfolio | None, list[str]]:
-    """Merge through `fsdl_tui.gitops.merge.merge_texts` (field by field) when it is there, else project by
-    project. Returns (merged, []) or (None, conflicts)."""
-    try:
-        from ..gitops.merge import merge_texts  # type: ignore[import-not-found]
-    except ImportError:
-        from .session import merge_portfolios
-
-        merged, conflicts = merge_portfolios(base.portfolio, ours, theirs.portfolio)
-        return (None, conflicts) if conflicts else (merged, [])
-    from ..storage import loads, render_text
-
-    result = merge_texts(base.text, render_text(base, ours), theirs.text)
-    conflicts = [str(c) for c in getattr(result, "conflicts", [])]
-    if conflicts or not getattr(result, "clean", True):
-        return None, conflicts
-    try:
-        return loads(result.text).portfolio, []
-    except PortfolioLoadError as exc:
-        return None, [str(p) for p in exc.problems]
-
-
-class ProjectFlows(_Base):
+class ProjectFlows(FsdlBase):
     """Edits of projects and lifecycle moves, on the selected project."""
 
     def selected(self) -> Project | None:
-        if self.session is None or self.selected_id is None:
-            return None
-        return self.session.portfolio.get(self.selected_id)
-
-    def replace_project(self, project: Project, what: str) -> None:
-        assert self.session is not None
-        self.apply(self.session.portfolio.with_project(project), what)
+        return self.workspace.selected()
 
     def action_edit(self) -> None:
         from .screens.edit import EditScreen
@@ -278,7 +257,7 @@ class ProjectFlows(_Base):
             if answer is not None:
                 pid, title = answer
                 self.replace_project(new_project(pid, title), f"add {pid}")
-                self.selected_id = pid
+                self.select(pid)
                 self.action_edit()
 
         self.push_screen(NewProjectModal(taken), chosen)
@@ -287,12 +266,10 @@ class ProjectFlows(_Base):
         p = self.selected()
         if p is None or self.session is None:
             return
-        taken = {q.id for q in self.session.portfolio.projects}
-        pid = slugify(p.id + "-copy", taken)
-        copy = dataclasses.replace(p, id=pid, title=f"{p.title} (copy)", lifecycle=Lifecycle())
+        copy = duplicate_of(p, self.workspace.taken_ids())
         self.replace_project(copy, f"duplicate {p.id}")
-        self.selected_id = pid
-        self.notify(f"duplicated as {pid} (back in planning)", timeout=3)
+        self.select(copy.id)
+        self.say(f"duplicated as {copy.id} (back in planning)", timeout=3)
 
     def action_delete(self) -> None:
         p = self.selected()
@@ -335,20 +312,20 @@ class ProjectFlows(_Base):
                     answer,
                 )
             else:
-                self.notify(str(exc), severity="warning")
+                self.say(str(exc), severity="warning")
             return
         self.replace_project(moved, f"move {p.id} to {stage}")
-        self.notify(f"{p.id}: {p.stage} → {stage}", timeout=3)
+        self.say(f"{p.id}: {p.stage} → {stage}", timeout=3)
 
     def action_move_forward(self) -> None:
         p = self.selected()
         if p is None:
             return
-        i = fw.STAGE_INDEX[p.stage]
-        if i + 1 >= len(fw.STAGE_IDS):
-            self.notify(f"'{p.title}' is in production: the last stage", timeout=3)
+        stage = next_stage(p)
+        if stage is None:
+            self.say(f"'{p.title}' is in production: the last stage", timeout=3)
             return
-        self._move(p, fw.STAGE_IDS[i + 1])
+        self._move(p, stage)
 
     def action_move_back(self) -> None:
         from .screens.modals import ReasonModal
@@ -356,25 +333,25 @@ class ProjectFlows(_Base):
         p = self.selected()
         if p is None:
             return
-        i = fw.STAGE_INDEX[p.stage]
-        if i == 0:
-            self.notify(f"'{p.title}' is in planning: the first stage", timeout=3)
+        back = previous_stage(p)
+        if back is None:
+            self.say(f"'{p.title}' is in planning: the first stage", timeout=3)
             return
 
         def answer(result: tuple[str, str] | None) -> None:
             if result is not None:
                 self._move(p, result[0], result[1])
 
-        self.push_screen(ReasonModal(p.title, p.stage, fw.STAGE_IDS[i - 1]), answer)
+        self.push_screen(ReasonModal(p.title, p.stage, back), answer)
 
     def _status(self, p: Project, status: str, reason: str) -> None:
-        lifecycle = dataclasses.replace(p.lifecycle, status=status, status_reason=reason)
-        self.replace_project(dataclasses.replace(p, lifecycle=lifecycle), f"{p.id} {status}")
+        self.replace_project(with_status(p, status, reason), f"{p.id} {status}")
 
     def action_hold(self) -> None:
         p = self.selected()
         if p is not None:
-            self._status(p, "active" if p.status == "on-hold" else "on-hold", "")
+            held = hold_toggled(p)
+            self.replace_project(held, f"{p.id} {held.status}")
 
     def action_kill(self) -> None:
         from .screens.modals import TextModal
@@ -395,7 +372,7 @@ class ProjectFlows(_Base):
     def action_pick_scorer(self) -> None:
         from .screens.modals import PickModal
 
-        items = [(name, f"{s.label or name} ({name})") for name, s in self.scorers.items()]
+        items = [(name, f"{s.label or name} ({name})") for name, s in self.workspace.scorers.items()]
         self.push_screen(
             PickModal("Rank with", items, self.scorer.name), lambda name: self.set_scorer(name) if name else None
         )
@@ -405,10 +382,10 @@ class ProjectFlows(_Base):
 
         if self.session is None:
             return
-        if not self.exporters:
-            self.notify("no exporters yet (plugins are still loading, or none loaded)", severity="warning")
+        if not self.workspace.exporters:
+            self.say("no exporters yet (plugins are still loading, or none loaded)", severity="warning")
             return
-        formats = [(name, e.label or name, e.extension) for name, e in self.exporters.items()]
+        formats = [(name, e.label or name, e.extension) for name, e in self.workspace.exporters.items()]
         stem = self.session.target.stem if self.session.target else "portfolio"
         self.push_screen(ExportModal(formats, stem), self._export_to)
 
@@ -422,10 +399,39 @@ class ProjectFlows(_Base):
                 lambda yes: self._export_to(answer, force=True) if yes else None,
             )
             return
-        try:
-            out: Any = self.plugin_host.export(self.session.portfolio, name, self.ranked)
-            path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
-        except Exception as exc:  # noqa: BLE001 - an exporter is plugin code: report, never crash
-            self.notify(f"export failed: {exc}", severity="error", timeout=10)
+        owner = self.workspace.exporter_owner(name)
+        call = self.workspace.export_call(name)
+        if owner != "fsdl_tui":  # plugin code: off the UI thread, like a plugin's scorer
+            self.say(f"exporting {name} (plugin {owner})…", timeout=3)
+            self._export_worker(name, owner, path, call)
             return
-        self.notify(f"exported {name} to {path}", timeout=4)
+        try:
+            self._export_done(name, path, call())
+        except PluginFailure as exc:
+            self.say(f"export failed: {exc}", severity="error", timeout=10)
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export_worker(self, name: str, owner: str, path: Path, call: Callable[[], str | bytes]) -> None:
+        worker = get_current_worker()
+        running = DaemonCall(call, name=f"export-{name}")
+        started, warned = time.monotonic(), False
+        while not running.finished.wait(0.1):
+            if worker.is_cancelled:
+                return
+            if not warned and time.monotonic() - started > self.score_budget:
+                warned = True
+                message = f"exporter '{name}' (plugin {owner}) has taken more than {self.score_budget:g} s"
+                self.call_from_thread(self.say, message, severity="warning", timeout=8)
+        with contextlib.suppress(RuntimeError):  # RuntimeError: the app closed meanwhile
+            if running.error is not None:
+                self.call_from_thread(self.say, f"export failed: {running.error}", severity="error", timeout=10)
+            elif running.result is not None:
+                self.call_from_thread(self._export_done, name, path, running.result)
+
+    def _export_done(self, name: str, path: Path, out: str | bytes) -> None:
+        try:
+            path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
+        except OSError as exc:
+            self.say(f"export failed: {path}: cannot write: {exc.strerror or exc}", severity="error", timeout=10)
+            return
+        self.say(f"exported {name} to {path}", timeout=4)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..domain import framework as fw
 from ..scoring.base import Ranked
@@ -26,6 +27,22 @@ SORT_CYCLE = ("asc", "desc", None)  # clicking a header again: ascending, descen
 ARCHETYPE_SHORT = {"software-2.0": "sw 2.0", "human-in-the-loop": "human-loop", "autonomous": "autonomous"}
 
 
+# Control characters (an ANSI escape in a title, a stray carriage return) would reach the terminal as they
+# are and garble it: the app shows them as their Unicode control pictures (ESC as ␛) instead.
+_PICTURES = {c: chr(0x2400 + c) for c in range(0x20) if c != 0x0A} | {0x09: " ", 0x7F: "\u2421"}
+_PICTURES |= {c: "\ufffd" for c in range(0x80, 0xA0)}
+
+
+def printable(text: str) -> str:
+    """`text` with every control character but the newline made visible (safe to hand to the terminal)."""
+    return text.translate(_PICTURES)
+
+
+def one_line(text: str) -> str:
+    """`printable`, on one line: for table cells, options and labels."""
+    return printable(text.replace("\r\n", " ").replace("\n", " "))
+
+
 def num(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
@@ -42,14 +59,14 @@ def row_cells(r: Ranked) -> tuple[str, ...]:
     p = r.project
     return (
         "–" if r.rank is None else str(r.rank),
-        p.title,
+        one_line(p.title),
         ARCHETYPE_SHORT.get(p.archetype or "", p.archetype or "–"),
         stage_text(r),
         num(r.impact),
         num(r.feasibility),
         ("err" if r.score.error else "–") if r.score.value is None else f"{r.score.value:.2f}",
         fw.QUADRANT_BY_ID[r.quadrant].label if r.quadrant else "–",
-        p.owner or "–",
+        one_line(p.owner) or "–",
     )
 
 
@@ -101,11 +118,11 @@ def apply_filter(rows: Sequence[Ranked], f: Filter) -> list[Ranked]:
     return out
 
 
-def _sort_key(column: str):  # type: ignore[no-untyped-def]
+def _sort_key(column: str) -> Callable[[Ranked], Any]:
     def numeric(x: float | None) -> tuple[int, float]:
         return (x is None, x or 0.0)
 
-    keys = {
+    keys: dict[str, Callable[[Ranked], Any]] = {
         "rank": lambda r: numeric(r.rank),
         "title": lambda r: r.project.title.lower(),
         "archetype": lambda r: (r.project.archetype is None, r.project.archetype or ""),

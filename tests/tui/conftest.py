@@ -26,6 +26,7 @@ def _quiet(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (home / ".config").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
     monkeypatch.setenv("FSDL_TUI_LOAD_PLUGINS", "")
     monkeypatch.delenv("FSDL_TUI_PLUGINS_DIR", raising=False)
 

@@ -1,4 +1,4 @@
-"""The app's UI-free parts: the session (undo, dirty, file watch, fallback merge), view rows, user config."""
+"""The app's UI-free parts: the session (undo, dirty, file watch), view rows, user config."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fsdl_tui.scoring.base import FsdlScorer, rank
 from fsdl_tui.storage import load, save
 from fsdl_tui.tui import open_session
 from fsdl_tui.tui.keymap import load_keymap
-from fsdl_tui.tui.session import Session, merge_portfolios
 from fsdl_tui.tui.view import Filter, apply_filter, apply_sort, next_sort
+from fsdl_tui.workspace import Session
 
 
 def test_session_undo_redo_and_dirty(portfolio_file: Path) -> None:
@@ -34,19 +34,6 @@ def test_disk_changed_is_cheap_and_exact(portfolio_file: Path) -> None:
     assert not s.disk_changed()  # reported once per change
     s.reload()
     assert "task-language" not in s.portfolio and s.undo() == "reload"
-
-
-def test_fallback_merge_by_project(portfolio_file: Path) -> None:
-    base = load(portfolio_file).portfolio
-    ours = base.with_project(set_field(base.get("grasp-pose"), "owner", "ours"))
-    theirs = base.with_project(set_field(base.get("label-tool"), "owner", "theirs")).without_project("task-language")
-    merged, conflicts = merge_portfolios(base, ours, theirs)
-    assert conflicts == []
-    assert merged.get("grasp-pose").owner == "ours" and merged.get("label-tool").owner == "theirs"  # type: ignore[union-attr]
-    assert "task-language" not in merged
-    both = base.with_project(set_field(base.get("label-tool"), "owner", "ours"))
-    _, conflicts = merge_portfolios(base, both, theirs)
-    assert conflicts == ["label-tool"]
 
 
 def test_view_filter_and_sort(portfolio_file: Path) -> None:
@@ -105,3 +92,77 @@ async def test_external_change_to_a_broken_file_keeps_mine(make_app, portfolio_f
         assert [k for k, _ in app.screen.choices] == ["a", "o", "k"]  # no merge or reload of a broken file
         await pilot.press("k")
         assert app.session.dirty and portfolio_file.read_text() == "<<<<<<< ours\n"
+
+
+# --- the core: contained plugin calls and the recovery journal -------------------------------------------
+
+
+def test_rank_projects_contains_exits_and_can_be_cancelled(portfolio_file: Path) -> None:
+    from tui_helpers import ExitingScorer
+
+    from fsdl_tui.workspace import DaemonCall, rank_projects
+
+    portfolio = load(portfolio_file).portfolio
+    for exc in (None, KeyboardInterrupt("stop"), RuntimeError("boom")):
+        ranked = rank_projects(portfolio, ExitingScorer(exc))  # type: ignore[arg-type]
+        assert ranked is not None and len(ranked) == len(portfolio.projects)
+        assert all(r.score.error and r.rank is None for r in ranked)
+    assert ranked[0].score.reason == "RuntimeError: boom"
+    assert rank_projects(portfolio, FsdlScorer(), cancelled=lambda: True) is None
+    assert [r.project.id for r in rank_projects(portfolio, FsdlScorer()) or []] == [
+        r.project.id for r in rank(portfolio, FsdlScorer())
+    ]
+    call = DaemonCall(lambda: (_ for _ in ()).throw(SystemExit(2)))
+    assert call.finished.wait(10) and isinstance(call.error, SystemExit) and call.result is None
+
+
+def test_journal_round_trip_and_keys(tmp_path: Path) -> None:
+    import pytest
+
+    from fsdl_tui.storage.journal import (
+        Journal,
+        JournalError,
+        journal_path,
+        read_journal,
+        remove_journal,
+        write_journal,
+    )
+
+    state = tmp_path / "state"
+    file = tmp_path / "team.toml"
+    assert read_journal(state, file) is None and not remove_journal(state, file)
+    j = Journal(str(file), "abc", 'name = "a"\n', 'name = "b [/]"\n')
+    path = write_journal(state, j)
+    assert path == journal_path(state, file) and path.parent.parent == state
+    assert read_journal(state, file) == j
+    assert not list(path.parent.glob("*.tmp"))  # written through a temp file, replaced
+    assert journal_path(state, tmp_path / "other.toml") != path
+    assert remove_journal(state, file) and read_journal(state, file) is None
+    path.write_text("{ not json")
+    with pytest.raises(JournalError, match="not a recovery journal"):
+        read_journal(state, file)
+    path.write_text(Journal(str(tmp_path / "elsewhere.toml"), None, "", "").to_json())
+    with pytest.raises(JournalError, match="is for"):
+        read_journal(state, file)
+
+
+async def test_broken_journal_is_reported_not_applied(make_app, env, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.paths import state_dir
+    from fsdl_tui.storage.journal import journal_path
+
+    path = journal_path(state_dir(env), portfolio_file.resolve())
+    path.parent.mkdir(parents=True)
+    path.write_text("garbage")
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.session.dirty and path.read_text() == "garbage"
+        assert any("not a recovery journal" in n.message for n in app._notifications)
+
+
+def test_control_characters_are_shown_as_pictures() -> None:
+    from fsdl_tui.tui.view import one_line, printable
+
+    assert printable("a\x1b[31mb\x07\x7f\x9b\tc\nd") == "a␛[31mb␇\u2421\ufffd c\nd"
+    assert one_line("two\nlines\r\n") == "two lines "
+    assert printable("[/] שלום 🚀") == "[/] שלום 🚀"  # markup-like, right-to-left and emoji stay as they are

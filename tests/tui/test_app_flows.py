@@ -455,9 +455,9 @@ async def test_scorer_export_plugins_help(make_app, portfolio_file: Path, tmp_pa
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert {"fsdl", "weighted"} <= set(app.scorers) and "csv" in app.exporters
+        assert {"fsdl", "weighted"} <= set(app.workspace.scorers) and "csv" in app.workspace.exporters
         await pilot.press("s")
-        names = list(app.scorers)
+        names = list(app.workspace.scorers)
         await pilot.press(*["down"] * names.index("weighted"), "enter")
         assert app.scorer.name == "weighted"
         assert "scorer weighted" in text_of(app.screen.query_one("#summary"))

@@ -32,7 +32,7 @@ def _select_then(project_id: str) -> Callable[[Any], Any]:
 async def _plugins(pilot: Any) -> None:
     from fsdl_tui.plugins.manager import load_plugins
 
-    pilot.app._plugins_loaded(load_plugins(env=pilot.app.env))
+    pilot.app.plugins_loaded(load_plugins(env=pilot.app.env))
     await pilot.pause()
 
 
@@ -54,6 +54,15 @@ async def _external_change(pilot: Any) -> None:
     doc = load("team.toml")
     save(doc, doc.portfolio.with_project(set_field(doc.portfolio.get("grasp-pose"), "owner", "zed")))
     pilot.app.check_disk()
+    await pilot.pause()
+
+
+async def _save_failed(pilot: Any) -> None:
+    import errno
+    import os
+
+    await pilot.press("o")
+    pilot.app.save_failed(Path("team.toml"), OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "team.toml"))
     await pilot.pause()
 
 
@@ -83,6 +92,7 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "export": (["x"], _plugins),
     "external_change": ([], _external_change),
     "palette": ([], _palette),
+    "save_failed": ([], _save_failed),
 }
 
 
@@ -112,3 +122,25 @@ def test_snapshot_broken_file(size: str, snap_compare, make_app, in_tmp: Path) -
     text = (in_tmp / "team.toml").read_text()
     (in_tmp / "team.toml").write_text(text.replace("overall = 5", "overall = 9").replace('owner = "bo"', "owner = 3"))
     assert snap_compare(make_app("team.toml"), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_recovery_offer(size: str, snap_compare, make_app, env: dict[str, str], in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.paths import state_dir
+    from fsdl_tui.storage import render_text
+    from fsdl_tui.storage.journal import Journal, write_journal
+
+    doc = load("team.toml")
+    edited = doc.portfolio.with_project(set_field(doc.portfolio.get("grasp-pose"), "owner", "zed"))
+    edited = edited.without_project("task-language")
+    journal = Journal(str((in_tmp / "team.toml").resolve()), doc.digest, doc.text, render_text(doc, edited))
+    path = write_journal(state_dir(env), journal)
+    app = make_app("team.toml")
+
+    async def hide_tmp(pilot: Any) -> None:  # the journal's folder differs on every run: show it relative
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.query_one(".dialog-detail").update(screen.detail.replace(str(path), "STATE/journals/KEY.json"))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=hide_tmp)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fsdl_tui.scoring.base import Score, Scorer
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -21,3 +23,65 @@ async def palette_search(pilot: Any, text: str) -> None:
             break
         await pilot.pause(0.02)
     await pilot.pause(0.1)
+
+
+async def wait_for(pilot: Any, condition: Any, tries: int = 500) -> None:
+    """Let the app run until `condition()` holds (a bounded number of short pauses, no clock assertion)."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    assert condition(), "the app never reached the expected state"
+
+
+def notices(app: Any) -> list[str]:
+    """The texts of the app's notifications so far."""
+    return [n.message for n in app._notifications]
+
+
+class BlockingScorer(Scorer):
+    """A plugin-like scorer whose `score()` blocks until the test sets `release` (a hanging plugin)."""
+
+    name = "slow"
+    label = "Slow plugin scorer"
+    description = "blocks"
+
+    def __init__(self) -> None:
+        import threading
+
+        self.release = threading.Event()
+        self.calls = 0
+
+    def score(self, project: Any, settings: Any) -> Any:
+        self.calls += 1
+        self.release.wait()
+        return Score(1.0)
+
+
+class ExitingScorer(Scorer):
+    """A scorer that calls `sys.exit()` (or raises KeyboardInterrupt) inside `score()`."""
+
+    name = "exits"
+    label = "Exiting plugin scorer"
+    description = "exits"
+
+    def __init__(self, exc: BaseException | None = None) -> None:
+        self.exc = exc
+
+    def score(self, project: Any, settings: Any) -> Any:
+        import sys
+
+        if self.exc is not None:
+            raise self.exc
+        sys.exit(3)
+
+
+class ReverseScorer(Scorer):
+    """A well-behaved plugin scorer: projects in reverse file order."""
+
+    name = "reverse"
+    label = "Reverse"
+    description = "reverse file order"
+
+    def score(self, project: Any, settings: Any) -> Any:
+        return Score(float(-sum(map(ord, project.id))))

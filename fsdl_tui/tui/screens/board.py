@@ -14,6 +14,8 @@ from textual.widgets.option_list import Option
 
 from ...domain import framework as fw
 from ...domain.model import Project
+from ..base import fsdl_app
+from ..view import one_line
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES) + (
     ("on-hold", "On hold"),
@@ -29,7 +31,7 @@ def timeline(p: Project | None) -> Text:
     """The project's moves, oldest first (the box scrolls to the newest)."""
     if p is None:
         return Text("No project selected.", style="dim")
-    out = Text.assemble((f"History of {p.title}", "bold"), f"  (now: {p.stage}, {p.status})\n")
+    out = Text.assemble((f"History of {one_line(p.title)}", "bold"), f"  (now: {p.stage}, {p.status})\n")
     if not p.lifecycle.history:
         out.append("No moves yet: still in its first stage.", style="dim")
     for m in p.lifecycle.history:
@@ -37,7 +39,7 @@ def timeline(p: Project | None) -> Text:
         style = "yellow" if m.is_backward else ""
         out.append(f"{m.date.isoformat()}  {m.from_stage} {arrow} {m.to_stage}", style=style or None)
         if m.note:
-            out.append(f"  {m.note}", style="dim")
+            out.append(f"  {one_line(m.note)}", style="dim")
         out.append("\n")
     if p.lifecycle.loop_backs:
         out.append(f"{p.lifecycle.loop_backs} loop-back(s): normal for ML projects (FSDL lecture 1).", style="dim")
@@ -72,9 +74,12 @@ class BoardScreen(Screen[None]):
         self.watch(self.app, "version", self.refresh_board, init=True)
 
     def refresh_board(self) -> None:
-        portfolio = self.app.session.portfolio  # type: ignore[attr-defined]
-        selected = self.app.selected_id  # type: ignore[attr-defined]
-        order = {r.project.id: i for i, r in enumerate(self.app.ranked)}  # type: ignore[attr-defined]
+        app = fsdl_app(self)
+        if app.session is None:
+            return
+        portfolio = app.session.portfolio
+        selected = app.selected_id
+        order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}
         by_col: dict[str, list[Project]] = {key: [] for key, _ in COLUMNS}
         for p in portfolio.projects:
             by_col[column_of(p)].append(p)
@@ -83,7 +88,7 @@ class BoardScreen(Screen[None]):
             projects = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
             ol = self.query_one(f"#col-{key}", OptionList)
             with self.prevent(OptionList.OptionHighlighted):
-                ol.set_options([Option(p.title, id=p.id) for p in projects])
+                ol.set_options([Option(Text(one_line(p.title)), id=p.id) for p in projects])
                 ids = [p.id for p in projects]
                 if selected in ids:
                     ol.highlighted = ids.index(selected)
@@ -94,19 +99,20 @@ class BoardScreen(Screen[None]):
         self.show_timeline(selected)
 
     def show_timeline(self, project_id: str | None) -> None:
-        portfolio = self.app.session.portfolio  # type: ignore[attr-defined]
-        self.query_one("#timeline", Static).update(timeline(portfolio.get(project_id) if project_id else None))
+        session = fsdl_app(self).session
+        project = session.portfolio.get(project_id) if session is not None and project_id else None
+        self.query_one("#timeline", Static).update(timeline(project))
         self.call_after_refresh(self.query_one("#timeline-box").scroll_end, animate=False)
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id:
-            self.app.selected_id = event.option.id  # type: ignore[attr-defined]
+            fsdl_app(self).select(event.option.id)
             self.show_timeline(event.option.id)
 
     @on(OptionList.OptionSelected)
     def _selected(self) -> None:
-        self.app.action_edit()  # type: ignore[attr-defined]
+        fsdl_app(self).action_edit()
 
     def action_column(self, delta: int) -> None:
         lists = list(self.query(OptionList))
@@ -120,6 +126,6 @@ class BoardScreen(Screen[None]):
                     nxt.highlighted = 0
                 oid = nxt.get_option_at_index(nxt.highlighted or 0).id
                 if oid:
-                    self.app.selected_id = oid  # type: ignore[attr-defined]
+                    fsdl_app(self).select(oid)
                     self.show_timeline(oid)
                 return

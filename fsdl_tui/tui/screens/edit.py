@@ -39,6 +39,8 @@ def shown_value(spec: FieldSpec, value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if spec.kind == "data":
         return render.value(value, inline=True)
+    if spec.kind == "range":
+        return f"{value[0]}-{value[1]}"
     return str(value)
 
 

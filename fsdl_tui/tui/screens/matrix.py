@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
+from ..base import fsdl_app
+from ..view import one_line
 from ..widgets.matrix import Matrix
 
 
@@ -35,21 +38,24 @@ class MatrixScreen(Screen[None]):
 
     def refresh_matrix(self) -> None:
         matrix = self.query_one(Matrix)
-        s = self.app.session.portfolio.settings  # type: ignore[attr-defined]
-        matrix.show(self.app.ranked, (s.impact_threshold, s.feasibility_threshold))  # type: ignore[attr-defined]
-        matrix.selected = self.app.selected_id  # type: ignore[attr-defined]
+        app = fsdl_app(self)
+        if app.session is None:
+            return
+        s = app.session.portfolio.settings
+        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
+        matrix.selected = app.selected_id
         self._status()
 
     def _status(self) -> None:
         matrix = self.query_one(Matrix)
-        ranked = self.app.ranked  # type: ignore[attr-defined]
+        ranked = fsdl_app(self).workspace.ranked
         unplotted = sum(1 for r in ranked if r.impact is None or r.feasibility is None)
         current = next((r for r in ranked if r.project.id == matrix.selected), None)
-        sel = f"{current.project.title} ({current.project.id})" if current else "none"
+        sel = f"{one_line(current.project.title)} ({current.project.id})" if current else "none"
         extra = f" · {unplotted} unscored, not plotted" if unplotted else ""
-        self.query_one("#matrix-status", Static).update(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by)")
+        self.query_one("#matrix-status", Static).update(Text(f"selected: {sel}{extra}\n{matrix.legend()} (v: mark by)"))
 
     @on(Matrix.PointSelected)
     def _point(self, event: Matrix.PointSelected) -> None:
-        self.app.selected_id = event.project_id  # type: ignore[attr-defined]
+        fsdl_app(self).select(event.project_id)
         self._status()

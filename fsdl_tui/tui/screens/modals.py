@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,15 +17,16 @@ from textual.widgets.option_list import Option
 from ...domain import framework as fw
 from ...domain.codec import ID_RE
 from ...domain.lifecycle import loop_back_reasons, slugify
+from ..view import one_line, printable
 
 
 class Dialog(ModalScreen[Any]):
     """What every dialog shares: a title with an optional detail, and `escape` answering None."""
 
     def header(self, title: str, detail: str = "") -> ComposeResult:
-        yield Label(title, classes="dialog-title")
+        yield Label(one_line(title), classes="dialog-title", markup=False)
         if detail:
-            yield Static(detail, classes="dialog-detail", markup=False)
+            yield Static(printable(detail), classes="dialog-detail", markup=False)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -72,9 +73,11 @@ class ChoiceModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text, self.detail)
-            yield OptionList(*[Option(Text(f"[{key}] {label}"), id=key) for key, label in self.choices], id="choices")
+            yield OptionList(
+                *[Option(Text(f"[{key}] {one_line(label)}"), id=key) for key, label in self.choices], id="choices"
+            )
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def on_key(self, event: events.Key) -> None:
         for key, _ in self.choices:
             if event.key == key:
                 event.stop()
@@ -98,7 +101,8 @@ class PickModal(Dialog):
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
             options = [
-                Option(Text(("● " if key == self.current else "  ") + label), id=key) for key, label in self.items
+                Option(Text(("● " if key == self.current else "  ") + one_line(label)), id=key)
+                for key, label in self.items
             ]
             yield OptionList(*options, id="items")
 
@@ -125,7 +129,7 @@ class PathModal(Dialog):
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text, self.detail)
             yield Input(self.value, placeholder="path/to/file", id="path")
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -153,7 +157,7 @@ class ExportModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Export the ranked portfolio", classes="dialog-title")
-            options = [(f"{label} ({name})", name) for name, label, _ in self.formats]
+            options = [(Text(one_line(f"{label} ({name})")), name) for name, label, _ in self.formats]
             yield Select(options, value=self.formats[0][0], allow_blank=False, id="format")
             yield Input(self._default_path(self.formats[0][0]), id="path")
             yield Label("enter: export (an existing file is only replaced after you confirm)", classes="hint")
@@ -193,7 +197,7 @@ class NewProjectModal(Dialog):
             yield Input(self.initial_title, placeholder="What would the model do?", id="title")
             yield Label("Id (a slug: lowercase letters, digits, - and _; unique)")
             yield Input(self._proposed, id="id")
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)
             yield Label("enter: add and edit it", classes="hint")
 
     @on(Input.Changed, "#title")
@@ -243,7 +247,11 @@ class ReasonModal(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Move '{self.project_title}' back from {self.from_stage}: why?", classes="dialog-title")
+            yield Label(
+                f"Move '{one_line(self.project_title)}' back from {self.from_stage}: why?",
+                classes="dialog-title",
+                markup=False,
+            )
             if self.reasons:
                 yield Label("Loop-back reasons from FSDL lecture 1 (enter picks one):", classes="hint")
                 options = [
@@ -253,7 +261,7 @@ class ReasonModal(Dialog):
             earlier = fw.STAGE_IDS[: fw.STAGE_INDEX[self.from_stage]]
             yield Select([(s, s) for s in earlier], value=self.to_stage, allow_blank=False, id="stage")
             yield Input(placeholder="or type your own reason, then enter", id="note")
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)
 
     @on(OptionList.OptionSelected)
     def _reason(self, event: OptionList.OptionSelected) -> None:
@@ -283,7 +291,7 @@ class TextModal(Dialog):
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
             yield Input(placeholder=self.placeholder, id="text")
-            yield Label("", id="error", classes="error")
+            yield Label("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

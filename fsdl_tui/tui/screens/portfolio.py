@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,6 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
 from ...domain import framework as fw
+from ...scoring.base import Ranked
+from ..base import fsdl_app
 from ..view import COLUMNS, Filter, apply_filter, summary_counts
 from ..widgets.detail import ProjectDetail
 from ..widgets.table import PortfolioTable
@@ -80,6 +85,7 @@ class PortfolioScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_rows, init=True)
         self.watch(self.app, "selected_id", self._follow, init=False)
+        self.watch(self.app, "ranking_status", self._ranking_status, init=False)
         self.query_one(PortfolioTable).focus()
 
     def _follow(self, project_id: str | None) -> None:
@@ -90,14 +96,19 @@ class PortfolioScreen(Screen[None]):
     # --- content -----------------------------------------------------------------------------------------
 
     def refresh_rows(self) -> None:
-        ranked = self.app.ranked  # type: ignore[attr-defined]
+        app = fsdl_app(self)
+        ranked = app.workspace.ranked
         rows = apply_filter(ranked, self.filter)
         table = self.query_one(PortfolioTable)
-        table.show(rows, keep=self.app.selected_id)  # type: ignore[attr-defined]
+        table.show(rows, keep=app.selected_id)
         self._summary(len(rows), ranked)
         self._detail(table.current_id)
 
-    def _summary(self, shown: int, ranked) -> None:  # type: ignore[no-untyped-def]
+    def _ranking_status(self) -> None:
+        ranked = fsdl_app(self).workspace.ranked
+        self._summary(len(apply_filter(ranked, self.filter)), ranked)
+
+    def _summary(self, shown: int, ranked: Sequence[Ranked]) -> None:
         counts = summary_counts(ranked)
         stages = " ".join(f"{k} {v}" for k, v in counts["stages"].items() if v)
         held = " ".join(f"{k} {v}" for k, v in counts["statuses"].items() if k != "active" and v)
@@ -107,26 +118,28 @@ class PortfolioScreen(Screen[None]):
             if v
         )
         head = f"{shown} of {len(ranked)}" if self.filter.active else f"{len(ranked)} projects"
-        scorer = self.app.scorer.name  # type: ignore[attr-defined]
-        self.query_one("#summary", Static).update(
-            f"{head} · scorer {scorer} · {stages}{' · ' + held if held else ''} · {quads}"
-        )
+        app = fsdl_app(self)
+        line = f"{head} · scorer {app.scorer.name} · {stages}{' · ' + held if held else ''} · {quads}"
+        if app.ranking_status:
+            line = f"{app.ranking_status} · {line}"
+        self.query_one("#summary", Static).update(Text(line))
 
     def _detail(self, project_id: str | None) -> None:
-        r = self.app.ranked_by_id.get(project_id) if project_id else None  # type: ignore[attr-defined]
-        self.query_one(ProjectDetail).show(r, self.app.scorer.label or self.app.scorer.name)  # type: ignore[attr-defined]
+        app = fsdl_app(self)
+        r = app.workspace.ranked_by_id.get(project_id) if project_id else None
+        self.query_one(ProjectDetail).show(r, app.scorer.label or app.scorer.name)
 
     @on(PortfolioTable.ProjectHighlighted)
     def _highlighted(self) -> None:
         project_id = self.query_one(PortfolioTable).current_id  # now, not when the message was posted
         if project_id:
-            self.app.selected_id = project_id  # type: ignore[attr-defined]
+            fsdl_app(self).select(project_id)
         self._detail(project_id)
 
     @on(PortfolioTable.ProjectChosen)
     def _chosen(self, event: PortfolioTable.ProjectChosen) -> None:
-        self.app.selected_id = event.project_id  # type: ignore[attr-defined]
-        self.app.action_edit()  # type: ignore[attr-defined]
+        fsdl_app(self).select(event.project_id)
+        fsdl_app(self).action_edit()
 
     # --- filter and sort ---------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from ...storage import Problem
+from ..view import printable
 
 
 class ProblemsScreen(Screen[None]):
@@ -42,5 +43,5 @@ class ProblemsScreen(Screen[None]):
         )
         for p in problems:
             text.append(f"{p.file}:{p.line}:{p.col}", style="bold")
-            text.append(f": {p.message}\n")
+            text.append(f": {printable(p.message)}\n")
         self.query_one("#problems-body", Static).update(text)

@@ -14,6 +14,7 @@ from textual.widget import Widget
 
 from ...domain import framework as fw
 from ...scoring.base import Ranked
+from ..view import one_line
 
 ARCHETYPE_MARK = {"software-2.0": "S", "human-in-the-loop": "H", "autonomous": "A"}
 STAGE_MARK = {"planning": "P", "data": "D", "training": "T", "deploying": "Y", "production": "R"}
@@ -52,8 +53,8 @@ class Matrix(Widget, can_focus=True):
     class PointSelected(Message):
         project_id: str
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._thresholds = (3.0, 3.0)
         self._points: list[Point] = []
@@ -125,7 +126,7 @@ class Matrix(Widget, can_focus=True):
             x = left + self._pos(r.feasibility, pw)
             y = top + (ph - 1 - self._pos(r.impact, ph))
             mark = self._mark(r)
-            label = f"{r.rank or '-'} {r.project.title}"
+            label = f"{r.rank or '-'} {one_line(r.project.title)}"
             points.append(Point(r.project.id, label, mark, x, y))
         self._points = points
         for pt in points:

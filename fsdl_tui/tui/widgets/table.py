@@ -70,8 +70,8 @@ class PortfolioTable(ScrollView, can_focus=True):
     class ProjectChosen(Message):
         project_id: str
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
         self._cells: dict[str, tuple[Ranked, tuple[str, ...]]] = {}
@@ -99,10 +99,6 @@ class PortfolioTable(ScrollView, can_focus=True):
             self._scroll_to_cursor()
             self.post_message(self.ProjectHighlighted(self.current_id))
         self.refresh()
-
-    @property
-    def row_count(self) -> int:
-        return len(self._shown)
 
     @property
     def current_id(self) -> str | None:

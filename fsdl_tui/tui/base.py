@@ -1,0 +1,265 @@
+"""The app's state and what every flow shares: the workspace (`fsdl_tui.workspace`), the reactive values the
+screens watch, ranking off the UI thread, the recovery journal, and plain-text notifications.
+
+`FsdlBase` is a real `App` subclass; the flows (`flows.py`, `recovery.py`) extend it and `FsdlApp`
+(`app.py`) combines them. Screens reach the app through `fsdl_app(node)`, typed, in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from textual import work
+from textual.app import App
+from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
+from textual.reactive import reactive
+from textual.worker import get_current_worker
+
+from ..domain.model import Portfolio, Project
+from ..paths import state_dir
+from ..scoring.base import Scorer
+from ..storage import PortfolioError, Problem
+from ..storage.journal import Journal, remove_journal, write_journal
+from ..workspace import RankJob, Session, Workspace
+from .view import one_line, printable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import FsdlApp
+
+SCORE_BUDGET = 2.0  # seconds a scorer may spend on one project before the app says so
+
+
+def fsdl_app(node: DOMNode) -> FsdlApp:
+    """The running `FsdlApp`, typed (the one cast of `node.app` in the app)."""
+    return cast("FsdlApp", node.app)
+
+
+class FsdlBase(App[int]):
+    """State shared by every flow. See the module docstring."""
+
+    version: reactive[int] = reactive(0, init=False)  # bumped on every change of the portfolio or the ranking
+    plugins_version: reactive[int] = reactive(0, init=False)
+    selected_id: reactive[str | None] = reactive(None, init=False)
+    ranking_status: reactive[str] = reactive("", init=False)  # "" or what the background ranking is doing
+
+    def __init__(
+        self,
+        session: Session | None,
+        *,
+        problems: tuple[Path, list[Problem]] | None = None,
+        plugins_dir: str | None = None,
+        env: Mapping[str, str] | None = None,
+        today: Callable[[], _dt.date] = _dt.date.today,
+        watch_interval: float | None = 1.0,
+        load_plugins: bool = True,
+        score_budget: float = SCORE_BUDGET,
+    ) -> None:
+        super().__init__()
+        self.workspace = Workspace(session)
+        self.problems = problems
+        self.plugins_dir = plugins_dir
+        self.env = dict(os.environ if env is None else env)
+        self.today = today
+        self.watch_interval = watch_interval
+        self.want_plugins = load_plugins
+        self.score_budget = score_budget
+        self.state_dir = state_dir(self.env)
+        self._asking_disk = False
+        self._rank_job: RankJob | None = None
+        self._journaled: Path | None = None  # the file whose journal this session wrote
+        self.recovery_pending = False  # a recovery offer is open: the journal must stay as it is
+        self._journal_warned = False
+        self.selected_id = self.workspace.selected_id
+
+    # --- typed accessors ---------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        return self.workspace.session
+
+    @property
+    def scorer(self) -> Scorer:
+        return self.workspace.scorer
+
+    def say(self, message: str, *, severity: SeverityLevel = "information", timeout: float | None = None) -> None:
+        """A notification whose text is shown as is (user and plugin text is never markup)."""
+        self.notify(printable(message), severity=severity, timeout=timeout, markup=False)
+
+    def select(self, project_id: str | None) -> None:
+        self.workspace.selected_id = project_id
+        self.selected_id = project_id
+
+    def watch_selected_id(self, project_id: str | None) -> None:
+        self.workspace.selected_id = project_id
+
+    # --- changes ----------------------------------------------------------------------------------------
+
+    def apply(self, portfolio: Portfolio, what: str) -> None:
+        """Make `portfolio` the session's value, undoably, and refresh everything."""
+        assert self.session is not None
+        if self.session.apply(portfolio, what):
+            self.changed()
+
+    def replace_project(self, project: Project, what: str) -> None:
+        assert self.session is not None
+        self.apply(self.session.portfolio.with_project(project), what)
+
+    def changed(self) -> None:
+        """Call after the session's portfolio changed: re-rank, refresh every view, journal, update the title."""
+        self.rank()
+        self.update_title()
+        self.version += 1
+        self.journal()
+
+    def update_title(self) -> None:
+        if self.session is not None:
+            title, sub_title = self.workspace.title()
+            self.title, self.sub_title = one_line(title), one_line(sub_title)
+
+    def set_scorer(self, name: str) -> None:
+        scorer = self.workspace.scorers.get(name)
+        if scorer is not None:
+            self.rank(scorer)
+            self.version += 1
+
+    # --- ranking: inline for the built-in scorers, else on a worker -------------------------------------
+
+    def rank(self, scorer: Scorer | None = None) -> None:
+        """Rank the current portfolio with `scorer` (default: the current one)."""
+        ws = self.workspace
+        if ws.session is None:
+            return
+        if scorer is None:  # the scorer being ranked with, else the current one
+            scorer = self._rank_job.scorer if self._rank_job is not None else ws.scorer
+        if self._rank_job is not None:
+            self._rank_job.cancel()
+            self._rank_job = None
+        if ws.is_builtin(scorer):
+            self.ranking_status = ""
+            ws.rerank(scorer)
+            self.select(ws.selected_id)
+            return
+        ws.provisional()
+        job = RankJob(ws.session.portfolio, scorer, self.version).start()
+        self._rank_job = job
+        self.ranking_status = f"ranking with {scorer.name}… (escape cancels)"
+        self._rank_worker(job)
+
+    @property
+    def ranking(self) -> bool:
+        return self._rank_job is not None
+
+    @work(thread=True, exclusive=True, group="rank")
+    def _rank_worker(self, job: RankJob) -> None:
+        """Wait for the daemon thread that calls the scorer: report progress and a slow scorer, hand back the
+        ranking. It returns as soon as the job is abandoned, so a scorer that hangs never holds the app."""
+        worker = get_current_worker()
+        warned_on: str | None = None
+        while not job.finished.wait(0.1):
+            if worker.is_cancelled or job.cancelled:
+                return
+            self._from_thread(self._rank_progress, job)
+            if job.current != warned_on and job.call_seconds() > self.score_budget:
+                warned_on = job.current
+                self._from_thread(self._rank_slow, job)
+        if not (worker.is_cancelled or job.cancelled):
+            self._from_thread(self._rank_done, job)
+
+    def _from_thread(self, callback: Callable[[RankJob], None], job: RankJob) -> None:
+        try:
+            self.call_from_thread(callback, job)
+        except RuntimeError:  # the app is closing: nothing left to tell
+            job.cancel()
+
+    def _rank_progress(self, job: RankJob) -> None:
+        if job is self._rank_job:
+            self.ranking_status = f"ranking with {job.scorer.name}: {job.done_count}/{job.total} (escape cancels)"
+
+    def _rank_slow(self, job: RankJob) -> None:
+        if job is self._rank_job:
+            owner = self.workspace.provider(job.scorer.name)
+            self.say(
+                f"scorer '{job.scorer.name}' (plugin {owner}) has taken more than {self.score_budget:g} s on "
+                f"'{job.current}'. Escape cancels and ranks with the built-in scorer.",
+                severity="warning",
+                timeout=10,
+            )
+
+    def _rank_done(self, job: RankJob) -> None:
+        if job is not self._rank_job:
+            return
+        self._rank_job = None
+        self.ranking_status = ""
+        ws = self.workspace
+        if job.result is None or ws.session is None:
+            self.say(f"scorer '{job.scorer.name}' failed; the ranking is unchanged", severity="error")
+            return
+        if job.portfolio is not ws.session.portfolio:  # changed while it ranked: rank again
+            self.rank(job.scorer)
+            return
+        ws.set_ranking(job.result, job.scorer)
+        self.select(ws.selected_id)
+        self.version += 1
+        errors = ws.scorer_errors()
+        if errors:
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            self.say(errors[0] + more, severity="error", timeout=10)
+
+    def action_cancel_ranking(self) -> None:
+        job = self._rank_job
+        if job is None:
+            return
+        job.cancel()
+        self._rank_job = None
+        self.workers.cancel_group(self, "rank")
+        owner = self.workspace.provider(job.scorer.name)
+        fallback = self.workspace.scorers.get("fsdl") or next(
+            (s for s in self.workspace.scorers.values() if self.workspace.is_builtin(s)), None
+        )
+        if fallback is None:  # pragma: no cover - the built-in scorer is always there
+            return
+        self.rank(fallback)
+        self.version += 1
+        self.say(
+            f"ranking with '{job.scorer.name}' (plugin {owner}) cancelled; ranked with '{fallback.name}'",
+            severity="warning",
+            timeout=6,
+        )
+
+    # --- the recovery journal ---------------------------------------------------------------------------
+
+    def journal(self) -> None:
+        """Keep the journal in step: written while there are unsaved changes, removed when there are none."""
+        s = self.session
+        if s is None or s.target is None or self.recovery_pending:
+            return
+        target = Path(os.path.abspath(s.target))
+        if self._journaled is not None and self._journaled != target:
+            self.drop_journal()
+        if not s.dirty:
+            if self._journaled is not None:
+                self.drop_journal()
+            return
+        try:
+            write_journal(self.state_dir, Journal(str(target), s.doc.digest, s.doc.text, s.edited_text()))
+        except (OSError, PortfolioError, ValueError) as exc:
+            if not self._journal_warned:
+                self._journal_warned = True
+                self.say(f"cannot write the recovery journal: {exc}", severity="warning", timeout=8)
+            return
+        self._journaled = target
+
+    def drop_journal(self, path: Path | None = None) -> None:
+        """Remove the journal this session wrote (a clean save, quitting with discard), or that of `path`."""
+        path = path or self._journaled
+        if path is not None:
+            try:
+                remove_journal(self.state_dir, path)
+            except OSError as exc:
+                self.say(f"cannot remove the recovery journal: {exc}", severity="warning")
+        self._journaled = None

@@ -1,0 +1,517 @@
+"""The app's core without any UI: the open portfolio (session, undo, saves, the file watch), the scorers and
+exporters, the ranking and the selection, and the decisions behind the app's flows.
+
+Nothing here imports Textual or rich: the app (`fsdl_tui.tui`) holds one `Workspace` and asks it. Plugin
+code (scorers, exporters) is only ever called through `contained`, which turns any exception, including
+`SystemExit` and `KeyboardInterrupt`, into a `PluginFailure` naming the plugin; ranking with a scorer can run
+on a daemon thread (`RankJob`) so a scorer that never returns cannot hold the app or its exit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from .domain import framework as fw
+from .domain.lifecycle import slugify
+from .domain.model import Lifecycle, Portfolio, Project
+from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
+from .storage import PortfolioDocument, PortfolioLoadError, load, loads, new_document, render_text, save
+from .storage.atomic import read_digest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .exporters.base import Exporter
+    from .plugins.manager import PluginHost
+
+UNDO_LIMIT = 200
+BUILTIN_SCORERS = frozenset({"fsdl", "weighted"})
+T = TypeVar("T")
+
+
+# --- plugin calls, contained -------------------------------------------------------------------------------
+
+
+class PluginFailure(Exception):
+    """A call into plugin code raised (anything, `SystemExit` and `KeyboardInterrupt` included)."""
+
+    def __init__(self, plugin: str, what: str, exc: BaseException) -> None:
+        self.plugin, self.what, self.exc = plugin, what, exc
+        super().__init__(f"plugin {plugin}: {what} failed: {type(exc).__name__}: {exc}")
+
+
+def contained(plugin: str, what: str, call: Callable[[], T]) -> T:
+    """Run `call`; whatever it raises comes back as a `PluginFailure` naming `plugin` and `what`."""
+    try:
+        return call()
+    except BaseException as exc:  # noqa: BLE001 - plugin code: SystemExit and KeyboardInterrupt must not end the app
+        raise PluginFailure(plugin, what, exc) from None
+
+
+def contained_score(scorer: Scorer, project: Project, settings: Mapping[str, Any]) -> Score:
+    """`safe_score`, with `BaseException` too: a scorer that calls `sys.exit()` gives an error score."""
+    try:
+        return safe_score(scorer, project, settings)
+    except BaseException as exc:  # noqa: BLE001 - plugin code: contain everything
+        return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
+
+
+def rank_projects(
+    portfolio: Portfolio,
+    scorer: Scorer,
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> list[Ranked] | None:
+    """Rank like `fsdl_tui.scoring.rank`, every scorer call contained; None when `cancelled()` turned true.
+
+    `progress(done, total, project_id)` is called before each project is scored.
+    """
+    settings = portfolio.scoring.get(scorer.name, {})
+    rows: list[tuple[int, Project, Score, float | None, float | None, str | None]] = []
+    total = len(portfolio.projects)
+    for i, p in enumerate(portfolio.projects):
+        if cancelled():
+            return None
+        if progress is not None:
+            progress(i, total, p.id)
+        s = contained_score(scorer, p, settings)
+        imp, fea = impact_of(p), feasibility_of(p)
+        rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
+    if cancelled():
+        return None
+    rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
+    out: list[Ranked] = []
+    n = 0
+    for _, p, s, imp, fea, quad in rows:
+        if s.value is not None:
+            n += 1
+        out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
+    return out
+
+
+class RankJob:
+    """One ranking on a daemon thread: the caller polls it, can abandon it, and never waits on plugin code.
+
+    A scorer that never returns leaves only this daemon thread behind: it cannot block the app's exit.
+    """
+
+    def __init__(self, portfolio: Portfolio, scorer: Scorer, version: int) -> None:
+        self.portfolio, self.scorer, self.version = portfolio, scorer, version
+        self.total = len(portfolio.projects)
+        self.done_count = 0
+        self.current: str | None = None
+        self.call_started = time.monotonic()
+        self.result: list[Ranked] | None = None
+        self.finished = threading.Event()
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"rank-{scorer.name}", daemon=True)
+
+    def start(self) -> RankJob:
+        self._thread.start()
+        return self
+
+    def _progress(self, done: int, total: int, project_id: str) -> None:
+        self.done_count, self.current, self.call_started = done, project_id, time.monotonic()
+
+    def _run(self) -> None:
+        try:
+            self.result = rank_projects(
+                self.portfolio, self.scorer, cancelled=self._cancel.is_set, progress=self._progress
+            )
+        except BaseException:  # noqa: BLE001 - nothing may escape a daemon thread; the result stays None
+            self.result = None
+        finally:
+            self.finished.set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def call_seconds(self) -> float:
+        """How long the scorer has been on the current project."""
+        return time.monotonic() - self.call_started
+
+
+class DaemonCall(Generic[T]):
+    """`call()` on a daemon thread: poll `finished`, then read `result` or `error`. Abandoning it is safe."""
+
+    def __init__(self, call: Callable[[], T], name: str = "plugin-call") -> None:
+        self.result: T | None = None
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._call = call
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.result = self._call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, never raised on this thread
+            self.error = exc
+        finally:
+            self.finished.set()
+
+
+# --- the session: one open file --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiskStamp:
+    """What a cheap `stat` says about a file: enough to notice most changes without reading it."""
+
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, path: Path | None) -> DiskStamp | None:
+        if path is None:
+            return None
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return cls(st.st_mtime_ns, st.st_size)
+
+
+class Session:
+    """One open portfolio: the document last read or saved, the edited value, and the undo history.
+
+    The model is immutable, so undo is a stack of earlier `Portfolio` values. Saves go through
+    `fsdl_tui.storage.save` (atomic, minimal diff), which refuses to overwrite a file that changed on disk.
+    """
+
+    def __init__(self, doc: PortfolioDocument, target: Path | None = None) -> None:
+        self.doc = doc
+        # Where the next save goes: the file it came from, or (new or sample portfolio) where it will be created.
+        self.target: Path | None = doc.path or target
+        self.portfolio: Portfolio = doc.portfolio
+        self.undo_stack: list[tuple[Portfolio, str]] = []
+        self.redo_stack: list[tuple[Portfolio, str]] = []
+        self.stamp = DiskStamp.of(doc.path)
+
+    @property
+    def dirty(self) -> bool:
+        """Changes not saved yet (an untouched new file or sample is not dirty: there is nothing to lose)."""
+        return self.portfolio is not self.doc.portfolio and self.portfolio != self.doc.portfolio
+
+    @property
+    def label(self) -> str:
+        return self.target.name if self.target else "<unsaved>"
+
+    def apply(self, portfolio: Portfolio, what: str) -> bool:
+        """Make `portfolio` the current value, undoably. Returns False when nothing changed."""
+        if portfolio == self.portfolio:
+            return False
+        self.undo_stack.append((self.portfolio, what))
+        del self.undo_stack[:-UNDO_LIMIT]
+        self.redo_stack.clear()
+        self.portfolio = portfolio
+        return True
+
+    def undo(self) -> str | None:
+        if not self.undo_stack:
+            return None
+        previous, what = self.undo_stack.pop()
+        self.redo_stack.append((self.portfolio, what))
+        self.portfolio = previous
+        return what
+
+    def redo(self) -> str | None:
+        if not self.redo_stack:
+            return None
+        following, what = self.redo_stack.pop()
+        self.undo_stack.append((self.portfolio, what))
+        self.portfolio = following
+        return what
+
+    def edited_text(self) -> str:
+        """The file text the current value would be saved as (a minimal diff of the document)."""
+        return render_text(self.doc, self.portfolio)
+
+    def save(self, path: Path | None = None, *, force: bool = False) -> Path:
+        """Save to `path` (default: the target). Raises FileChangedError rather than overwrite a changed file;
+        OSError or PortfolioError when the write fails (nothing changes then: the edits stay unsaved)."""
+        target = Path(path) if path is not None else self.target
+        if target is None:
+            raise ValueError("no file to save to: use save as")
+        self.doc = save(self.doc, self.portfolio, target, force=force)
+        self.target = target
+        self.stamp = DiskStamp.of(target)
+        return target
+
+    def disk_changed(self) -> bool:
+        """True when the file on disk is not the one read or last saved (cheap stat first, then a digest)."""
+        path = self.doc.path
+        if path is None:
+            return False
+        stamp = DiskStamp.of(path)
+        if stamp == self.stamp:
+            return False
+        self.stamp = stamp
+        return read_digest(path) != self.doc.digest
+
+    def read_disk(self) -> PortfolioDocument:
+        """The document on disk now (raises PortfolioLoadError or OSError)."""
+        assert self.doc.path is not None
+        return load(self.doc.path)
+
+    def reload(self, doc: PortfolioDocument | None = None) -> None:
+        """Replace the current value with the file on disk, undoably (the edits stay on the undo stack)."""
+        doc = doc or self.read_disk()
+        if doc.portfolio != self.portfolio:
+            self.undo_stack.append((self.portfolio, "reload"))
+            self.redo_stack.clear()
+        self.doc = doc
+        self.portfolio = doc.portfolio
+        self.stamp = DiskStamp.of(doc.path)
+
+    def adopt_disk(self, doc: PortfolioDocument, merged: Portfolio) -> None:
+        """Take the disk version as the new base and `merged` (ours on top of theirs) as the current value."""
+        self.undo_stack.append((self.portfolio, "merge"))
+        self.redo_stack.clear()
+        self.doc = doc
+        self.portfolio = merged
+        self.stamp = DiskStamp.of(doc.path)
+
+
+def new_session(portfolio: Portfolio, target: Path) -> Session:
+    return Session(new_document(portfolio), target)
+
+
+def merge_documents(
+    base: PortfolioDocument, ours: Portfolio, theirs: PortfolioDocument
+) -> tuple[Portfolio | None, list[str]]:
+    """Merge ours onto theirs field by field (`fsdl_tui.gitops.merge.merge_texts`, the git merge driver's
+    merge). Returns (merged, []) or (None, conflicts)."""
+    from .gitops.merge import merge_texts
+
+    result = merge_texts(base.text, render_text(base, ours), theirs.text)
+    if result.conflicts or not result.clean:
+        return None, [str(c) for c in result.conflicts]
+    try:
+        return loads(result.text).portfolio, []
+    except PortfolioLoadError as exc:
+        return None, [str(p) for p in exc.problems]
+
+
+# --- the flows' decisions ----------------------------------------------------------------------------------
+
+
+def next_stage(p: Project) -> str | None:
+    """The stage after the project's, or None in production."""
+    i = fw.STAGE_INDEX[p.stage]
+    return fw.STAGE_IDS[i + 1] if i + 1 < len(fw.STAGE_IDS) else None
+
+
+def previous_stage(p: Project) -> str | None:
+    """The stage before the project's, or None in planning."""
+    i = fw.STAGE_INDEX[p.stage]
+    return fw.STAGE_IDS[i - 1] if i > 0 else None
+
+
+def duplicate_of(p: Project, taken: set[str]) -> Project:
+    """A copy with a new unique id, back in planning with no history."""
+    pid = slugify(p.id + "-copy", taken)
+    return dataclasses.replace(p, id=pid, title=f"{p.title} (copy)", lifecycle=Lifecycle())
+
+
+def with_status(p: Project, status: str, reason: str = "") -> Project:
+    lifecycle = dataclasses.replace(p.lifecycle, status=status, status_reason=reason)
+    return dataclasses.replace(p, lifecycle=lifecycle)
+
+
+def hold_toggled(p: Project) -> Project:
+    """On hold, or active again when it was on hold."""
+    return with_status(p, "active" if p.status == "on-hold" else "on-hold")
+
+
+# --- the workspace: everything the app shows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What the plugins screen lists (from `PluginHost.info()`)."""
+
+    records: tuple[Mapping[str, Any], ...]
+    problems: tuple[str, ...]
+
+
+class Workspace:
+    """The open session (or none: a broken file is shown), the scorers and exporters, the ranking, the
+    selection. The app reads it and calls its methods; it never touches the UI."""
+
+    def __init__(self, session: Session | None) -> None:
+        self.session = session
+        self.scorers: dict[str, Scorer] = {"fsdl": FsdlScorer()}
+        self.exporters: dict[str, Exporter] = {}
+        self.plugin_host: PluginHost | None = None
+        self.plugins: PluginInfo | None = None  # None: not loaded yet
+        self.scorer: Scorer = self.scorers["fsdl"]
+        self.ranked: list[Ranked] = []
+        self.ranked_by_id: dict[str, Ranked] = {}
+        self.selected_id: str | None = None
+        # Markers shown beside a project's title in the table, the board and the 2x2, by what sets them
+        # (e.g. "plan": the projects the plan chose; "disputed": raters disagree). `marks(id)` joins them.
+        self.markers: dict[str, dict[str, str]] = {}
+        if session is not None:
+            self.rerank()
+
+    def set_markers(self, kind: str, marks: Mapping[str, str]) -> None:
+        """Replace one kind of markers (project id -> a short plain-text mark); an empty mapping clears it."""
+        if marks:
+            self.markers[kind] = dict(marks)
+        else:
+            self.markers.pop(kind, None)
+
+    def marks(self, project_id: str) -> str:
+        """The project's markers as one short plain string ("" when none), in the order the kinds were set."""
+        return "".join(m[project_id] for m in self.markers.values() if project_id in m)
+
+    # --- ranking -------------------------------------------------------------------------------------
+
+    def is_builtin(self, scorer: Scorer) -> bool:
+        """A scorer of fsdl-tui itself: fast and trusted, ranked inline. Any other runs off the UI thread."""
+        return scorer.name in BUILTIN_SCORERS and type(scorer).__module__.startswith("fsdl_tui.")
+
+    def rerank(self, scorer: Scorer | None = None) -> None:
+        """Rank inline (built-in scorers; any scorer in tests and the CLI)."""
+        assert self.session is not None
+        ranked = rank_projects(self.session.portfolio, scorer or self.scorer)
+        assert ranked is not None
+        self.set_ranking(ranked, scorer)
+
+    def set_ranking(self, ranked: list[Ranked], scorer: Scorer | None = None) -> None:
+        if scorer is not None:
+            self.scorer = scorer
+        self.ranked = ranked
+        self.ranked_by_id = {r.project.id: r for r in ranked}
+        self.selected_id = self.selection(self.selected_id)
+
+    def provisional(self) -> None:
+        """While a scorer is still ranking: the last ranking's order and scores with the current projects,
+        so an edit shows at once; new projects come last, marked as not ranked yet."""
+        assert self.session is not None
+        portfolio = self.session.portfolio
+        out: list[Ranked] = []
+        seen: set[str] = set()
+        for r in self.ranked:
+            p = portfolio.get(r.project.id)
+            if p is not None:
+                out.append(self._restanding(r.rank, p, r.score))
+                seen.add(p.id)
+        pending = Score.not_scorable("still ranking")
+        out += [self._restanding(None, p, pending) for p in portfolio.projects if p.id not in seen]
+        self.set_ranking(out)
+
+    def _restanding(self, rank: int | None, p: Project, score: Score) -> Ranked:
+        assert self.session is not None
+        imp, fea = impact_of(p), feasibility_of(p)
+        return Ranked(rank, p, score, imp, fea, quadrant_of(imp, fea, self.session.portfolio))
+
+    def selection(self, wanted: str | None) -> str | None:
+        """`wanted` when it is in the ranking, else the first project (None for an empty portfolio)."""
+        if wanted in self.ranked_by_id:
+            return wanted
+        return self.ranked[0].project.id if self.ranked else None
+
+    def provider(self, scorer_name: str) -> str:
+        """The plugin that provides a scorer (for messages)."""
+        host = self.plugin_host
+        if host is not None:
+            try:
+                found = contained("?", "provider", lambda: host.provider("scorers", scorer_name))
+            except PluginFailure:
+                found = None
+            if found:
+                return found
+        return "fsdl_tui" if scorer_name in BUILTIN_SCORERS else "(unknown plugin)"
+
+    def scorer_errors(self) -> list[str]:
+        """One line per project on which the scorer failed, naming the plugin."""
+        owner = self.provider(self.scorer.name)
+        return [
+            f"plugin {owner}: scorer '{self.scorer.name}' failed on '{r.project.id}': {r.score.reason}"
+            for r in self.ranked
+            if r.score.error
+        ]
+
+    # --- plugins ---------------------------------------------------------------------------------------
+
+    def adopt_plugins(self, host: PluginHost | None) -> str | None:
+        """Take what the plugin host provides. Returns the scorer to switch to (the portfolio's default),
+        or None to keep the current one."""
+        self.plugin_host = host
+        if host is None:
+            self.plugins = PluginInfo((), ())
+            return None
+        portfolio = self.session.portfolio if self.session else None
+        self.scorers = host.scorers(portfolio) or self.scorers
+        self.exporters = host.exporters(portfolio)
+        self.plugins = PluginInfo(tuple(host.info()), tuple(str(p) for p in host.problems))
+        default = portfolio.settings.default_scorer if portfolio else "fsdl"
+        if default in self.scorers and default != self.scorer.name:
+            return default
+        if self.scorer.name in self.scorers:
+            self.scorer = self.scorers[self.scorer.name]
+        return None
+
+    def exporter_owner(self, name: str) -> str:
+        """The plugin that provides exporter `name` ("fsdl_tui" for the built-in ones)."""
+        portfolio = self.session.portfolio if self.session else None
+        host = self.plugin_host
+        if host is None:
+            return "fsdl_tui"
+        try:
+            found = contained("?", "provider", lambda: host.provider("exporters", name, portfolio))
+        except PluginFailure:
+            return "(unknown plugin)"
+        return found or "fsdl_tui"
+
+    def export_call(self, name: str) -> Callable[[], str | bytes]:
+        """Exporter `name` on the current portfolio and ranking, as a call to run on any thread: it raises
+        only `PluginFailure` (naming the plugin)."""
+        assert self.session is not None
+        portfolio, ranked = self.session.portfolio, list(self.ranked)
+        host, owner = self.plugin_host, self.exporter_owner(name)
+        if host is not None:
+            return lambda: contained(owner, f"exporter '{name}'", lambda: host.export(portfolio, name, ranked))
+        exporter = self.exporters[name]
+        return lambda: contained(owner, f"exporter '{name}'", lambda: exporter.export(portfolio, ranked, {}))
+
+    def export(self, name: str) -> str | bytes:
+        """Run exporter `name` now; PluginFailure (naming the plugin) when it fails."""
+        return self.export_call(name)()
+
+    # --- the selection and the edits -----------------------------------------------------------------------
+
+    def selected(self) -> Project | None:
+        if self.session is None or self.selected_id is None:
+            return None
+        return self.session.portfolio.get(self.selected_id)
+
+    def taken_ids(self) -> set[str]:
+        return {p.id for p in self.session.portfolio.projects} if self.session else set()
+
+    def title(self) -> tuple[str, str]:
+        """The app's title and subtitle: the name (● when modified) and where it saves."""
+        s = self.session
+        if s is None:
+            return "fsdl-tui", ""
+        title = ("● " if s.dirty else "") + s.portfolio.name
+        where = str(s.target) if s.target else "unsaved"
+        if s.doc.path is None:
+            where += " (not created yet: the first save creates it)"
+        return title, where + (" · modified" if s.dirty else "")
+
+
+def ranked_ids(ranked: Sequence[Ranked]) -> list[str]:
+    return [r.project.id for r in ranked]
