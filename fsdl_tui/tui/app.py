@@ -95,7 +95,8 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
 
         self.push_screen(PortfolioScreen())
         self.update_title()
-        self.offer_recovery()
+        if not self.workspace.read_only:  # a recovery would change the portfolio
+            self.offer_recovery()
         if self.want_plugins:
             self.call_after_refresh(self._load_plugins)
 
@@ -196,8 +197,15 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
         }
     )
 
+    # Off when read-only (they change the portfolio or write a file); saves stay on, to say why they refuse.
+    READ_ONLY_OFF = frozenset(
+        {"move_forward", "move_back", "hold", "kill", "undo", "redo", "edit", "add", "duplicate", "delete", "export"}
+    )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_ranking" and not self.ranking:
+            return False
+        if self.workspace.read_only and action in self.READ_ONLY_OFF:
             return False
         if action in ("save", "save_as"):
             return self.session is not None  # nothing to save while a broken file is shown
