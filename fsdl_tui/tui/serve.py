@@ -50,14 +50,15 @@ def new_token() -> str:
 
 
 def app_command(path: str | None, *, read_only: bool, plugins_dir: str | None = None) -> str:
-    """The shell command textual-serve runs for each browser tab: this Python, this fsdl-tui, the same file."""
+    """The shell command textual-serve runs for each browser tab: this Python, this fsdl-tui, the same file.
+    It runs in this folder, so PATH stays as given (the app's title shows it; no need to show where it lives)."""
     argv = [sys.executable, "-m", "fsdl_tui", "open"]
-    if path is not None:
-        argv.append(str(Path(path).resolve()))
     if read_only:
         argv.append("--read-only")
     if plugins_dir is not None:
-        argv += ["--plugins-dir", str(Path(plugins_dir).resolve())]
+        argv += ["--plugins-dir", plugins_dir]
+    if path is not None:
+        argv += ["--", path]
     return shlex.join(argv)
 
 
@@ -128,7 +129,7 @@ class PortfolioServer(Server):
     async def handle_bare(self, request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(f"{request.path}/")
 
-    async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]  # a page, not a template context
+    async def handle_index(self, request: web.Request) -> web.Response:
         try:
             font_size = max(6, min(64, int(request.query.get("fontsize", "16"))))
         except ValueError:
