@@ -313,7 +313,15 @@ async def test_the_read_only_app_refuses_edits_and_saves(tmp_path: Path, read_on
         messages = [n.message for n in app._notifications]
         assert any("read-only: saving is off" in m for m in messages) is read_only
         assert (portfolio.read_bytes() == SAMPLE.read_bytes()) is read_only
+        from fsdl_tui.tui.commands import ActionsProvider
+
+        palette = [name for name, _, _ in ActionsProvider(app.screen)._commands()]
+        assert ("Edit the highlighted project" in palette) is not read_only
+        assert "Keys and the FSDL framework" in palette  # what only reads stays
         if read_only:
+            app.action_export()  # it would write a file: off too
+            await pilot.pause()
+            assert any("read-only: exporting is off" in n.message for n in app._notifications)
             await pilot.press("e")
             await pilot.pause()
             assert not isinstance(app.screen, EditScreen)

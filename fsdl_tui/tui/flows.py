@@ -382,7 +382,7 @@ class ProjectFlows(FsdlBase):
     def action_export(self) -> None:
         from .screens.modals import ExportModal
 
-        if self.session is None:
+        if self.session is None or self.refused_read_only("exporting"):
             return
         if not self.workspace.exporters:
             self.say("no exporters yet (plugins are still loading, or none loaded)", severity="warning")
