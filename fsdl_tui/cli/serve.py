@@ -37,7 +37,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             load(target)  # a broken file is FILE:LINE:COL messages and exit 1 here, not in every browser tab
         elif not args.allow_edit:
             raise CliError(f"{path}: no such file (to start a new portfolio in the browser, add --allow-edit)")
-    name = Path(path).name if path is not None else "portfolio"
+    if path is not None:
+        name = Path(path).name
+    else:
+        from ..tui import DEFAULT_FILE
+
+        name = DEFAULT_FILE if Path(DEFAULT_FILE).exists() else "the bundled sample"
     title = name + ("" if args.allow_edit else " (read-only)")
     try:
         return serve(
