@@ -79,26 +79,32 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @contextlib.asynccontextmanager
 async def served(tmp_path: Path, *args: str) -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
-    """`fsdl-tui serve ARGS --port 0` running; yields (the printed URL, the process); stops it after."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "fsdl_tui",
-        "serve",
-        *args,
-        "--port",
-        "0",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=_env(tmp_path),
-        cwd=tmp_path,
-        start_new_session=True,
-    )
+    """`fsdl-tui serve ARGS --port 0` running; yields (the printed URL, the process); stops it after. Its
+    output goes to a file (a pipe nobody reads could fill up and stall the server)."""
+    out_path = tmp_path / "serve.out"
+    with open(out_path, "wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "fsdl_tui",
+            "serve",
+            *args,
+            "--port",
+            "0",
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_env(tmp_path),
+            cwd=tmp_path,
+            start_new_session=True,
+        )
     try:
-        assert proc.stdout is not None
-        line = await asyncio.wait_for(proc.stdout.readline(), timeout=30)
-        match = re.search(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/)", line.decode())
-        assert match, f"no address in {line!r}"
+        match = None
+        for _ in range(200):  # 30 s at most
+            match = re.search(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/)", out_path.read_text(errors="replace"))
+            if match or proc.returncode is not None:
+                break
+            await asyncio.sleep(0.15)
+        assert match, f"no address printed: {out_path.read_text(errors='replace')!r}"
         yield match.group(1), proc
     finally:
         if proc.returncode is None:
