@@ -365,3 +365,57 @@ def test_ranges_are_set_validated_and_sampled(tmp_path: Path, capsys: pytest.Cap
     err = capsys.readouterr().err
     line = next(i for i, text in enumerate(pf.read_text().splitlines(), 1) if text.startswith("impact = [0, 9]"))
     assert f"{pf}:{line}:" in err and "must be [LOW, HIGH]" in err
+
+
+def test_use_consensus_ranks_by_the_raters_median_without_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pf = write_portfolio(tmp_path / "team.toml", [scored("a", 5, 4, 2, 2), scored("b", 2, 4, 2, 2)])
+    for name in ("Ana", "Bo", "Cy"):
+        record(pf, name, "a", {"impact": 1})
+        record(pf, name, "b", {"impact": 5})
+
+    def order() -> list[str]:
+        assert main(["rank", str(pf), "--format", "json"]) == 0
+        return [row["id"] for row in json.loads(capsys.readouterr().out)["projects"]]
+
+    assert order() == ["a", "b"]
+    text = pf.read_text().replace("feasibility_threshold = 3.0", "feasibility_threshold = 3.0\nuse_consensus = true")
+    pf.write_text(text)
+    assert order() == ["b", "a"]
+    assert pf.read_text() == text  # ranking by the consensus never writes it
+    assert main(["validate", str(pf)]) == 0
+
+
+def test_diff_of_two_branches_compares_ranks_odds_and_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "t@example.com")
+    _git(repo, "config", "user.name", "Lead")
+    projects = [
+        scored("a", 5, 5, 1, 1, effort=_effort(6)),
+        scored("b", 4, 4, 2, 2, effort=_effort(6)),
+        scored("c", 2, 3, 3, 3, effort=_effort(6)),
+    ]
+    pf = write_portfolio(repo / "team.toml", projects)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    _git(repo, "checkout", "-q", "-b", "q3-plan")
+    monkeypatch.chdir(repo)
+    assert main(["set", "team.toml", "c", "impact.overall=5", "cost.data_availability=5"]) == 0
+    assert main(["set", "team.toml", "c", "cost.accuracy_requirement=1", "cost.problem_difficulty=1"]) == 0
+    assert main(["set", "team.toml", "a", "impact.overall=1"]) == 0
+    _git(repo, "commit", "-qam", "c matters, a does not")
+    _git(repo, "checkout", "-q", "main")
+    capsys.readouterr()
+    assert main(["diff", "main..q3-plan", "team.toml", "--top", "1", "--budget", "6", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scenario"]["plan"] == {"budget": 6.0, "old": ["a"], "new": ["c"]}
+    assert out["scenario"]["p_top_k"]["projects"]["c"] == {"old": 0.0, "new": 1.0}
+    assert main(["diff", "main..q3-plan", "team.toml", "--budget", "6"]) == 0
+    text = capsys.readouterr().out
+    assert "impact.overall: 2 -> 5" in text and "in:  c" in text and "out: a" in text
+    assert pf.exists()

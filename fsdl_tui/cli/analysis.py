@@ -13,6 +13,7 @@ from .. import present
 from .main import CliError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..domain.model import Portfolio
     from ..plugins.manager import PluginHost
     from ..scoring.base import Ranked
 
@@ -41,17 +42,27 @@ def _ranked(args: argparse.Namespace) -> tuple[PluginHost, Any, Any, list[Ranked
 
     host = plugin_host(args)
     doc = _load(args.path)
+    portfolio = ranking_view(doc.portfolio, args.path)
     try:
         scorer = host.scorer(doc.portfolio, args.scorer)
         line = ProgressLine(sys.stderr, f"fsdl-tui: scoring with {scorer.name}")
         try:
-            ranked = host.rank(doc.portfolio, scorer, progress=line.update)
+            ranked = host.rank(portfolio, scorer, progress=line.update)
         finally:
             line.close()
     except PluginError as exc:
         report_plugin_problems(host)
         raise CliError(str(exc)) from None
     return host, doc, scorer, ranked
+
+
+def ranking_view(portfolio: Portfolio, path: str) -> Portfolio:
+    """What to rank: the portfolio, or with `[settings] use_consensus = true` the raters' consensus."""
+    if not portfolio.settings.use_consensus:
+        return portfolio
+    from ..decide.agreement import consensus_portfolio
+
+    return consensus_portfolio(portfolio, path)
 
 
 def _row(table: Any, *cells: str) -> None:

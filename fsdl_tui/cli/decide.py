@@ -218,11 +218,12 @@ def rank_sensitivity(args: argparse.Namespace, doc: Any, scorer: Any) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from ..decide.plan import PlanError, plan, to_json
-    from .analysis import plugin_host, report_plugin_problems
+    from .analysis import plugin_host, ranking_view, report_plugin_problems
     from .core import _load
 
     host = plugin_host(args)
     doc = _load(args.path)
+    portfolio = ranking_view(doc.portfolio, args.path)
     scorer = host.scorer(doc.portfolio, args.scorer)
     report_plugin_problems(host)
     if args.budget < 0:
@@ -238,7 +239,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
             raise CliError(f"--resource {item}: expected NAME=AMOUNT, e.g. gpu_days=30")
     try:
         result = plan(
-            doc.portfolio,
+            portfolio,
             scorer,
             args.budget,
             resources=resources,
@@ -362,3 +363,82 @@ def add_rank_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--top", type=int, default=3, metavar="K", help="the k of top k (default: 3)")
     g.add_argument("--seed", type=int, metavar="S", help="random seed, for results that repeat")
     g.add_argument("--perturb", type=float, default=0.2, metavar="F", help="weights move by up to +-F (default: 0.2)")
+
+
+# --- scenarios: diff A..B ----------------------------------------------------------------------------------
+
+
+def _git_ratings(rev: str, portfolio_spec: str) -> list[Any]:
+    """The raters' files beside the portfolio as they are at `rev` (none if git has none there)."""
+    from ..storage.ratings import parse_rater, ratings_dir
+
+    folder = ratings_dir(portfolio_spec).as_posix()
+    try:
+        run = subprocess.run(
+            ["git", "ls-tree", "--name-only", f"{rev}:./{folder}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    out = []
+    for name in sorted(run.stdout.split()) if run.returncode == 0 else []:
+        if not name.endswith(".toml"):
+            continue
+        show = subprocess.run(["git", "show", f"{rev}:./{folder}/{name}"], capture_output=True, timeout=30, check=False)
+        if show.returncode == 0:
+            out.append(parse_rater(show.stdout, Path(f"{rev}:{folder}/{name}")))
+    return out
+
+
+def scenario_lines(
+    old: Any,
+    new: Any,
+    scorer: Any,
+    *,
+    top: int | None,
+    budget: float | None,
+    seed: int | None,
+    ratings: tuple[Any, Any],
+) -> tuple[list[str], dict[str, Any]]:
+    """What differs between two scenarios beyond the fields: each project's p(top k) and the plan's chosen set."""
+    lines: list[str] = []
+    data: dict[str, Any] = {}
+    if top:
+        from ..decide.uncertainty import sample_ranks
+
+        a = {o.project_id: o.p_top_k for o in sample_ranks(old, scorer, ratings[0], top_k=top, seed=seed).projects}
+        b = {o.project_id: o.p_top_k for o in sample_ranks(new, scorer, ratings[1], top_k=top, seed=seed).projects}
+        moved = {pid: (a.get(pid), b.get(pid)) for pid in dict.fromkeys([*a, *b])}
+        changed = {pid: v for pid, v in moved.items() if v[0] is None or v[1] is None or abs(v[0] - v[1]) >= 0.05}
+        data["p_top_k"] = {"top_k": top, "projects": {pid: {"old": x, "new": y} for pid, x, y in _rows(changed)}}
+        lines.append(f"p(top {top}), where it moved by 0.05 or more:")
+        lines += [f"  {pid}: {_p(x)} -> {_p(y)}" for pid, x, y in _rows(changed)] or ["  no change"]
+    if budget is not None:
+        from ..decide.plan import PlanError, plan
+
+        def chosen(pf: Any) -> list[str] | None:
+            try:
+                return plan(pf, scorer, budget).chosen
+            except PlanError:
+                return None
+
+        was, now = chosen(old), chosen(new)
+        data["plan"] = {"budget": budget, "old": was, "new": now}
+        lines.append(f"plan within {budget:g} weeks:")
+        if was == now:
+            lines.append("  the same projects" + (f": {', '.join(now)}" if now else ""))
+        else:
+            lines.append(f"  in:  {', '.join(sorted(set(now or []) - set(was or []))) or '-'}")
+            lines.append(f"  out: {', '.join(sorted(set(was or []) - set(now or []))) or '-'}")
+    return lines, data
+
+
+def _rows(changed: dict[str, tuple[float | None, float | None]]) -> list[tuple[str, float | None, float | None]]:
+    return [(pid, x, y) for pid, (x, y) in changed.items()]
+
+
+def _p(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"

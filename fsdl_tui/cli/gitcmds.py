@@ -126,13 +126,43 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if n in (7, 9):
         return _external(args)
     if n != 2:
-        raise CliError(f"diff takes OLD NEW (or git's 7 external-diff arguments), not {n} argument(s)")
+        raise CliError(
+            f"diff takes OLD NEW, or REV..REV PATH (or git's 7 external-diff arguments), not {n} argument(s)"
+        )
     from ..gitops.diff import FORMATS, diff_portfolios
 
-    old, new = (_portfolio(_read_bytes(spec), spec) for spec in args.files)
-    d = diff_portfolios(old, new, _scorer(args, new, old))
+    specs = list(args.files)
+    revs = _revision_range(specs[0]) if not Path(specs[0]).exists() else None
+    if revs is not None:  # scenarios are branches: `diff main..q3-plan team.toml`
+        specs = [f"{rev}:./{args.files[1]}" for rev in revs]
+    old, new = (_portfolio(_read_bytes(spec), spec) for spec in specs)
+    scorer = _scorer(args, new, old)
+    d = diff_portfolios(old, new, scorer)
+    lines: list[str] = []
+    if (args.top or args.budget is not None) and old is not None and new is not None:
+        from .decide import _git_ratings, scenario_lines
+
+        ratings = (_git_ratings(revs[0], args.files[1]), _git_ratings(revs[1], args.files[1])) if revs else ([], [])
+        lines, data = scenario_lines(
+            old, new, scorer, top=args.top, budget=args.budget, seed=args.seed, ratings=ratings
+        )
+        if args.format == "json":
+            out = json.loads(FORMATS["json"](d))
+            out["scenario"] = data
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+            return 1 if args.exit_code and not d.empty else 0
     sys.stdout.write(FORMATS[args.format](d))
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
     return 1 if args.exit_code and not d.empty else 0
+
+
+def _revision_range(spec: str) -> tuple[str, str] | None:
+    """`main..q3-plan` -> ("main", "q3-plan"); None when `spec` is not a range of two revisions."""
+    old, sep, new = spec.partition("..")
+    if not sep or not old or not new or ":" in spec:
+        return None
+    return old, new
 
 
 # --- merge ------------------------------------------------------------------------------------------------
@@ -309,6 +339,8 @@ examples:
   fsdl-tui diff main:team.toml team.toml --format markdown    paste into a pull request
   fsdl-tui diff HEAD~3:team.toml HEAD:team.toml --format json
   fsdl-tui diff --textconv team.toml                   one line per field (git's textconv driver)
+  fsdl-tui diff main..q3-plan team.toml --top 3 --budget 26    scenarios are branches: ranks, quadrants,
+                                                       p(top 3) and the plan's chosen set, compared
 
 As a git diff driver (`fsdl-tui git-setup` installs the textconv one):
   git diff / git log -p / git show     compare the textconv view, hunk headers name the project id
@@ -390,7 +422,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="semantic diff of two portfolios (also git's diff driver)",
         formatter_class=RAW,
         usage="fsdl-tui diff [-h] [--format {text,json,markdown}] "
-        "[--exit-code] OLD NEW\n       fsdl-tui diff --textconv FILE",
+        "[--exit-code] OLD NEW\n       fsdl-tui diff REV..REV PATH [--top K] [--budget WEEKS]"
+        "\n       fsdl-tui diff --textconv FILE",
         description="What changed between two versions of a portfolio, by project id.",
         epilog=DIFF_EPILOG,
     )
@@ -398,6 +431,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output (default text)")
     p.add_argument("--textconv", action="store_true", help="print FILE as one line per field, for git's textconv")
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the portfolios differ")
+    p.add_argument("--top", type=int, metavar="K", help="also compare each project's p(top K) (rank --uncertainty)")
+    p.add_argument("--budget", type=float, metavar="WEEKS", help="also compare the plan's chosen set (plan --budget)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --top (default 0: repeatable)")
     _scorer_options(p)
     p.set_defaults(func=cmd_diff)
 

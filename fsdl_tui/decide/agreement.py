@@ -10,6 +10,7 @@ import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -238,3 +239,15 @@ def apply_consensus(portfolio: Portfolio, ag: Agreement) -> tuple[Portfolio, lis
         if q is not p:
             out = out.with_project(q)
     return out, changes
+
+
+def consensus_portfolio(portfolio: Portfolio, portfolio_path: str | Path) -> Portfolio:
+    """The portfolio to rank when `[settings] use_consensus = true`: each rated field at the raters' consensus.
+
+    Only for ranking: the result is never saved (the file keeps its own numbers until `ratings --adopt`)."""
+    from ..storage.ratings import load_ratings
+
+    raters = load_ratings(portfolio_path)
+    if not raters:
+        return portfolio
+    return apply_consensus(portfolio, agreement(portfolio, raters))[0]

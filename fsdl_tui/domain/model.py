@@ -174,6 +174,7 @@ class Settings:
     default_scorer: str = "fsdl"
     impact_threshold: float = 3.0  # impact at or above: "high impact"
     feasibility_threshold: float = 3.0  # feasibility at or above: "high feasibility"
+    use_consensus: bool = False  # rank by the raters' consensus (NAME.ratings/) instead of the file's numbers
 
 
 @dataclass(frozen=True)

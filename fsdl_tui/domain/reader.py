@@ -262,6 +262,16 @@ def _range(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     return None
 
 
+def _bool(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    if f.key not in table:
+        return f.default
+    value = table[f.key]
+    if not isinstance(value, bool):
+        c.add(path + (f.key,), f"'{f.key}' must be true or false, not {value!r}")
+        return f.default
+    return value
+
+
 def _number(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     number = c.number(table, f.key, path)
     return f.default if number is None else number
@@ -294,6 +304,7 @@ _READERS: dict[str, Callable[[_Checker, Field, Mapping[str, Any], Path], Any]] =
     "score": _score,
     "number": _number,
     "range": _range,
+    "bool": _bool,
     "choice": _choice,
     "list": _list,
     "checks": lambda c, f, t, p: _checks(c, c.table(t, f.key, p), p + (f.key,), f),

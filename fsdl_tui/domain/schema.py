@@ -334,6 +334,15 @@ def _portfolio_fields() -> tuple[Field, ...]:
             "High feasibility from this on.",
             default=3.0,
         ),
+        Field(
+            "settings.use_consensus",
+            "bool",
+            "Rank by the raters' consensus",
+            "With raters' files beside the portfolio (NAME.ratings/), the command line ranks by their median "
+            "instead of the file's own numbers (docs/decide.md).",
+            default=False,
+            prunes=True,
+        ),
         Field("scoring", "plugins", "Scorer settings", default={}, editable=False, prunes=True),
         Field("plugins", "plugins", "Plugin settings", default={}, editable=False, prunes=True),
         Field("projects", "projects", "Projects", default=(), editable=False),

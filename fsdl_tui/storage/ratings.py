@@ -136,6 +136,12 @@ def _read(path: Path) -> RaterFile:
         raise PortfolioLoadError([Problem(name, 1, 1, f"{exc.strerror}; not reading it")]) from None
     except OSError as exc:
         raise PortfolioLoadError([Problem(name, 1, 1, f"cannot read: {exc.strerror or exc}")]) from None
+    return parse_rater(raw, path)
+
+
+def parse_rater(raw: bytes, path: Path) -> RaterFile:
+    """A rater's file from its bytes (read from disk, or from git at some revision); `path` names it."""
+    name = str(path)
     try:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
