@@ -224,6 +224,37 @@ def test_a_port_in_use_is_a_message(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("host", "allow_edit", "warnings"),
+    [("127.0.0.1", False, 0), ("::1", True, 0), ("0.0.0.0", False, 1), ("192.0.2.7", True, 2)],
+)
+def test_serving_beyond_this_machine_warns(
+    monkeypatch: pytest.MonkeyPatch, host: str, allow_edit: bool, warnings: int
+) -> None:
+    import socket
+
+    from fsdl_tui.tui import serve as serve_module
+
+    started: list[serve_module.PortfolioServer] = []
+    local = socket.socket()
+    # Never listen beyond 127.0.0.1 in a test: the socket is bound there whatever the host asked for.
+    monkeypatch.setattr(serve_module, "bind", lambda h, p: (local.bind(("127.0.0.1", 0)), local)[1])
+    monkeypatch.setattr(serve_module.PortfolioServer, "serve", lambda self, debug=False: started.append(self))
+    said: list[str] = []
+    try:
+        serve_module.serve(str(SAMPLE), title="t", host=host, port=0, allow_edit=allow_edit, warn=said.append)
+    finally:
+        local.close()
+    assert len(said) == warnings, said
+    if warnings:
+        assert f"serving on {host}" in said[0] and "token" in said[0]
+    if warnings == 2:
+        assert "--allow-edit" in said[1]
+    (server,) = started
+    assert ("--read-only" in server.command) is not allow_edit
+    assert server.url.endswith(f"/{server.token}/") and len(server.token) >= 32
+
+
 # --- the server -----------------------------------------------------------------------------------------------
 
 
