@@ -50,10 +50,11 @@ def field_columns(p: Project, f: sc.Field) -> dict[str, Any]:
             )
         }
     if f.kind == "history":
+        moves = [m for m in value if not m.status]  # changes of status are not moves
         return {
-            "lifecycle.moves": len(value),
-            "lifecycle.loop_backs": sum(1 for m in value if m.is_backward),
-            "lifecycle.stage_since": present.iso(value[-1].date) if value else None,
+            "lifecycle.moves": len(moves),
+            "lifecycle.loop_backs": sum(1 for m in moves if m.is_backward),
+            "lifecycle.stage_since": present.iso(moves[-1].date) if moves else None,
         }
     return {name: value}
 
@@ -119,7 +120,7 @@ def stage_intervals(portfolio: Portfolio, today: _dt.date) -> list[dict[str, Any
     """
     out = []
     for p in portfolio.projects:
-        h = p.lifecycle.history
+        h = p.lifecycle.moves  # a change of status is no stay in a stage
         for i, m in enumerate(h):
             end = h[i + 1].date if i + 1 < len(h) else today
             out.append(

@@ -16,6 +16,7 @@ from . import present
 from .domain import framework as fw
 from .domain import schema as sc
 from .domain.model import Check, Project
+from .domain.reader import check_fields
 from .scoring.base import Ranked
 
 DASH = "–"
@@ -196,6 +197,13 @@ def _full_tail(out: Text, p: Project) -> None:
     if not p.lifecycle.history:
         out.append("  no moves yet\n", style="dim")
     for mv in p.lifecycle.history:
+        if mv.status:
+            out.append(f"  {present.iso(mv.date)}  ")
+            out.append(f"status {mv.status}", style="red" if mv.status == "killed" else "yellow")
+            out.append(f" (in {mv.to_stage})")
+            out.append_text(t(f": {mv.note}" if mv.note else ""))
+            out.append("\n")
+            continue
         out.append(f"  {present.iso(mv.date)}  {mv.from_stage} ")
         out.append("<- back" if mv.is_backward else "->", style="yellow" if mv.is_backward else "")
         out.append(f" {mv.to_stage}")
@@ -212,9 +220,38 @@ def _full_tail(out: Text, p: Project) -> None:
     out.append("\n" + fw.CREDIT + "\n", style="dim")
 
 
-def project_renderable(r: Ranked, scorer_label: str, *, full: bool = False) -> Text:
+def _plugin_values(out: Text, p: Project, declared: tuple[sc.Field, ...], full: bool) -> None:
+    """The plugins' own fields: each declared one (`PluginHost.fields()`) with its label, help and value, then
+    (`full`) any other value a plugin keeps for the project, by its dotted path."""
+    known = {f.path for f in declared}
+    others = [
+        (f"plugins.{name}.{key}", value)
+        for name, values in p.plugins.items()
+        for key, value in values.items()
+        if full and f"plugins.{name}.{key}" not in known
+    ]
+    if not declared and not others:
+        return
+    _section(out, "Plugin fields")
+    for f in declared:
+        plugin = f.table.split(".", 1)[1]
+        value = p.plugins.get(plugin, {}).get(f.key)
+        ask = f"{f.label} ({plugin}): {f.help}" if f.help else f"{f.label} ({plugin})"
+        problems = check_fields([f], p.plugins and {"plugins": p.plugins})
+        if problems:  # shown as written, with what is wrong (never a crash on a hand-edited value)
+            _qa(out, ask, t(present.plain(value)) + Text(f"  ({problems[0].message})", style="yellow"))
+        else:
+            _qa(out, ask, _value_text(f, value))
+    for path, value in others:
+        _qa(out, path, t(present.plain(value)))
+
+
+def project_renderable(
+    r: Ranked, scorer_label: str, *, full: bool = False, plugin_fields: tuple[sc.Field, ...] = ()
+) -> Text:
     """The project's detail as one Text (cheap to lay out, so moving the cursor stays fast). `full` adds the
-    lifecycle history, links, dependencies and the credit (the CLI's `show FILE ID`)."""
+    lifecycle history, links, dependencies and the credit (the CLI's `show FILE ID`). `plugin_fields` are the
+    fields plugins declare (`PluginHost.fields()`), listed with their labels under "Plugin fields"."""
     p: Project = r.project
     fields = sc.by_path(sc.PROJECT_FIELDS)
     out = Text()
@@ -244,6 +281,7 @@ def project_renderable(r: Ranked, scorer_label: str, *, full: bool = False) -> T
         _section(out, "More fields")
         for f in more:
             _qa(out, f"{f.label}: {f.ask}" if f.ask != f.label else f.label, _value_text(f, sc.value_of(p, f)))
+    _plugin_values(out, p, plugin_fields, full)
     if full:
         _full_tail(out, p)
     return out

@@ -105,7 +105,7 @@ def test_html_shows_hostile_text_and_runs_nothing():
     assert not any(name.startswith("on") for name, _ in parser.attrs)
     text = "".join(parser.text)
     assert "<script>alert(1)</script>" in text  # shown as text, in the table and the SVG tooltip
-    assert text.count("<script>alert(1)</script>") == 2
+    assert text.count("<script>alert(1)</script>") == 3  # the table, the SVG tooltip and the one-pager
     assert "<b>team</b> & co" in text
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     assert not re.search(r"(src|href)=\"https?:", page)  # self-contained
@@ -119,10 +119,12 @@ def test_html_has_the_ranked_table_and_the_2x2_svg():
     import xml.etree.ElementTree as ET
 
     svg = ET.fromstring(page[page.index("<svg") : page.index("</svg>") + 6])  # well-formed XML
-    assert svg.get("viewBox") == "0 0 480 480"
+    assert svg.get("viewBox") == "0 0 720 720"
     scored = [r for r in rank(sample(), FsdlScorer()) if r.impact is not None and r.feasibility is not None]
     assert parser.tags.count("circle") == len(scored) == len(sample().projects) - 1  # "unscored" has no dot
-    assert parser.tags.count("tr") == 1 + len(sample().projects)
+    ranking = page[page.index("<h2>Ranking</h2>") : page.index("<h2>Projects</h2>")]
+    assert ranking.count("<tr") == 1 + len(sample().projects)
+    assert page.count('<section class="project"') == len(sample().projects)
     text = "".join(parser.text)
     for label in ("High priority", "Moonshot", "Quick win", "Avoid"):
         assert label in text
@@ -142,7 +144,7 @@ def test_markdown_escapes_table_breakers_and_html():
     pf = make_portfolio([make_project("a", title="a | b <i>x</i>\nnext", impact=3, cost=(3, 3, 3))])
     md = export(MarkdownExporter(), pf)
     row = next(line for line in md.splitlines() if line.startswith("| 1 |"))
-    assert row.count(" | ") == 8  # nine cells, the title's pipe escaped
+    assert row.count(" | ") == 9  # ten cells, the title's pipe escaped
     assert "a \\| b &lt;i&gt;x&lt;/i&gt; next" in row
     assert "<i>" not in md
 

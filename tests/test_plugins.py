@@ -34,8 +34,12 @@ def test_builtins_are_registered_through_the_hooks(env):
     host = load_plugins(env=env)
     assert set(host.scorers()) == BUILTIN_SCORERS and set(host.exporters()) == BUILTIN_EXPORTERS
     (info,) = [p for p in host.info() if p["name"] == "fsdl_tui"]
-    assert info["hooks"] == ["register_exporters", "register_scorers"]
-    assert info["provides"] == {"scorers": ["fsdl", "weighted"], "exporters": ["csv", "json", "markdown", "html"]}
+    assert info["hooks"] == ["register_exporters", "register_fields", "register_scorers"]
+    assert info["provides"] == {
+        "scorers": ["fsdl", "weighted"],
+        "exporters": ["csv", "json", "markdown", "html"],
+        "fields": ["exclude_inactive", "plan_budget", "top_k"],
+    }
     assert info["status"] == "loaded" and host.problems == []
 
 
@@ -57,7 +61,7 @@ def test_local_plugin_from_plugins_dir_with_its_settings(env):
     assert host.export(pf, "ids", ranked) == "ids:\nb\na\n"
     (info,) = [p for p in host.info() if p["name"] == "hello_local"]
     assert info["version"] == "1.2.3" and info["source"].startswith("file ")
-    assert info["provides"] == {"scorers": ["impact-only"], "exporters": ["ids"]}
+    assert info["provides"] == {"scorers": ["impact-only"], "exporters": ["ids"], "fields": []}
 
 
 def test_plugins_dir_from_the_environment_variable(tmp_path):

@@ -118,7 +118,7 @@ def test_the_example_plugin_installs_and_works_from_the_cli(tmp_path, run_cli, p
     assert code == 0, err
     info = {p["name"]: p for p in json.loads(out)}["readiness"]
     assert info["status"] == "loaded" and info["version"] == "0.1.0"
-    assert info["provides"] == {"scorers": ["readiness"], "exporters": ["todo"]}
+    assert info["provides"] == {"scorers": ["readiness"], "exporters": ["todo"], "fields": []}
     assert info["source"] == "entry point of fsdl-tui-readiness"
 
     code, out, err = run_cli("rank", portfolio_file, "--scorer", "readiness", "--explain", "defect-detect")

@@ -194,8 +194,45 @@ def _explain(doc: Any, scorer: Any, ranked: list[Ranked], project_id: str) -> in
 # --- export ----------------------------------------------------------------------------------------------
 
 
+def export_context(args: argparse.Namespace, host: PluginHost, doc: Any, scorer: Any) -> Any:
+    """The export's context from the options, else the exporter settings `[plugins.fsdl_tui]`."""
+    import datetime as _dt
+
+    from ..domain.reader import check_fields
+    from ..exporters.context import build_context
+    from ..plugins.manager import BUILTIN_NAME
+
+    pf = doc.portfolio
+    settings = dict(host.plugin_settings(BUILTIN_NAME, pf))
+    ours = [f for f in host.fields(pf, scope="portfolio") if f.table == f"plugins.{BUILTIN_NAME}"]
+    for issue in check_fields(ours, {"plugins": pf.plugins}):
+        raise CliError(f"{doc.label}: [plugins.{BUILTIN_NAME}] {issue.message}")
+    try:
+        date = _dt.date.fromisoformat(args.date) if args.date else _dt.date.today()
+    except ValueError:
+        raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
+    exclude = args.exclude_inactive if args.exclude_inactive is not None else bool(settings.get("exclude_inactive"))
+    budget = args.plan_budget if args.plan_budget is not None else settings.get("plan_budget")
+    top_k = args.top if args.top is not None else int(settings.get("top_k", 3))
+    if budget is not None and budget < 0:
+        raise CliError("--plan-budget must be 0 or more weeks")
+    if top_k < 1:
+        raise CliError("--top must be at least 1")
+    return build_context(
+        pf,
+        scorer,
+        portfolio_path=args.path,
+        date=date,
+        exclude_inactive=exclude,
+        plan_budget=budget,
+        top_k=top_k,
+        plugin_fields=host.fields(pf),
+    )
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from ..exporters import write_output
+    from ..exporters.context import visible
     from ..plugins.manager import PluginError
 
     host, doc, scorer, ranked = _ranked(args)
@@ -206,8 +243,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else None
         if out is not None and out.exists() and not args.force:
             raise CliError(f"{out}: already exists; use --force to overwrite it")
+        context = export_context(args, host, doc, scorer)
+        ranked = visible(ranked, context.exclude_inactive)
         try:
-            content = host.export(doc.portfolio, args.format, ranked)
+            content = host.export(doc.portfolio, args.format, ranked, context)
         except PluginError as exc:
             raise CliError(str(exc)) from None
         if out is None:
@@ -361,6 +400,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "  fsdl-tui export team.toml --format html -o team.html\n"
         "  fsdl-tui export team.toml --format csv -o ranking.csv --scorer weighted\n"
         "  fsdl-tui export team.toml --format markdown        # to stdout\n\n"
+        "  fsdl-tui export team.toml --format html -o report.html --exclude-inactive --plan-budget 26\n\n"
+        "Every export names the scorer and the date and shows each project's status; killed and on-hold\n"
+        "projects are listed and marked, or left out with --exclude-inactive (or exclude_inactive = true\n"
+        "in [plugins.fsdl_tui]). Where the portfolio has raters' files (team.ratings/), exports carry the\n"
+        "consensus and spread and p(top k); with a plan budget (--plan-budget or plan_budget), the plan.\n"
         "An existing output file is never replaced without --force.\n"
         "CSV cells that a spreadsheet would run as a formula are prefixed with a quote; HTML escapes all text.",
     )
@@ -370,6 +414,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--scorer", metavar="NAME", help="rank by this scorer (default: the portfolio's)")
     p.add_argument("--plugins-dir", metavar="DIR", help=_PLUGINS_HELP)
+    inactive = p.add_mutually_exclusive_group()
+    inactive.add_argument(
+        "--exclude-inactive",
+        dest="exclude_inactive",
+        action="store_true",
+        default=None,
+        help="leave out killed and on-hold projects (ranks count the rest)",
+    )
+    inactive.add_argument(
+        "--include-inactive",
+        dest="exclude_inactive",
+        action="store_false",
+        help="list and mark them (the default, unless [plugins.fsdl_tui] exclude_inactive = true)",
+    )
+    p.add_argument("--plan-budget", type=float, metavar="WEEKS", help="add the plan within this many weeks")
+    p.add_argument("--top", type=int, metavar="K", help="p(top K) for the odds (default 3)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the date the export states (default: today)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(

@@ -1,4 +1,4 @@
-"""Core commands: open, new, validate, show, set, add, remove, move."""
+"""Core commands: open, new, validate, show, set, add, remove, move, hold, resume, kill, revive."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .. import present
 from ..domain import framework as fw
 from ..domain.codec import ID_RE, project_to_data
 from ..domain.fields import FieldError, editable_fields, parse_value, set_fields, spec_for
-from ..domain.lifecycle import MoveRefused, move, new_project
+from ..domain.lifecycle import STATUS_COMMANDS, MoveRefused, move, new_project, record_status_change, status_command
 from ..domain.model import Portfolio, Project
 from ..storage import Edit, PortfolioDocument, PortfolioLoadError, edit_file, lint, load, new_document, save
 from .main import CliError
@@ -88,6 +88,25 @@ def cmd_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plugin_field_problems(args: argparse.Namespace, doc: PortfolioDocument, path: str) -> list[Any]:
+    """Values of the fields plugins declare that have the wrong type or are out of range, as problems at
+    FILE:LINE:COL. Plugins are loaded only for a file that has plugin tables."""
+    pf = doc.portfolio
+    if not pf.plugins and not any(p.plugins for p in pf.projects):
+        return []
+    from ..domain.reader import check_fields
+    from ..storage.toml_file import _problems
+    from .analysis import plugin_host, report_plugin_problems
+
+    host = plugin_host(args)
+    project_fields, settings_fields = host.fields(pf), host.fields(pf, scope="portfolio")
+    report_plugin_problems(host)
+    issues = check_fields(settings_fields, {"plugins": pf.plugins})
+    for i, p in enumerate(pf.projects):
+        issues += check_fields(project_fields, {"plugins": p.plugins}, ("projects", i))
+    return _problems(doc, path, issues) if issues else []
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
@@ -101,6 +120,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         except CliError as exc:
             failed += 1
             print(f"fsdl-tui: {exc}", file=sys.stderr)
+            continue
+        plugin_problems = _plugin_field_problems(args, doc, path)
+        if plugin_problems:
+            failed += 1
+            for problem in plugin_problems:
+                print(problem, file=sys.stderr)
             continue
         warnings = lint(doc, path)
         for warning in warnings:
@@ -137,7 +162,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         from ..render import project_renderable
 
         ranked = next(r for r in rows if r.project.id == p.id)
-        Console(highlight=False).print(project_renderable(ranked, scorer.label or scorer.name, full=True))
+        label = scorer.label or scorer.name
+        Console(highlight=False).print(project_renderable(ranked, label, full=True, plugin_fields=host.fields(pf)))
         return 0
     if args.json:
         out = [
@@ -202,10 +228,23 @@ def cmd_show(args: argparse.Namespace) -> int:
 # --- set / add / remove / move ----------------------------------------------------------------------------
 
 
+def _plugin_fields(args: argparse.Namespace, portfolio: Portfolio) -> tuple[Any, ...]:
+    """The fields plugins declare, when a path names one (plugins are loaded only then)."""
+    if not any(a.strip().startswith("plugins.") for a in args.assignments):
+        return ()
+    from .analysis import plugin_host, report_plugin_problems
+
+    host = plugin_host(args)
+    fields = host.fields(portfolio)
+    report_plugin_problems(host)
+    return fields
+
+
 def cmd_set(args: argparse.Namespace) -> int:
     with _edit(args.path) as edit:
         doc = edit.doc
         p = _project(doc, args.id)
+        extra = _plugin_fields(args, doc.portfolio)
         changes: list[tuple[str, Any]] = []
         for assignment in args.assignments:
             if "=" not in assignment:
@@ -213,12 +252,14 @@ def cmd_set(args: argparse.Namespace) -> int:
             path, text = assignment.split("=", 1)
             path = path.strip()
             try:
-                changes.append((path, parse_value(spec_for(path), text)))
+                changes.append((path, parse_value(spec_for(path, extra), text)))
             except FieldError as exc:
                 raise CliError(f"{args.id}: {exc}") from None
         try:
-            p = set_fields(p, changes)  # validated together, so the order of the assignments does not matter
-        except FieldError as exc:
+            before = p
+            p = set_fields(p, changes, extra)  # validated together, so the order of the assignments does not matter
+            p = record_status_change(before, p)  # a new status is recorded in the history, with its reason
+        except (FieldError, MoveRefused) as exc:
             raise CliError(f"{args.id}: {exc}") from None
         changed = list(dict.fromkeys(path for path, _ in changes))
         if p == doc.portfolio.get(args.id):
@@ -264,16 +305,20 @@ def cmd_remove(args: argparse.Namespace) -> int:
         return _save(edit, doc.portfolio.without_project(args.id), f"removed '{args.id}'")
 
 
+def _date(text: str | None) -> _dt.date | None:
+    if not text:
+        return None
+    try:
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"--date '{text}' is not a date written YYYY-MM-DD") from None
+
+
 def cmd_move(args: argparse.Namespace) -> int:
     with _edit(args.path) as edit:
         doc = edit.doc
         p = _project(doc, args.id)
-        date = None
-        if args.date:
-            try:
-                date = _dt.date.fromisoformat(args.date)
-            except ValueError:
-                raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
+        date = _date(args.date)
         try:
             moved = move(p, args.stage, note=args.note or "", date=date, force=args.force)
         except MoveRefused as exc:
@@ -290,6 +335,19 @@ def cmd_move(args: argparse.Namespace) -> int:
         return _save(edit, doc.portfolio.with_project(moved), f"{args.id}: {kind} {last.from_stage} -> {last.to_stage}")
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    """hold, resume, kill, revive: a change of status, recorded in the history with its date and reason."""
+    with _edit(args.path) as edit:
+        doc = edit.doc
+        p = _project(doc, args.id)
+        try:
+            changed = status_command(p, args.command, args.reason or "", _date(args.date))
+        except MoveRefused as exc:
+            raise CliError(str(exc)) from None
+        what = f"{args.id}: {p.status} -> {changed.status}"
+        return _save(edit, doc.portfolio.with_project(changed), what)
+
+
 # --- parser -----------------------------------------------------------------------------------------------
 
 
@@ -298,6 +356,7 @@ def _fields_help() -> str:
     for f in editable_fields():
         lines.append(f"  {f.path:<34} {f.kind:<8} {f.label}")
     lines.append("  plugins.NAME.KEY                   data     a plugin's own field (any TOML value)")
+    lines.append("    (a field a plugin declares is checked against its kind and range; docs/plugins.md)")
     return "\n".join(lines)
 
 
@@ -334,6 +393,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder (for their fields)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -361,6 +421,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("path")
     p.add_argument("id")
     p.add_argument("assignments", nargs="+", metavar="FIELD=VALUE")
+    p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder (for their fields)")
     p.set_defaults(func=cmd_set)
 
     p = sub.add_parser(
@@ -409,3 +470,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--force", action="store_true", help="leave planning even with open gate items")
     p.add_argument("--date", help="date of the move, YYYY-MM-DD (default: today)")
     p.set_defaults(func=cmd_move)
+
+    helps = {
+        "hold": "put a project on hold (needs --reason)",
+        "resume": "resume a project that is on hold",
+        "kill": "kill a project (needs --reason)",
+        "revive": "revive a killed project",
+    }
+    for command, (status, starts) in STATUS_COMMANDS.items():
+        p = sub.add_parser(
+            command,
+            help=helps[command] + "; recorded in its history",
+            formatter_class=RAW,
+            epilog=f'example:\n  fsdl-tui {command} team.toml grasp-pose --reason "waiting for the new gripper"\n\n'
+            f"Sets lifecycle.status to {status} (from {' or '.join(starts)}) and appends\n"
+            f'{{ status = "{status}", date = ..., note = REASON }} to lifecycle.history.',
+        )
+        p.add_argument("path")
+        p.add_argument("id")
+        p.add_argument("--reason", help="why (the history entry's note)")
+        p.add_argument("--date", help="date of the change, YYYY-MM-DD (default: today)")
+        p.set_defaults(func=cmd_status, command=command)

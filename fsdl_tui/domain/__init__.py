@@ -2,7 +2,7 @@
 
 from .codec import Issue, portfolio_from_data, portfolio_to_data, project_from_data, project_to_data
 from .fields import FIELDS, FieldError, FieldSpec, get_field, set_field
-from .lifecycle import MoveRefused, move, new_project, slugify
+from .lifecycle import MoveRefused, change_status, move, new_project, record_status_change, slugify
 from .model import (
     SCHEMA_VERSION,
     Baseline,
@@ -36,6 +36,7 @@ __all__ = [
     "Project",
     "Settings",
     "Threshold",
+    "change_status",
     "get_field",
     "move",
     "new_project",
@@ -43,6 +44,7 @@ __all__ = [
     "portfolio_to_data",
     "project_from_data",
     "project_to_data",
+    "record_status_change",
     "set_field",
     "slugify",
 ]

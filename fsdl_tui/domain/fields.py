@@ -15,7 +15,7 @@ from typing import Any
 from . import framework as fw
 from . import schema as sc
 from .model import Project
-from .reader import project_from_data
+from .reader import check_fields, project_from_data
 from .schema import Field
 from .writer import project_to_data
 
@@ -75,11 +75,15 @@ def _current() -> tuple[tuple[FieldSpec, ...], dict[str, FieldSpec]]:
 FIELDS: tuple[FieldSpec, ...] = editable_fields()
 
 
-def spec_for(path: str) -> FieldSpec:
-    """The spec of an editable path; `plugins.NAME.KEY` is free-form data owned by a plugin."""
+def spec_for(path: str, extra: Iterable[Field] = ()) -> FieldSpec:
+    """The spec of an editable path; `extra` are fields declared by plugins (`plugins.NAME.KEY`, see
+    `schema.plugin_field`); an undeclared `plugins.NAME.KEY` is free-form data owned by a plugin."""
     by_path = field_by_path()
     if path in by_path:
         return by_path[path]
+    for f in extra:
+        if f.path == path:
+            return f
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "plugins" and all(parts):
         return FieldSpec(path, "data", f"{parts[1]}: {parts[2]}", "A plugin's own field (any TOML value).")
@@ -162,14 +166,19 @@ def set_field(project: Project, path: str, value: Any) -> Project:
     return set_fields(project, [(path, value)])
 
 
-def set_fields(project: Project, changes: Iterable[tuple[str, Any]]) -> Project:
+def set_fields(project: Project, changes: Iterable[tuple[str, Any]], extra: Iterable[Field] = ()) -> Project:
     """Return `project` with every `(path, value)` of `changes` applied, validated together: the result must
-    be valid, whatever the order of the changes (a killed status and its reason, say)."""
+    be valid, whatever the order of the changes (a killed status and its reason, say). `extra` are the
+    fields plugins declare: values set at their paths must fit their kind and range."""
+    extra = tuple(extra)
     data = project_to_data(project)
+    set_paths = set()
     for path, value in changes:
-        spec_for(path)
+        spec_for(path, extra)
         _assign(data, path, value)
+        set_paths.add(path)
     new, issues = project_from_data(data)
+    issues += [i for i in check_fields([f for f in extra if f.path in set_paths], data) if i.path]
     if issues:
         raise FieldError("; ".join(f"{'.'.join(map(str, i.path))}: {i.message}" for i in issues))
     assert new is not None

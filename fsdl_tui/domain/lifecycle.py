@@ -89,3 +89,79 @@ def slugify(title: str, taken: object = ()) -> str:
     while candidate in taken:  # type: ignore[operator]
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+# --- status: hold, resume, kill, revive -----------------------------------------------------------------
+
+# What each change of status is called, by (old status, new status); the CLI's commands have these names.
+STATUS_CHANGES: dict[tuple[str, str], str] = {
+    ("active", "on-hold"): "hold",
+    ("on-hold", "active"): "resume",
+    ("active", "killed"): "kill",
+    ("on-hold", "killed"): "kill",
+    ("killed", "active"): "revive",
+    ("killed", "on-hold"): "hold",
+}
+# The status each command leads to, and the statuses it may start from.
+STATUS_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "hold": ("on-hold", ("active", "killed")),
+    "resume": ("active", ("on-hold",)),
+    "kill": ("killed", ("active", "on-hold")),
+    "revive": ("active", ("killed",)),
+}
+NEEDS_REASON = frozenset(("hold", "kill"))  # stopping needs a reason; taking work up again may give one
+
+
+def change_status(
+    project: Project,
+    status: str,
+    reason: str = "",
+    date: _dt.date | None = None,
+) -> Project:
+    """Return the project with `status` (active, on-hold or killed) and the change appended to its history
+    as `{ status, date, note = reason }`; `status_reason` holds the reason while not active.
+
+    Refused (MoveRefused) when the status is unknown or unchanged, or when putting on hold or killing without
+    a reason (resuming and reviving may give one). The stage does not change.
+    """
+    if status not in fw.STATUSES:
+        raise MoveRefused(f"unknown status '{status}': expected one of {', '.join(fw.STATUSES)}")
+    current = project.lifecycle.status
+    if status == current:
+        raise MoveRefused(f"'{project.id}' is already {status}")
+    reason = reason.strip()
+    name = STATUS_CHANGES.get((current, status), status)
+    if name in NEEDS_REASON and not reason:
+        raise MoveRefused(f"to {name} '{project.id}' ({current} -> {status}) needs a reason")
+    stage = project.lifecycle.stage
+    entry = Move(stage, stage, date or _dt.date.today(), reason, status)
+    lifecycle = replace(
+        project.lifecycle,
+        status=status,
+        status_reason="" if status == "active" else reason,
+        history=project.lifecycle.history + (entry,),
+    )
+    return replace(project, lifecycle=lifecycle)
+
+
+def status_command(project: Project, command: str, reason: str = "", date: _dt.date | None = None) -> Project:
+    """`change_status` by the command's name (hold, resume, kill, revive), refused when the project's status
+    is not one the command starts from (resume a project that is not on hold, say)."""
+    if command not in STATUS_COMMANDS:
+        raise MoveRefused(f"unknown status change '{command}': expected one of {', '.join(STATUS_COMMANDS)}")
+    status, starts = STATUS_COMMANDS[command]
+    current = project.lifecycle.status
+    if current not in starts:
+        raise MoveRefused(f"cannot {command} '{project.id}': it is {current}, not {' or '.join(starts)}")
+    return change_status(project, status, reason, date)
+
+
+def record_status_change(before: Project, after: Project, date: _dt.date | None = None) -> Project:
+    """`after` (an edit of `before`, e.g. by `set lifecycle.status=...` or a form) with its change of status,
+    if any, recorded in the history like `change_status` does: the reason is `after`'s `status_reason`."""
+    if after.lifecycle.status == before.lifecycle.status:
+        return after
+    if after.lifecycle.history != before.lifecycle.history:
+        return after  # the edit recorded it already
+    was = replace(after, lifecycle=replace(after.lifecycle, status=before.lifecycle.status))
+    return change_status(was, after.lifecycle.status, after.lifecycle.status_reason, date)

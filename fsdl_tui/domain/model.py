@@ -105,12 +105,22 @@ class Ranges:
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One lifecycle move. A move to an earlier stage is a loop-back and carries a reason in `note`."""
+    """One entry of the lifecycle history: a move between stages, or a status change.
+
+    A move to an earlier stage is a loop-back and carries a reason in `note`. A status change (put on hold,
+    resumed, killed, revived) has `status` set to the new status and the reason in `note`; its stage does not
+    change, so `from_stage` and `to_stage` both name the stage it happened in.
+    """
 
     from_stage: str
     to_stage: str
     date: _dt.date
     note: str = ""
+    status: str = ""  # a status change: the new status (active, on-hold, killed); "" for a move
+
+    @property
+    def is_status_change(self) -> bool:
+        return bool(self.status)
 
     @property
     def is_backward(self) -> bool:
@@ -127,6 +137,15 @@ class Lifecycle:
     @property
     def loop_backs(self) -> int:
         return sum(1 for m in self.history if m.is_backward)
+
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """The moves between stages, without the status changes."""
+        return tuple(m for m in self.history if not m.status)
+
+    @property
+    def status_changes(self) -> tuple[Move, ...]:
+        return tuple(m for m in self.history if m.status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -171,19 +171,27 @@ def _answers(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dic
 
 
 def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, ...]:
+    """The lifecycle history: moves `{ from, to, date, note }` and status changes `{ status, date, note }`
+    (a status change happened in the stage the moves around it name, else in the current stage)."""
     stages = fw.STAGE_IDS
-    history: list[Move] = []
     raw = table.get("history", [])
     if not isinstance(raw, list):
         c.add(path + ("history",), "'history' must be an array of { from, to, date, note } tables")
         raw = []
+    entries: list[Move | None] = []  # a status change's stage is filled in once the moves are known
+    pending: list[tuple[int, str, _dt.date, str]] = []
     for i, entry in enumerate(raw):
         p = path + ("history", i)
         if not isinstance(entry, dict):
-            c.add(p, "a history entry must be a table { from, to, date, note }")
+            c.add(p, "a history entry must be a table { from, to, date, note } or { status, date, note }")
             continue
-        src = c.choice(entry, "from", p, stages, "stage")
-        dst = c.choice(entry, "to", p, stages, "stage")
+        is_status = "status" in entry
+        if is_status and ("from" in entry or "to" in entry):
+            c.add(p, "a history entry is a move { from, to } or a status change { status }, not both")
+            continue
+        status = c.choice(entry, "status", p, fw.STATUSES, "status") if is_status else None
+        src = None if is_status else c.choice(entry, "from", p, stages, "stage")
+        dst = None if is_status else c.choice(entry, "to", p, stages, "stage")
         date = entry.get("date")
         if isinstance(date, _dt.datetime):
             date = date.date()
@@ -191,6 +199,14 @@ def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, .
             c.add(p + ("date",), "a history entry needs a 'date' written as YYYY-MM-DD")
             date = _dt.date(1970, 1, 1)
         note = c.text(entry, "note", p)
+        if is_status:
+            if status is None:
+                continue
+            if status == "killed" and not note.strip():
+                c.add(p, "killing a project needs a reason in 'note'")
+            pending.append((len(entries), status, date, note))
+            entries.append(None)
+            continue
         if src is None or dst is None:
             if "from" not in entry or "to" not in entry:
                 c.add(p, "a history entry needs 'from' and 'to' stages")
@@ -198,8 +214,14 @@ def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, .
         move = Move(from_stage=src, to_stage=dst, date=date, note=note)
         if move.is_backward and not note.strip():
             c.add(p, f"moving back from '{src}' to '{dst}' needs a reason in 'note'")
-        history.append(move)
-    return tuple(history)
+        entries.append(move)
+    current = table.get("stage")
+    for at, status, date, note in pending:
+        before = next((m.to_stage for m in reversed(entries[:at]) if m is not None), None)
+        after = next((m.from_stage for m in entries[at + 1 :] if m is not None), None)
+        stage = before or after or (current if current in fw.STAGE_INDEX else "planning")
+        entries[at] = Move(stage, stage, date, note, status)
+    return tuple(m for m in entries if m is not None)
 
 
 def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tuple[Any, ...]:
@@ -262,19 +284,26 @@ def _range(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     return None
 
 
-def _bool(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
-    if f.key not in table:
-        return f.default
-    value = table[f.key]
-    if not isinstance(value, bool):
-        c.add(path + (f.key,), f"'{f.key}' must be true or false, not {value!r}")
-        return f.default
-    return value
-
-
 def _number(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     number = c.number(table, f.key, path)
+    lo, hi = f.bounds
+    if number is not None and ((lo is not None and number < lo) or (hi is not None and number > hi)):
+        allowed = (
+            f"from {lo:g} to {hi:g}"
+            if lo is not None and hi is not None
+            else (f"at least {lo:g}" if lo is not None else f"at most {hi:g}")
+        )
+        c.add(path + (f.key,), f"'{f.key}' = {number:g} is out of range: must be {allowed}")
+        return f.default
     return f.default if number is None else number
+
+
+def _bool(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
+    value = table.get(f.key, f.default)
+    if value is None or isinstance(value, bool):
+        return value
+    c.add(path + (f.key,), f"'{f.key}' must be true or false, not {value!r}")
+    return f.default
 
 
 def _choice(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
@@ -395,6 +424,21 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
     for name, values in tables.items():
         attrs[name] = TABLE_MODELS[name](**values)
     return Project(id=pid, **attrs, extra=extra)
+
+
+def check_fields(fields_: Iterable[Field], data: Mapping[str, Any], path: Path = ()) -> list[Issue]:
+    """The problems of the values of `fields_` (e.g. a plugin's, at `plugins.NAME.KEY`) in a record's plain
+    data `data` at `path`: a value of the wrong type or out of range. Absent values are no problem."""
+    c = _Checker()
+    for f in fields_:
+        node: Any = data
+        where = path
+        for part in f.table.split(".") if f.table else ():
+            node = node.get(part) if isinstance(node, Mapping) else None
+            where += (part,)
+        if isinstance(node, Mapping) and f.key in node:
+            _value(c, f, node, where)
+    return c.issues
 
 
 def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project | None, list[Issue]]:

@@ -6,7 +6,11 @@ Everything else reads these tables: the reader (`reader.py`: what is valid, and 
 the writer (`writer.py`: the canonical form and key order), storage's pruning of empty values, `set`'s dotted
 paths (`fields.py`), the analysis columns and exports, `show`, the app's form and its detail pane.
 
-Adding a field is one entry in `PROJECT_FIELDS` (or `PORTFOLIO_FIELDS`). A project-level field (no dot in its
+Adding a field is one entry in `PROJECT_FIELDS` (or `PORTFOLIO_FIELDS`). Plugins extend the schema without
+changing these tables: a plugin declares its fields (the `register_fields` hook) and the plugin host turns
+each into a `Field` at `plugins.NAME.KEY` (`plugin_field`), of a project (`[projects.plugins.NAME]`) or of the
+portfolio (`[plugins.NAME]`); `reader.check_fields` validates their values and `set`, `show` and the form
+take them as extra fields. A project-level field (no dot in its
 path) needs nothing else: its value lives in `Project.extra` under its key until the model grows an attribute
 for it. A field inside a sub-table (`impact.`, `cost.`, `metrics.`, `lifecycle.`) also needs the attribute on
 that table's dataclass in `model.py`, with the same name and a default.
@@ -48,6 +52,7 @@ class Field:
     # question reads, with `{label}` and `{question}` (default: the item's question alone).
     question: str = ""
     range: tuple[int, int] = SCORE_RANGE  # for scores: the whole numbers allowed
+    bounds: tuple[float | None, float | None] = (None, None)  # for numbers: the least and most allowed, if any
     choices: tuple[str, ...] = ()
     what: str = ""  # what one choice is called in messages: "unknown {what} 'x'"
     default: Any = None
@@ -347,6 +352,19 @@ def _portfolio_fields() -> tuple[Field, ...]:
         Field("plugins", "plugins", "Plugin settings", default={}, editable=False, prunes=True),
         Field("projects", "projects", "Projects", default=(), editable=False),
     )
+
+
+# The kinds a plugin's field may have (a plugin's values are leaves of its own table).
+PLUGIN_KINDS = ("text", "longtext", "number", "score", "bool", "choice", "list")
+
+
+def plugin_field(plugin: str, key: str, kind: str, label: str = "", help: str = "", **options: Any) -> Field:
+    """The schema field of a plugin's own value `plugins.PLUGIN.KEY` (ValueError when it cannot be one)."""
+    if not ID_RE.fullmatch(plugin) or not ID_RE.fullmatch(key):
+        raise ValueError(f"plugin field '{plugin}.{key}': names are lowercase letters, digits, '-' and '_'")
+    if kind not in PLUGIN_KINDS:
+        raise ValueError(f"plugin field '{key}': kind {kind!r} is not one of {', '.join(PLUGIN_KINDS)}")
+    return Field(f"plugins.{plugin}.{key}", kind, label or key, help, column=None, **options)
 
 
 PROJECT_FIELDS: tuple[Field, ...] = _project_fields()

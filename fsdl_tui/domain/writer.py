@@ -23,7 +23,11 @@ def _check_data(check: Check) -> dict[str, Any]:
 
 
 def _move_data(mv: Move) -> dict[str, Any]:
-    out: dict[str, Any] = {"from": mv.from_stage, "to": mv.to_stage, "date": mv.date}
+    out: dict[str, Any]
+    if mv.status:  # a status change: its stage is the one it happened in, not written
+        out = {"status": mv.status, "date": mv.date}
+    else:
+        out = {"from": mv.from_stage, "to": mv.to_stage, "date": mv.date}
     if mv.note:
         out["note"] = mv.note
     return out

@@ -38,6 +38,10 @@ class Exporter(ABC):
       `fsdl_tui.scoring.Ranked`, best first); `settings` is the providing plugin's `[plugins.NAME]` table
       (empty for the built-in exporters). Return `str` (written as UTF-8) or `bytes`.
 
+    An `export` with a fourth parameter named `context` also gets the export's `ExportContext` (the scorer, the
+    date, inactive projects left out or not, consensus, odds, plan: `fsdl_tui.exporters.context`); the built-in
+    exporters take it as `context=None`.
+
     A subclass without `export` cannot be instantiated: a plugin that returns one is refused at registration.
     """
 

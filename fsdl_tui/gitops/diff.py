@@ -164,8 +164,15 @@ def standing_text(s: Standing) -> str:
 
 
 def _move_text(m: dict[str, Any]) -> str:
+    """A history entry: a move between stages, or a change of status (`{ status, date, note }`)."""
     note = f' "{m["note"]}"' if m.get("note") else ""
-    return f"{m['from']} -> {m['to']} on {plain(m['date'])}{note}"
+    if "status" in m:
+        return f"{m['status']} on {plain(m['date'])}{note}"
+    return f"{m.get('from')} -> {m.get('to')} on {plain(m['date'])}{note}"
+
+
+def _entry_kind(m: dict[str, Any]) -> str:
+    return "status" if "status" in m else "move"
 
 
 def _standing_change(old: Standing, new: Standing) -> list[str]:
@@ -183,7 +190,7 @@ def _change_lines(c: ProjectChange) -> list[str]:
     lines = [f"{f.path}: {show(f.old)} -> {show(f.new)}" for f in c.fields]
     if c.stage:
         lines.append(f"stage: {c.stage[0]} -> {c.stage[1]}")
-    lines += [f"move: {_move_text(m)}" for m in c.moves]
+    lines += [f"{_entry_kind(m)}: {_move_text(m)}" for m in c.moves]
     if c.old and c.new:
         standing = _standing_change(c.old, c.new)
         if standing:
@@ -250,7 +257,7 @@ def format_markdown(d: PortfolioDiff) -> str:
         out += [f"| `{f.path}` | {_md(show(f.old))} | {_md(show(f.new))} |" for f in c.fields]
         if c.stage:
             out.append(f"| stage | {c.stage[0]} | {c.stage[1]} |")
-        out += [f"| move | | {_md(_move_text(m))} |" for m in c.moves]
+        out += [f"| {_entry_kind(m)} | | {_md(_move_text(m))} |" for m in c.moves]
         if c.old and c.new:
             if c.old.rank != c.new.rank:
                 out.append(f"| rank | {_rank(c.old.rank)} | {_rank(c.new.rank)} |")

@@ -19,6 +19,7 @@ from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError
 from ..storage.toml_file import loads_bytes
 from .diff import ProjectChange, Standing, diff_portfolios, standings
+from .leaves import plain
 
 
 class GitLogError(Exception):
@@ -196,6 +197,9 @@ def project_history(history: list[Version], project_id: str, scorer: Scorer | No
     return steps
 
 
+_SHOWN_BY_ENTRY = ("lifecycle.status", "lifecycle.status_reason")  # said by the status entry of the history
+
+
 def _change_for(d: Any, project_id: str) -> ProjectChange | None:
     return next((c for c in d.projects if c.id == project_id), None)
 
@@ -203,9 +207,14 @@ def _change_for(d: Any, project_id: str) -> ProjectChange | None:
 def _describe(c: ProjectChange) -> tuple[str, ...]:
     if c.kind in ("added", "removed"):
         return (c.kind,)
-    out = [f.path for f in c.fields]
+    said = any("status" in m for m in c.moves)
+    out = [f.path for f in c.fields if not (said and f.path in _SHOWN_BY_ENTRY)]
     if c.stage:
         out.append(f"stage {c.stage[0]} -> {c.stage[1]}")
+    for m in c.moves:
+        if "status" in m:  # a change of status: when and why
+            note = f": {m['note']}" if m.get("note") else ""
+            out.append(f"status {m['status']} on {plain(m['date'])}{note}")
     if c.kind == "moved":
         out.append("rank (other projects changed)")
     return tuple(out)

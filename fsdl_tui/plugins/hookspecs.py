@@ -40,3 +40,16 @@ def register_exporters(settings: Mapping[str, Any]) -> Any:
     `settings` is the plugin's own `[plugins.NAME]` table, as for `register_scorers`. Each exporter's `name`
     must be unique across all plugins; it is what `fsdl-tui export --format NAME` refers to.
     """
+
+
+@hookspec
+def register_fields(settings: Mapping[str, Any]) -> Any:
+    """Return the fields this plugin reads: a list of `fsdl_tui.plugins.fields.PluginField` (or one, or None).
+
+    Each names a value of the plugin's own tables: `scope="project"` (the default) for
+    `[projects.plugins.NAME] KEY`, `scope="portfolio"` for the setting `[plugins.NAME] KEY` (NAME: the
+    plugin's name), with its kind (number, score, text, longtext, bool, choice, list), range (`min`, `max`,
+    `choices`), `label` and `help`. The host turns them into schema fields (`PluginHost.fields()`): `set`
+    parses and checks them, `validate` reports bad values at FILE:LINE:COL, `show ID` and the HTML export list them.
+    `settings` is the plugin's own `[plugins.NAME]` table, as for `register_scorers`.
+    """

@@ -50,7 +50,9 @@ if TYPE_CHECKING:  # pragma: no cover
     import threading as _threading
 
     from ..domain.model import Portfolio, Project
+    from ..domain.schema import Field
     from ..exporters.base import Exporter
+    from ..exporters.context import ExportContext
     from ..scoring.base import Progress, Ranked, Score, Scorer
 
 ENTRY_POINT_GROUP = "fsdl_tui"
@@ -86,7 +88,7 @@ class PluginRecord:
     status: str = "loaded"  # loaded | failed | disabled
     note: str = ""
     hooks: list[str] = field(default_factory=list)
-    provides: dict[str, list[str]] = field(default_factory=lambda: {"scorers": [], "exporters": []})
+    provides: dict[str, list[str]] = field(default_factory=lambda: {"scorers": [], "exporters": [], "fields": []})
     errors: list[str] = field(default_factory=list)
 
 
@@ -96,6 +98,7 @@ def user_config_path(env: Mapping[str, str]) -> Path:
 
 # kind of object -> the registration hook that provides it
 _KINDS = {"scorers": "register_scorers", "exporters": "register_exporters"}
+_HOOKS = (*_KINDS.values(), "register_fields")
 
 
 def _base_class(kind: str) -> type:
@@ -193,6 +196,14 @@ def _plugin_scorer_class() -> type:
     return PluginScorer
 
 
+def _takes_context(fn: Any) -> bool:
+    """Whether a plugin's `export` has a parameter named `context` (the export's `ExportContext`)."""
+    try:
+        return "context" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _plugin_exporter_class() -> type:
     from ..exporters.base import Exporter
     from .views import freeze, ranked_view
@@ -211,11 +222,16 @@ def _plugin_exporter_class() -> type:
             self.wrapped = wrapped
             self._host = host
 
-        def export(self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any]) -> str | bytes:
+        def export(
+            self, portfolio: Portfolio, ranked: Sequence[Ranked], settings: Mapping[str, Any], context: Any = None
+        ) -> str | bytes:
             host, what = self._host, f"exporter '{self.name}'"
             pf, rows = ranked_view(portfolio, ranked)
+            args: tuple[Any, ...] = (pf, rows, freeze(settings))
+            if context is not None and _takes_context(self.wrapped.export):
+                args += (context,)
             try:
-                out = host.call(self.plugin, what, self.wrapped.export, pf, rows, freeze(settings), export=True)
+                out = host.call(self.plugin, what, self.wrapped.export, *args, export=True)
             except CallFailed as exc:
                 host.report(self.plugin, f"{what} failed: {exc}", strict=False)
                 raise PluginError(f"plugin {self.plugin}: {what} failed: {exc}") from None
@@ -345,7 +361,7 @@ class PluginHost:
             try:
                 self.pm.check_pending()  # a hook with a misspelt name fails here, naming the function
             except pluggy.PluginValidationError as exc:
-                problem = f"{exc} (known hooks: {', '.join(_KINDS.values())})"
+                problem = f"{exc} (known hooks: {', '.join(_HOOKS)})"
         if problem is not None:
             self.pm.unregister(name=name)
             rec.status = "failed"
@@ -547,6 +563,54 @@ class PluginHost:
         """Every valid exporter by name, in call order. `portfolio` supplies plugin settings."""
         return dict(self._collect("exporters", portfolio)[0])
 
+    def fields(self, portfolio: Portfolio | None = None, scope: str = "project") -> tuple[Field, ...]:
+        """The schema fields plugins declare (`register_fields`), at `plugins.NAME.KEY`: of each project
+        (`scope="project"`) or the portfolio's plugin settings (`scope="portfolio"`). A declaration that is
+        not valid is reported with its plugin's name and left out."""
+        key = json.dumps(portfolio.plugins if portfolio is not None else {}, sort_keys=True, default=repr)
+        with self._lock, watch_interrupts():
+            cached = self._cache.get("fields")
+            if cached is None or cached[0] != key:
+                cached = (key, self._collect_fields(portfolio), {})
+                self._cache["fields"] = cached
+            declared: dict[str, tuple[str, Field]] = cached[1]
+        return tuple(f for s, f in declared.values() if s == scope)
+
+    def _collect_fields(self, portfolio: Portfolio | None) -> dict[str, tuple[str, Field]]:
+        from .fields import PluginField
+        from .views import freeze
+
+        out: dict[str, tuple[str, Field]] = {}
+        for plugin in self.call_order("register_fields"):
+            rec = self._records.get(plugin)
+            if rec is None or rec.status != "loaded":
+                continue
+            try:
+                results = self._call_hook(plugin, "register_fields", freeze(self.plugin_settings(plugin, portfolio)))
+            except CallFailed as exc:
+                self.report(plugin, f"register_fields failed: {exc}")
+                continue
+            items: list[Any] = []
+            for result in results:
+                items += result if isinstance(result, (list, tuple)) else [] if result is None else [result]
+            names = rec.provides["fields"] = []
+            for decl in items:
+                if not isinstance(decl, PluginField):
+                    self.report(plugin, f"register_fields returned {type(decl).__name__}; expected PluginField objects")
+                    continue
+                try:
+                    f = decl.to_field(plugin)
+                except ValueError as exc:
+                    self.report(plugin, f"register_fields: {exc}; skipped")
+                    continue
+                at = f"{decl.scope}:{f.path}"
+                if at in out:
+                    self.report(plugin, f"register_fields: field '{decl.name}' declared twice; the second is skipped")
+                    continue
+                out[at] = (decl.scope, f)
+                names.append(decl.name)
+        return out
+
     def provider(self, kind: str, name: str, portfolio: Portfolio | None = None) -> str | None:
         """The plugin that provides scorer or exporter `name` (`kind`: 'scorers' or 'exporters')."""
         return self._collect(kind, portfolio)[1].get(name)
@@ -588,20 +652,27 @@ class PluginHost:
                 self.report(owner, f"scorer '{sc.name}' failed on project '{r.project.id}': {r.score.reason}")
         return ranked
 
-    def export(self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked]) -> str | bytes:
-        """Run exporter `name`; PluginError (after reporting it) if it is unknown, fails, or returns garbage."""
+    def export(
+        self, portfolio: Portfolio, name: str, ranked: Sequence[Ranked], context: ExportContext | None = None
+    ) -> str | bytes:
+        """Run exporter `name`; PluginError (after reporting it) if it is unknown, fails, or returns garbage.
+        `context` (the scorer, the date, consensus, odds, plan: `fsdl_tui.exporters.context`) goes to the
+        built-ins, and to a plugin's exporter whose `export` has a `context` parameter."""
         exporters = self.exporters(portfolio)
         if name not in exporters:
             raise PluginError(f"no export format named '{name}' (available: {', '.join(exporters)})")
         owner = self.provider("exporters", name, portfolio) or BUILTIN_NAME
         settings = self.plugin_settings(owner, portfolio) if owner != BUILTIN_NAME else {}
         with watch_interrupts():
-            return exporters[name].export(portfolio, list(ranked), settings)
+            if context is None:
+                return exporters[name].export(portfolio, list(ranked), settings)
+            return exporters[name].export(portfolio, list(ranked), settings, context)  # type: ignore[call-arg]
 
     def info(self) -> list[dict[str, Any]]:
         """One dict per plugin: name, version, source, hooks, provides, status, note, errors."""
         self.scorers()
         self.exporters()
+        self.fields()
         return [
             {
                 "name": r.name,

@@ -20,11 +20,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from fsdl_tui import hookimpl
+from fsdl_tui.plugins.fields import PluginField
 from fsdl_tui.scoring import Score, Scorer, Term
 
 __version__ = "0.1.0"
 
 FIELDS = ("reach", "impact", "confidence", "effort")
+
+# What `set`, `validate`, `show` and the app know of these fields (the `register_fields` hook).
+DECLARED = (
+    PluginField("reach", "number", "Reach", "People or events per quarter.", min=0),
+    PluginField(
+        "impact",
+        "number",
+        "Impact per person",
+        "Per person: 0.25 minimal, 0.5 low, 1 medium, 2 high, 3 massive (more than 0).",
+        min=0,
+    ),
+    PluginField("confidence", "number", "Confidence", "0-1, or a percentage 0-100.", min=0, max=100),
+    PluginField("effort", "number", "Effort", "Person-months (more than 0).", min=0),
+    PluginField(
+        "default_confidence",
+        "number",
+        "Default confidence",
+        "Used when a project has no confidence: 0-1, or a percentage 0-100.",
+        min=0,
+        max=100,
+        scope="portfolio",
+    ),
+)
 
 
 class InputError(ValueError):
@@ -110,3 +134,8 @@ def register_scorers(settings: Mapping[str, Any]) -> list[Scorer]:
             raise ValueError(f"[plugins.rice] default_confidence must be a number, not {default!r}")
         default = _confidence(float(default))
     return [RiceScorer(default), IceScorer(default)]
+
+
+@hookimpl
+def register_fields() -> tuple[PluginField, ...]:
+    return DECLARED

@@ -65,3 +65,25 @@ def test_cli_ranks_by_rice_and_explains(run_cli, portfolio_file):
     code, out, err = run_cli("rank", portfolio_file, "--scorer", "rice", "--explain", "grasp-pose")
     assert code == 0, err
     assert "reach x impact x confidence" in out and "50.0000" in out  # 300 x 2 x 0.5 / 6
+
+
+def test_fields_are_declared_with_their_ranges():
+    host = plugin_host(fsdl_tui_rice, name="rice")
+    fields = {f.path: f for f in host.fields() if f.path.startswith("plugins.rice.")}
+    assert set(fields) == {f"plugins.rice.{k}" for k in fsdl_tui_rice.FIELDS}
+    assert fields["plugins.rice.confidence"].bounds == (0, 100)
+    assert fields["plugins.rice.reach"].bounds == (0, None)
+    settings = [f.path for f in host.fields(scope="portfolio") if f.path.startswith("plugins.rice.")]
+    assert settings == ["plugins.rice.default_confidence"]
+    assert host.problems == []
+
+
+def test_set_makes_a_project_rankable_by_rice(run_cli, portfolio_file):
+    for value in ("reach=100", "impact=2", "confidence=80", "effort=4"):
+        code, _, err = run_cli("set", portfolio_file, "grasp-pose", f"plugins.rice.{value}")
+        assert code == 0, err
+    code, _, err = run_cli("set", portfolio_file, "grasp-pose", "plugins.rice.effort=-1")
+    assert code == 1 and "out of range" in err
+    code, out, err = run_cli("rank", portfolio_file, "--scorer", "rice", "--explain", "grasp-pose")
+    assert code == 0, err
+    assert "40.0000" in out  # 100 x 2 x 0.8 / 4
