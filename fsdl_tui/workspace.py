@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -24,8 +25,12 @@ from .domain.model import Lifecycle, Portfolio, Project
 from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
 from .storage import PortfolioDocument, PortfolioLoadError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
+from .storage.ratings import MAIN_FIELDS, RATING_FIELDS, RaterFile, load_ratings, rater_path, record_many
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .decide.agreement import Agreement
+    from .decide.plan import Plan
+    from .decide.uncertainty import UncertaintyResult
     from .exporters.base import Exporter
     from .plugins.manager import PluginHost
 
@@ -35,6 +40,11 @@ T = TypeVar("T")
 
 
 # --- plugin calls, contained -------------------------------------------------------------------------------
+
+
+def is_builtin(scorer: Scorer) -> bool:
+    """A scorer of fsdl-tui itself (trusted), not plugin code."""
+    return scorer.name in BUILTIN_SCORERS and type(scorer).__module__.startswith("fsdl_tui.")
 
 
 class PluginFailure(Exception):
@@ -364,6 +374,10 @@ class Workspace:
         # Markers shown beside a project's title in the table, the board and the 2x2, by what sets them
         # (e.g. "plan": the projects the plan chose; "disputed": raters disagree). `marks(id)` joins them.
         self.markers: dict[str, dict[str, str]] = {}
+        self.rating: RatingDraft | None = None  # the rating mode's grid, kept while the app runs
+        self.decisions: Decisions | None = None  # the last agreement and rank odds (None: not computed)
+        self.plan_budget: float | None = None  # the plan screen's budget, remembered for the session
+        self.last_plan: Plan | None = None
         if session is not None:
             self.rerank()
 
@@ -382,7 +396,7 @@ class Workspace:
 
     def is_builtin(self, scorer: Scorer) -> bool:
         """A scorer of fsdl-tui itself: fast and trusted, ranked inline. Any other runs off the UI thread."""
-        return scorer.name in BUILTIN_SCORERS and type(scorer).__module__.startswith("fsdl_tui.")
+        return is_builtin(scorer)
 
     def rerank(self, scorer: Scorer | None = None) -> None:
         """Rank inline (built-in scorers; any scorer in tests and the CLI)."""
@@ -508,13 +522,304 @@ class Workspace:
         s = self.session
         if s is None:
             return "fsdl-tui", ""
-        title = ("● " if s.dirty else "") + s.portfolio.name
+        title = ("● " if s.dirty or self.ratings_dirty else "") + s.portfolio.name
         where = str(s.target) if s.target else "unsaved"
         if s.doc.path is None:
             where += " (not created yet: the first save creates it)"
         if self.read_only:
             title += " (read-only)"
-        return title, where + (" · modified" if s.dirty else "")
+        return title, where + (" · modified" if s.dirty else "") + (" · ratings unsaved" if self.ratings_dirty else "")
+
+    # --- deciding together: ratings, agreement, rank odds, the plan ----------------------------------------
+
+    def ratings_target(self) -> Path | None:
+        """The portfolio path the raters' files sit beside (`team.toml` -> `team.ratings/`)."""
+        return self.session.target if self.session is not None else None
+
+    def load_raters(self) -> list[RaterFile]:
+        """Every rater's file (raises PortfolioLoadError with FILE:LINE:COL problems); [] before any rating."""
+        target = self.ratings_target()
+        return load_ratings(target) if target is not None else []
+
+    def start_rating(self, rater: str) -> RatingDraft:
+        """The grid for `rater` (kept when the same rater comes back: unsaved values survive leaving it)."""
+        assert self.session is not None
+        if self.rating is not None and self.rating.rater == rater.strip():
+            self.rating.raters = self.load_raters()
+            return self.rating
+        self.rating = RatingDraft(rater.strip(), self.load_raters())
+        return self.rating
+
+    @property
+    def ratings_dirty(self) -> bool:
+        return self.rating is not None and self.rating.dirty
+
+    def save_ratings(self) -> Path:
+        """Write the rater's own file (`record_many`, atomic). Raises PortfolioError or OSError; the grid keeps
+        its values then."""
+        assert self.rating is not None
+        target = self.ratings_target()
+        if target is None:
+            raise ValueError("no portfolio file to rate beside: save the portfolio first")
+        return self.rating.save(target)
+
+    def decision_inputs(self) -> tuple[Portfolio, Scorer, list[RaterFile]] | None:
+        """What `compute_decisions` needs, read on the UI thread; None without a session or ratings."""
+        if self.session is None:
+            return None
+        raters = self.load_raters()
+        if not raters:
+            return None
+        return self.session.portfolio, self.scorer, raters
+
+    def adopt_decisions(self, decisions: Decisions | None) -> None:
+        """Keep the computed agreement and odds and mark the projects: `±N` (the widest spread across the
+        raters on a main field), `!` (disputed), `≈` (tied with a neighbour in the ranking)."""
+        self.decisions = decisions
+        spread: dict[str, str] = {}
+        disputed: dict[str, str] = {}
+        tied: dict[str, str] = {}
+        if decisions is not None:
+            for pid, width in decisions.spreads().items():
+                spread[pid] = f"±{width}"
+            disputed = {pid: "!" for pid, _, _ in decisions.agreement.disputed}
+            if decisions.odds is not None:
+                tied = {o.project_id: "≈" for o in decisions.odds.projects if o.tied_with}
+        self.set_markers("spread", spread)
+        self.set_markers("disputed", disputed)
+        self.set_markers("tied", tied)
+
+    def plan_call(self, budget: float) -> Callable[[], Plan]:
+        """The plan for `budget` person-weeks with the current scorer, as a call to run on any thread (it
+        raises `PlanError` when no plan fits, `PluginFailure` when a plugin scorer fails)."""
+        assert self.session is not None
+        portfolio, scorer = self.session.portfolio, self.scorer
+        owner = "fsdl_tui" if is_builtin(scorer) else self.provider(scorer.name)
+
+        def run() -> Plan:
+            from .decide.plan import PlanError, plan
+
+            try:
+                return plan(portfolio, scorer, budget)
+            except PlanError:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - the scorer may be plugin code
+                raise PluginFailure(owner, f"scorer '{scorer.name}'", exc) from None
+
+        return run
+
+    def adopt_plan(self, result: Plan | None, budget: float | None = None) -> None:
+        """Remember the plan and its budget; mark the chosen projects with ◆ (none when `result` is None)."""
+        if budget is not None:
+            self.plan_budget = budget
+        self.last_plan = result
+        self.set_markers("plan", {pid: "◆" for pid in result.chosen} if result is not None else {})
+        if "plan" in self.markers:  # the plan's mark reads first: `◆±2! Title`
+            self.markers = {"plan": self.markers.pop("plan"), **self.markers}
+
+
+# --- deciding together, without the UI ------------------------------------------------------------------
+
+
+def git_user_name(folder: Path) -> str | None:
+    """`git config user.name` as seen from `folder`, or None (no git, no name, or it took too long)."""
+    try:
+        run = subprocess.run(
+            ["git", "config", "user.name"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = run.stdout.strip()
+    return name or None
+
+
+class RatingDraft:
+    """One rater's grid: their saved values, the values typed since, and what of the others' they may see.
+
+    Blind: another rater's numbers for a project are visible only once this rater has rated that project
+    (saved or typed), or after `reveal` (that project) or `reveal_all`.
+    """
+
+    def __init__(self, rater: str, raters: Sequence[RaterFile]) -> None:
+        self.rater = rater
+        self.raters = list(raters)
+        own = next((r for r in self.raters if r.rater == rater), None)
+        self.saved: dict[str, dict[str, int]] = {pid: dict(v) for pid, v in (own.scores if own else {}).items()}
+        self.saved_notes: dict[str, str] = dict(own.notes) if own else {}
+        self.values: dict[str, dict[str, int]] = {pid: dict(v) for pid, v in self.saved.items()}
+        self.notes: dict[str, str] = dict(self.saved_notes)
+        self.revealed: set[str] = set()
+        self.reveal_all = False
+
+    def value(self, project_id: str, field_name: str) -> int | None:
+        return self.values.get(project_id, {}).get(field_name)
+
+    def set(self, project_id: str, field_name: str, value: int | None) -> None:
+        if field_name not in MAIN_FIELDS:
+            raise ValueError(f"not a field of the grid: {field_name}")
+        if value is not None and not 1 <= value <= 5:
+            raise ValueError(f"{field_name}: {value} is out of range (1-5)")
+        row = self.values.setdefault(project_id, {})
+        if value is None:
+            row.pop(field_name, None)
+        else:
+            row[field_name] = value
+        if not row:
+            self.values.pop(project_id)
+
+    def set_note(self, project_id: str, note: str) -> None:
+        if note.strip():
+            self.notes[project_id] = note.strip()
+        else:
+            self.notes.pop(project_id, None)
+
+    def rated(self, project_id: str) -> bool:
+        return bool(self.values.get(project_id)) or bool(self.saved.get(project_id))
+
+    def others(self) -> list[RaterFile]:
+        return [r for r in self.raters if r.rater != self.rater]
+
+    def visible(self, project_id: str) -> bool:
+        """May this rater see the others' numbers for the project?"""
+        return self.reveal_all or project_id in self.revealed or self.rated(project_id)
+
+    def toggle_reveal(self, project_id: str) -> bool:
+        """Reveal (or hide again) one project; returns whether it is revealed now."""
+        if project_id in self.revealed:
+            self.revealed.discard(project_id)
+            return False
+        self.revealed.add(project_id)
+        return True
+
+    def others_values(self, project_id: str) -> list[tuple[str, dict[str, int]]] | None:
+        """(rater, values) of the others who rated the project; None while they are hidden (blind)."""
+        if not self.visible(project_id):
+            return None
+        return [(r.rater, dict(r.scores[project_id])) for r in self.others() if r.rated(project_id)]
+
+    def others_count(self, project_id: str) -> int:
+        return sum(1 for r in self.others() if r.rated(project_id))
+
+    def changes(self) -> list[tuple[str, dict[str, int | None], str | None]]:
+        """The rows for `record_many`: per project, the grid's fields that differ from the file, and the note."""
+        rows: list[tuple[str, dict[str, int | None], str | None]] = []
+        for pid in sorted(set(self.values) | set(self.saved) | set(self.notes) | set(self.saved_notes)):
+            new, old = self.values.get(pid, {}), self.saved.get(pid, {})
+            diff: dict[str, int | None] = {f: new.get(f) for f in MAIN_FIELDS if new.get(f) != old.get(f)}
+            note = self.notes.get(pid, "")
+            note_change = note if note != self.saved_notes.get(pid, "") else None
+            if diff or note_change is not None:
+                rows.append((pid, diff, note_change))
+        return rows
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.changes())
+
+    def save(self, portfolio_path: Path) -> Path:
+        """Write the changes to the rater's own file in one atomic save; the grid is then clean."""
+        path = record_many(portfolio_path, self.rater, self.changes())
+        self.saved = {pid: dict(v) for pid, v in self.values.items()}
+        self.saved_notes = dict(self.notes)
+        self.raters = load_ratings(portfolio_path)
+        return path
+
+    def path(self, portfolio_path: Path) -> Path:
+        return rater_path(portfolio_path, self.rater)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """The raters' agreement and the rank odds under their disagreement (seeded: the same every time)."""
+
+    agreement: Agreement
+    odds: UncertaintyResult | None
+
+    def spreads(self) -> dict[str, int]:
+        """Each project's widest spread over the four main fields, for projects two or more raters rated."""
+        out: dict[str, int] = {}
+        for name in MAIN_FIELDS:
+            fa = self.agreement.fields.get(name)
+            for pc in fa.projects_consensus if fa is not None else []:
+                if len(pc.values) >= 2:
+                    out[pc.project_id] = max(out.get(pc.project_id, 0), pc.spread)
+        return out
+
+
+SHORT_FIELDS = {
+    "impact": "impact",
+    "data_availability": "data",
+    "accuracy_requirement": "accuracy",
+    "problem_difficulty": "difficulty",
+}
+
+
+@dataclass(frozen=True)
+class AgreementRows:
+    """The agreement as rows of plain text: what `fsdl-tui ratings` prints and the app's agreement screen shows."""
+
+    fields: list[
+        tuple[str, str, str, str, str]
+    ]  # field, alpha (`*`: see notes), Kendall's W (over N), projects, raters
+    notes: list[str]
+    consensus_header: list[str]  # "id", then the rated main fields' short names
+    consensus: list[tuple[str, ...]]  # id, then `median ±spread` (` !` when disputed) per field
+    disputed: list[tuple[str, str, str, str, str]]  # id, field, spread, the raters at the low end, at the high end
+
+
+def agreement_rows(ag: Agreement, project_ids: Sequence[str], *, disputed_limit: int = 10) -> AgreementRows:
+    def num(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2f}"
+
+    fields = [
+        (
+            RATING_FIELDS[name][1],
+            num(fa.alpha) + (" *" if fa.alpha_note else ""),
+            num(fa.kendall_w) + (f" (over {fa.w_projects})" if fa.kendall_w is not None else ""),
+            str(fa.projects),
+            str(fa.raters),
+        )
+        for name, fa in ag.fields.items()
+    ]
+    notes = [f"* {RATING_FIELDS[n][1]}: {fa.alpha_note}" for n, fa in ag.fields.items() if fa.alpha_note]
+    shown = [f for f in MAIN_FIELDS if f in ag.fields]
+    consensus: list[tuple[str, ...]] = []
+    for pid in project_ids:
+        cells = []
+        for f in shown:
+            pc = ag.consensus(pid, f)
+            cells.append("-" if pc is None else f"{pc.median:g} ±{pc.spread}" + (" !" if pc.disputed else ""))
+        if any(c != "-" for c in cells):
+            consensus.append((pid, *cells))
+    disputed = [
+        (
+            pid,
+            RATING_FIELDS[name][1],
+            str(pc.spread),
+            ", ".join(f"{r} {pc.values[r]}" for r in pc.low),
+            ", ".join(f"{r} {pc.values[r]}" for r in pc.high),
+        )
+        for pid, name, pc in ag.disputed[:disputed_limit]
+    ]
+    return AgreementRows(fields, notes, ["id", *(SHORT_FIELDS[f] for f in shown)], consensus, disputed)
+
+
+DECISION_DRAWS = 300
+DECISION_SEED = 0
+
+
+def compute_decisions(
+    portfolio: Portfolio, scorer: Scorer, raters: Sequence[RaterFile], *, draws: int = DECISION_DRAWS
+) -> Decisions:
+    """Agreement (`decide.agreement`) and rank odds (`decide.uncertainty.sample_ranks`, seeded). Imports numpy
+    and scipy: call it off the UI thread. The odds use the built-in scorer when `scorer` is plugin code."""
+    from .decide.agreement import agreement
+    from .decide.uncertainty import sample_ranks
+
+    ag = agreement(portfolio, raters)
+    odds_scorer = scorer if is_builtin(scorer) else FsdlScorer()
+    odds = sample_ranks(portfolio, odds_scorer, raters, draws=draws, seed=DECISION_SEED)
+    return Decisions(ag, odds)
 
 
 def ranked_ids(ranked: Sequence[Ranked]) -> list[str]:

@@ -355,6 +355,7 @@ async def test_the_read_only_app_refuses_edits_and_saves(tmp_path: Path, read_on
         palette = [name for name, _, _ in ActionsProvider(app.screen)._commands()]
         assert ("Edit the highlighted project" in palette) is not read_only
         assert "Keys and the FSDL framework" in palette  # what only reads stays
+        assert (app.check_action("rate", ()) is False) is read_only  # rating writes the rater's file
         if read_only:
             app.action_export()  # it would write a file: off too
             await pilot.pause()

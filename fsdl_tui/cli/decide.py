@@ -40,14 +40,9 @@ def _num(x: float | None, digits: int = 2) -> str:
 
 
 def _git_user(folder: Path) -> str | None:
-    try:
-        run = subprocess.run(
-            ["git", "config", "user.name"], cwd=folder, capture_output=True, text=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    name = run.stdout.strip()
-    return name or None
+    from ..workspace import git_user_name
+
+    return git_user_name(folder)
 
 
 def _raters(path: str) -> list[Any]:
@@ -107,40 +102,25 @@ def cmd_ratings(args: argparse.Namespace) -> int:
 
 
 def _print_agreement(portfolio: Any, ag: Any) -> None:
-    from ..storage.ratings import MAIN_FIELDS, RATING_FIELDS
+    from ..workspace import agreement_rows
 
+    rows = agreement_rows(ag, [p.id for p in portfolio.projects])
     console = _console()
     console.print(f"{len(ag.raters)} raters: {', '.join(ag.raters)}", markup=False)
     t = _table("field", "alpha (ordinal)", "Kendall's W", "projects", "raters", title="Agreement by field")
-    for name, fa in ag.fields.items():
-        alpha = _num(fa.alpha) + (" *" if fa.alpha_note else "")
-        w = _num(fa.kendall_w) + (f" (over {fa.w_projects})" if fa.kendall_w is not None else "")
-        _row(t, RATING_FIELDS[name][1], alpha, w, str(fa.projects), str(fa.raters))
+    for field_cells in rows.fields:
+        _row(t, *field_cells)
     console.print(t)
-    notes = [f"* {RATING_FIELDS[n][1]}: {fa.alpha_note}" for n, fa in ag.fields.items() if fa.alpha_note]
-    for line in notes:
+    for line in rows.notes:
         console.print(line, markup=False)
-    shown = [f for f in MAIN_FIELDS if f in ag.fields]
-    short = {"impact": "impact", "data_availability": "data", "accuracy_requirement": "accuracy"}
-    t = _table(
-        "id",
-        *(short.get(f, "difficulty") for f in shown),
-        title="Consensus: median ±spread (max - min); ! marks a spread of 2 or more",
-    )
-    for p in portfolio.projects:
-        cells = []
-        for f in shown:
-            pc = ag.consensus(p.id, f)
-            cells.append("-" if pc is None else f"{pc.median:g} ±{pc.spread}" + (" !" if pc.disputed else ""))
-        if any(c != "-" for c in cells):
-            _row(t, p.id, *cells)
+    t = _table(*rows.consensus_header, title="Consensus: median ±spread (max - min); ! marks a spread of 2 or more")
+    for cells in rows.consensus:
+        _row(t, *cells)
     console.print(t)
-    if ag.disputed:
+    if rows.disputed:
         t = _table("id", "field", "spread", "low", "high", title="Most disputed (spread of 2 or more)")
-        for pid, name, pc in ag.disputed[:10]:
-            low = ", ".join(f"{r} {pc.values[r]}" for r in pc.low)
-            high = ", ".join(f"{r} {pc.values[r]}" for r in pc.high)
-            _row(t, pid, RATING_FIELDS[name][1], str(pc.spread), low, high)
+        for dispute in rows.disputed:
+            _row(t, *dispute)
         console.print(t)
     else:
         console.print("No disputed projects: every rated field is within one point across raters.")

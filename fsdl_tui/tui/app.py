@@ -15,6 +15,7 @@ from textual.worker import get_current_worker
 from ..storage import PortfolioLoadError, load
 from ..workspace import DaemonCall, Session
 from .commands import ActionsProvider
+from .deciding import DECIDE_ACTIONS, DecideFlows
 from .flows import DocumentFlows, ProjectFlows
 from .recovery import RecoveryFlows
 
@@ -53,6 +54,9 @@ APP_BINDINGS: list[BindingType] = [
     Binding("s", "pick_scorer", "Scorer", id="scorer", tooltip="Pick the scorer that ranks the table"),
     Binding("x", "export", "Export", id="export", tooltip="Export through any exporter", show=False),
     Binding("p", "plugins", "Plugins", id="plugins", tooltip="Plugins: status and problems", show=False),
+    Binding("r", "rate", "Rate", id="decide.rate", tooltip="Rating mode: rate every project, blind", show=False),
+    Binding("A", "agreement", "Agreement", id="decide.agreement", tooltip="The raters' agreement", show=False),
+    Binding("P", "plan", "Plan", id="decide.plan", tooltip="The best set of projects within a budget", show=False),
     Binding("ctrl+r", "reload", "Reload", id="reload", tooltip="Read the file from disk again", show=False),
     Binding(
         "escape",
@@ -66,7 +70,7 @@ APP_BINDINGS: list[BindingType] = [
 ]
 
 
-class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
+class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
     """fsdl-tui: choose ML projects with the FSDL framework and walk them to production."""
 
     CSS_PATH = "app.tcss"
@@ -97,6 +101,7 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
         self.update_title()
         if not self.workspace.read_only:  # a recovery would change the portfolio
             self.offer_recovery()
+        self.call_after_refresh(self.refresh_decisions)  # the raters' spread and disputes, off the UI thread
         if self.want_plugins:
             self.call_after_refresh(self._load_plugins)
 
@@ -197,9 +202,11 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
         }
     )
 
-    # Off when read-only (they change the portfolio or write a file); saves stay on, to say why they refuse.
+    # Off when read-only (they change the portfolio or write a file: an export, a rater's file); saves stay on,
+    # to say why they refuse.
     READ_ONLY_OFF = frozenset(
         {"move_forward", "move_back", "hold", "kill", "undo", "redo", "edit", "add", "duplicate", "delete", "export"}
+        | {"rate"}
     )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -209,12 +216,16 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
             return False
         if action in ("save", "save_as"):
             return self.session is not None  # nothing to save while a broken file is shown
-        if action in self.MAIN_SCREEN_ACTIONS:
+        if action in self.MAIN_SCREEN_ACTIONS or action in DECIDE_ACTIONS:
+            from .screens.agreement import AgreementScreen
             from .screens.board import BoardScreen
             from .screens.matrix import MatrixScreen
+            from .screens.plan import PlanScreen
             from .screens.portfolio import PortfolioScreen
+            from .screens.rating import RatingScreen
 
-            return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen))
+            decide = (RatingScreen, AgreementScreen, PlanScreen) if action in DECIDE_ACTIONS else ()
+            return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen, *decide))
         return True
 
     # --- views --------------------------------------------------------------------------------------------
@@ -256,12 +267,13 @@ class FsdlApp(RecoveryFlows, DocumentFlows, ProjectFlows):
 
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
-    from .screens import board, edit, help, matrix, modals, plugins, portfolio, problems
+    from .screens import agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating
     from .widgets import detail, table
     from .widgets import matrix as matrix_widget
 
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
-    for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
+    screens = (agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating)
+    for module in (*screens, detail, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

@@ -119,25 +119,32 @@ class DocumentFlows(FsdlBase):
             await self.pop_screen()
             if form.working != form.original:
                 self.replace_project(form.working, f"edit of {form.working.id}")
-        if self.session is None or not self.session.dirty:
+        ratings = self.workspace.ratings_dirty  # the rating grid's values not yet in the rater's file
+        if self.session is None or not (self.session.dirty or ratings):
             self.exit(0)
             return
+        dirty = self.session.dirty
 
         def answer(choice: str | None) -> None:
             if choice == "d":
                 self.drop_journal()
                 self.exit(0)
-            elif choice == "s" and self.save():
+            elif choice == "s" and (not dirty or self.save()) and (not ratings or self.save_ratings()):
                 self.exit(0)
 
+        where = [self.session.label] * dirty + ["your ratings file"] * ratings
         self.push_screen(
             ChoiceModal(
                 "Unsaved changes",
                 [("s", "Save and quit"), ("d", "Discard changes and quit"), ("c", "Cancel")],
-                f"Your changes are not saved to {self.session.label}.",
+                f"Your changes are not saved to {' nor '.join(where)}.",
             ),
             answer,
         )
+
+    def save_ratings(self) -> bool:
+        """Write the rating mode's grid; `DecideFlows` (tui/deciding.py), first in the app's bases, does it."""
+        raise NotImplementedError
 
     # --- the file on disk ---------------------------------------------------------------------------------
 

@@ -55,11 +55,17 @@ def stage_text(r: Ranked) -> str:
     return STATUS_MARK.get(r.project.status, "") + r.project.stage
 
 
-def row_cells(r: Ranked) -> tuple[str, ...]:
+def marked(title: str, marks: str) -> str:
+    """A title (one line, printable) with the workspace's markers before it: `◆±2! Title`."""
+    return f"{marks} {one_line(title)}" if marks else one_line(title)
+
+
+def row_cells(r: Ranked, marks: str = "") -> tuple[str, ...]:
+    """The table's cells; `marks` (the workspace's markers: plan ◆, spread ±N, disputed !) before the title."""
     p = r.project
     return (
         "–" if r.rank is None else str(r.rank),
-        one_line(p.title),
+        marked(p.title, marks),
         ARCHETYPE_SHORT.get(p.archetype or "", p.archetype or "–"),
         stage_text(r),
         num(r.impact),

@@ -516,12 +516,25 @@ async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, user_con
 
 def test_every_binding_has_id_description_and_tooltip() -> None:
     from fsdl_tui.tui.app import APP_BINDINGS, known_binding_ids
-    from fsdl_tui.tui.screens import board, edit, help, matrix, modals, plugins, portfolio, problems
+    from fsdl_tui.tui.screens import (
+        agreement,
+        board,
+        edit,
+        help,
+        matrix,
+        modals,
+        plan,
+        plugins,
+        portfolio,
+        problems,
+        rating,
+    )
     from fsdl_tui.tui.widgets import detail, table
     from fsdl_tui.tui.widgets import matrix as matrix_widget
 
     bindings = list(APP_BINDINGS)
-    for module in (board, detail, edit, help, matrix, modals, plugins, portfolio, problems, matrix_widget, table):
+    screens = (agreement, board, edit, help, matrix, modals, plan, plugins, portfolio, problems, rating)
+    for module in (*screens, detail, matrix_widget, table):
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__:
                 bindings += vars(obj).get("BINDINGS", [])

@@ -85,3 +85,26 @@ class ReverseScorer(Scorer):
 
     def score(self, project: Any, settings: Any) -> Any:
         return Score(float(-sum(map(ord, project.id))))
+
+
+def screen_lines(widget: Any) -> list[str]:
+    """The text of each line a widget paints now (its `render_line` strips, without styles)."""
+    return ["".join(seg.text for seg in widget.render_line(y)) for y in range(widget.size.height)]
+
+
+def static_text(widget: Any) -> str:
+    """The plain text of a `Static`'s content (tables included), as the terminal would show it."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO(), color_system=None)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def rate_file(portfolio: Path, rater: str, rows: dict[str, dict[str, int]]) -> Path:
+    """Write a rater's file beside `portfolio`, as `fsdl-tui rate` would."""
+    from fsdl_tui.storage.ratings import record_many
+
+    return record_many(portfolio, rater, [(pid, dict(v), None) for pid, v in rows.items()])

@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from ...domain import framework as fw
 from ...domain.model import Project
 from ..base import fsdl_app
-from ..view import one_line
+from ..view import marked, one_line
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES) + (
     ("on-hold", "On hold"),
@@ -88,7 +88,8 @@ class BoardScreen(Screen[None]):
             projects = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
             ol = self.query_one(f"#col-{key}", OptionList)
             with self.prevent(OptionList.OptionHighlighted):
-                ol.set_options([Option(Text(one_line(p.title)), id=p.id) for p in projects])
+                marks = app.workspace.marks
+                ol.set_options([Option(Text(marked(p.title, marks(p.id))), id=p.id) for p in projects])
                 ids = [p.id for p in projects]
                 if selected in ids:
                     ol.highlighted = ids.index(selected)

@@ -42,7 +42,8 @@ class MatrixScreen(Screen[None]):
         if app.session is None:
             return
         s = app.session.portfolio.settings
-        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
+        marks = {r.project.id: app.workspace.marks(r.project.id) for r in app.workspace.ranked}
+        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold), marks)
         matrix.selected = app.selected_id
         self._status()
 

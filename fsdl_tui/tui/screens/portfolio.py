@@ -100,7 +100,7 @@ class PortfolioScreen(Screen[None]):
         ranked = app.workspace.ranked
         rows = apply_filter(ranked, self.filter)
         table = self.query_one(PortfolioTable)
-        table.show(rows, keep=app.selected_id)
+        table.show(rows, keep=app.selected_id, marks=app.workspace.marks)
         self._summary(len(rows), ranked)
         self._detail(table.current_id)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 from ...domain import framework as fw
 from ...scoring.base import Ranked
-from ..view import one_line
+from ..view import marked
 
 ARCHETYPE_MARK = {"software-2.0": "S", "human-in-the-loop": "H", "autonomous": "A"}
 STAGE_MARK = {"planning": "P", "data": "D", "training": "T", "deploying": "Y", "production": "R"}
@@ -58,9 +58,16 @@ class Matrix(Widget, can_focus=True):
         self._rows: list[Ranked] = []
         self._thresholds = (3.0, 3.0)
         self._points: list[Point] = []
+        self._marks: dict[str, str] = {}
 
-    def show(self, rows: Sequence[Ranked], thresholds: tuple[float, float] = (3.0, 3.0)) -> None:
+    def show(
+        self,
+        rows: Sequence[Ranked],
+        thresholds: tuple[float, float] = (3.0, 3.0),
+        marks: Mapping[str, str] | None = None,
+    ) -> None:
         self._rows = [r for r in rows if r.impact is not None and r.feasibility is not None]
+        self._marks = dict(marks or {})  # the workspace's markers, before a point's label
         self._thresholds = thresholds
         self.refresh()
 
@@ -126,7 +133,7 @@ class Matrix(Widget, can_focus=True):
             x = left + self._pos(r.feasibility, pw)
             y = top + (ph - 1 - self._pos(r.impact, ph))
             mark = self._mark(r)
-            label = f"{r.rank or '-'} {one_line(r.project.title)}"
+            label = f"{r.rank or '-'} {marked(r.project.title, self._marks.get(r.project.id, ''))}"
             points.append(Point(r.project.id, label, mark, x, y))
         self._points = points
         for pt in points:

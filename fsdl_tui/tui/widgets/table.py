@@ -7,7 +7,7 @@ header: ascending, descending, then back to the ranking, with a mark on the sort
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -74,12 +74,12 @@ class PortfolioTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
-        self._cells: dict[str, tuple[Ranked, tuple[str, ...]]] = {}
+        self._cells: dict[str, tuple[Ranked, tuple[str, ...], str]] = {}
         self._widths = [w for _, _, w in COLUMNS]
 
     # --- content -------------------------------------------------------------------------------------
 
-    def show(self, rows: Sequence[Ranked], keep: str | None = None) -> None:
+    def show(self, rows: Sequence[Ranked], keep: str | None = None, marks: Callable[[str], str] = lambda _: "") -> None:
         """Show `rows` (already filtered) in the current sort order, keeping the highlighted project."""
         keep = keep or self.current_id
         self._rows = list(rows)
@@ -89,8 +89,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         self._cells = {}
         for r in ordered:  # a Ranked is immutable: reuse its cells when it is the same object
             pid = r.project.id
-            cached = old.get(pid)
-            self._cells[pid] = cached if cached is not None and cached[0] is r else (r, row_cells(r))
+            cached, m = old.get(pid), marks(pid)
+            fresh = cached is not None and cached[0] is r and cached[2] == m
+            self._cells[pid] = cached if fresh and cached is not None else (r, row_cells(r, m), m)
         self._resize_virtual()
         index = self._shown.index(keep) if keep in self._cells else 0
         if index != self.cursor:
