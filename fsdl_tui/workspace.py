@@ -376,8 +376,10 @@ class Workspace:
     """The open session (or none: a broken file is shown), the scorers and exporters, the ranking, the
     selection. The app reads it and calls its methods; it never touches the UI."""
 
-    def __init__(self, session: Session | None) -> None:
+    def __init__(self, session: Session | None, *, read_only: bool = False) -> None:
         self.session = session
+        # Read-only (`open --read-only`, `serve` without --allow-edit): nothing is changed, saved or written.
+        self.read_only = read_only
         self.scorers: dict[str, Scorer] = {"fsdl": FsdlScorer()}
         self.exporters: dict[str, Exporter] = {}
         self.plugin_host: PluginHost | None = None
@@ -549,6 +551,8 @@ class Workspace:
         where = str(s.target) if s.target else "unsaved"
         if s.doc.path is None:
             where += " (not created yet: the first save creates it)"
+        if self.read_only:
+            title += " (read-only)"
         return title, where + (" · modified" if s.dirty else "") + (" · ratings unsaved" if self.ratings_dirty else "")
 
     # --- deciding together: ratings, agreement, rank odds, the plan ----------------------------------------

@@ -71,7 +71,7 @@ def _save(edit: Edit, new: Portfolio, what: str) -> int:
 def cmd_open(args: argparse.Namespace) -> int:
     from ..tui import launch
 
-    return launch(args.path, plugins_dir=args.plugins_dir)
+    return launch(args.path, plugins_dir=args.plugins_dir, read_only=args.read_only)
 
 
 # --- new / validate ---------------------------------------------------------------------------------------
@@ -371,6 +371,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("path", nargs="?", help="portfolio file (created on first save if missing)")
     p.add_argument("--plugins-dir", help="also load plugin files (*.py) from this folder")
+    p.add_argument("--read-only", action="store_true", help="look, don't touch: edits are off and saves refused")
     p.set_defaults(func=cmd_open)
 
     p = sub.add_parser(

@@ -25,6 +25,7 @@ examples:
   fsdl-tui git-setup                     merge and diff portfolios by project in git
   fsdl-tui diff main:team.toml team.toml --format markdown
   fsdl-tui log team.toml grasp-pose      the blame for a score
+  fsdl-tui serve team.toml               the app in a browser (read-only, 127.0.0.1, a token in the URL)
 
 Built on the project-selection framework of Full Stack Deep Learning (2022, lecture 1).
 Exit codes: 0 ok, 1 invalid input or refused, 2 usage error.
@@ -36,9 +37,9 @@ class CliError(Exception):
 
 
 def _command_modules() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    from . import analysis, core, decide, gitcmds
+    from . import analysis, core, decide, gitcmds, serve
 
-    return [core.register, analysis.register, decide.register, gitcmds.register]
+    return [core.register, analysis.register, decide.register, gitcmds.register, serve.register]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,11 +43,11 @@ def open_session(path: str | None) -> tuple[Session | None, tuple[Path, list[Pro
         return None, (target, [Problem(str(target), 1, 1, f"cannot read the file: {exc}")])
 
 
-def launch(path: str | None, *, plugins_dir: str | None = None) -> int:
-    """Run the app on `path` until the user quits; returns the exit code."""
+def launch(path: str | None, *, plugins_dir: str | None = None, read_only: bool = False) -> int:
+    """Run the app on `path` until the user quits; returns the exit code. `read_only`: no edits, no saves."""
     from .app import FsdlApp
 
     session, problems = open_session(path)
-    app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir)
+    app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir, read_only=read_only)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

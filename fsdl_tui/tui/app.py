@@ -109,7 +109,8 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
 
         self.push_screen(PortfolioScreen())
         self.update_title()
-        self.offer_recovery()
+        if not self.workspace.read_only:  # a recovery would change the portfolio
+            self.offer_recovery()
         self.call_after_refresh(self.refresh_decisions)  # the raters' spread and disputes, off the UI thread
         if self.want_plugins:
             self.call_after_refresh(self._load_plugins)
@@ -212,8 +213,17 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
         }
     )
 
+    # Off when read-only (they change the portfolio or write a file: an export, a rater's file); saves stay on,
+    # to say why they refuse.
+    READ_ONLY_OFF = frozenset(
+        {"move_forward", "move_back", "hold", "kill", "undo", "redo", "edit", "add", "duplicate", "delete", "export"}
+        | {"rate"}
+    )
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_ranking" and not self.ranking:
+            return False
+        if self.workspace.read_only and action in self.READ_ONLY_OFF:
             return False
         if action in ("save", "save_as"):
             return self.session is not None  # nothing to save while a broken file is shown

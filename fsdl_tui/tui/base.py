@@ -58,9 +58,10 @@ class FsdlBase(App[int]):
         watch_interval: float | None = 1.0,
         load_plugins: bool = True,
         score_budget: float = SCORE_BUDGET,
+        read_only: bool = False,
     ) -> None:
         super().__init__()
-        self.workspace = Workspace(session)
+        self.workspace = Workspace(session, read_only=read_only)
         self.problems = problems
         self.plugins_dir = plugins_dir
         self.env = dict(os.environ if env is None else env)
@@ -110,6 +111,12 @@ class FsdlBase(App[int]):
         self.say(f"screenshot saved to {target}", timeout=8)
         return str(target)
 
+    def refused_read_only(self, what: str) -> bool:
+        """True (after saying so) when the app is read-only and `what` would change or write something."""
+        if self.workspace.read_only:
+            self.say(f"read-only: {what} is off here", severity="warning", timeout=4)
+        return self.workspace.read_only
+
     def select(self, project_id: str | None) -> None:
         self.workspace.selected_id = project_id
         self.selected_id = project_id
@@ -122,6 +129,8 @@ class FsdlBase(App[int]):
     def apply(self, portfolio: Portfolio, what: str) -> None:
         """Make `portfolio` the session's value, undoably, and refresh everything."""
         assert self.session is not None
+        if self.refused_read_only("changing the portfolio"):
+            return
         if self.session.apply(portfolio, what):
             self.changed()
 

@@ -20,10 +20,14 @@ class ActionsProvider(Provider):
         app = self.app
         seen: set[str] = set()
         screen = self.screen
+        fsdl = fsdl_app(screen)
+        off = fsdl.READ_ONLY_OFF if fsdl.workspace.read_only else frozenset()
         for node in (screen, app):
             for bindings in node._bindings.key_to_bindings.values():
                 for b in bindings:
                     if b.action in seen or not b.description or b.action.startswith("answer"):
+                        continue
+                    if b.action.split("(", 1)[0].rsplit(".", 1)[-1] in off:  # read-only: edits are off
                         continue
                     seen.add(b.action)
                     keys = keys_label([k for k, bs in node._bindings.key_to_bindings.items() if b in bs])
@@ -32,7 +36,6 @@ class ActionsProvider(Provider):
                         f"{b.description} ({keys})",
                         partial(app.run_action, b.action, node),
                     )
-        fsdl = fsdl_app(screen)
         for name, scorer in fsdl.workspace.scorers.items():
             yield f"Rank with {scorer.label or name}", f"scorer '{name}'", partial(fsdl.set_scorer, name)
 

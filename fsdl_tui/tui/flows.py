@@ -49,6 +49,8 @@ class DocumentFlows(FsdlBase):
     def save(self, path: Path | None = None, *, force: bool = False) -> bool:
         """Save; on a file changed on disk, never overwrite: offer the choices instead. True when saved."""
         assert self.session is not None
+        if self.refused_read_only("saving"):
+            return False
         try:
             target = self.session.save(path, force=force)
         except FileChangedError:
@@ -91,7 +93,7 @@ class DocumentFlows(FsdlBase):
             self.save()
 
     def action_save_as(self) -> None:
-        if self.session is None:
+        if self.session is None or self.refused_read_only("saving"):
             return
 
         def chosen(path: Path | None) -> None:
@@ -246,7 +248,7 @@ class ProjectFlows(FsdlBase):
         from .screens.edit import EditScreen
 
         p = self.selected()
-        if p is None:
+        if p is None or self.refused_read_only("editing"):
             return
 
         def done(result: Project | None) -> None:
@@ -412,7 +414,7 @@ class ProjectFlows(FsdlBase):
     def action_export(self) -> None:
         from .screens.modals import ExportModal
 
-        if self.session is None:
+        if self.session is None or self.refused_read_only("exporting"):
             return
         if not self.workspace.exporters:
             self.say("no exporters yet (plugins are still loading, or none loaded)", severity="warning")
