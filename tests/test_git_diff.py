@@ -7,7 +7,7 @@ import datetime as _dt
 import json
 
 import pytest
-from test_git_fixtures import base_text, edit, setting
+from helpers_git import base_text, edit, setting
 
 from fsdl_tui.cli.main import main
 from fsdl_tui.domain.lifecycle import move, new_project

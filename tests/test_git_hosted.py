@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from test_git_fixtures import COMMAND, Repo, base_text
+from helpers_git import COMMAND, Repo, base_text
 
 from fsdl_tui.gitops.ci import WORKFLOWS
 from fsdl_tui.storage import loads

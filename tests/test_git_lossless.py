@@ -4,7 +4,7 @@ cherry-pick, stash and criss-cross merges keep comment-only, unknown-key-only an
 from __future__ import annotations
 
 import pytest
-from test_git_fixtures import INLINE_COMMENT, PROJECT_COMMENT, Repo, base_text, edit, setting
+from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, Repo, base_text, edit, setting
 
 from fsdl_tui.domain.lifecycle import new_project
 from fsdl_tui.gitops.merge import merge_texts

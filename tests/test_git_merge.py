@@ -6,7 +6,7 @@ import datetime as _dt
 import re
 
 import pytest
-from test_git_fixtures import INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, base_text, edit, setting
+from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, base_text, edit, setting
 
 from fsdl_tui.cli.main import main
 from fsdl_tui.domain.codec import portfolio_to_data

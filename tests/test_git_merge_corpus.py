@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_git_fixtures import base_text, edit, setting
+from helpers_git import base_text, edit, setting
 
 from fsdl_tui.gitops.merge import merge_texts
 from fsdl_tui.storage import PortfolioLoadError, loads

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from helpers_git import base_text, edit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_git_fixtures import base_text, edit
 
 from fsdl_tui.domain.codec import portfolio_to_data
 from fsdl_tui.domain.fields import FIELDS, set_field

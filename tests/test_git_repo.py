@@ -7,7 +7,7 @@ import datetime as _dt
 import json
 
 import pytest
-from test_git_fixtures import COMMAND, INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, Repo, base_text, edit, setting
+from helpers_git import COMMAND, INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, Repo, base_text, edit, setting
 
 from fsdl_tui.domain.lifecycle import move, new_project
 from fsdl_tui.gitops.setup import update_attributes

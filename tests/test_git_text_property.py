@@ -3,9 +3,9 @@ exactly the text of applying both sides' edits, comments and unknown keys includ
 
 from __future__ import annotations
 
+from helpers_git import base_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_git_fixtures import base_text
 
 from fsdl_tui.gitops.merge import merge_texts
 from fsdl_tui.storage import loads

@@ -1,6 +1,6 @@
 """Shared fixtures for the git tests: a commented portfolio, edits as text, and throwaway git repositories.
 
-The other test_git_* modules import from here; the tests below check the fixtures themselves.
+The test_git_* modules import from here; test_git_helpers.py checks the helpers themselves.
 """
 
 from __future__ import annotations
@@ -112,19 +112,3 @@ class Repo:
         date = f"2024-01-{self.clock:02d}T12:00:00+00:00"
         self.git("add", *(paths or ("-A",)))
         self.git("commit", "-q", "-m", message, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME=author)
-
-
-def test_base_text_keeps_its_comments_and_is_valid() -> None:
-    text = base_text()
-    doc = loads(text)
-    assert [p.id for p in doc.portfolio.projects] == ["grasp-pose", "defect-detect", "lens-only", "unscored"]
-    for comment in (TOP_COMMENT, PROJECT_COMMENT, INLINE_COMMENT):
-        assert comment in text
-
-
-def test_edit_is_a_minimal_diff_that_keeps_comments() -> None:
-    text = base_text()
-    after = edit(text, setting("grasp-pose", "cost.accuracy_requirement", 3))
-    changed = [(a, b) for a, b in zip(text.splitlines(), after.splitlines(), strict=False) if a != b]
-    assert len(changed) == 1 and "accuracy_requirement = 3" in changed[0][1]
-    assert PROJECT_COMMENT in after and INLINE_COMMENT in after
