@@ -6,7 +6,7 @@
 It generates a realistic portfolio (`benchmarks/generate.py`) and 20 raters' files that disagree around the
 portfolio's own values, then measures, as the median of several repeats, in the same run:
 
-- load: `fsdl_tui.storage.load(path)`, the yardstick;
+- load: `fsdl_tui.storage.load(path)` with the cache off, the yardstick;
 - uncertainty: `sample_ranks` with 10,000 draws (resampling the raters), `fsdl` scorer;
 - agreement: `agreement` (Krippendorff's alpha and Kendall's W for every field, consensus, disputes) over
   the 20 raters' files (reading the files, `load_ratings`, is printed apart: it is TOML parsing, like load);
@@ -18,6 +18,7 @@ Target (issue 11): each at most 1.0x load. The ratios are printed; the exit code
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -27,32 +28,32 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_scoring import median_time
-from benchmarks.generate import make_portfolio_text
+from benchmarks.generate import make_portfolio
 from fsdl_tui.decide.agreement import agreement
 from fsdl_tui.decide.plan import plan
 from fsdl_tui.decide.uncertainty import sample_ranks
+from fsdl_tui.domain.model import Effort
 from fsdl_tui.scoring.base import FsdlScorer
-from fsdl_tui.storage import load
+from fsdl_tui.storage import load, new_document, save
 from fsdl_tui.storage.ratings import MAIN_FIELDS, load_ratings, record_many
 
 TARGET = 1.0
 
 
-def _with_effort(text: str, seed: int) -> str:
-    """Give every project an effort line (`effort = { weeks = N }`) right after its id."""
+def _portfolio_with_effort(size: int, seed: int, path: Path) -> None:
+    """A generated portfolio whose every project has an effort (1-12 person-weeks), saved to `path`."""
     rng = random.Random(seed)
-    out = []
-    for line in text.splitlines(keepends=True):
-        out.append(line)
-        if line.startswith("id = "):
-            out.append(f"effort = {{ weeks = {rng.randint(1, 12)} }}\n")
-    return "".join(out)
+    pf = make_portfolio(size, seed=seed)
+    projects = tuple(p.replace(effort=Effort(weeks=float(rng.randint(1, 12)))) for p in pf.projects)
+    doc = new_document(pf.replace(projects=projects))
+    save(doc, doc.portfolio, path)
 
 
 def measure(size: int, raters: int, draws: int, repeats: int, seed: int = 1) -> dict[str, float]:
+    os.environ["FSDL_TUI_NO_CACHE"] = "1"  # the yardstick is a cold load, not a cache hit
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "portfolio.toml"
-        path.write_text(_with_effort(make_portfolio_text(size, seed=seed), seed), encoding="utf-8")
+        _portfolio_with_effort(size, seed, path)
         load_s = median_time(lambda: load(path), repeats)
         pf = load(path).portfolio
         rng = random.Random(seed)
