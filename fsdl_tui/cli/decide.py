@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from .. import present
+from .analysis import _row
 from .main import CliError
 
 RAW = argparse.RawDescriptionHelpFormatter
@@ -29,14 +31,8 @@ def _table(*columns: str, title: str | None = None) -> Any:
     return t
 
 
-def _row(table: Any, *cells: str) -> None:
-    from rich.text import Text
-
-    table.add_row(*(Text(c) for c in cells))
-
-
-def _num(x: float | None, digits: int = 2) -> str:
-    return "-" if x is None else f"{x:.{digits}f}"
+def _num(x: float | None) -> str:
+    return present.num(x, missing="-")
 
 
 def _git_user(folder: Path) -> str | None:

@@ -251,7 +251,7 @@ def plan(
         else:
             missing = [d for d in c.depends_on if d not in chosen_ids and d not in production]
             extra = max(0.0, c.weeks + sum(next((o.weeks for o in cands if o.id == d), 0.0) for d in missing) - slack)
-            parts = [f"{_num(extra)} more weeks" if extra > EPS else "fits alone, but a better set uses the weeks"]
+            parts = [f"{extra:g} more weeks" if extra > EPS else "fits alone, but a better set uses the weeks"]
             if missing:
                 parts.append("with " + ", ".join(missing))
             needs = " ".join(parts)
@@ -271,10 +271,6 @@ def plan(
         no_effort=no_effort,
         rows=sorted(chosen, key=lambda c: order[c.id]),
     )
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
 
 
 def to_json(p: Plan) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from ..domain import framework as fw
-from ..domain.fields import set_field
+from ..domain.fields import get_field, set_field
 from ..domain.model import Portfolio, Project
-from ..scoring.base import DRIVER_WEIGHTS, Scorer, safe_score
+from ..scoring.base import DRIVER_WEIGHTS, FsdlScorer, Scorer, safe_score
 from ..storage.ratings import RATING_FIELDS, RaterFile
 
 FIELDS: tuple[str, ...] = tuple(RATING_FIELDS)
@@ -36,9 +36,7 @@ Ranges = Mapping[str, Mapping[str, tuple[int, int]]]  # project id -> rating fie
 
 
 def point_value(project: Project, name: str) -> float:
-    path = RATING_FIELDS[name][0]
-    group, _, attr = path.partition(".")
-    v = getattr(getattr(project, group), attr)
+    v = get_field(project, RATING_FIELDS[name][0])
     return float("nan") if v is None else float(v)
 
 
@@ -200,7 +198,7 @@ def _vectorized(scorer: Scorer, settings: Mapping[str, Any]) -> tuple[str, dict[
     """('fsdl'|'weighted', weights) when the scorer has a vectorized form, else None."""
     from ..scoring.weighted import SettingsError, WeightedScorer, parse_weights
 
-    if type(scorer).__name__ == "FsdlScorer" and scorer.name == "fsdl":
+    if type(scorer) is FsdlScorer:  # not a subclass: its score() may differ
         return "fsdl", dict(FSDL_WEIGHTS)
     if isinstance(scorer, WeightedScorer):
         try:
