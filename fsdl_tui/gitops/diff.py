@@ -90,14 +90,28 @@ def field_changes(old: Leaves, new: Leaves) -> list[FieldChange]:
     ]
 
 
-def standings(portfolio: Portfolio | None, scorer: Scorer | None = None) -> dict[str, Standing]:
-    """Where each project stands under `scorer` (default: the built-in FSDL scorer)."""
+def standings(
+    portfolio: Portfolio | None,
+    scorer: Scorer | None = None,
+    ranked: dict[int, tuple[Portfolio, dict[str, Standing]]] | None = None,
+) -> dict[str, Standing]:
+    """Where each project stands under `scorer` (default: the built-in FSDL scorer). With `ranked` (by `id()`
+    of a portfolio, with the portfolio itself, under one scorer), a portfolio ranked before is not ranked
+    again; the caller must not change the scorer between calls."""
     if portfolio is None:
         return {}
-    return {r.project.id: Standing.of(r) for r in rank(portfolio, scorer or FsdlScorer())}
+    seen = ranked.get(id(portfolio)) if ranked is not None else None
+    if seen is not None and seen[0] is portfolio:
+        return seen[1]
+    out = {r.project.id: Standing.of(r) for r in rank(portfolio, scorer or FsdlScorer())}
+    if ranked is not None:
+        ranked[id(portfolio)] = (portfolio, out)
+    return out
 
 
 def _project_change(before: Project, after: Project, old: Standing, new: Standing) -> ProjectChange | None:
+    if before is after:  # one object (built once from the same text): no field changed
+        return None if old.rank == new.rank else ProjectChange(after.id, after.title, "moved", old=old, new=new)
     ob, nb = flatten(project_to_data(before)), flatten(project_to_data(after))
     oh, nh = ob.pop(HISTORY, []), nb.pop(HISTORY, [])
     moves: tuple[dict[str, Any], ...] = ()
@@ -118,15 +132,21 @@ def _project_change(before: Project, after: Project, old: Standing, new: Standin
     return ProjectChange(after.id, after.title, kind, tuple(fields), stage, moves, old, new)
 
 
-def diff_portfolios(old: Portfolio | None, new: Portfolio | None, scorer: Scorer | None = None) -> PortfolioDiff:
+def diff_portfolios(
+    old: Portfolio | None,
+    new: Portfolio | None,
+    scorer: Scorer | None = None,
+    ranked: dict[int, tuple[Portfolio, dict[str, Standing]]] | None = None,
+) -> PortfolioDiff:
     """What changed from `old` to `new` (None: no file, e.g. /dev/null for an added file); ranks under
-    `scorer` (default: the built-in FSDL scorer)."""
+    `scorer` (default: the built-in FSDL scorer). `ranked` (see `standings`) keeps the standings of the
+    portfolios seen, for a caller that diffs many versions (`log`): each is ranked once."""
     empty = Portfolio()
     o, n = old or empty, new or empty
     header = field_changes(
         flatten(portfolio_header_data(o)) if old else {}, flatten(portfolio_header_data(n)) if new else {}
     )
-    os_, ns = standings(old, scorer), standings(new, scorer)
+    os_, ns = standings(old, scorer, ranked), standings(new, scorer, ranked)
     changes: list[ProjectChange] = []
     for p in n.projects:
         before = o.get(p.id)

@@ -180,13 +180,14 @@ def project_history(history: list[Version], project_id: str, scorer: Scorer | No
     under `scorer` (default: the built-in FSDL scorer)."""
     steps: list[ProjectStep] = []
     seen = False
+    ranked: dict[int, tuple[Portfolio, dict[str, Standing]]] = {}  # each version is ranked once
     for v in history:
         if v.portfolio is None:
             steps.append(ProjectStep(v, False, None, None, (v.note,)))
             continue
         pf = v.portfolio
         p = pf.get(project_id)
-        change = _change_for(diff_portfolios(v.before, pf, scorer), project_id)
+        change = _change_for(diff_portfolios(v.before, pf, scorer, ranked), project_id)
         if p is None:
             if seen and change is not None:
                 steps.append(ProjectStep(v, False, None, None, ("removed",)))
@@ -194,7 +195,7 @@ def project_history(history: list[Version], project_id: str, scorer: Scorer | No
         seen = True
         if change is None:
             continue
-        steps.append(ProjectStep(v, True, standings(pf, scorer)[project_id], p.stage, _describe(change)))
+        steps.append(ProjectStep(v, True, standings(pf, scorer, ranked)[project_id], p.stage, _describe(change)))
     return steps
 
 
@@ -233,12 +234,13 @@ class PortfolioStep:
 
 def rank_history(history: list[Version], scorer: Scorer | None = None) -> list[PortfolioStep]:
     steps: list[PortfolioStep] = []
+    ranked: dict[int, tuple[Portfolio, dict[str, Standing]]] = {}  # each version is ranked once
     for v in history:
         if v.portfolio is None:
             steps.append(PortfolioStep(v, {}, (v.note,)))
             continue
-        d = diff_portfolios(v.before, v.portfolio, scorer)
-        ranks = {pid: s.rank for pid, s in standings(v.portfolio, scorer).items()}
+        d = diff_portfolios(v.before, v.portfolio, scorer, ranked)
+        ranks = {pid: s.rank for pid, s in standings(v.portfolio, scorer, ranked).items()}
         moves = []
         for c in d.projects:
             if c.kind == "added":

@@ -206,8 +206,13 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
             Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as UTF-8 without a BOM")
         )
         text = text[1:]
+    memo = _SEGMENT_MEMO.get()
+    if memo:  # another version of the file was read in this memo: its unchanged projects need no parse
+        sha = None
     cached = cache.get(sha) if sha is not None else None
     if cached is not None:
+        if memo is not None:
+            _remember_segments(text, cached, memo)
         return _from_data(cached, text, filename, problems, warnings)
     try:
         data, checked = _parse(text)
@@ -276,8 +281,10 @@ _BUILT_MEMO: contextvars.ContextVar[dict[int, tuple[Any, Project]] | None] = con
 def segment_memo() -> Iterator[None]:
     """Within the block, `loads` and `load` parse a file project by project and reuse the data of a project
     segment whose exact text they parsed before: versions of one file (git's base, ours and theirs, or the
-    commits `log` walks) share most of their projects, so each is parsed once. Blocks nest; the memo is
-    dropped at the end of the outermost."""
+    commits `log` walks) share most of their projects, so each is parsed once. The first file may come from
+    the cache of parsed files (its projects then go into the memo); once the memo holds a version, the
+    others are read by segment, not from the cache. Blocks nest; the memo is dropped at the end of the
+    outermost."""
     if _SEGMENT_MEMO.get() is not None:
         yield
         return
@@ -287,6 +294,17 @@ def segment_memo() -> Iterator[None]:
     finally:
         _BUILT_MEMO.reset(built)
         _SEGMENT_MEMO.reset(token)
+
+
+def _remember_segments(text: str, data: dict[str, Any], memo: dict[str, Any]) -> None:
+    """Put the projects of a file read from the cache in the segment memo, by their segment's text, as
+    `_parse_by_segment` would have."""
+    lay = layout(text)
+    projects = data.get("projects")
+    segs = [s for s in lay.segments if s.kind == "project"]
+    if lay.standard and isinstance(projects, list) and len(projects) == len(segs):
+        for seg, entry in zip(segs, projects, strict=True):
+            memo.setdefault(lay.segment_text(seg), entry)
 
 
 # The fast parser recurses on nesting and crashes the process when it is thousands deep (measured: fine at
