@@ -190,7 +190,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise CliError("--marker-size must be at least 1")
     base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
     label = args.path or args.ours
-    result = merge_texts(base, ours, theirs, args.marker_size, path=label)
+    result = merge_texts(base, ours, theirs, args.marker_size, path=label, portfolio=False)
     try:
         atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
     except OSError as exc:

@@ -25,6 +25,7 @@ from ..storage.scan import layout
 from .diff import HISTORY
 from .leaves import MISSING, Leaves, dotted, flatten, show, unflatten
 from .textmerge import Key, join, last_keys, merge_file, merge_segments, raw_clashes
+from .unchanged import SharedProjects
 
 
 @dataclass(frozen=True)
@@ -237,15 +238,68 @@ def merge_texts(
     *,
     path: str = "portfolio",
     labels: tuple[str, str] = ("ours", "theirs"),
+    portfolio: bool = True,
 ) -> MergeResult:
     """Merge three versions of a portfolio file by project id and field, keeping ours' formatting.
 
     Clean: the text is a valid portfolio (checked by reading it back). Not clean: the text has git conflict
     markers (or, when a side is not a valid portfolio, is a plain line merge) and `conflicts` says why.
     Never raises on bad input.
+
+    Without `portfolio` (git's driver needs only the text), the projects that are the same text in all
+    three versions are set aside unread (`unchanged.py`) and the result carries no portfolio; the text,
+    the conflicts and `clean` are what the full merge gives, which is run instead whenever the merge of
+    the rest cannot stand for it (a version or the result not valid, a merge by field).
     """
     with segment_memo():  # the three versions and the result share most projects: each is parsed once
+        if not portfolio:
+            quick = _merge_unchanged_aside(base_text, ours_text, theirs_text, marker_size, path, labels)
+            if quick is not None:
+                return quick
         return _merge_texts(base_text, ours_text, theirs_text, marker_size, path, labels)
+
+
+def _merge_unchanged_aside(
+    base_text: str, ours_text: str, theirs_text: str, marker_size: int, path: str, labels: tuple[str, str]
+) -> MergeResult | None:
+    """The merge with the projects all three versions share set aside (`SharedProjects`), or None to run
+    the full merge: the merge of what is read stands for the full one only when all of it is valid and the
+    merge goes by segment (the paths of the full merge that report positions or compare whole texts are
+    left to it)."""
+    if not base_text.strip():
+        return None
+    shared = SharedProjects((base_text, ours_text, theirs_text), labels)
+    if not shared.standard or not shared.shared:
+        return None
+    if not shared.close():
+        return None
+    reduced = shared.reduced()
+    try:
+        docs = [loads(t, f"{path} ({side})") for t, side in zip(reduced, ("base", "ours", "theirs"), strict=True)]
+    except (PortfolioError, ValueError):
+        return None
+    for doc, newline in zip(docs, shared.newlines, strict=True):
+        vars(doc)["newline"] = newline  # the line ending of the whole file (a cached property), not the stubs'
+    base, ours, theirs = docs
+    merged = merge_portfolios(base.portfolio, ours.portfolio, theirs.portfolio)
+    try:
+        joined = _join_segments(base, ours, theirs, merged, marker_size, labels, settle_header=False)
+    except (PortfolioError, ValueError, TypeError):
+        return None
+    if joined is None:
+        return None
+    text, conflicts = joined
+    if not conflicts:
+        try:
+            doc = loads(text, path)
+        except (PortfolioError, ValueError):
+            return None
+        if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
+            return None
+    restored = shared.restore(text)
+    if restored is None:
+        return None
+    return MergeResult(restored, conflicts, not conflicts)
 
 
 def _merge_texts(
@@ -418,12 +472,42 @@ def _merge_by_segment(
     path: str,
 ) -> MergeResult | None:
     """The lossless merge (see `textmerge`), or None to merge by field instead."""
+    joined = _join_segments(base, ours, theirs, merged, marker_size, labels)
+    if joined is None:
+        return None
+    text, conflicts = joined
+    if conflicts:
+        return MergeResult(text, conflicts, False)
+    try:
+        doc = loads(text, path)
+    except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
+        if merged.conflicts:
+            return None
+        return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
+    if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
+        return None
+    return MergeResult(text, [], True, doc.portfolio)
+
+
+def _join_segments(
+    base: PortfolioDocument | None,
+    ours: PortfolioDocument,
+    theirs: PortfolioDocument,
+    merged: PortfolioMerge,
+    marker_size: int,
+    labels: tuple[str, str],
+    settle_header: bool = True,
+) -> tuple[str, list[str]] | None:
+    """The segments merged and joined: (text, conflicts), or None to merge by field instead (and, without
+    `settle_header`, when the header changed on both sides in a way the line merge could not settle)."""
     seg = merge_segments(base, ours, theirs, marker_size, labels)
     if seg is None:
         return None
     conflicts: list[str] = []
     texts = dict(seg.texts)
     header_failed = [k for k in seg.failed if k[0] != "project"]
+    if header_failed and not settle_header:
+        return None
     if header_failed:
         settled = _settle_header(header_failed, base, ours, theirs, merged, marker_size, labels)
         if settled is None:
@@ -437,17 +521,7 @@ def _merge_by_segment(
         conflicts += found
     order = [k for k in seg.order if texts.get(k)]
     text = join(order, {k: v for k, v in texts.items() if v}, last_keys(base, ours, theirs), ours.newline)
-    if conflicts:
-        return MergeResult(text, conflicts, False)
-    try:
-        doc = loads(text, path)
-    except PortfolioLoadError as exc:  # each side is valid, the combination is not (e.g. a dangling depends_on)
-        if merged.conflicts:
-            return None
-        return MergeResult(text, ["the merged portfolio is not valid: " + p for p in _problems(exc)], False)
-    if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
-        return None
-    return MergeResult(text, [], True, doc.portfolio)
+    return text, conflicts
 
 
 def _agrees(got: Portfolio, expected: Portfolio) -> bool:
