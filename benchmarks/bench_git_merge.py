@@ -6,7 +6,7 @@ key fsdl-tui does not know added by hand), never the same project as the other b
 has one right answer: both sides' edits). Each is merged twice:
 
 - **no driver** (a hosted server's merge button): git's line merge, `git merge-file`;
-- **driver**: `fsdl_tui.gitops.merge_texts`, what `fsdl-tui merge` does for git.
+- **driver**: `fsdl_tui.gitops.merge_texts(..., portfolio=False)`, what `fsdl-tui merge` does for git.
 
 A merge is **correct** when it is clean, reads as a valid portfolio with the data of applying both
 branches' edits in turn, and keeps every comment and unknown key either side added.
@@ -127,7 +127,7 @@ def run(scenarios: int, projects: int, seed: int, at_end: bool = False) -> dict[
         assert plain is not None, "git is needed"
         counts["plain_clean"] += plain[1] == 0
         counts["plain_correct"] += correct(plain[0], plain[1] == 0, expected, keep)
-        driver = merge_texts(base, ours, theirs)
+        driver = merge_texts(base, ours, theirs, portfolio=False)  # as `fsdl-tui merge` runs it
         counts["driver_clean"] += driver.clean
         counts["driver_correct"] += correct(driver.text, driver.clean, expected, keep)
     return counts

@@ -370,6 +370,7 @@ on the other, lifecycle moves appended on both sides. The same field changed dif
 is a conflict, written with git conflict markers around just those lines.
 Writes the result into OURS. Exit 0: merged, and OURS is a valid portfolio; 1: conflicts to resolve
 (listed on stderr). A side that is not a valid portfolio is merged line by line, with exit 1.
+A project that is the same text in all three versions is copied as it is, not read again (docs/git.md).
 """
 
 SETUP_EPILOG = """\
