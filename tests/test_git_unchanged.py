@@ -205,3 +205,28 @@ def test_generated_edits_merge_the_same_either_way(ops) -> None:
     plain = all(op in ("set", "none", "add") for side in ops for op, *_ in side)
     if plain and full.clean:
         assert quick is not None  # valid edits merged by segment: the fast path stands for the full merge
+
+
+# --- diff and log: a version from the cache lends its projects to the next --------------------------
+
+
+def test_a_version_read_from_the_cache_lends_its_unchanged_projects_to_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fsdl_tui.gitops.diff import diff_portfolios, format_text
+    from fsdl_tui.storage import cache, load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    monkeypatch.setattr(cache, "MIN_FILE_BYTES", 0)
+    old, new = tmp_path / "old.toml", tmp_path / "new.toml"
+    old.write_text(BIG, encoding="utf-8")
+    new.write_text(edit(BIG, setting("p-04", "owner", "ana")), encoding="utf-8")
+    cold = [load(old).portfolio, load(new).portfolio]  # fills the cache for both
+    assert len(list(cache.folder().glob("*.json"))) == 2
+    with segment_memo():
+        warm = [load(old).portfolio, load(new).portfolio]
+    assert warm == cold
+    assert all(p is warm[0].get(p.id) for p in warm[1].projects if p.id != "p-04")
+    assert warm[1].get("p-04") is not warm[0].get("p-04")
+    assert format_text(diff_portfolios(*warm)) == format_text(diff_portfolios(*cold))
