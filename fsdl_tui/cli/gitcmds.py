@@ -120,6 +120,8 @@ def _external(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from ..storage import segment_memo
 
+    if args.textconv:  # one file: nothing to share
+        return _diff(args)
     with segment_memo():  # the two versions share most projects: each segment is parsed once
         return _diff(args)
 
