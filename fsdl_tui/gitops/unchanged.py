@@ -11,7 +11,7 @@ What the merge must still see of a shared project is what could tie it to a proj
 a `depends_on` naming one (a duplicate id, a dependency on a removed project). Project ids are slugs, and a
 slug inside a TOML string is written with its own letters unless an escape spells them (`\\u`, `\\U`, or a
 line-ending backslash in a multi-line string): so a shared segment is read too when its text names an id
-that a read project has or depends on, or has such an escape (`mark`, repeated until nothing more is
+that a read project has or depends on, or has such an escape (`close`, repeated until nothing more is
 named). Every relation between projects that differs between the versions then lies within what is read.
 What is not looked at again is a shared segment on its own: the same text in all three versions, it is
 copied into the result as it is, neither checked nor changed.
@@ -149,11 +149,6 @@ class SharedProjects:
                     raise AssertionError("a shared segment outside its run")
             out.append("".join(parts))
         return out
-
-    @property
-    def stubbed(self) -> int:
-        """How many runs of shared segments the last `reduced` set aside."""
-        return len(self._originals)
 
     def restore(self, text: str) -> str | None:
         """`text` (a merge of the reduced versions) with each stub replaced by its segment's text; None
