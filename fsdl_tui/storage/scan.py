@@ -201,6 +201,15 @@ class Layout:
         return self.text[seg.offset : seg.end_offset]
 
 
+def join_pieces(pieces: list[str], newline: str) -> str:
+    """The pieces (segments' texts, some emptied) one after another, each starting on a line of its own."""
+    out = [p for p in pieces if p]
+    for i in range(len(out) - 1):
+        if not out[i].endswith("\n"):
+            out[i] += newline
+    return "".join(out)
+
+
 def _attach_comments(text: str, offset: int, line: int, in_string: set[int]) -> tuple[int, int]:
     """Move a header's start up over the comment lines directly above it (not into a multi-line string)."""
     while offset > 0:
