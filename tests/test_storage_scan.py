@@ -15,18 +15,28 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fsdl_tui.storage.scan import (
-    comment_start,
     layout,
-    line_states,
     lines_with_offsets,
     locate,
     scan,
     skip_string,
     string_end,
     string_state_after,
+    walk_line,
 )
 
 ML_BASIC, ML_LITERAL = '"""', "'''"
+
+
+def line_states(lines: list[str]) -> list[str | None]:
+    """The state each line starts in, walking the lines in order."""
+    states: list[str | None] = []
+    state: str | None = None
+    for line in lines:
+        states.append(state)
+        state = walk_line(line, state)[0]
+    return states
+
 
 # --- each kind of string, by example ----------------------------------------------------------------
 
@@ -67,7 +77,7 @@ def test_one_line_through_the_state_machine(
     line: str, before: str | None, after: str | None, comment: str | None
 ) -> None:
     assert string_state_after(line, before) == after
-    assert comment_start(line, before) == (len(line) - len(comment) if comment else -1)
+    assert walk_line(line, before) == (after, len(line) - len(comment) if comment else -1)
 
 
 def test_string_end_and_skip_string_for_each_kind() -> None:
@@ -103,7 +113,7 @@ def test_line_states_across_a_file_with_every_kind_of_string() -> None:
     )
     assert tomllib.loads(text)["b"] == '[[projects]]\nx = "in the string"\n  """ still in '
     lines = lines_with_offsets(text)
-    assert list(line_states(lines)) == [
+    assert line_states(lines) == [
         None, None, ML_BASIC, ML_BASIC, ML_BASIC, None, ML_LITERAL, ML_LITERAL, None, None, None, ML_BASIC, None, None
     ]  # fmt: skip
     assert [h.key for h in scan(text).headers] == [("t",)]
@@ -280,9 +290,8 @@ def test_the_scanner_reads_random_documents_as_tomllib_does(doc: Doc, end: str) 
     lines = lines_with_offsets(text)
     assert [line.rstrip("\n") for line in lines] == doc.lines
     # Each line's state, and where its comment starts.
-    states = list(line_states(lines))
-    assert states == doc.states
-    assert [comment_start(line, s) for line, s in zip(lines, states, strict=True)] == doc.comments
+    assert line_states(lines) == doc.states
+    assert [walk_line(line, s)[1] for line, s in zip(lines, doc.states, strict=True)] == doc.comments
     # The headers that split the file, none of the header-like lines inside strings.
     assert [(h.line, h.key, h.array) for h in scan(text).headers] == doc.headers
     # The segments, each starting at the comments directly above its header.

@@ -140,20 +140,6 @@ def string_state_after(line: str, state: str | None = None) -> str | None:
     return walk_line(line, state)[0]
 
 
-def comment_start(line: str, state: str | None = None) -> int:
-    """The index of the `#` that starts a comment on `line` (starting in `state`), or -1."""
-    return walk_line(line, state)[1]
-
-
-def line_states(lines: Iterable[str], state: str | None = None) -> Iterator[str | None]:
-    """For each line, the state it starts in: None outside strings, or the delimiter of the multi-line
-    string it continues."""
-    for line in lines:
-        yield state
-        if state is not None or '"""' in line or "'''" in line:
-            state = walk_line(line, state)[0]
-
-
 _string_state_after = string_state_after  # the name it had before, kept for code written against it
 
 
