@@ -26,8 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
 from fsdl_tui.domain import framework as fw
 from fsdl_tui.domain.lifecycle import new_project
 from fsdl_tui.domain.model import Baseline, Check, Cost, Impact, Lifecycle, Metrics, Move, Portfolio, Project, Threshold
-from fsdl_tui.storage import render
-from fsdl_tui.storage.toml_file import starter_text
+from fsdl_tui.storage import render, starter_text
 
 _DOMAINS = (
     "pose estimation",

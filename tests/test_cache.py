@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fsdl_tui.storage import PortfolioLoadError, cache, lint, load
-from fsdl_tui.storage import toml_file as tf
+from fsdl_tui.storage import PortfolioLoadError, cache, lint, load, loads, parsing
 from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
 from tests.helpers_storage import CORPUS_FILES, make_portfolio_text
 
@@ -34,8 +33,8 @@ def no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(text: str) -> dict[str, object]:
         raise AssertionError("parsed although cached")
 
-    monkeypatch.setattr(tf.tomllib, "loads", refuse)
-    monkeypatch.setattr(tf, "_parse_piece", refuse)
+    monkeypatch.setattr(parsing.tomllib, "loads", refuse)
+    monkeypatch.setattr(parsing, "_parse_piece", refuse)
 
 
 def write(tmp_path: Path, text: str, name: str = "team.toml") -> Path:
@@ -224,16 +223,16 @@ def test_parsing_by_segment_reads_exactly_as_a_whole_parse(text: str) -> None:
     except tomllib.TOMLDecodeError:
         whole = None
     memo: dict[str, object] = {}
-    got = tf._parse_by_segment(text, memo)
+    got = parsing._parse_by_segment(text, memo)
     if got is not None:
         assert whole is not None and got == whole
         assert json.dumps(got, default=str) == json.dumps(whole, default=str)  # the same order of keys too
-    with tf.segment_memo():
+    with parsing.segment_memo():
         if whole is None:
             with pytest.raises(tomllib.TOMLDecodeError):
-                tf._parse(text)
+                parsing.parse_text(text)
         else:
-            assert repr(tf._parse(text)[0]) == repr(whole)  # repr: nan is not equal to itself
+            assert repr(parsing.parse_text(text)[0]) == repr(whole)  # repr: nan is not equal to itself
 
 
 def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -241,12 +240,12 @@ def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeyp
     text = make_portfolio_text(8, seed=4)
     edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
     parsed: list[str] = []
-    real = tf._parse_piece
-    monkeypatch.setattr(tf, "_parse_piece", lambda s: parsed.append(s) or real(s))
-    with tf.segment_memo():
-        a, b = tf.loads(text), tf.loads(edited)
+    real = parsing._parse_piece
+    monkeypatch.setattr(parsing, "_parse_piece", lambda s: parsed.append(s) or real(s))
+    with parsing.segment_memo():
+        a, b = loads(text), loads(edited)
     projects_parsed = [s for s in parsed if "[[projects]]" in s]
-    assert (a.portfolio, b.portfolio) == (tf.loads(text).portfolio, tf.loads(edited).portfolio)
+    assert (a.portfolio, b.portfolio) == (loads(text).portfolio, loads(edited).portfolio)
     assert len(projects_parsed) == 8 + 1  # every project of the first version, then only the edited one
 
 
@@ -254,13 +253,13 @@ def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeyp
 def test_a_load_in_a_segment_memo_reports_what_a_load_outside_does(text: str) -> None:
     def outcome() -> object:
         try:
-            return tf.loads(text, "f.toml").portfolio
+            return loads(text, "f.toml").portfolio
         except PortfolioLoadError as exc:
             return [str(p) for p in exc.problems]
 
     outside = outcome()
-    with tf.segment_memo():
-        tf.loads(make_portfolio_text(3, seed=1))  # a memo with other segments in it
+    with parsing.segment_memo():
+        loads(make_portfolio_text(3, seed=1))  # a memo with other segments in it
         assert outcome() == outside
         assert outcome() == outside  # and again, its segments now in the memo
 
@@ -316,17 +315,17 @@ def test_the_fast_parser_reads_as_tomllib_or_leaves_it_the_error(text: str) -> N
         expected: object = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         with pytest.raises(type(exc)):
-            tf._parse_piece(text)
+            parsing._parse_piece(text)
         return
-    got = tf._parse_piece(text)
+    got = parsing._parse_piece(text)
     assert repr(got) == repr(expected)  # repr: the same types, time zones and order; nan is not equal to itself
 
 
 def test_in_a_segment_memo_an_unchanged_project_is_built_once() -> None:
     text = make_portfolio_text(5, seed=6)
     edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
-    with tf.segment_memo():
-        a, b = tf.loads(text).portfolio, tf.loads(edited).portfolio
-    assert (a, b) == (tf.loads(text).portfolio, tf.loads(edited).portfolio)
+    with parsing.segment_memo():
+        a, b = loads(text).portfolio, loads(edited).portfolio
+    assert (a, b) == (loads(text).portfolio, loads(edited).portfolio)
     shared = [x is y for x, y in zip(a.projects, b.projects, strict=True)]
     assert shared == [False, True, True, True, True]  # the first project's cost was edited

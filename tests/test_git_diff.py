@@ -243,3 +243,17 @@ def test_ranks_in_the_diff_follow_the_scorer() -> None:
     fsdl = diff_portfolios(loads(BASE).portfolio, loads(changed_text()).portfolio)
     scores = {c.id: c.new.score for c in d.projects if c.new}, {c.id: c.new.score for c in fsdl.projects if c.new}
     assert scores[0] != scores[1]
+
+
+def test_show_text_lists_comments_after_strings_of_every_kind_but_none_inside_them() -> None:
+    text = BASE.replace(
+        'summary = ""\n',
+        'summary = """\n# not a comment: text\n[[projects]]\nends here""" # after a multi-line string\n'
+        "owner_note = '''\"#\"''' # after a literal one\n",
+        1,
+    )
+    doc = loads(text)
+    lines = show_text(doc.portfolio, None, doc).splitlines()
+    assert "grasp-pose # after a multi-line string" in lines
+    assert "grasp-pose # after a literal one" in lines
+    assert "grasp-pose # not a comment: text" not in lines

@@ -16,7 +16,7 @@ from fsdl_tui.analysis import record_columns
 from fsdl_tui.domain import fields as fd
 from fsdl_tui.domain import schema as sc
 from fsdl_tui.domain.codec import portfolio_from_data, project_from_data, project_to_data
-from fsdl_tui.storage import load, toml_file
+from fsdl_tui.storage import load, tomlkit_edit
 from fsdl_tui.testing import run_cli  # noqa: F401 - pytest fixture
 
 TEAM = sc.Field("team", "text", "Team", "Which team builds it?", default="", prunes=True)
@@ -76,7 +76,7 @@ def test_every_editable_path_comes_from_the_schema() -> None:
 
 
 def test_storage_prunes_what_the_schema_says() -> None:
-    assert sc.prunable_keys() == toml_file._PRUNABLE
+    assert sc.prunable_keys() == tomlkit_edit._PRUNABLE
     assert "status_reason" in sc.prunable_keys() and "title" not in sc.prunable_keys()
 
 

@@ -29,7 +29,7 @@ from fsdl_tui.storage import (
     save,
     starter_text,
 )
-from fsdl_tui.storage.toml_file import _render_full
+from fsdl_tui.storage.minimal_diff import _render_full
 
 NEWLINES = pytest.mark.parametrize("nl", ["\n", "\r\n"], ids=["lf", "crlf"])
 NAMES = pytest.mark.parametrize("name", [p.name for p in CORPUS_FILES])
@@ -498,12 +498,12 @@ def test_reordered_projects_are_written_in_the_new_order() -> None:
 
 
 def test_a_project_tomlkit_cannot_edit_is_written_anew_after_its_comments(monkeypatch: pytest.MonkeyPatch) -> None:
-    from fsdl_tui.storage import toml_file
+    from fsdl_tui.storage import minimal_diff
 
     def fail(*args: object, **kwargs: object) -> None:
         raise KeyError("tomlkit got lost")
 
-    monkeypatch.setattr(toml_file, "apply_changes", fail)
+    monkeypatch.setattr(minimal_diff, "apply_changes", fail)
     doc = corpus_doc("spacing_and_comments.toml")
     new = _edit(doc, "pose-estimation", cost__accuracy_requirement=5)
     text = render_text(doc, new)

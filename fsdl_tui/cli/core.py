@@ -95,7 +95,7 @@ def _plugin_field_problems(args: argparse.Namespace, doc: PortfolioDocument, pat
     if not pf.plugins and not any(p.plugins for p in pf.projects):
         return []
     from ..domain.reader import check_fields
-    from ..storage.toml_file import _problems
+    from ..storage.loading import problems_at
     from .analysis import plugin_host, report_plugin_problems
 
     host = plugin_host(args)
@@ -104,7 +104,7 @@ def _plugin_field_problems(args: argparse.Namespace, doc: PortfolioDocument, pat
     issues = check_fields(settings_fields, {"plugins": pf.plugins})
     for i, p in enumerate(pf.projects):
         issues += check_fields(project_fields, {"plugins": p.plugins}, ("projects", i))
-    return _problems(doc, path, issues) if issues else []
+    return problems_at(doc, path, issues) if issues else []
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

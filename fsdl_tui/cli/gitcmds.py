@@ -11,8 +11,7 @@ from pathlib import Path
 
 from ..domain.model import Portfolio
 from ..scoring.base import Scorer
-from ..storage import PortfolioDocument, PortfolioLoadError
-from ..storage.toml_file import loads_bytes
+from ..storage import PortfolioDocument, PortfolioLoadError, loads_bytes
 from .main import CliError
 
 RAW = argparse.RawDescriptionHelpFormatter

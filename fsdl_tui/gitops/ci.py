@@ -16,8 +16,7 @@ from pathlib import Path
 
 from ..domain.model import Portfolio
 from ..scoring.base import Scorer
-from ..storage import PortfolioLoadError, Problem
-from ..storage.toml_file import loads_bytes
+from ..storage import PortfolioLoadError, Problem, loads_bytes
 from .diff import diff_portfolios, format_markdown
 from .setup import (
     DEFAULT_PATTERNS,

@@ -19,7 +19,7 @@ from ..present import md as _md
 from ..present import num as _num
 from ..scoring.base import FsdlScorer, Ranked, Scorer, rank
 from ..storage import PortfolioDocument
-from ..storage.scan import _string_state_after
+from ..storage.scan import walk_line
 from .leaves import MISSING, Leaves, dotted, flatten, plain, show
 
 HISTORY = ("lifecycle", "history")
@@ -382,34 +382,10 @@ def _comments(text: str) -> list[str]:
     found: list[str] = []
     state: str | None = None
     for line in text.splitlines():
-        if state is not None:  # inside a multi-line string (the digest line covers the rare comment after one)
-            state = _string_state_after(line, state)
-            continue
-        at = _comment_at(line)
+        state, at = walk_line(line, state)
         if at >= 0:
             found.append(line[at:].rstrip())
-        elif '"""' in line or "'''" in line:
-            state = _string_state_after(line, None)
     return found
-
-
-def _comment_at(line: str) -> int:
-    """The index of the `#` that starts a comment on `line`, or -1 (quotes of single-line strings skipped)."""
-    i, n = 0, len(line)
-    while i < n:
-        ch = line[i]
-        if ch == "#":
-            return i
-        if ch in "\"'":
-            if line.startswith(ch * 3, i):
-                return -1  # a multi-line string starts here: its comment, if any, is rare enough to skip
-            j = i + 1
-            while j < n and line[j] != ch:
-                j += 2 if ch == '"' and line[j] == "\\" else 1
-            i = j + 1
-            continue
-        i += 1
-    return -1
 
 
 def _unknown(raw: Any, known: Leaves) -> list[tuple[tuple[str, ...], Any]]:

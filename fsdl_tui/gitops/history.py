@@ -16,8 +16,7 @@ from .. import present
 from ..domain.model import Portfolio
 from ..present import num as _num
 from ..scoring.base import Scorer
-from ..storage import PortfolioError, PortfolioLoadError
-from ..storage.toml_file import loads_bytes, segment_memo
+from ..storage import PortfolioError, PortfolioLoadError, loads_bytes, segment_memo
 from .diff import ProjectChange, Standing, diff_portfolios, standings
 from .leaves import plain
 

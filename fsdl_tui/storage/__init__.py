@@ -1,5 +1,6 @@
 """Storage: portfolio files as TOML, read fast and written with minimal, atomic diffs."""
 
+from .document import PortfolioDocument
 from .errors import (
     FileChangedError,
     PortfolioChangedError,
@@ -9,20 +10,10 @@ from .errors import (
     SaveError,
     WriteBackError,
 )
-from .toml_file import (
-    Edit,
-    PortfolioDocument,
-    edit_file,
-    lint,
-    load,
-    loads,
-    new_document,
-    render_text,
-    save,
-    segment_memo,
-    starter_text,
-    update,
-)
+from .loading import lint, load, loads, loads_bytes
+from .minimal_diff import render_text
+from .parsing import segment_memo
+from .saving import Edit, edit_file, new_document, save, starter_text, update
 
 __all__ = [
     "Edit",
@@ -38,6 +29,7 @@ __all__ = [
     "lint",
     "load",
     "loads",
+    "loads_bytes",
     "new_document",
     "render_text",
     "save",

@@ -3,7 +3,9 @@
 `tomllib` gives the data but no positions, and `tomlkit` gives positions at ~10x the cost. This scanner
 finds the table headers that split a file into segments (the preamble, each `[[projects]]` entry with its
 sub-tables, each other table) in one pass that skips multi-line strings, so the writer can hand tomlkit only
-the project that changed, and error messages can point at the line of the offending key.
+the project that changed, and error messages can point at the line of the offending key. One state
+machine for TOML strings (`walk_line` and the functions around it: basic, literal and multi-line strings,
+escapes, comments after strings) serves every caller here and elsewhere (the semantic diff's comments).
 
 The scan is careful rather than clever: whenever the file is laid out in a way the fast writer does not
 fully understand (a project sub-table away from its project, a header-like line it cannot place), the
@@ -68,51 +70,77 @@ def lines_with_offsets(text: str) -> list[str]:
     return _LINE_RE.findall(text)
 
 
-def _string_state_after(line: str, state: str | None) -> str | None:
-    """Multi-line string state after `line`: None outside, or the open delimiter.
+# --- the state machine for TOML strings -------------------------------------------------------------
+#
+# One machine for every caller: a line is walked from a state (None outside any string, or the delimiter
+# of the multi-line string it starts in, '"""' or "'''"), skipping basic strings (with their escapes),
+# literal strings and multi-line strings of both kinds, and stopping at the `#` of a comment.
 
-    Walks single-line strings and comments so a quote inside them does not count.
-    """
-    i, n = 0, len(line)
-    while i < n:
-        if state is not None:
-            j = line.find(state, i)
-            if j < 0:
-                return state
-            if state == '"""':
-                # skip escaped quotes: count backslashes before j
-                k = j - 1
-                bs = 0
-                while k >= i and line[k] == "\\":
-                    bs += 1
-                    k -= 1
-                if bs % 2:
-                    i = j + 1
-                    continue
-            # a closing delimiter may be followed by up to two more quotes that belong to the string
-            end = j + 3
-            while end < n and line[end] == state[0] and end - j < 5:
-                end += 1
-            i, state = end, None
-            continue
-        ch = line[i]
-        if ch == "#":
-            return None
-        if ch in "\"'":
-            if line.startswith(ch * 3, i):
-                state = ch * 3
-                i += 3
+_QUOTE_OR_HASH_RE = re.compile(r"[\"'#]")
+
+
+def string_end(line: str, i: int, delim: str) -> int:
+    """Index just after the `delim` that closes a string whose body starts at `line[i]`, or -1 when it
+    does not close on this line (a multi-line string going on, or an unclosed single-line one).
+
+    In basic strings (one or three double quotes) a quote after an odd number of backslashes is escaped;
+    the three quotes that close a multi-line string may be followed by up to two more, which belong to it."""
+    while True:
+        j = line.find(delim, i)
+        if j < 0:
+            return -1
+        if delim[0] == '"':
+            k = j
+            while k > i and line[k - 1] == "\\":
+                k -= 1
+            if (j - k) % 2:
+                i = j + 1
                 continue
-            # single-line string
-            j = i + 1
-            while j < n and line[j] != ch:
-                if ch == '"' and line[j] == "\\":
-                    j += 1
-                j += 1
-            i = j + 1
-            continue
-        i += 1
-    return state
+        end = j + len(delim)
+        if len(delim) == 3:
+            while end < len(line) and line[end] == delim[0] and end - j < 5:
+                end += 1
+        return end
+
+
+def skip_string(line: str, i: int) -> tuple[int, str | None]:
+    """Past the string whose opening quote is `line[i]`: (index just after it, None), or (`len(line)`,
+    its delimiter) for a multi-line string that goes on past this line. An unclosed single-line string
+    (not valid TOML) ends with its line."""
+    q = line[i]
+    delim = q * 3 if line.startswith(q * 3, i) else q
+    j = string_end(line, i + len(delim), delim)
+    if j >= 0:
+        return j, None
+    return len(line), delim if len(delim) == 3 else None
+
+
+def walk_line(line: str, state: str | None = None) -> tuple[str | None, int]:
+    """The state machine over one line, starting in `state`: (the state at its end, the index of the `#`
+    that starts its comment or -1)."""
+    i = 0
+    if state is not None:
+        i = string_end(line, 0, state)
+        if i < 0:
+            return state, -1
+    search = _QUOTE_OR_HASH_RE.search
+    while m := search(line, i):
+        k = m.start()
+        if line[k] == "#":
+            return None, k
+        i, state = skip_string(line, k)
+        if state is not None:
+            return state, -1
+    return None, -1
+
+
+def string_state_after(line: str, state: str | None = None) -> str | None:
+    """The multi-line string state after `line`, starting in `state`: None outside, or the open delimiter.
+    Quotes inside single-line strings and comments do not count."""
+    return walk_line(line, state)[0]
+
+
+_string_state_after = string_state_after  # the name it had before, kept for code written against it
 
 
 @dataclass(slots=True)
@@ -161,7 +189,7 @@ def scan(text: str) -> Scan:
         else:
             in_string.add(start)
         if '"""' in line or "'''" in line:
-            state = _string_state_after(line, state)
+            state = string_state_after(line, state)
     return Scan(headers, in_string)
 
 
@@ -199,6 +227,15 @@ class Layout:
 
     def segment_text(self, seg: Segment) -> str:
         return self.text[seg.offset : seg.end_offset]
+
+
+def join_pieces(pieces: list[str], newline: str) -> str:
+    """The pieces (segments' texts, some emptied) one after another, each starting on a line of its own."""
+    out = [p for p in pieces if p]
+    for i in range(len(out) - 1):
+        if not out[i].endswith("\n"):
+            out[i] += newline
+    return "".join(out)
 
 
 def _attach_comments(text: str, offset: int, line: int, in_string: set[int]) -> tuple[int, int]:
@@ -265,7 +302,7 @@ def _key_lines(
     for n in range(start, end):
         line = lines[n]
         if state is not None:
-            state = _string_state_after(line, state)
+            state = string_state_after(line, state)
             continue
         hm = header_match(line)
         if hm:
@@ -277,29 +314,9 @@ def _key_lines(
         if km:
             col = len(line) - len(line.lstrip()) + 1
             yield n, col, table + split_key(km.group(1))
-            state = _string_state_after(line[km.end() :], None)
+            state = string_state_after(line[km.end() :])
         elif '"""' in line or "'''" in line:
-            state = _string_state_after(line, None)
-
-
-def _close_index(line: str, i: int, delim: str) -> int:
-    """Index just after the `delim` that closes a string whose body starts at `i`, or -1 if not on this line."""
-    while True:
-        j = line.find(delim, i)
-        if j < 0:
-            return -1
-        if delim[0] == '"':  # basic strings: a quote after an odd number of backslashes is escaped
-            k = j
-            while k > i and line[k - 1] == "\\":
-                k -= 1
-            if (j - k) % 2:
-                i = j + 1
-                continue
-        end = j + len(delim)
-        if len(delim) == 3:  # up to two more quotes belong to the string
-            while end < len(line) and line[end] == delim[0] and end - j < 5:
-                end += 1
-        return end
+            state = string_state_after(line)
 
 
 def _array_item(lines: list[str], n: int, pos: int, end: int, item: int) -> tuple[int, int] | None:
@@ -312,7 +329,7 @@ def _array_item(lines: list[str], n: int, pos: int, end: int, item: int) -> tupl
         pos = 0
         while i < len(line):
             if state is not None:
-                j = _close_index(line, i, state)
+                j = string_end(line, i, state)
                 if j < 0:
                     break
                 i, state = j, None
@@ -329,12 +346,7 @@ def _array_item(lines: list[str], n: int, pos: int, end: int, item: int) -> tupl
                 if count == item:
                     return n, i
             if ch in "\"'":
-                delim = ch * 3 if line.startswith(ch * 3, i) else ch
-                j = _close_index(line, i + len(delim), delim)
-                if j < 0:
-                    state = delim if len(delim) == 3 else None
-                    break
-                i = j
+                i, state = skip_string(line, i)
                 continue
             if ch in "[{":
                 depth += 1

@@ -1,0 +1,240 @@
+"""Reading portfolio files: bytes to a validated `PortfolioDocument`, or every problem at FILE:LINE:COL.
+
+The text is parsed once (`parsing.py`, or the parse cache, `cache.py`); positions of keys are only worked
+out when there is a problem to report (`scan.locate`). Bad input of any kind (not UTF-8, a byte-order mark,
+leftover git conflict markers, a syntax error, values beyond the limits, invalid fields) is a
+`PortfolioLoadError` listing the problems, never a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..domain.codec import Issue, portfolio_from_data
+from ..domain.model import Portfolio
+from . import cache, limits
+from .atomic import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, digest, read_file
+from .document import PortfolioDocument
+from .errors import PortfolioLoadError, Problem
+from .lock import tidy
+from .parsing import built_memo, memo_holds_a_version, parse_text, remember_segments
+from .scan import layout, locate
+
+_CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
+_AT_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
+    """Read and validate a portfolio file. Raises PortfolioLoadError listing every problem, or OSError.
+
+    With `warnings`, what `lint` reports is worked out from the parsed data too, so `lint(doc)` is free.
+
+    Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
+    never a hang). Temp files a killed save left next to it are removed first.
+    """
+    path = Path(path)
+    data = _read(path)
+    tidy(path)
+    sha = digest(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _loads_invalid_utf8(data, str(path))
+    size = len(data)
+    del data  # not needed any more: at 10,000 projects that is 35 MB less at the peak
+    doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None, warnings=warnings)
+    doc.path = path
+    doc.digest = sha
+    return doc
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return read_file(path)
+    except (NotRegularFile, FileTooLarge) as exc:
+        raise PortfolioLoadError([Problem(str(path), 1, 1, f"{exc.strerror}; not reading it")]) from None
+
+
+def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
+    """Decode and load the bytes of a file; every invalid UTF-8 sequence is a problem of its own."""
+    if len(data) > MAX_FILE_BYTES:
+        raise PortfolioLoadError([Problem(filename, 1, 1, "is larger than 64 MiB, the limit for portfolio files")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _loads_invalid_utf8(data, filename)
+    return _loads(text, filename, digest(data) if cache.cacheable(text, len(data)) else None)
+
+
+_MAX_ENCODING_PROBLEMS = 10
+
+
+def _loads_invalid_utf8(data: bytes, filename: str) -> NoReturn:
+    problems: list[Problem] = []
+    pos = 0
+    while True:
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            bad = pos + exc.start
+            line_start = data.rfind(b"\n", 0, bad) + 1
+            line = data.count(b"\n", 0, bad) + 1
+            col = len(data[line_start:bad].decode("utf-8", "replace")) + 1
+            if len(problems) == _MAX_ENCODING_PROBLEMS:
+                problems.append(
+                    Problem(filename, line, col, "more bytes that are not UTF-8 follow: is this a text file?")
+                )
+                raise PortfolioLoadError(problems) from None
+            problems.append(
+                Problem(
+                    filename, line, col, f"the file is not valid UTF-8 text (byte 0x{data[bad]:02x}); save it as UTF-8"
+                )
+            )
+            pos = pos + exc.end
+    # Report what else is wrong too, reading the undecodable bytes as U+FFFD.
+    bad_lines = {p.line for p in problems}
+    try:
+        loads(data.decode("utf-8", "replace"), filename)
+    except PortfolioLoadError as exc:
+        problems.extend(p for p in exc.problems if not (p.line in bad_lines and "syntax" in p.message))
+    raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
+
+
+def _conflict_problems(text: str, filename: str, *, parsed: bool) -> list[Problem]:
+    """Leftover git conflict markers. When the file parses, a lone `=======` (or `|||||||`) line is text
+    inside a multi-line string, such as a Markdown underline; `<<<<<<<` and `>>>>>>>` are always reported."""
+    found = [(m.start(), m.group(1)) for m in _CONFLICT_RE.finditer(text)]
+    if parsed and not any(marker[0] in "<>" for _, marker in found):
+        return []
+    return [
+        Problem(
+            filename,
+            text.count("\n", 0, start) + 1,
+            1,
+            f"leftover git conflict marker '{marker}': resolve "
+            "the merge (or use `fsdl-tui git-setup` so git merges portfolios by project)",
+        )
+        for start, marker in found
+    ]
+
+
+def loads(text: str, filename: str = "<string>") -> PortfolioDocument:
+    """Load a portfolio from its text. Raises PortfolioLoadError listing every problem found."""
+    return _loads(text, filename, None)
+
+
+def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False) -> PortfolioDocument:
+    """`loads`, taking the parsed data from the cache (`cache.py`) when `sha`, the hash of the file's bytes,
+    is given and has an entry, and storing it there after a parse; only the parse is ever skipped."""
+    problems: list[Problem] = []
+    if text.startswith("\ufeff"):
+        problems.append(
+            Problem(filename, 1, 1, "the file starts with a byte-order mark (BOM); save it as UTF-8 without a BOM")
+        )
+        text = text[1:]
+    if (
+        memo_holds_a_version()
+    ):  # another version of the file was read in this memo: its unchanged projects need no parse
+        sha = None
+    cached = cache.get(sha) if sha is not None else None
+    if cached is not None:
+        remember_segments(text, cached)
+        return _from_data(cached, text, filename, problems, warnings)
+    try:
+        data, checked = parse_text(text)
+    except tomllib.TOMLDecodeError as exc:
+        conflicts = _conflict_problems(text, filename, parsed=False)
+        if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
+            raise PortfolioLoadError(problems + conflicts) from None
+        msg = str(exc)
+        m = _AT_RE.search(msg)
+        if m:
+            line, col = int(m.group(1)), int(m.group(2))
+            msg = msg[: m.start()].strip()
+        else:
+            line, col = text.count("\n") + 1, 1
+            msg = msg.replace("(at end of document)", "").strip() + " at the end of the file"
+        problems.append(Problem(filename, line, col, f"TOML syntax error: {msg[:1].lower() + msg[1:]}"))
+        raise PortfolioLoadError(problems) from None
+    except RecursionError:
+        line, col = limits.deep_nesting_position(text)
+        problems.append(Problem(filename, line, col, f"values are nested more than {limits.MAX_DEPTH} levels deep"))
+        raise PortfolioLoadError(problems) from None
+    except ValueError:  # Python's limit on converting long digit strings (an integer of over 4,300 digits)
+        line, col = limits.huge_integer_position(text)
+        problems.append(
+            Problem(filename, line, col, "an integer beyond 64 bits; integers must be from -2^63 to 2^63-1")
+        )
+        raise PortfolioLoadError(problems) from None
+    hostile = [] if checked else limits.value_issues(data)
+    if hostile:  # the model is not built from values it cannot hold
+        problems.extend(problems_at(PortfolioDocument(Portfolio(name=""), text), filename, hostile))
+        raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
+    if sha is not None:  # only data within the limits is cached: a hit needs no second look at them
+        cache.put(sha, data)
+    return _from_data(data, text, filename, problems, warnings)
+
+
+def _from_data(
+    data: dict[str, Any], text: str, filename: str, problems: list[Problem], warnings: bool = False
+) -> PortfolioDocument:
+    """The document for parsed `data` of `text`: conflict markers, validation and the model."""
+    if "<<<<<<<" in text or ">>>>>>>" in text:
+        problems.extend(_conflict_problems(text, filename, parsed=True))
+    with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
+        portfolio, issues = portfolio_from_data(data, built_memo())
+    doc = PortfolioDocument(portfolio, text)
+    if warnings:
+        from ..domain.codec import unknown_key_warnings
+
+        doc._warnings = unknown_key_warnings(data)
+    del data
+    if issues:
+        problems.extend(problems_at(doc, filename, issues))
+    if problems:
+        raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
+    return doc
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector, which otherwise rescans the parsed data again and again while the
+    model is built (half the validation time at 10,000 projects); restore it as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def problems_at(doc: PortfolioDocument, filename: str, issues: list[Issue]) -> list[Problem]:
+    """The `issues` found in `doc` (each with a data path) as problems at FILE:LINE:COL, in file order."""
+    lay = layout(doc.text)  # positions come from the headers, whatever the parser made of them
+    lay.standard = True
+    out = []
+    for issue in issues:
+        line, col = locate(lay, issue.path)
+        out.append(Problem(filename, line, col, issue.message))
+    return sorted(out, key=lambda p: (p.line, p.col))
+
+
+def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
+    """Warnings for a valid document: unknown keys where a typo is likely (see `unknown_key_warnings`)."""
+    from ..domain.codec import unknown_key_warnings
+
+    if doc._warnings is not None:
+        issues = doc._warnings
+    else:
+        cacheable = doc.digest is not None and cache.cacheable(doc.text, len(doc.text))
+        data = cache.get(doc.digest) if doc.digest is not None and cacheable else None
+        issues = unknown_key_warnings(data if data is not None else tomllib.loads(doc.text))
+    return problems_at(doc, filename or doc.label, issues) if issues else []

@@ -1,0 +1,139 @@
+"""Parsing a portfolio's text to plain data: project segment by project segment with a fast parser (and a
+memo of segments across versions of one file), or whole with `tomllib`, the reference.
+
+The data is exactly what `tomllib.loads` of the whole text gives (tests/test_cache.py compares them); any
+text the segments might not read as the whole would is parsed whole, so every problem is reported as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import tomllib
+from collections.abc import Iterator
+from typing import Any
+
+from ..domain.model import Project
+from . import limits
+from .scan import join_pieces, layout
+
+try:  # a TOML 1.0 parser in Rust, about ten times as fast as tomllib; tomllib is the reference and the fallback
+    import toml_rs as _fast
+except ImportError:  # pragma: no cover - a declared dependency; without it everything still works, slower
+    _fast = None  # type: ignore[assignment]
+
+# The data of the project segments parsed in a `segment_memo` block, by segment text.
+_SEGMENT_MEMO: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("segment_memo", default=None)
+# Beside it, the projects built from the memo's tables (see `portfolio_from_data`'s `built`).
+_BUILT_MEMO: contextvars.ContextVar[dict[int, tuple[Any, Project]] | None] = contextvars.ContextVar(
+    "built_memo", default=None
+)
+
+
+@contextlib.contextmanager
+def segment_memo() -> Iterator[None]:
+    """Within the block, `loads` and `load` parse a file project by project and reuse the data of a project
+    segment whose exact text they parsed before: versions of one file (git's base, ours and theirs, or the
+    commits `log` walks) share most of their projects, so each is parsed once. The first file may come from
+    the cache of parsed files (its projects then go into the memo, `remember_segments`); once the memo holds
+    a version, the others are read by segment, not from the cache. Blocks nest; the memo is dropped at the
+    end of the outermost."""
+    if _SEGMENT_MEMO.get() is not None:
+        yield
+        return
+    token, built = _SEGMENT_MEMO.set({}), _BUILT_MEMO.set({})
+    try:
+        yield
+    finally:
+        _BUILT_MEMO.reset(built)
+        _SEGMENT_MEMO.reset(token)
+
+
+# The fast parser recurses on nesting and crashes the process when it is thousands deep (measured: fine at
+# 3,000, a crash at 10,000): a piece with more brackets than this, which bounds its nesting, goes to tomllib.
+_FAST_MAX_BRACKETS = 1000
+
+
+def _parse_piece(piece: str) -> dict[str, Any]:
+    """`tomllib.loads(piece)`, by the fast parser where that is safe. It reads TOML 1.0 as tomllib does
+    (tests/test_cache.py compares them); any error it raises is left to tomllib to word."""
+    if _fast is None or piece.count("[") + piece.count("{") > _FAST_MAX_BRACKETS or "\ufeff" in piece:
+        return tomllib.loads(piece)
+    try:
+        return _fast.loads(piece, toml_version="1.0.0")
+    except Exception:  # noqa: BLE001 - the fast parser's errors: tomllib gives the exact message and position
+        return tomllib.loads(piece)
+
+
+def parse_text(text: str) -> tuple[dict[str, Any], bool]:
+    """`tomllib.loads(text)`, project segment by project segment (reusing those of a `segment_memo`), and
+    whether the values were checked against the limits already. Any file the segments do not read exactly
+    as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
+    tomllib, so every problem is reported as it was."""
+    memo = _SEGMENT_MEMO.get()
+    data = _parse_by_segment(text, memo) if _fast is not None or memo is not None else None
+    return (data, True) if data is not None else (tomllib.loads(text), False)
+
+
+def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The data of `text` read segment by segment (reusing and filling `memo`, by segment text, if given),
+    or None where that might not read as the whole would."""
+    lay = layout(text)
+    if not lay.standard:
+        return None
+    before: list[str] = []  # the pieces of the header before the first project, and after it
+    after: list[str] = []
+    projects: list[Any] = []
+    try:
+        for seg in lay.segments:
+            piece = lay.segment_text(seg)
+            if seg.kind != "project":
+                (after if projects else before).append(piece)
+                continue
+            got = memo.get(piece) if memo is not None else None
+            if got is None:
+                parsed = _parse_piece(piece)
+                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+                    return None  # (the same depth as in the whole file: checked once, when first parsed)
+                got = parsed["projects"][0]
+                if memo is not None:  # (without a memo the pieces are not kept: a copy of the file less)
+                    memo[piece] = got
+            projects.append(got)
+        header = _parse_piece(join_pieces(before + after, "\n"))
+        first = _parse_piece(join_pieces(before, "\n")) if projects and after else header
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    if "projects" in header or limits.value_issues(header):
+        return None
+    if not projects:
+        return header
+    # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
+    data = {k: v for k, v in header.items() if k in first}
+    data["projects"] = projects
+    data.update((k, v) for k, v in header.items() if k not in first)
+    return data
+
+
+def memo_holds_a_version() -> bool:
+    """Whether the current `segment_memo` already holds the segments of a version of the file."""
+    return bool(_SEGMENT_MEMO.get())
+
+
+def remember_segments(text: str, data: dict[str, Any]) -> None:
+    """Put the projects of a file read from the cache in the current segment memo (if any), by their
+    segment's text, as `_parse_by_segment` would have."""
+    memo = _SEGMENT_MEMO.get()
+    if memo is None:
+        return
+    lay = layout(text)
+    projects = data.get("projects")
+    segs = [s for s in lay.segments if s.kind == "project"]
+    if lay.standard and isinstance(projects, list) and len(projects) == len(segs):
+        for seg, entry in zip(segs, projects, strict=True):
+            memo.setdefault(lay.segment_text(seg), entry)
+
+
+def built_memo() -> dict[int, tuple[Any, Project]] | None:
+    """The projects built from the current `segment_memo`'s tables (None outside a block), for
+    `portfolio_from_data`'s `built`."""
+    return _BUILT_MEMO.get()
