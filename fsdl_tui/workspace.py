@@ -568,8 +568,23 @@ class Workspace:
         trusted, so it may run on every keystroke), else None (a plugin's scorer never runs on the UI thread)."""
         if self.session is None or not self.is_builtin(self.scorer):
             return None
-        ranked = rank_projects(self.session.portfolio.with_project(project), self.scorer)
-        return next((r for r in ranked or () if r.project.id == project.id), None)
+        portfolio = self.session.portfolio
+        # Only the edited project is scored: the others keep their scores in the current ranking, so its rank is
+        # where it would sort among them (as `rank_projects` of the edited portfolio sorts), at any size.
+        i = portfolio.index_of(project.id) if project.id in portfolio else len(portfolio.projects)
+        row = _row(i, project, self.scorer, portfolio.scoring.get(self.scorer.name, {}), portfolio)
+        score = row[2]
+        rank = None
+        if score.value is not None:
+            key = (-score.value, i)
+            rank = 1 + sum(
+                1
+                for r in self.ranked
+                if r.score.value is not None
+                and r.project.id != project.id
+                and (-r.score.value, portfolio.index_of(r.project.id)) < key
+            )
+        return Ranked(rank, *row[1:])
 
     def provisional(self) -> None:
         """While a scorer is still ranking: the last ranking's order and scores with the current projects,
