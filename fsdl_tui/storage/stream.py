@@ -14,7 +14,8 @@ as late as the piece that holds them:
   markers, bytes that are not UTF-8, a file that cannot be read), the rest is left to `storage.load`, which
   reads the whole file again and raises exactly its problems (or, for a valid but unusual layout, returns the
   document, which then comes as one last chunk);
-- with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk.
+- with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk
+  after the first piece's (the first piece is read before the whole file is hashed).
 
 A chunk with `restart` holds every project (a cache hit, or the whole file read by `storage.load` after
 pieces were shown): it replaces what came before. `document` is set before the last chunk is handed out.
@@ -93,14 +94,11 @@ class StreamLoad:
         except (OSError, UnicodeDecodeError):
             yield from self._whole()  # raises the message `load` gives
             return
-        tidy(self.path)
-        sha, size = digest(data), len(data)
-        del data
         if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
             yield from self._whole()
             return
         try:
-            yield from self._pieces(text, sha, size)
+            yield from self._pieces(text, data)  # (the bytes: hashed after the first piece)
         except _Fallback:
             yield from self._whole()
 
@@ -121,22 +119,23 @@ class StreamLoad:
         doc = PortfolioDocument(portfolio, text, self.path, sha)
         self.document = doc
 
-    def _pieces(self, text: str, sha: str, size: int) -> Iterator[Chunk]:
-        expected = text.count("[[projects]]")
-        cacheable = cache.cacheable(text, size)
-        cached = cache.get(sha) if cacheable else None
-        if cached is not None:  # the whole portfolio at once, as `load` builds it from the entry
-            self.from_cache = True
-            if self.gate is not None:
-                self.gate(0)
-            with _collector_paused():
-                portfolio, issues = portfolio_from_data(cached)
-            if issues:
-                raise _Fallback
-            self.document = PortfolioDocument(portfolio, text, self.path, sha)
-            n = len(portfolio.projects)
-            yield Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
-            return
+    def _cached(self, text: str, sha: str) -> Chunk | None:
+        """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
+        cached = cache.get(sha)
+        if cached is None:
+            return None
+        self.from_cache = True
+        with _collector_paused():
+            portfolio, issues = portfolio_from_data(cached)
+        if issues:
+            raise _Fallback
+        self.document = PortfolioDocument(portfolio, text, self.path, sha)
+        n = len(portfolio.projects)
+        return Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
+
+    def _pieces(self, text: str, raw: bytes) -> Iterator[Chunk]:
+        # The first piece is shown before anything reads the whole file (the hash, the count, the cache).
+        sha, cacheable, expected = "", False, 0
         before: list[str] = []  # the header's pieces before the first project, and after it
         after: list[str] = []
         entries: list[dict[str, Any]] = []
@@ -174,6 +173,18 @@ class StreamLoad:
             if new:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
+            if not sha:  # after the first piece: the rest of what `load` does first
+                tidy(self.path)
+                sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+                raw = b""
+                expected = text.count("[[projects]]")
+                whole = self._cached(text, sha) if cacheable else None
+                if whole is not None:  # a warm cache: every project at once
+                    yield whole
+                    return
+        if not sha:  # an empty file
+            tidy(self.path)
+            sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
         head = self._parse_header(before + after)
         first = self._parse_header(before) if entries and after else head
         # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
