@@ -68,6 +68,7 @@ class FsdlBase(App[int]):
         # A file to read progressively after the first frame (`start_loading`), and a test's hold on it.
         self.load_path = load_path
         self.load_gate = load_gate
+        self._load_selection: str | None = None  # the project the load highlighted (not the user)
         self.problems = problems
         self.plugins_dir = plugins_dir
         self.env = dict(os.environ if env is None else env)
@@ -206,8 +207,12 @@ class FsdlBase(App[int]):
         ws = self.workspace
         if ws.session is None:
             return
+        # Until the user picks a project, the highlight stays on the best ranked one as better ones come in.
+        automatic = ws.selected_id is None or ws.selected_id == self._load_selection
         rows = ws.adopt_load_step(step)
         self.loading_status = ws.load_status()
+        if rows and automatic and ws.ranked:
+            ws.selected_id = self._load_selection = ws.ranked[0].project.id
         if rows or step.document is not None:
             self.select(ws.selected_id)
             self.update_title()

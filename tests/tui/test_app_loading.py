@@ -55,7 +55,8 @@ async def test_rows_come_before_the_file_is_read_and_the_ranking_ends_as_a_full_
         await wait_for(pilot, lambda: len(app.workspace.ranked) == 2)
         assert app.workspace.loading
         assert isinstance(app.screen, PortfolioScreen)
-        assert app.screen.query_one(PortfolioTable).current_id in app.workspace.ranked_by_id
+        top = app.workspace.ranked[0].project.id  # the highlight follows the best ranked until the user moves
+        assert app.screen.query_one(PortfolioTable).current_id == top == app.selected_id
         assert "loading team.toml: 2 of 5 projects (40%)" in summary(app)
         assert "loading team.toml" in app.sub_title
         gate.release()
