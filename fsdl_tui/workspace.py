@@ -14,7 +14,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -23,7 +23,7 @@ from .domain import framework as fw
 from .domain.lifecycle import slugify
 from .domain.model import Lifecycle, Portfolio, Project
 from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
-from .storage import PortfolioDocument, PortfolioLoadError, load, loads, new_document, render_text, save
+from .storage import PortfolioDocument, PortfolioLoadError, SaveError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
 from .storage.ratings import MAIN_FIELDS, RATING_FIELDS, RaterFile, load_ratings, rater_path, record_many
 
@@ -71,6 +71,28 @@ def contained_score(scorer: Scorer, project: Project, settings: Mapping[str, Any
         return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
 
 
+_Row = tuple[int, Project, Score, float | None, float | None, str | None]
+
+
+def _row(i: int, p: Project, scorer: Scorer, settings: Mapping[str, Any], portfolio: Portfolio) -> _Row:
+    """What the ranking needs of project `i` of the file: its score, impact, feasibility and quadrant."""
+    s = contained_score(scorer, p, settings)
+    imp, fea = impact_of(p), feasibility_of(p)
+    return (i, p, s, imp, fea, quadrant_of(imp, fea, portfolio))
+
+
+def _ranked(rows: Sequence[_Row]) -> list[Ranked]:
+    """The rows in ranking order (best score first, unscorable last, then by place in the file), numbered."""
+    ordered = sorted(rows, key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
+    out: list[Ranked] = []
+    n = 0
+    for _, p, s, imp, fea, quad in ordered:
+        if s.value is not None:
+            n += 1
+        out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
+    return out
+
+
 def rank_projects(
     portfolio: Portfolio,
     scorer: Scorer,
@@ -83,26 +105,80 @@ def rank_projects(
     `progress(done, total, project_id)` is called before each project is scored.
     """
     settings = portfolio.scoring.get(scorer.name, {})
-    rows: list[tuple[int, Project, Score, float | None, float | None, str | None]] = []
+    rows: list[_Row] = []
     total = len(portfolio.projects)
     for i, p in enumerate(portfolio.projects):
         if cancelled():
             return None
         if progress is not None:
             progress(i, total, p.id)
-        s = contained_score(scorer, p, settings)
-        imp, fea = impact_of(p), feasibility_of(p)
-        rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
+        rows.append(_row(i, p, scorer, settings, portfolio))
     if cancelled():
         return None
-    rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
-    out: list[Ranked] = []
-    n = 0
-    for _, p, s, imp, fea, quad in rows:
-        if s.value is not None:
-            n += 1
-        out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
-    return out
+    return _ranked(rows)
+
+
+@dataclass(frozen=True)
+class LoadStep:
+    """One step of a progressive load (`LoadJob`): the projects read so far and, when it is time to show
+    them, their ranking; the last step has the loaded document and the complete ranking."""
+
+    portfolio: Portfolio | None  # the projects read so far (all of them in the last step); None with `ranked`
+    ranked: list[Ranked] | None  # the ranking of those projects, or None (only the progress moved)
+    done: int
+    expected: int
+    document: PortfolioDocument | None = None  # the loaded file, in the last step only
+
+
+class LoadJob:
+    """A portfolio file read piece by piece (`storage.stream.StreamLoad`) and ranked as it comes, with a
+    built-in scorer (trusted and fast: it runs on the loading thread). `steps()` yields `LoadStep`s and raises
+    what `storage.load` raises. Rankings are handed out when the projects read have doubled since the last
+    one (the first piece at once), so the rows on screen follow the load at a cost linear in its size; the
+    last step's ranking is `rank_projects` of the document's portfolio."""
+
+    def __init__(
+        self,
+        path: Path,
+        scorer: Scorer,
+        *,
+        gate: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        from .storage import stream
+
+        self.path, self.scorer = path, scorer
+        sizes = {"piece_bytes": stream.PIECE_BYTES, "first_piece_bytes": stream.FIRST_PIECE_BYTES}
+        self.stream = stream.StreamLoad(path, gate=gate, cancelled=cancelled, **sizes)
+
+    def steps(self) -> Iterator[LoadStep]:
+        rows: list[_Row] = []
+        shown = 0
+        header: Portfolio | None = None
+        for chunk in self.stream:
+            if chunk.restart:
+                rows = []
+            if header is None or chunk.header != header:  # new settings: every row again with them
+                header = chunk.header
+                settings = header.scoring.get(self.scorer.name, {})
+                rows = [_row(r[0], r[1], self.scorer, settings, header) for r in rows]
+            rows += [_row(len(rows) + k, p, self.scorer, settings, header) for k, p in enumerate(chunk.projects)]
+            doc = self.stream.document
+            if doc is not None:  # the last step: the document's projects, ranked as `rank_projects` ranks them
+                final = doc.portfolio
+                if len(rows) != len(final.projects) or any(
+                    r[1] is not p for r, p in zip(rows, final.projects, strict=True)
+                ):
+                    rows = [_row(i, p, self.scorer, settings, final) for i, p in enumerate(final.projects)]
+                yield LoadStep(final, _ranked(rows), len(rows), len(rows), doc)
+                continue
+            due = not shown or len(rows) >= 2 * shown
+            if due:
+                shown = len(rows)
+                portfolio = header.replace(projects=tuple(r[1] for r in rows))
+                yield LoadStep(portfolio, _ranked(rows), len(rows), chunk.expected)
+            else:
+                yield LoadStep(None, None, len(rows), chunk.expected)
 
 
 class RankJob:
@@ -199,7 +275,7 @@ class Session:
     `fsdl_tui.storage.save` (atomic, minimal diff), which refuses to overwrite a file that changed on disk.
     """
 
-    def __init__(self, doc: PortfolioDocument, target: Path | None = None) -> None:
+    def __init__(self, doc: PortfolioDocument, target: Path | None = None, *, complete: bool = True) -> None:
         self.doc = doc
         # Where the next save goes: the file it came from, or (new or sample portfolio) where it will be created.
         self.target: Path | None = doc.path or target
@@ -207,6 +283,24 @@ class Session:
         self.undo_stack: list[tuple[Portfolio, str]] = []
         self.redo_stack: list[tuple[Portfolio, str]] = []
         self.stamp = DiskStamp.of(doc.path)
+        # False while the file is still being read (`loading`): the portfolio holds only the projects read so far,
+        # and nothing may change or save it.
+        self.complete = complete
+
+    @classmethod
+    def loading(cls, path: Path) -> Session:
+        """The session of a file that `LoadJob` is about to read: empty until its steps come in (`loaded`).
+        The disk stamp is taken now, before the read, so a change while it loads is noticed afterwards."""
+        return cls(PortfolioDocument(Portfolio(name=path.name), "", path), complete=False)
+
+    def loaded(self, step: LoadStep) -> None:
+        """Take a step of the load: the projects read so far, or (the last step) the document itself."""
+        if step.document is not None:
+            self.doc = step.document
+            self.portfolio = step.document.portfolio
+            self.complete = True
+        elif step.portfolio is not None:
+            self.doc.portfolio = self.portfolio = step.portfolio  # nothing to save: not dirty
 
     @property
     def dirty(self) -> bool:
@@ -221,6 +315,8 @@ class Session:
         """Make `portfolio` the current value, undoably. Returns False when nothing changed."""
         if portfolio == self.portfolio:
             return False
+        if not self.complete:
+            raise ValueError("the file is still loading: no change until it is read")
         self.undo_stack.append((self.portfolio, what))
         del self.undo_stack[:-UNDO_LIMIT]
         self.redo_stack.clear()
@@ -253,6 +349,8 @@ class Session:
         target = Path(path) if path is not None else self.target
         if target is None:
             raise ValueError("no file to save to: use save as")
+        if not self.complete:  # only part of the file is read: a save would lose the rest
+            raise SaveError(str(target), "the file is still loading; nothing was written")
         self.doc = save(self.doc, self.portfolio, target, force=force)
         self.target = target
         self.stamp = DiskStamp.of(target)
@@ -261,7 +359,7 @@ class Session:
     def disk_changed(self) -> bool:
         """True when the file on disk is not the one read or last saved (cheap stat first, then a digest)."""
         path = self.doc.path
-        if path is None:
+        if path is None or not self.complete:  # while it loads, the digest to compare with is not known yet
             return False
         stamp = DiskStamp.of(path)
         if stamp == self.stamp:
@@ -395,8 +493,44 @@ class Workspace:
         self.decisions: Decisions | None = None  # the last agreement and rank odds (None: not computed)
         self.plan_budget: float | None = None  # the plan screen's budget, remembered for the session
         self.last_plan: Plan | None = None
+        self.load_progress: tuple[int, int] | None = None  # (projects read, expected) while a file loads
         if session is not None:
             self.rerank()
+
+    # --- loading a file progressively -----------------------------------------------------------------
+
+    @property
+    def loading(self) -> bool:
+        """A file is still being read: the projects shown are those read so far; no change, no save."""
+        return self.session is not None and not self.session.complete
+
+    def start_load(self, path: Path, *, gate: Callable[[int], None] | None = None) -> LoadJob:
+        """Open `path` empty and return the job that reads it (run `steps()` off the UI thread and hand each
+        step to `adopt_load_step`). It ranks with the current scorer, which is built in until plugins load."""
+        self.session = Session.loading(path)
+        self.load_progress = (0, 0)
+        self.set_ranking([])
+        scorer = self.scorer if is_builtin(self.scorer) else self.scorers.get("fsdl", FsdlScorer())
+        return LoadJob(path, scorer, gate=gate)
+
+    def adopt_load_step(self, step: LoadStep) -> bool:
+        """Take one step of the load; True when the ranking changed (the rows to show)."""
+        assert self.session is not None
+        self.session.loaded(step)
+        self.load_progress = None if step.document is not None else (step.done, step.expected)
+        if step.ranked is None:
+            return False
+        self.set_ranking(step.ranked)
+        return True
+
+    def load_status(self) -> str:
+        """`loading team.toml: 1,200 of 10,000 projects (12%)`, or "" when nothing is loading."""
+        if self.load_progress is None or self.session is None:
+            return ""
+        done, expected = self.load_progress
+        of = f" of {expected:,}" if expected > done else ""
+        pct = f" ({100 * done // expected}%)" if expected > done else ""
+        return f"loading {self.session.label}: {done:,}{of} projects{pct}…"
 
     def set_markers(self, kind: str, marks: Mapping[str, str]) -> None:
         """Replace one kind of markers (project id -> a short plain-text mark); an empty mapping clears it."""
@@ -434,8 +568,23 @@ class Workspace:
         trusted, so it may run on every keystroke), else None (a plugin's scorer never runs on the UI thread)."""
         if self.session is None or not self.is_builtin(self.scorer):
             return None
-        ranked = rank_projects(self.session.portfolio.with_project(project), self.scorer)
-        return next((r for r in ranked or () if r.project.id == project.id), None)
+        portfolio = self.session.portfolio
+        # Only the edited project is scored: the others keep their scores in the current ranking, so its rank is
+        # where it would sort among them (as `rank_projects` of the edited portfolio sorts), at any size.
+        i = portfolio.index_of(project.id) if project.id in portfolio else len(portfolio.projects)
+        row = _row(i, project, self.scorer, portfolio.scoring.get(self.scorer.name, {}), portfolio)
+        score = row[2]
+        rank = None
+        if score.value is not None:
+            key = (-score.value, i)
+            rank = 1 + sum(
+                1
+                for r in self.ranked
+                if r.score.value is not None
+                and r.project.id != project.id
+                and (-r.score.value, portfolio.index_of(r.project.id)) < key
+            )
+        return Ranked(rank, *row[1:])
 
     def provisional(self) -> None:
         """While a scorer is still ranking: the last ranking's order and scores with the current projects,

@@ -4,6 +4,8 @@
 - a PATH that does not exist opens a new, empty portfolio whose first save creates it;
 - no PATH: `./portfolio.toml` if present, else the bundled sample as an unsaved portfolio whose first save
   creates `./portfolio.toml`.
+
+An existing file is read progressively: the app paints at once and the rows come in as it is read.
 """
 
 from __future__ import annotations
@@ -43,11 +45,20 @@ def open_session(path: str | None) -> tuple[Session | None, tuple[Path, list[Pro
         return None, (target, [Problem(str(target), 1, 1, f"cannot read the file: {exc}")])
 
 
+def progressive_target(path: str | None) -> Path | None:
+    """The file the app reads progressively (after its first frame, rows coming in as it is read): an existing
+    PATH, or `./portfolio.toml` without one; None when there is nothing to read (a new file, the sample)."""
+    target = Path(path if path is not None else DEFAULT_FILE)
+    return target if target.exists() else None
+
+
 def launch(path: str | None, *, plugins_dir: str | None = None, read_only: bool = False) -> int:
-    """Run the app on `path` until the user quits; returns the exit code. `read_only`: no edits, no saves."""
+    """Run the app on `path` until the user quits; returns the exit code. `read_only`: no edits, no saves.
+    An existing file is read after the first frame, on a thread (`FsdlApp(load_path=...)`)."""
     from .app import FsdlApp
 
-    session, problems = open_session(path)
-    app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir, read_only=read_only)
+    load_path = progressive_target(path)
+    session, problems = open_session(path) if load_path is None else (None, None)
+    app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir, read_only=read_only, load_path=load_path)
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

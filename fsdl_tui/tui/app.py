@@ -5,11 +5,15 @@ imported before the first frame."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.worker import get_current_worker
 
 from ..storage import PortfolioLoadError, load
@@ -21,6 +25,7 @@ from .recovery import RecoveryFlows
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..plugins.manager import PluginHost
+    from .screens.problems import ProblemsScreen
 
 APP_BINDINGS: list[BindingType] = [
     Binding("ctrl+s", "save", "Save", id="save", tooltip="Save to the file (atomic, minimal diff)"),
@@ -93,22 +98,50 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
 
     def on_mount(self) -> None:
         self._apply_user_config()
-        if self.session is None:
-            assert self.problems is not None
-            from .screens.problems import ProblemsScreen
+        if self.load_path is not None:  # rows come in as the file is read; the rest waits for `loaded`
+            from .screens.portfolio import PortfolioScreen
 
-            self.push_screen(ProblemsScreen(*self.problems))
-            self.title = f"fsdl-tui · {self.problems[0].name} (cannot be opened)"
+            self.start_loading()
+            self.push_screen(PortfolioScreen())
+            self.update_title()
+        elif self.session is None:
+            self.show_problems()
         else:
             self.start_portfolio()
         if self.watch_interval:
             self.set_interval(self.watch_interval, self.check_disk)
+
+    def show_problems(self) -> None:
+        assert self.problems is not None
+        from .screens.problems import ProblemsScreen
+
+        title = f"fsdl-tui · {self.problems[0].name} (cannot be opened)"
+        screen = ProblemsScreen(*self.problems)
+        if len(self.screen_stack) > 1:  # a problem found late: the screens of the rows read so far go
+            # (the title is the new screen's own: a change of the app's would reach the headers going away)
+            screen.title, screen.sub_title = title, ""
+            self.call_after_refresh(self._replace_screens, screen)
+        else:
+            self.title, self.sub_title = title, ""
+            self.push_screen(screen)
+
+    def _replace_screens(self, screen: ProblemsScreen) -> None:
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.switch_screen(screen)
 
     def start_portfolio(self) -> None:
         from .screens.portfolio import PortfolioScreen
 
         self.push_screen(PortfolioScreen())
         self.update_title()
+        self.start_services()
+
+    def loaded(self) -> None:
+        self.start_services()
+
+    def start_services(self) -> None:
+        """What starts once the whole portfolio is there: the recovery offer, the raters' decisions, plugins."""
         if not self.workspace.read_only:  # a recovery would change the portfolio
             self.offer_recovery()
         self.call_after_refresh(self.refresh_decisions)  # the raters' spread and disputes, off the UI thread
@@ -219,6 +252,33 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
         {"move_forward", "move_back", "hold", "kill", "undo", "redo", "edit", "add", "duplicate", "delete", "export"}
         | {"rate"}
     )
+
+    # Wait while the file loads (`refused_while_loading` says so): they change, re-rank or save the portfolio,
+    # or read all of it.
+    LOADING_OFF = READ_ONLY_OFF | {"save", "save_as", "reload", "pick_scorer", "settings", "agreement", "plan"}
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        if self.workspace.loading and isinstance(action, str):
+            namespace, _, name = action.split("(", 1)[0].rpartition(".")  # "app.edit", "view('board')"
+            on_app = namespace == "app" or (not namespace and default_namespace in (None, self))
+            what = {"save": "saving", "save_as": "saving", "edit": "editing", "add": "adding"}.get(name, name)
+            if on_app and name in self.LOADING_OFF and self.refused_while_loading(what.replace("_", " ")):
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def action_edit(self) -> None:  # (also called directly: enter in the table, a card chosen on the board)
+        if not self.refused_while_loading("editing"):
+            super().action_edit()
+
+    def save(self, path: Path | None = None, *, force: bool = False) -> bool:
+        if self.refused_while_loading("saving"):
+            return False
+        return super().save(path, force=force)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_ranking" and not self.ranking:

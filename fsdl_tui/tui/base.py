@@ -23,9 +23,9 @@ from textual.worker import get_current_worker
 from ..domain.model import Portfolio, Project
 from ..paths import state_dir
 from ..scoring.base import Scorer
-from ..storage import PortfolioError, Problem
+from ..storage import PortfolioError, PortfolioLoadError, Problem
 from ..storage.journal import Journal, remove_journal, write_journal
-from ..workspace import RankJob, Session, Workspace
+from ..workspace import LoadJob, LoadStep, RankJob, Session, Workspace
 from .view import one_line, printable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +46,7 @@ class FsdlBase(App[int]):
     plugins_version: reactive[int] = reactive(0, init=False)
     selected_id: reactive[str | None] = reactive(None, init=False)
     ranking_status: reactive[str] = reactive("", init=False)  # "" or what the background ranking is doing
+    loading_status: reactive[str] = reactive("", init=False)  # "" or how far the progressive load is
 
     def __init__(
         self,
@@ -59,9 +60,15 @@ class FsdlBase(App[int]):
         load_plugins: bool = True,
         score_budget: float = SCORE_BUDGET,
         read_only: bool = False,
+        load_path: Path | None = None,
+        load_gate: Callable[[int], None] | None = None,
     ) -> None:
         super().__init__()
         self.workspace = Workspace(session, read_only=read_only)
+        # A file to read progressively after the first frame (`start_loading`), and a test's hold on it.
+        self.load_path = load_path
+        self.load_gate = load_gate
+        self._load_selection: str | None = None  # the project the load highlighted (not the user)
         self.problems = problems
         self.plugins_dir = plugins_dir
         self.env = dict(os.environ if env is None else env)
@@ -111,6 +118,12 @@ class FsdlBase(App[int]):
         self.say(f"screenshot saved to {target}", timeout=8)
         return str(target)
 
+    def refused_while_loading(self, what: str) -> bool:
+        """True (after saying so) while the file is still loading: `what` waits until it is read."""
+        if self.workspace.loading:
+            self.say(f"still loading the file: {what} waits until it is read", severity="warning", timeout=3)
+        return self.workspace.loading
+
     def refused_read_only(self, what: str) -> bool:
         """True (after saying so) when the app is read-only and `what` would change or write something."""
         if self.workspace.read_only:
@@ -129,7 +142,7 @@ class FsdlBase(App[int]):
     def apply(self, portfolio: Portfolio, what: str) -> None:
         """Make `portfolio` the session's value, undoably, and refresh everything."""
         assert self.session is not None
-        if self.refused_read_only("changing the portfolio"):
+        if self.refused_read_only("changing the portfolio") or self.refused_while_loading("changing it"):
             return
         if self.session.apply(portfolio, what):
             self.changed()
@@ -148,13 +161,80 @@ class FsdlBase(App[int]):
     def update_title(self) -> None:
         if self.session is not None:
             title, sub_title = self.workspace.title()
+            if self.loading_status:
+                sub_title += f" · {self.loading_status}"
             self.title, self.sub_title = one_line(title), one_line(sub_title)
 
+    def watch_loading_status(self) -> None:
+        self.update_title()
+
     def set_scorer(self, name: str) -> None:
+        if self.refused_while_loading("ranking with another scorer"):
+            return
         scorer = self.workspace.scorers.get(name)
         if scorer is not None:
             self.rank(scorer)
             self.version += 1
+
+    # --- loading a file progressively, on a worker ----------------------------------------------------------
+
+    def start_loading(self) -> None:
+        """Read `load_path` on a thread: rows come in as it is read, the progress shows on the last line and in
+        the subtitle, keys work; changes and saves wait (`refused_while_loading`). `loaded()` runs at the end."""
+        assert self.load_path is not None
+        job = self.workspace.start_load(self.load_path, gate=self.load_gate)
+        self.loading_status = self.workspace.load_status()
+        self._load_worker(job)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load_worker(self, job: LoadJob) -> None:
+        worker = get_current_worker()
+        try:
+            try:
+                for step in job.steps():
+                    if worker.is_cancelled:
+                        return
+                    self.call_from_thread(self._load_step, step)
+            except PortfolioLoadError as exc:
+                self.call_from_thread(self._load_failed, job.path, exc.problems)
+            except (OSError, UnicodeError) as exc:
+                problem = Problem(str(job.path), 1, 1, f"cannot read the file: {exc}")
+                self.call_from_thread(self._load_failed, job.path, [problem])
+        except RuntimeError:  # the app closed meanwhile: nothing left to show
+            return
+
+    def _load_step(self, step: LoadStep) -> None:
+        ws = self.workspace
+        if ws.session is None:
+            return
+        # Until the user picks a project, the highlight stays on the best ranked one as better ones come in.
+        automatic = ws.selected_id is None or ws.selected_id == self._load_selection
+        rows = ws.adopt_load_step(step)
+        self.loading_status = ws.load_status()
+        if rows and automatic and ws.ranked:
+            ws.selected_id = self._load_selection = ws.ranked[0].project.id
+        if rows or step.document is not None:
+            self.select(ws.selected_id)
+            self.update_title()
+            self.version += 1
+        if step.document is not None:
+            self.loaded()
+
+    def _load_failed(self, path: Path, problems: list[Problem]) -> None:
+        """A problem found while loading (late ones too): the problems screen, as for a file that never
+        loaded."""
+        self.workspace.session = None
+        self.workspace.load_progress = None
+        self.workspace.set_ranking([])
+        self.loading_status = ""
+        self.problems = (path, problems)
+        self.show_problems()
+
+    def loaded(self) -> None:
+        """The progressive load is complete (the app starts what waited for it)."""
+
+    def show_problems(self) -> None:
+        """Show `problems` (the app's problems screen)."""
 
     # --- ranking: inline for the built-in scorers, else on a worker -------------------------------------
 

@@ -108,3 +108,23 @@ def rate_file(portfolio: Path, rater: str, rows: dict[str, dict[str, int]]) -> P
     from fsdl_tui.storage.ratings import record_many
 
     return record_many(portfolio, rater, [(pid, dict(v), None) for pid, v in rows.items()])
+
+
+class LoadGate:
+    """A hold on a progressive load (`FsdlApp(load_gate=...)`): pieces from `hold_from` on wait until the test
+    calls `release()` (at most 30 s, so a failing test never hangs the run)."""
+
+    def __init__(self, hold_from: int) -> None:
+        import threading
+
+        self.hold_from = hold_from
+        self.released = threading.Event()
+        self.asked: list[int] = []
+
+    def __call__(self, piece: int) -> None:
+        self.asked.append(piece)
+        if piece >= self.hold_from:
+            self.released.wait(30)
+
+    def release(self) -> None:
+        self.released.set()

@@ -24,6 +24,9 @@ from ..base import fsdl_app
 from ..view import STATUS_MARK, one_line, titled
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES)
+# Cards a column shows: the best ranked (and the selected project); the table lists the rest. A card is
+# wrapped text, so a column of thousands of them takes seconds to lay out.
+CARDS_PER_COLUMN = 100
 SHOW = ("all", "active", "held or killed")  # what `f` cycles through
 
 
@@ -134,7 +137,9 @@ class BoardScreen(Screen[None]):
         focus_col = None
         ranked = app.workspace.ranked_by_id
         for key, label in COLUMNS:
-            projects = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
+            in_column = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
+            projects = in_column[:CARDS_PER_COLUMN]
+            projects += [p for p in in_column[CARDS_PER_COLUMN:] if p.id == selected]
             ol = self.query_one(f"#col-{key}", OptionList)
             width = (ol.scrollable_content_region.width or ol.size.width or 14) - 1
             options: list[Option | None] = []
@@ -142,13 +147,16 @@ class BoardScreen(Screen[None]):
                 if options:
                     options.append(None)  # a separator between two cards
                 options.append(Option(card(ranked.get(p.id), p, app.workspace.marks(p.id), width), id=p.id))
+            if len(in_column) > len(projects):
+                more = Text(f"… {len(in_column) - len(projects):,} more (the table lists them)", style="dim")
+                options += [None, Option(more, disabled=True)]
             with self.prevent(OptionList.OptionHighlighted):
                 ol.set_options(options)
                 ids = [p.id for p in projects]
                 if selected in ids:
                     ol.highlighted = ids.index(selected)
                     focus_col = ol
-            self.query_one(f"#title-{key}", Label).update(f"{len(projects)} {label}")
+            self.query_one(f"#title-{key}", Label).update(f"{len(in_column)} {label}")
         self.query_one("#board-show", Static).update(
             Text(f"showing {self.show} projects (f changes) · ‖ on hold · ✗ killed", style="dim")
         )

@@ -127,6 +127,7 @@ class PortfolioScreen(Screen[None]):
         self.watch(self.app, "version", self.refresh_rows, init=True)
         self.watch(self.app, "selected_id", self._follow, init=False)
         self.watch(self.app, "ranking_status", self._ranking_status, init=False)
+        self.watch(self.app, "loading_status", self._ranking_status, init=False)
         table = self.query_one(PortfolioTable)
         table.marks = fsdl_app(self).workspace.marks
         table.want_columns(self._wanted_columns())
@@ -202,8 +203,7 @@ class PortfolioScreen(Screen[None]):
         ):
             if text:
                 parts.append(text)
-        line = " · ".join(parts)
-        return f"{app.ranking_status} · {line}" if app.ranking_status else line
+        return " · ".join(x for x in (app.loading_status, app.ranking_status, *parts) if x)
 
     # --- quick scoring ------------------------------------------------------------------------------------
 

@@ -123,6 +123,8 @@ class Matrix(Widget, can_focus=True):
         left_edge = left
         # points: best first, so that the best keep their labels when points crowd
         points = []
+        shown: list[Point] = []  # one point a cell (the best ranked, or the selected one): the others lie under it
+        cells: set[tuple[int, int]] = set()
         for r in sorted(self._rows, key=lambda r: (r.rank is None, r.rank or 0)):
             assert r.impact is not None and r.feasibility is not None
             x = left + self._pos(r.feasibility, pw)
@@ -131,15 +133,18 @@ class Matrix(Widget, can_focus=True):
             x = max(x, vx + 1) if r.feasibility >= tf else min(x, vx - 1)
             y = min(y, hy - 1) if r.impact >= ti else max(y, hy + 1)
             x, y = min(max(x, left), left + pw - 1), min(max(y, top), top + ph - 1)
-            mark = self._mark(r)
-            label = f"{r.rank or '-'} {titled(self.marks(r.project.id), r.project.title)}"
-            points.append(Point(r.project.id, label, mark, x, y))
+            visible = (x, y) not in cells or r.project.id == self.selected
+            label = f"{r.rank or '-'} {titled(self.marks(r.project.id), r.project.title)}" if visible else ""
+            points.append(Point(r.project.id, label, self._mark(r), x, y))
+            if visible:
+                cells.add((x, y))
+                shown.append(points[-1])
         self._points = points
-        for pt in points:
+        for pt in shown:
             style = "reverse bold" if pt.project_id == self.selected else "bold"
             put(pt.x, pt.y, pt.mark, style)
             taken.add((pt.x, pt.y))
-        for pt in points:  # labels: to the right if there is room, else to the left, else none
+        for pt in shown:  # labels: to the right if there is room, else to the left, else none
             style = "reverse" if pt.project_id == self.selected else ""
             right = self._room(pt.x + 2, pt.y, 1, (left_edge, width), taken)
             left = self._room(pt.x - 2, pt.y, -1, (left_edge, width), taken)

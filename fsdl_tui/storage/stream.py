@@ -1,0 +1,229 @@
+"""Reading a portfolio file in pieces, so the first projects can be shown before the whole file is parsed.
+
+`StreamLoad(path)` is an iterator of `Chunk`s: the portfolio's own fields (the tables before the first
+project) and the projects of the next piece of the file, built and validated, in file order. When it is
+exhausted, `document` is the same `PortfolioDocument` that `storage.load(path)` gives (the same text, digest,
+model and cache entry); anything it would reject is rejected with the same `FILE:LINE:COL` problems, found
+as late as the piece that holds them:
+
+- the file is cut at `[[projects]]` header lines into pieces of about `piece_bytes`; each piece is split into
+  segments by the line scanner (`scan.layout`) and each project segment parsed on its own, as
+  `storage.load` parses a file by segment;
+- whenever that might not read as the whole file does (an unusual layout, a cut inside a multi-line string,
+  a syntax error, a value beyond the limits, a project the model refuses, a byte-order mark, conflict
+  markers, bytes that are not UTF-8, a file that cannot be read), the rest is left to `storage.load`, which
+  reads the whole file again and raises exactly its problems (or, for a valid but unusual layout, returns the
+  document, which then comes as one last chunk);
+- with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk
+  after the first piece's (the first piece is read before the whole file is hashed).
+
+A chunk with `restart` holds every project (a cache hit, or the whole file read by `storage.load` after
+pieces were shown): it replaces what came before. `document` is set before the last chunk is handed out.
+`gate(n)` is called before piece `n` is read (tests hold the load there); `cancelled()` stops it between
+pieces (then `document` stays None).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..domain.codec import portfolio_from_data, project_from_data
+from ..domain.model import Portfolio, Project
+from . import cache, limits
+from .atomic import digest, read_file
+from .lock import tidy
+from .scan import layout
+
+# The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
+# the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
+from .toml_file import PortfolioDocument, _collector_paused, _parse_piece, load
+
+PIECE_BYTES = 1 << 20  # about 280 generated projects
+FIRST_PIECE_BYTES = 128 << 10  # the first screenful of rows comes quickly
+_PROJECT_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*projects[ \t]*\]\]", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One step of a progressive load."""
+
+    header: Portfolio  # the portfolio's own fields and settings, without projects
+    projects: tuple[Project, ...]  # the projects of this piece, in file order
+    done: int  # projects read so far (this chunk's included)
+    expected: int  # projects in the file, as counted by their `[[projects]]` lines (an estimate)
+    restart: bool = False  # True: these are all the projects; forget those of the chunks before
+
+
+class _Fallback(Exception):
+    """The pieces might not read as the whole file: `storage.load` decides."""
+
+
+def _join(pieces: list[str]) -> str:
+    return "".join(p if p.endswith("\n") else p + "\n" for p in pieces if p)
+
+
+class StreamLoad:
+    """Iterate for the chunks; then `document` is the loaded document. Raises what `storage.load` raises."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        piece_bytes: int = PIECE_BYTES,
+        first_piece_bytes: int = FIRST_PIECE_BYTES,
+        gate: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.path = Path(path)
+        self.piece_bytes = max(piece_bytes, 1)
+        self.first_piece_bytes = max(first_piece_bytes, 1)
+        self.gate = gate
+        self.cancelled = cancelled
+        self.document: PortfolioDocument | None = None
+        self.from_cache = False
+
+    def __iter__(self) -> Iterator[Chunk]:
+        try:
+            data = read_file(self.path)
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            yield from self._whole()  # raises the message `load` gives
+            return
+        if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
+            yield from self._whole()
+            return
+        try:
+            yield from self._pieces(text, data)  # (the bytes: hashed after the first piece)
+        except _Fallback:
+            yield from self._whole()
+
+    def _whole(self) -> Iterator[Chunk]:
+        """The whole file by `storage.load`: its problems raised, or its projects in one chunk."""
+        if self.cancelled():
+            return
+        doc = load(self.path)
+        pf = doc.portfolio
+        self.document = doc
+        yield Chunk(pf.replace(projects=()), pf.projects, len(pf.projects), len(pf.projects), restart=True)
+
+    def _finish(self, text: str, sha: str, data: dict[str, Any], built: dict[int, tuple[Any, Project]]) -> None:
+        with _collector_paused():
+            portfolio, issues = portfolio_from_data(data, built)
+        if issues:  # late problems (a duplicate id, an unknown dependency): worded and placed by `load`
+            raise _Fallback
+        doc = PortfolioDocument(portfolio, text, self.path, sha)
+        self.document = doc
+
+    def _cached(self, text: str, sha: str) -> Chunk | None:
+        """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
+        cached = cache.get(sha)
+        if cached is None:
+            return None
+        self.from_cache = True
+        with _collector_paused():
+            portfolio, issues = portfolio_from_data(cached)
+        if issues:
+            raise _Fallback
+        self.document = PortfolioDocument(portfolio, text, self.path, sha)
+        n = len(portfolio.projects)
+        return Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
+
+    def _pieces(self, text: str, raw: bytes) -> Iterator[Chunk]:
+        # The first piece is shown before anything reads the whole file (the hash, the count, the cache).
+        sha, cacheable, expected = "", False, 0
+        before: list[str] = []  # the header's pieces before the first project, and after it
+        after: list[str] = []
+        entries: list[dict[str, Any]] = []
+        built: dict[int, tuple[Any, Project]] = {}
+        header: Portfolio | None = None
+        pos, n = 0, 0
+        while pos < len(text):
+            if self.gate is not None:
+                self.gate(n)
+            if self.cancelled():
+                return
+            want = self.first_piece_bytes if n == 0 else self.piece_bytes
+            m = _PROJECT_HEADER_RE.search(text, pos + want) if pos + want < len(text) else None
+            end = m.start() if m is not None else len(text)
+            lay = layout(text[pos:end])
+            if not lay.standard:
+                raise _Fallback
+            new: list[Project] = []
+            with _collector_paused():  # (never across a yield: the consumer may hold the load for long)
+                for seg in lay.segments:
+                    piece = lay.segment_text(seg)
+                    if seg.kind != "project":
+                        (after if entries else before).append(piece)
+                        continue
+                    if header is None:  # the tables before the first project: what the rows are ranked with
+                        header = self._header(self._parse_header(before))
+                    entry = self._parse_project(piece)
+                    project, issues = project_from_data(entry, ("projects", len(entries)))
+                    if issues or project is None:
+                        raise _Fallback
+                    built[id(entry)] = (entry, project)
+                    entries.append(entry)
+                    new.append(project)
+            pos, n = end, n + 1
+            if new:
+                assert header is not None
+                yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
+            if not sha:  # after the first piece: the rest of what `load` does first
+                tidy(self.path)
+                sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+                raw = b""
+                expected = text.count("[[projects]]")
+                whole = self._cached(text, sha) if cacheable else None
+                if whole is not None:  # a warm cache: every project at once
+                    yield whole
+                    return
+        if not sha:  # an empty file
+            tidy(self.path)
+            sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+        head = self._parse_header(before + after)
+        first = self._parse_header(before) if entries and after else head
+        # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
+        data = {k: v for k, v in head.items() if k in first}
+        if entries:
+            data["projects"] = entries
+        data.update((k, v) for k, v in head.items() if k not in first)
+        self._finish(text, sha, data, built)
+        assert self.document is not None  # the last chunk: the header as the whole file has it
+        yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
+        if cacheable:  # within the limits (checked piece by piece), as `load` caches it
+            cache.put(sha, data)
+
+    @staticmethod
+    def _parse_project(piece: str) -> dict[str, Any]:
+        try:
+            parsed = _parse_piece(piece)
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            raise _Fallback from None
+        if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+            raise _Fallback
+        entry = parsed["projects"][0]
+        if not isinstance(entry, dict):
+            raise _Fallback
+        return entry
+
+    @staticmethod
+    def _parse_header(pieces: list[str]) -> dict[str, Any]:
+        try:
+            parsed = _parse_piece(_join(pieces))
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            raise _Fallback from None
+        if "projects" in parsed or limits.value_issues(parsed):
+            raise _Fallback
+        return parsed
+
+    @staticmethod
+    def _header(data: dict[str, Any]) -> Portfolio:
+        portfolio, issues = portfolio_from_data(data)
+        if issues:
+            raise _Fallback
+        return portfolio

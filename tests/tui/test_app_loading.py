@@ -1,0 +1,151 @@
+"""Progressive loading in the app: rows before the file is read, progress, keys, refusals, late errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tui_helpers import FIXTURES, LoadGate, notices, wait_for
+
+from fsdl_tui.storage import load, stream
+from fsdl_tui.tui.app import FsdlApp
+from fsdl_tui.tui.screens.board import BoardScreen
+from fsdl_tui.tui.screens.edit import EditScreen
+from fsdl_tui.tui.screens.portfolio import PortfolioScreen
+from fsdl_tui.tui.screens.problems import ProblemsScreen
+from fsdl_tui.tui.widgets.table import PortfolioTable
+
+TODAY = dt.date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True)
+def one_project_a_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut the file at every `[[projects]]` line: piece 0 is the header, piece N the N-th project."""
+    monkeypatch.setattr(stream, "PIECE_BYTES", 1)
+    monkeypatch.setattr(stream, "FIRST_PIECE_BYTES", 1)
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    path = tmp_path / "team.toml"
+    shutil.copy(FIXTURES / "small.toml", path)
+    return path
+
+
+def loading_app(path: Path | str, gate: LoadGate | None, env: dict[str, str], **kwargs: Any) -> FsdlApp:
+    kwargs.setdefault("load_plugins", False)
+    return FsdlApp(
+        None, load_path=Path(path), load_gate=gate, env=env, today=lambda: TODAY, watch_interval=None, **kwargs
+    )
+
+
+def summary(app: FsdlApp) -> str:
+    return str(app.screen.query_one("#summary").render())
+
+
+async def test_rows_come_before_the_file_is_read_and_the_ranking_ends_as_a_full_load(
+    team: Path, env: dict[str, str], make_app: Any
+) -> None:
+    gate = LoadGate(hold_from=3)  # the header and two projects, then it waits
+    app = loading_app(team, gate, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.workspace.ranked) == 2)
+        assert app.workspace.loading
+        assert isinstance(app.screen, PortfolioScreen)
+        top = app.workspace.ranked[0].project.id  # the highlight follows the best ranked until the user moves
+        assert app.screen.query_one(PortfolioTable).current_id == top == app.selected_id
+        assert "loading team.toml: 2 of 5 projects (40%)" in summary(app)
+        assert "loading team.toml" in app.sub_title
+        gate.release()
+        await wait_for(pilot, lambda: not app.workspace.loading)
+        await pilot.pause()
+        assert "loading" not in summary(app) and "loading" not in app.sub_title
+        assert summary(app).startswith("5 projects")
+        progressive = [(r.rank, r.project, r.score) for r in app.workspace.ranked]
+        assert app.session is not None and app.session.doc.portfolio == load(team).portfolio
+    full = make_app(team)
+    async with full.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert progressive == [(r.rank, r.project, r.score) for r in full.workspace.ranked]
+
+
+async def test_keys_work_while_loading_and_changes_wait(team: Path, env: dict[str, str]) -> None:
+    before = team.read_bytes()
+    gate = LoadGate(hold_from=5)  # rows are handed over at 1, 2, 4, ... projects read
+    app = loading_app(team, gate, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.workspace.ranked) == 4)
+        table = app.screen.query_one(PortfolioTable)
+        first = table.current_id
+        await pilot.press("down")
+        assert table.current_id != first and app.selected_id == table.current_id
+        await pilot.press("b")
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, PortfolioScreen)
+        for key in ("e", "enter", "plus", "ctrl+s", "f2", "a", "right_square_bracket"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, PortfolioScreen), key  # no form, no dialog
+        refused = [n for n in notices(app) if "still loading the file" in n]
+        assert len(refused) == 7
+        assert any("saving waits" in n for n in refused)
+        assert app.session is not None and not app.session.dirty
+        assert team.read_bytes() == before
+        gate.release()
+        await wait_for(pilot, lambda: not app.workspace.loading)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen))
+
+
+async def test_quit_works_while_loading(team: Path, env: dict[str, str]) -> None:
+    gate = LoadGate(hold_from=2)
+    app = loading_app(team, gate, env)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_for(pilot, lambda: len(app.workspace.ranked) == 1)
+            await pilot.press("q")
+            await pilot.pause()
+            assert not app.is_running or app._exit_renderables is not None or app.return_code == 0
+    finally:
+        gate.release()
+    assert app.return_code == 0
+
+
+async def test_a_late_error_goes_to_the_problems_screen(team: Path, env: dict[str, str]) -> None:
+    team.write_text(team.read_text() + '\n[[projects]]\nid = "late"\ntitle = "Late"\n[projects.impact]\noverall = 9\n')
+    with pytest.raises(Exception) as expected:
+        load(team)
+    gate = LoadGate(hold_from=3)
+    app = loading_app(team, gate, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: len(app.workspace.ranked) == 2)  # rows first
+        gate.release()
+        await wait_for(pilot, lambda: isinstance(app.screen, ProblemsScreen))
+        await wait_for(pilot, lambda: len(app.screen_stack) == 2)  # the rows' screen is gone
+        await pilot.pause()
+        assert app.session is None and not app.workspace.loading
+        assert app.problems is not None
+        assert [str(p) for p in app.problems[1]] == [str(p) for p in expected.value.problems]  # type: ignore[attr-defined]
+        assert str(app.problems[1][0]).startswith(f"{team}:")
+        assert "cannot be opened" in str(app.screen.title)
+
+
+def test_snapshot_while_loading(
+    snap_compare: Any, env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a relative path: the same title on every machine
+    shutil.copy(FIXTURES / "small.toml", tmp_path / "team.toml")
+    gate = LoadGate(hold_from=5)
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: len(pilot.app.workspace.ranked) == 4)
+        await pilot.pause()
+
+    try:
+        assert snap_compare(loading_app("team.toml", gate, env), terminal_size=(80, 24), run_before=run_before)
+    finally:
+        gate.release()
