@@ -34,7 +34,7 @@ def no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("parsed although cached")
 
     monkeypatch.setattr(parsing.tomllib, "loads", refuse)
-    monkeypatch.setattr(parsing, "_parse_piece", refuse)
+    monkeypatch.setattr(parsing, "parse_piece", refuse)
 
 
 def write(tmp_path: Path, text: str, name: str = "team.toml") -> Path:
@@ -240,8 +240,8 @@ def test_versions_in_a_segment_memo_parse_only_the_projects_that_changed(monkeyp
     text = make_portfolio_text(8, seed=4)
     edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
     parsed: list[str] = []
-    real = parsing._parse_piece
-    monkeypatch.setattr(parsing, "_parse_piece", lambda s: parsed.append(s) or real(s))
+    real = parsing.parse_piece
+    monkeypatch.setattr(parsing, "parse_piece", lambda s: parsed.append(s) or real(s))
     with parsing.segment_memo():
         a, b = loads(text), loads(edited)
     projects_parsed = [s for s in parsed if "[[projects]]" in s]
@@ -315,9 +315,9 @@ def test_the_fast_parser_reads_as_tomllib_or_leaves_it_the_error(text: str) -> N
         expected: object = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError) as exc:
         with pytest.raises(type(exc)):
-            parsing._parse_piece(text)
+            parsing.parse_piece(text)
         return
-    got = parsing._parse_piece(text)
+    got = parsing.parse_piece(text)
     assert repr(got) == repr(expected)  # repr: the same types, time zones and order; nan is not equal to itself
 
 

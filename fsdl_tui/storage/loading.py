@@ -188,7 +188,7 @@ def _from_data(
     """The document for parsed `data` of `text`: conflict markers, validation and the model."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
-    with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
+    with collector_paused():  # building ~100 small immutable objects per project creates no cycles
         portfolio, issues = portfolio_from_data(data, built_memo())
     doc = PortfolioDocument(portfolio, text)
     if warnings:
@@ -204,7 +204,7 @@ def _from_data(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector, which otherwise rescans the parsed data again and again while the
     model is built (half the validation time at 10,000 projects); restore it as it was."""
     was_enabled = gc.isenabled()

@@ -54,7 +54,7 @@ def segment_memo() -> Iterator[None]:
 _FAST_MAX_BRACKETS = 1000
 
 
-def _parse_piece(piece: str) -> dict[str, Any]:
+def parse_piece(piece: str) -> dict[str, Any]:
     """`tomllib.loads(piece)`, by the fast parser where that is safe. It reads TOML 1.0 as tomllib does
     (tests/test_cache.py compares them); any error it raises is left to tomllib to word."""
     if _fast is None or piece.count("[") + piece.count("{") > _FAST_MAX_BRACKETS or "\ufeff" in piece:
@@ -92,15 +92,15 @@ def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] 
                 continue
             got = memo.get(piece) if memo is not None else None
             if got is None:
-                parsed = _parse_piece(piece)
+                parsed = parse_piece(piece)
                 if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
                     return None  # (the same depth as in the whole file: checked once, when first parsed)
                 got = parsed["projects"][0]
                 if memo is not None:  # (without a memo the pieces are not kept: a copy of the file less)
                     memo[piece] = got
             projects.append(got)
-        header = _parse_piece(join_pieces(before + after, "\n"))
-        first = _parse_piece(join_pieces(before, "\n")) if projects and after else header
+        header = parse_piece(join_pieces(before + after, "\n"))
+        first = parse_piece(join_pieces(before, "\n")) if projects and after else header
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         return None
     if "projects" in header or limits.value_issues(header):

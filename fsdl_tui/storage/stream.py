@@ -36,12 +36,14 @@ from ..domain.codec import portfolio_from_data, project_from_data
 from ..domain.model import Portfolio, Project
 from . import cache, limits
 from .atomic import digest, read_file
-from .lock import tidy
-from .scan import layout
 
 # The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
 # the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
-from .toml_file import PortfolioDocument, _collector_paused, _parse_piece, load
+from .document import PortfolioDocument
+from .loading import collector_paused, load
+from .lock import tidy
+from .parsing import parse_piece
+from .scan import layout
 
 PIECE_BYTES = 1 << 20  # about 280 generated projects
 FIRST_PIECE_BYTES = 128 << 10  # the first screenful of rows comes quickly
@@ -112,7 +114,7 @@ class StreamLoad:
         yield Chunk(pf.replace(projects=()), pf.projects, len(pf.projects), len(pf.projects), restart=True)
 
     def _finish(self, text: str, sha: str, data: dict[str, Any], built: dict[int, tuple[Any, Project]]) -> None:
-        with _collector_paused():
+        with collector_paused():
             portfolio, issues = portfolio_from_data(data, built)
         if issues:  # late problems (a duplicate id, an unknown dependency): worded and placed by `load`
             raise _Fallback
@@ -125,7 +127,7 @@ class StreamLoad:
         if cached is None:
             return None
         self.from_cache = True
-        with _collector_paused():
+        with collector_paused():
             portfolio, issues = portfolio_from_data(cached)
         if issues:
             raise _Fallback
@@ -154,7 +156,7 @@ class StreamLoad:
             if not lay.standard:
                 raise _Fallback
             new: list[Project] = []
-            with _collector_paused():  # (never across a yield: the consumer may hold the load for long)
+            with collector_paused():  # (never across a yield: the consumer may hold the load for long)
                 for seg in lay.segments:
                     piece = lay.segment_text(seg)
                     if seg.kind != "project":
@@ -201,7 +203,7 @@ class StreamLoad:
     @staticmethod
     def _parse_project(piece: str) -> dict[str, Any]:
         try:
-            parsed = _parse_piece(piece)
+            parsed = parse_piece(piece)
         except (tomllib.TOMLDecodeError, RecursionError, ValueError):
             raise _Fallback from None
         if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
@@ -214,7 +216,7 @@ class StreamLoad:
     @staticmethod
     def _parse_header(pieces: list[str]) -> dict[str, Any]:
         try:
-            parsed = _parse_piece(_join(pieces))
+            parsed = parse_piece(_join(pieces))
         except (tomllib.TOMLDecodeError, RecursionError, ValueError):
             raise _Fallback from None
         if "projects" in parsed or limits.value_issues(parsed):
