@@ -1,32 +1,16 @@
-"""The app's flows, as mixins of the App: documents (save, quit, undo, external changes) and projects
-(edit, add, duplicate, delete, lifecycle moves, scorer, export). Each asks with a modal when it must and
-calls the core for the change."""
+"""The document's flows: undo and redo, save and save-as, quitting, the file watch (reload, merge with what
+changed on disk), the portfolio's settings and the scorer that ranks it. Each asks with a modal when it must
+and calls the core for the change."""
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
-from textual.worker import get_current_worker
-
-from ..domain.lifecycle import MoveRefused, change_status, move, new_project
-from ..domain.model import Portfolio, Project
-from ..storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
-from ..storage.atomic import reason
-from ..workspace import (
-    DaemonCall,
-    PluginFailure,
-    duplicate_of,
-    hold_toggled,
-    merge_documents,
-    next_stage,
-    previous_stage,
-)
-from .base import FsdlBase
-from .screens.modals import ChoiceModal, ConfirmModal, NewProjectModal, PathModal
+from ...domain.model import Portfolio
+from ...storage import FileChangedError, PortfolioDocument, PortfolioError, PortfolioLoadError
+from ...workspace import merge_documents
+from ..base import FsdlBase
+from ..screens.modals import ChoiceModal, ConfirmModal, PathModal
 
 
 class DocumentFlows(FsdlBase):
@@ -112,7 +96,7 @@ class DocumentFlows(FsdlBase):
     # --- quitting ---------------------------------------------------------------------------------------
 
     async def action_quit(self) -> None:
-        from .screens.edit import EditScreen
+        from ..screens.edit import EditScreen
 
         if isinstance(self.screen, EditScreen):  # keep the open form's changes: they count as unsaved
             form = self.screen
@@ -237,156 +221,10 @@ class DocumentFlows(FsdlBase):
             return
         self.external_change()
 
-
-class ProjectFlows(FsdlBase):
-    """Edits of projects and lifecycle moves, on the selected project."""
-
-    def selected(self) -> Project | None:
-        return self.workspace.selected()
-
-    def action_edit(self) -> None:
-        from .screens.edit import EditScreen
-
-        p = self.selected()
-        if p is None or self.refused_read_only("editing"):
-            return
-
-        def done(result: Project | None) -> None:
-            if result is not None:
-                self.replace_project(result, f"edit of {result.id}")
-
-        self.push_screen(EditScreen(p), done)
-
-    def action_add(self) -> None:
-        if self.session is None:
-            return
-        taken = {p.id for p in self.session.portfolio.projects}
-
-        def chosen(answer: tuple[str, str] | None) -> None:
-            if answer is not None:
-                pid, title = answer
-                self.replace_project(new_project(pid, title), f"add {pid}")
-                self.select(pid)
-                self.action_edit()
-
-        self.push_screen(NewProjectModal(taken), chosen)
-
-    def action_duplicate(self) -> None:
-        p = self.selected()
-        if p is None or self.session is None:
-            return
-        copy = duplicate_of(p, self.workspace.taken_ids())
-        self.replace_project(copy, f"duplicate {p.id}")
-        self.select(copy.id)
-        self.say(f"duplicated as {copy.id} (back in planning)", timeout=3)
-
-    def action_delete(self) -> None:
-        p = self.selected()
-        if p is None or self.session is None:
-            return
-        session = self.session
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.apply(session.portfolio.without_project(p.id), f"delete {p.id}")
-
-        self.push_screen(
-            ConfirmModal(
-                f"Delete '{p.title}'?",
-                f"{p.id} and its history leave the portfolio (undo brings it back until you quit).",
-                "Delete",
-            ),
-            answer,
-        )
-
-    # --- lifecycle -------------------------------------------------------------------------------------
-
-    def _move(self, p: Project, stage: str, note: str = "", force: bool = False) -> None:
-        try:
-            moved = move(p, stage, note=note, date=self.today(), force=force)
-        except MoveRefused as exc:
-            if exc.open_items and not force:
-                items = "\n".join(f"• {i.label}: {i.question}" for i in exc.open_items)
-
-                def answer(yes: bool | None) -> None:
-                    if yes:
-                        self._move(p, stage, note, force=True)
-
-                self.push_screen(
-                    ConfirmModal(
-                        f"'{p.title}' leaves planning with open gate items",
-                        items + "\nMove anyway? The override is recorded in the history.",
-                        "Move anyway",
-                    ),
-                    answer,
-                )
-            else:
-                self.say(str(exc), severity="warning")
-            return
-        self.replace_project(moved, f"move {p.id} to {stage}")
-        self.say(f"{p.id}: {p.stage} → {stage}", timeout=3)
-
-    def action_move_forward(self) -> None:
-        p = self.selected()
-        if p is None:
-            return
-        stage = next_stage(p)
-        if stage is None:
-            self.say(f"'{p.title}' is in production: the last stage", timeout=3)
-            return
-        self._move(p, stage)
-
-    def action_move_back(self) -> None:
-        from .screens.modals import ReasonModal
-
-        p = self.selected()
-        if p is None:
-            return
-        back = previous_stage(p)
-        if back is None:
-            self.say(f"'{p.title}' is in planning: the first stage", timeout=3)
-            return
-
-        def answer(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                self._move(p, result[0], result[1])
-
-        self.push_screen(ReasonModal(p.title, p.stage, back), answer)
-
-    def _status(self, p: Project, status: str, reason: str) -> None:
-        """Change the status through `change_status`, which records it in the history with the date and the
-        reason; a refusal (no reason where one is needed) is said, nothing changes."""
-        try:
-            changed = change_status(p, status, reason, self.today())
-        except MoveRefused as exc:
-            self.say(str(exc), severity="warning")
-            return
-        self.replace_project(changed, f"{p.id} {status}")
-
-    def action_hold(self) -> None:
-        p = self.selected()
-        if p is not None:
-            held = hold_toggled(p)
-            self.replace_project(held, f"{p.id} {held.status}")
-
-    def action_kill(self) -> None:
-        from .screens.modals import TextModal
-
-        p = self.selected()
-        if p is None:
-            return
-        if p.status == "killed":
-            self._status(p, "active", "")
-            return
-        self.push_screen(
-            TextModal(f"Kill '{p.title}': why?", "e.g. the data cannot be had"),
-            lambda reason: self._status(p, "killed", reason) if reason else None,
-        )
-
-    # --- scorer and export ----------------------------------------------------------------------------
+    # --- the portfolio's settings and scorer ---------------------------------------------------------
 
     def action_pick_scorer(self) -> None:
-        from .screens.modals import PickModal
+        from ..screens.modals import PickModal
 
         items = [(name, f"{s.label or name} ({name})") for name, s in self.workspace.scorers.items()]
         self.push_screen(
@@ -394,7 +232,7 @@ class ProjectFlows(FsdlBase):
         )
 
     def action_settings(self) -> None:
-        from .screens.settings import SettingsScreen
+        from ..screens.settings import SettingsScreen
 
         if self.session is None:
             return
@@ -410,64 +248,3 @@ class ProjectFlows(FsdlBase):
                 self.set_scorer(name)
 
         self.push_screen(SettingsScreen(self.session.portfolio, scorers), done)
-
-    def action_export(self) -> None:
-        from .screens.modals import ExportModal
-
-        if self.session is None or self.refused_read_only("exporting"):
-            return
-        if not self.workspace.exporters:
-            self.say("no exporters yet (plugins are still loading, or none loaded)", severity="warning")
-            return
-        formats = [(name, e.label or name, e.extension) for name, e in self.workspace.exporters.items()]
-        stem = self.session.target.stem if self.session.target else "portfolio"
-        self.push_screen(ExportModal(formats, stem), self._export_to)
-
-    def _export_to(self, answer: tuple[str, Path] | tuple[str, Path, bool] | None, force: bool = False) -> None:
-        """Export as `answer` (format, path[, the user agreed to replace it])."""
-        if answer is None or self.session is None:
-            return
-        name, path = answer[0], answer[1]
-        force = force or (len(answer) > 2 and bool(answer[2]))
-        if path.exists() and not force:
-            self.push_screen(
-                ConfirmModal(f"{path} exists. Replace it?", "", "Replace"),
-                lambda yes: self._export_to(answer, force=True) if yes else None,
-            )
-            return
-        owner = self.workspace.exporter_owner(name)
-        call = self.workspace.export_call(name)
-        if owner != "fsdl_tui":  # plugin code: off the UI thread, like a plugin's scorer
-            self.say(f"exporting {name} (plugin {owner})…", timeout=3)
-            self._export_worker(name, owner, path, call)
-            return
-        try:
-            self._export_done(name, path, call())
-        except PluginFailure as exc:
-            self.say(f"export failed: {exc}", severity="error", timeout=10)
-
-    @work(thread=True, exclusive=True, group="export")
-    def _export_worker(self, name: str, owner: str, path: Path, call: Callable[[], str | bytes]) -> None:
-        worker = get_current_worker()
-        running = DaemonCall(call, name=f"export-{name}")
-        started, warned = time.monotonic(), False
-        while not running.finished.wait(0.1):
-            if worker.is_cancelled:
-                return
-            if not warned and time.monotonic() - started > self.score_budget:
-                warned = True
-                message = f"exporter '{name}' (plugin {owner}) has taken more than {self.score_budget:g} s"
-                self.call_from_thread(self.say, message, severity="warning", timeout=8)
-        with contextlib.suppress(RuntimeError):  # RuntimeError: the app closed meanwhile
-            if running.error is not None:
-                self.call_from_thread(self.say, f"export failed: {running.error}", severity="error", timeout=10)
-            elif running.result is not None:
-                self.call_from_thread(self._export_done, name, path, running.result)
-
-    def _export_done(self, name: str, path: Path, out: str | bytes) -> None:
-        try:
-            path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
-        except OSError as exc:
-            self.say(f"export failed: {path}: cannot write: {reason(exc)}", severity="error", timeout=10)
-            return
-        self.say(f"exported {name} to {path}", timeout=4)
