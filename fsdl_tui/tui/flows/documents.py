@@ -239,12 +239,17 @@ class DocumentFlows(FsdlBase):
         scorers = [(name, s.label or name) for name, s in self.workspace.scorers.items()]
 
         def done(result: Portfolio | None) -> None:
-            if result is None:
+            if result is None or self.session is None:
                 return
-            old_default = self.session.portfolio.settings.default_scorer if self.session else ""
+            old = self.session.portfolio
             self.apply(result, "portfolio settings")
+            host = self.workspace.plugin_host
+            if result.plugins != old.plugins and host is not None:
+                self.workspace.adopt_plugins(host)  # a plugin's scorers and exporters read its settings
+                self.rank()
             name = result.settings.default_scorer
-            if name != old_default and name in self.workspace.scorers:
+            if name != old.settings.default_scorer and name in self.workspace.scorers:
                 self.set_scorer(name)
 
-        self.push_screen(SettingsScreen(self.session.portfolio, scorers), done)
+        settings = self.workspace.plugin_fields(scope="portfolio")
+        self.push_screen(SettingsScreen(self.session.portfolio, scorers, settings), done)

@@ -45,9 +45,10 @@ class ExportFlows(FsdlBase):
             )
             return
         owner = self.workspace.exporter_owner(name)
-        call = self.workspace.export_call(name)
-        if owner != "fsdl_tui":  # plugin code: off the UI thread, like a plugin's scorer
-            self.say(f"exporting {name} (plugin {owner})…", timeout=3)
+        call = self.workspace.export_call(name, self.today())  # the CLI's context: scorer, date, settings
+        if owner != "fsdl_tui" or not self.workspace.is_builtin(self.scorer):
+            # plugin code (the exporter, or the scorer the context's rank odds use): off the UI thread
+            self.say(f"exporting {name} (plugin {owner})…" if owner != "fsdl_tui" else f"exporting {name}…", timeout=3)
             self._export_worker(name, owner, path, call)
             return
         try:

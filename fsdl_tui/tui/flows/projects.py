@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...domain.lifecycle import MoveRefused, change_status, move, new_project
 from ...domain.model import Project
-from ...workspace import duplicate_of, hold_toggled, next_stage, previous_stage
+from ...workspace import duplicate_of, next_stage, previous_stage
 from ..base import FsdlBase
 from ..screens.modals import ConfirmModal, NewProjectModal
 
@@ -27,7 +27,7 @@ class ProjectFlows(FsdlBase):
             if result is not None:
                 self.replace_project(result, f"edit of {result.id}")
 
-        self.push_screen(EditScreen(p), done)
+        self.push_screen(EditScreen(p, self.workspace.plugin_fields()), done)
 
     def action_add(self) -> None:
         if self.session is None:
@@ -136,10 +136,20 @@ class ProjectFlows(FsdlBase):
         self.replace_project(changed, f"{p.id} {status}")
 
     def action_hold(self) -> None:
+        """Put the selected project on hold (asks why; Enter with no answer is fine), or resume it: both go
+        into the history with the date, like a kill."""
+        from ..screens.modals import TextModal
+
         p = self.selected()
-        if p is not None:
-            held = hold_toggled(p)
-            self.replace_project(held, f"{p.id} {held.status}")
+        if p is None:
+            return
+        if p.status == "on-hold":
+            self._status(p, "active", "")
+            return
+        self.push_screen(
+            TextModal(f"Put '{p.title}' on hold: why? (optional)", "e.g. waiting for the new gripper", required=False),
+            lambda reason: self._status(p, "on-hold", reason) if reason is not None else None,
+        )
 
     def action_kill(self) -> None:
         from ..screens.modals import TextModal
