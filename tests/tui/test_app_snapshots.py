@@ -29,11 +29,27 @@ def _select_then(project_id: str) -> Callable[[Any], Any]:
     return run
 
 
-async def _rice_form(pilot: Any) -> None:
-    """The RICE plugin loaded, 6D pose's form open at the plugin's section (its first field focused)."""
+async def _rice(pilot: Any) -> None:
     from fsdl_tui.plugins.manager import load_plugins
 
     pilot.app.plugins_loaded(load_plugins(env={**pilot.app.env, "FSDL_TUI_LOAD_PLUGINS": "rice"}))
+    await pilot.pause()
+
+
+async def _rice_settings(pilot: Any) -> None:
+    """The RICE plugin loaded, the settings open at its default confidence (typed next: out of range)."""
+    await _rice(pilot)
+    await pilot.press("comma")
+    screen = pilot.app.screen
+    field = screen.query_one("#" + screen.plugin_widget("plugins.rice.default_confidence"))
+    field.focus(scroll_visible=False)
+    screen.query_one("#form").scroll_to_widget(field, animate=False, immediate=True)
+    await pilot.pause()
+
+
+async def _rice_form(pilot: Any) -> None:
+    """The RICE plugin loaded, 6D pose's form open at the plugin's section (its first field focused)."""
+    await _rice(pilot)
     await _select(pilot, "grasp-pose")
     await pilot.press("e")
     form = pilot.app.screen
@@ -111,6 +127,7 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "edit_jump": (["e", "ctrl+g"], _select_then("grasp-pose")),
     "board_held_or_killed": (["b", "f", "f"], None),
     "edit_plugin_section": ([*"400", "tab", *"-1"], _rice_form),
+    "settings_plugin_section": ([*"170"], _rice_settings),
 }
 
 
