@@ -10,6 +10,7 @@ on a daemon thread (`RankJob`) so a scorer that never returns cannot hold the ap
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import os
 import subprocess
 import threading
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from .domain import framework as fw
 from .domain.lifecycle import slugify
 from .domain.model import Lifecycle, Portfolio, Project
+from .domain.schema import Field
 from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
 from .storage import PortfolioDocument, PortfolioLoadError, SaveError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
@@ -432,16 +434,6 @@ def duplicate_of(p: Project, taken: set[str]) -> Project:
     return dataclasses.replace(p, id=pid, title=f"{p.title} (copy)", lifecycle=Lifecycle())
 
 
-def with_status(p: Project, status: str, reason: str = "") -> Project:
-    lifecycle = dataclasses.replace(p.lifecycle, status=status, status_reason=reason)
-    return dataclasses.replace(p, lifecycle=lifecycle)
-
-
-def hold_toggled(p: Project) -> Project:
-    """On hold, or active again when it was on hold."""
-    return with_status(p, "active" if p.status == "on-hold" else "on-hold")
-
-
 # Quick scoring from the table: the scores a meeting changes most, each 1..5 (field path, short label).
 QUICK_FIELDS: tuple[tuple[str, str], ...] = (("impact.overall", "Impact"),) + tuple(
     (f"cost.{d.id}", {"data_availability": "Data", "accuracy_requirement": "Accuracy"}.get(d.id, "Difficulty"))
@@ -654,6 +646,18 @@ class Workspace:
             self.scorer = self.scorers[self.scorer.name]
         return None
 
+    def plugin_fields(self, scope: str = "project") -> tuple[Field, ...]:
+        """The fields plugins declare (`PluginHost.fields`): of each project (`scope="project"`, the form and
+        the detail pane) or the portfolio's plugin settings (`"portfolio"`); none before plugins load."""
+        host = self.plugin_host
+        if host is None:
+            return ()
+        portfolio = self.session.portfolio if self.session else None
+        try:
+            return contained("?", "fields", lambda: host.fields(portfolio, scope=scope))
+        except PluginFailure:
+            return ()
+
     def exporter_owner(self, name: str) -> str:
         """The plugin that provides exporter `name` ("fsdl_tui" for the built-in ones)."""
         portfolio = self.session.portfolio if self.session else None
@@ -666,20 +670,27 @@ class Workspace:
             return "(unknown plugin)"
         return found or "fsdl_tui"
 
-    def export_call(self, name: str) -> Callable[[], str | bytes]:
-        """Exporter `name` on the current portfolio and ranking, as a call to run on any thread: it raises
-        only `PluginFailure` (naming the plugin)."""
+    def export_call(self, name: str, date: _dt.date | None = None) -> Callable[[], str | bytes]:
+        """Exporter `name` on the current portfolio and ranking, with the context the CLI's `export` gives
+        (`exporters.context.export_context`: the scorer, the `date`, the exporter settings, the rows `visible`
+        keeps), as a call to run on any thread: it raises only `PluginFailure` (naming the plugin)."""
         assert self.session is not None
-        portfolio, ranked = self.session.portfolio, list(self.ranked)
+        portfolio, ranked, scorer, path = self.session.portfolio, list(self.ranked), self.scorer, self.session.target
         host, owner = self.plugin_host, self.exporter_owner(name)
         if host is not None:
-            return lambda: contained(owner, f"exporter '{name}'", lambda: host.export(portfolio, name, ranked))
+            from .exporters.context import export_context, visible
+
+            def run() -> str | bytes:
+                context = export_context(host, portfolio, scorer, portfolio_path=path, date=date or _dt.date.today())
+                return host.export(portfolio, name, visible(ranked, context.exclude_inactive), context)
+
+            return lambda: contained(owner, f"exporter '{name}'", run)
         exporter = self.exporters[name]
         return lambda: contained(owner, f"exporter '{name}'", lambda: exporter.export(portfolio, ranked, {}))
 
-    def export(self, name: str) -> str | bytes:
+    def export(self, name: str, date: _dt.date | None = None) -> str | bytes:
         """Run exporter `name` now; PluginFailure (naming the plugin) when it fails."""
-        return self.export_call(name)()
+        return self.export_call(name, date)()
 
     # --- the selection and the edits -----------------------------------------------------------------------
 

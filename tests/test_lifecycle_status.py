@@ -44,7 +44,6 @@ def test_change_status_records_date_reason_and_keeps_the_stage():
     "status, reason, message",
     [
         ("killed", "", "needs a reason"),
-        ("on-hold", "", "needs a reason"),
         ("active", "x", "already active"),
         ("gone", "x", "unknown status"),
     ],
@@ -52,6 +51,12 @@ def test_change_status_records_date_reason_and_keeps_the_stage():
 def test_change_status_refusals(status, reason, message):
     with pytest.raises(MoveRefused, match=message):
         change_status(building(), status, reason, DAY)
+
+
+def test_holding_may_give_no_reason_and_is_recorded_all_the_same():
+    held = change_status(building(), "on-hold", "", DAY)
+    assert held.status == "on-hold" and held.lifecycle.status_reason == ""
+    assert (held.lifecycle.history[-1].status, held.lifecycle.history[-1].date) == ("on-hold", DAY)
 
 
 def test_status_commands_check_where_they_start_from():
@@ -126,10 +131,10 @@ def test_cli_kill_and_revive_add_one_history_line_each(run_cli, portfolio_file):
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert '  { status = "killed", date = 2026-03-02, note = "no budget" },' in added
     assert len(added) <= 4  # the entry, the status, its reason (and a history array opened if it was empty)
-    code, _, err = run_cli("hold", portfolio_file, pid)
-    assert code == 1 and "needs a reason" in err
     code, _, err = run_cli("resume", portfolio_file, pid)
     assert code == 1 and "cannot resume" in err
+    code, _, err = run_cli("kill", portfolio_file, pid)  # already killed
+    assert code == 1 and "cannot kill" in err
     code, _, err = run_cli("revive", portfolio_file, pid, "--reason", "funded", "--date", "2026-04-01")
     assert code == 0, err
     p = load(portfolio_file).portfolio.get(pid)
@@ -138,8 +143,13 @@ def test_cli_kill_and_revive_add_one_history_line_each(run_cli, portfolio_file):
 
 def test_cli_set_status_records_it_too(run_cli, portfolio_file):
     pid = load(portfolio_file).portfolio.projects[0].id
-    code, _, err = run_cli("set", portfolio_file, pid, "lifecycle.status=on-hold")
-    assert code == 1 and "needs a reason" in err
+    code, _, err = run_cli("hold", portfolio_file, pid)  # no reason: fine for a hold, and recorded
+    assert code == 0, err
+    assert load(portfolio_file).portfolio.get(pid).lifecycle.history[-1].status == "on-hold"
+    code, _, err = run_cli("resume", portfolio_file, pid)
+    assert code == 0, err
+    code, _, err = run_cli("set", portfolio_file, pid, "lifecycle.status=killed")
+    assert code == 1 and "needs a 'status_reason'" in err
     code, _, err = run_cli("set", portfolio_file, pid, "lifecycle.status=on-hold", "lifecycle.status_reason=waiting")
     assert code == 0, err
     p = load(portfolio_file).portfolio.get(pid)

@@ -195,39 +195,34 @@ def _explain(doc: Any, scorer: Any, ranked: list[Ranked], project_id: str) -> in
 
 
 def export_context(args: argparse.Namespace, host: PluginHost, doc: Any, scorer: Any) -> Any:
-    """The export's context from the options, else the exporter settings `[plugins.fsdl_tui]`."""
+    """The export's context from the options, else the exporter settings `[plugins.fsdl_tui]` (shared with the
+    app: `exporters.context.export_context`)."""
     import datetime as _dt
 
-    from ..domain.reader import check_fields
-    from ..exporters.context import build_context
-    from ..plugins.manager import BUILTIN_NAME
+    from ..exporters.context import ExportSettingsError
+    from ..exporters.context import export_context as context_for
 
-    pf = doc.portfolio
-    settings = dict(host.plugin_settings(BUILTIN_NAME, pf))
-    ours = [f for f in host.fields(pf, scope="portfolio") if f.table == f"plugins.{BUILTIN_NAME}"]
-    for issue in check_fields(ours, {"plugins": pf.plugins}):
-        raise CliError(f"{doc.label}: [plugins.{BUILTIN_NAME}] {issue.message}")
     try:
         date = _dt.date.fromisoformat(args.date) if args.date else _dt.date.today()
     except ValueError:
         raise CliError(f"--date '{args.date}' is not a date written YYYY-MM-DD") from None
-    exclude = args.exclude_inactive if args.exclude_inactive is not None else bool(settings.get("exclude_inactive"))
-    budget = args.plan_budget if args.plan_budget is not None else settings.get("plan_budget")
-    top_k = args.top if args.top is not None else int(settings.get("top_k", 3))
-    if budget is not None and budget < 0:
+    if args.plan_budget is not None and args.plan_budget < 0:
         raise CliError("--plan-budget must be 0 or more weeks")
-    if top_k < 1:
+    if args.top is not None and args.top < 1:
         raise CliError("--top must be at least 1")
-    return build_context(
-        pf,
-        scorer,
-        portfolio_path=args.path,
-        date=date,
-        exclude_inactive=exclude,
-        plan_budget=budget,
-        top_k=top_k,
-        plugin_fields=host.fields(pf),
-    )
+    try:
+        return context_for(
+            host,
+            doc.portfolio,
+            scorer,
+            portfolio_path=args.path,
+            date=date,
+            exclude_inactive=args.exclude_inactive,
+            plan_budget=args.plan_budget,
+            top_k=args.top,
+        )
+    except ExportSettingsError as exc:
+        raise CliError(f"{doc.label}: {exc}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -472,7 +472,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_move)
 
     helps = {
-        "hold": "put a project on hold (needs --reason)",
+        "hold": "put a project on hold (--reason: why, optional)",
         "resume": "resume a project that is on hold",
         "kill": "kill a project (needs --reason)",
         "revive": "revive a killed project",

@@ -109,7 +109,7 @@ STATUS_COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kill": ("killed", ("active", "on-hold")),
     "revive": ("active", ("killed",)),
 }
-NEEDS_REASON = frozenset(("hold", "kill"))  # stopping needs a reason; taking work up again may give one
+NEEDS_REASON = frozenset(("kill",))  # killing needs a reason; holding, resuming and reviving may give one
 
 
 def change_status(
@@ -121,8 +121,8 @@ def change_status(
     """Return the project with `status` (active, on-hold or killed) and the change appended to its history
     as `{ status, date, note = reason }`; `status_reason` holds the reason while not active.
 
-    Refused (MoveRefused) when the status is unknown or unchanged, or when putting on hold or killing without
-    a reason (resuming and reviving may give one). The stage does not change.
+    Refused (MoveRefused) when the status is unknown or unchanged, or when killing without a reason (holding,
+    resuming and reviving may give one). The stage does not change.
     """
     if status not in fw.STATUSES:
         raise MoveRefused(f"unknown status '{status}': expected one of {', '.join(fw.STATUSES)}")

@@ -2,7 +2,8 @@
 are left out, and, where the portfolio has them, the raters' consensus and spread, each project's chance of a
 top-k place (`p_top_k`) and the plan.
 
-The CLI builds one `ExportContext` (`build_context`) and hands it to the exporter: the built-in exporters take
+The CLI and the app build one `ExportContext` the same way (`export_context`, on `build_context`) and hand
+it to the exporter, with the rows `visible` keeps: the built-in exporters take
 it as `export(portfolio, ranked, settings, context)`; a plugin's exporter gets it when its `export` has a
 parameter named `context` (docs/plugins.md). The ratings live beside the portfolio file, so the context needs
 the file's path.
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..decide.plan import Plan
     from ..decide.uncertainty import ProjectOdds, UncertaintyResult
     from ..domain.schema import Field
+    from ..plugins.manager import PluginHost
 
 INACTIVE = ("on-hold", "killed")
 UNCERTAINTY_DRAWS = 2000
@@ -148,6 +150,43 @@ def build_context(
         plan=plan,
         plugin_fields=plugin_fields,
         notes=tuple(notes),
+    )
+
+
+class ExportSettingsError(ValueError):
+    """The exporter settings `[plugins.fsdl_tui]` hold a value of the wrong type or out of range."""
+
+
+def export_context(
+    host: PluginHost,
+    portfolio: Portfolio,
+    scorer: Scorer,
+    *,
+    portfolio_path: str | Path | None = None,
+    date: _dt.date,
+    exclude_inactive: bool | None = None,
+    plan_budget: float | None = None,
+    top_k: int | None = None,
+) -> ExportContext:
+    """The context of one export, the same for the CLI (`export`) and the app (`x`): each option given here,
+    else the exporter settings `[plugins.fsdl_tui]` (`exclude_inactive`, `plan_budget`, `top_k`), and the fields
+    plugins declare. Raises `ExportSettingsError` when those settings are not valid."""
+    from ..domain.reader import check_fields
+    from ..plugins.manager import BUILTIN_NAME
+
+    settings = dict(host.plugin_settings(BUILTIN_NAME, portfolio))
+    ours = [f for f in host.fields(portfolio, scope="portfolio") if f.table == f"plugins.{BUILTIN_NAME}"]
+    for issue in check_fields(ours, {"plugins": portfolio.plugins}):
+        raise ExportSettingsError(f"[plugins.{BUILTIN_NAME}] {issue.message}")
+    return build_context(
+        portfolio,
+        scorer,
+        portfolio_path=portfolio_path,
+        date=date,
+        exclude_inactive=exclude_inactive if exclude_inactive is not None else bool(settings.get("exclude_inactive")),
+        plan_budget=plan_budget if plan_budget is not None else settings.get("plan_budget"),
+        top_k=top_k if top_k is not None else int(settings.get("top_k", 3)),
+        plugin_fields=host.fields(portfolio),
     )
 
 

@@ -72,6 +72,16 @@ class PluginField:
         return range_text(self.to_field("x"))
 
 
+KIND_WORDS = {"score": "whole number", "longtext": "text", "bool": "true or false", "list": "comma-separated list"}
+
+
+def field_help(f: Field) -> str:
+    """A declared field's help as the app's forms show it: its type and range, then the plugin's help
+    ("number, at least 0. People or events per quarter.")."""
+    what = ", ".join(x for x in (KIND_WORDS.get(f.kind, f.kind), range_text(f)) if x)
+    return f"{what}. {f.help}".strip()
+
+
 def range_text(f: Field) -> str:
     """A schema field's allowed values in words: "1 to 5", "at least 0", "one of a, b", "" for any."""
     if f.kind == "score":

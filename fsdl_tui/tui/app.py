@@ -1,7 +1,7 @@
 """The Textual app: bindings, start-up, plugins and views. The state and the ranking worker are in
-`base.py` (on top of the UI-free `fsdl_tui.workspace`), the flows (save, quit, moves, edits) in `flows.py`,
-crash recovery in `recovery.py`, the screens in `screens/`, the widgets in `widgets/`. Nothing heavy is
-imported before the first frame."""
+`base.py` (on top of the UI-free `fsdl_tui.workspace`), the flows in `flows/` (documents, projects,
+exports), crash recovery in `recovery.py`, the screens in `screens/`, the widgets in `widgets/`. Nothing
+heavy is imported before the first frame."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ..storage import PortfolioLoadError, load
 from ..workspace import DaemonCall, Session
 from .commands import ActionsProvider
 from .deciding import DECIDE_ACTIONS, DecideFlows
-from .flows import DocumentFlows, ProjectFlows
+from .flows import DocumentFlows, ExportFlows, ProjectFlows
 from .recovery import RecoveryFlows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,7 +85,7 @@ APP_BINDINGS: list[BindingType] = [
 ]
 
 
-class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows):
+class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlows):
     """fsdl-tui: choose ML projects with the FSDL framework and walk them to production."""
 
     CSS_PATH = "app.tcss"

@@ -1,7 +1,7 @@
 """The app's state and what every flow shares: the workspace (`fsdl_tui.workspace`), the reactive values the
 screens watch, ranking off the UI thread, the recovery journal, and plain-text notifications.
 
-`FsdlBase` is a real `App` subclass; the flows (`flows.py`, `recovery.py`) extend it and `FsdlApp`
+`FsdlBase` is a real `App` subclass; the flows (`flows/`, `recovery.py`) extend it and `FsdlApp`
 (`app.py`) combines them. Screens reach the app through `fsdl_app(node)`, typed, in one place.
 """
 

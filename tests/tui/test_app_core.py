@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tui_helpers import hold_or_resume
+
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.scoring.base import FsdlScorer, rank
 from fsdl_tui.storage import load, save
@@ -84,7 +86,7 @@ async def test_external_change_to_a_broken_file_keeps_mine(make_app, portfolio_f
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         portfolio_file.write_text("<<<<<<< ours\n")
         app.check_disk()
         await pilot.pause()

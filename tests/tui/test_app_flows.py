@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
-from tui_helpers import palette_search
+from tui_helpers import hold_or_resume, palette_search
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
@@ -227,7 +227,7 @@ async def test_quit_guard(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("o")  # put on hold: a change
+        await hold_or_resume(pilot)  # put on hold: a change
         await pilot.press("q")
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("c")
@@ -240,7 +240,8 @@ async def test_quit_guard(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("o", "q", "d")  # discard
+        await hold_or_resume(pilot)
+        await pilot.press("q", "d")  # discard
     assert portfolio_file.read_text() == before
 
 
@@ -249,7 +250,7 @@ async def test_external_change_while_dirty_merges(make_app, portfolio_file: Path
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await select(pilot, app, "grasp-pose")
-        await pilot.press("o")  # ours: grasp-pose on hold
+        await hold_or_resume(pilot)  # ours: grasp-pose on hold
         # theirs: another program changes another project
         doc = load(portfolio_file)
         theirs = doc.portfolio.with_project(set_field(doc.portfolio.get("label-tool"), "owner", "zed"))
@@ -270,7 +271,7 @@ async def test_save_never_overwrites_a_changed_file(make_app, portfolio_file: Pa
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await select(pilot, app, "grasp-pose")
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         doc = load(portfolio_file)
         killed = set_field(doc.portfolio.get("grasp-pose"), "lifecycle.status_reason", "no budget")
         save(doc, doc.portfolio.with_project(set_field(killed, "lifecycle.status", "killed")))
@@ -327,7 +328,7 @@ async def test_undo_redo(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         assert app.session.portfolio.get("label-tool").status == "on-hold"
         await pilot.press("ctrl+z")
         assert app.session.portfolio.get("label-tool").status == "active" and not app.session.dirty
@@ -383,7 +384,8 @@ async def test_no_path_opens_sample_and_saves_to_portfolio_toml(make_app, tmp_pa
     async with app.run_test() as pilot:
         await pilot.pause()
         assert app.session.portfolio.name == "Full Stack Robotics" and not (tmp_path / "portfolio.toml").exists()
-        await pilot.press("o", "ctrl+s")
+        await hold_or_resume(pilot)
+        await pilot.press("ctrl+s")
     assert load(tmp_path / "portfolio.toml").portfolio.name == "Full Stack Robotics"
     app = make_app(None)  # now ./portfolio.toml exists and is opened
     async with app.run_test() as pilot:
@@ -413,7 +415,7 @@ async def test_board_moves_hold_kill(make_app, portfolio_file: Path) -> None:
         await pilot.press("K", *"no budget", "enter")
         assert app.session.portfolio.get("grasp-pose").status == "killed"
         assert app.session.portfolio.get("grasp-pose").lifecycle.status_reason == "no budget"
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         assert app.session.portfolio.get("grasp-pose").status == "on-hold"
         await pilot.press("right", "l", "h")
         await pilot.press("escape")
@@ -508,7 +510,8 @@ async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, user_con
     app = make_app(portfolio_file)
     async with app.run_test() as pilot:
         await pilot.pause()
-        await pilot.press("o", "ctrl+s")  # ctrl+s no longer saves
+        await hold_or_resume(pilot)
+        await pilot.press("ctrl+s")  # ctrl+s no longer saves
         assert app.session.dirty
         await pilot.press("f6")
         assert not app.session.dirty
@@ -616,7 +619,8 @@ async def test_remaining_bindings(make_app, portfolio_file: Path) -> None:
         save(doc, doc.portfolio.without_project("task-language"))
         await pilot.press("ctrl+r")  # clean: reload at once
         assert "task-language" not in app.session.portfolio and not app.session.dirty
-        await pilot.press("o", "ctrl+r")  # dirty: asks first
+        await hold_or_resume(pilot)
+        await pilot.press("ctrl+r")  # dirty: asks first
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("k")
         assert app.session.dirty

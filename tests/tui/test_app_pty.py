@@ -111,6 +111,8 @@ def test_kill_9_then_recover(tmp_path: Path) -> None:
     try:
         first.read_until("Labeling tool")
         first.send("o")  # put the first project on hold: an unsaved change
+        first.read_until("on hold: why?")
+        first.send("\r")  # no reason
         first.read_until("modified")
         _wait(lambda: journal_path(state, file).exists())
         first.proc.send_signal(signal.SIGKILL)

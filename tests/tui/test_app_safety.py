@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import BlockingScorer, ExitingScorer, ReverseScorer, notices, wait_for
+from tui_helpers import BlockingScorer, ExitingScorer, ReverseScorer, hold_or_resume, notices, wait_for
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.paths import state_dir
@@ -69,7 +69,7 @@ async def test_hanging_scorer_paints_cancels_and_quits(make_app, portfolio_file:
             # hang again with an unsaved edit: quitting still asks, and the question works
             app.set_scorer("slow")
             await wait_for(pilot, lambda: slow.calls == 2)
-            await pilot.press("o")
+            await hold_or_resume(pilot)
             pid = app.selected_id
             assert app.session.dirty and app.ranking
             # the edit shows at once, with the last scores, while the scorer still works
@@ -88,7 +88,7 @@ async def test_scorer_that_exits_is_contained(make_app, portfolio_file: Path, ex
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("o")  # an unsaved edit
+        await hold_or_resume(pilot)  # an unsaved edit
         add_scorer(app, ExitingScorer(exc))
         app.set_scorer("exits")
         await wait_for(pilot, lambda: not app.ranking)
@@ -96,7 +96,7 @@ async def test_scorer_that_exits_is_contained(make_app, portfolio_file: Path, ex
         assert app.is_running and app.session.dirty
         assert any("scorer 'exits' failed" in n for n in notices(app))
         assert all(r.score.error for r in app.workspace.ranked)
-        await pilot.press("o")  # the app goes on
+        await pilot.press("u")  # the app goes on: the edit is undone
         assert not app.session.dirty
 
 
@@ -114,7 +114,7 @@ async def test_exporter_that_exits_is_contained(make_app, portfolio_file: Path) 
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         app.workspace.exporters["exits"] = Exits()
         out = portfolio_file.parent / "out.txt"
         app._export_to(("exits", out))
@@ -162,7 +162,8 @@ async def test_hanging_plugin_through_the_host_is_named(make_app, portfolio_file
             await wait_for(pilot, lambda: any("'stuck' (plugin hangplug)" in n for n in notices(app)))
             app.set_scorer("slow")
             await wait_for(pilot, lambda: any("'slow' (plugin hangplug)" in n for n in notices(app)))
-            await pilot.press("down", "o")  # the app goes on meanwhile
+            await pilot.press("down")
+            await hold_or_resume(pilot)  # the app goes on meanwhile
             assert app.session.dirty and not out.exists()
             release.set()
             await wait_for(pilot, lambda: out.exists() and not app.ranking)
@@ -186,10 +187,11 @@ async def test_failed_save_keeps_the_edit_and_offers_save_as(
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        await pilot.press("o", "ctrl+s")
+        await hold_or_resume(pilot)
+        await pilot.press("ctrl+s")
         monkeypatch.undo()  # the first save works: the edit is on disk
         assert not app.session.dirty
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         monkeypatch.setattr(workspace, "save", disk_full)
         saved = portfolio_file.read_bytes()
         await pilot.press("ctrl+s")
@@ -216,17 +218,18 @@ async def test_journal_follows_the_edits(make_app, env: dict[str, str], portfoli
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert read_journal(state, portfolio_file) is None
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         journal = read_journal(state, portfolio_file)
         assert journal is not None and journal.base_digest == digest(portfolio_file.read_bytes())
         assert journal.text == app.session.edited_text() != journal.base_text
         await pilot.press("ctrl+s")
         assert read_journal(state, portfolio_file) is None
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         assert read_journal(state, portfolio_file) is not None
         await pilot.press("u")  # back to the saved state: nothing to recover
         assert read_journal(state, portfolio_file) is None
-        await pilot.press("o", "q")
+        await hold_or_resume(pilot)
+        await pilot.press("q")
         assert read_journal(state, portfolio_file) is not None
         await pilot.press("d")  # quit with discard: a clean exit leaves no journal
         await wait_for(pilot, lambda: app.return_code == 0)
@@ -330,7 +333,8 @@ async def test_markup_like_text_is_shown_as_is(make_app, portfolio_file: Path) -
         await pilot.press("right_square_bracket")  # a notice or the gate dialog, with the title in it
         await pilot.pause()
         await pilot.press("escape")
-        await pilot.press("o", "q")
+        await hold_or_resume(pilot)
+        await pilot.press("q")
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("c")
         assert app.is_running and app.title.startswith("● [/] team")

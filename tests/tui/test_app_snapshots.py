@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import FIXTURES, palette_search
+from tui_helpers import FIXTURES, hold_or_resume, palette_search
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
@@ -27,6 +27,34 @@ def _select_then(project_id: str) -> Callable[[Any], Any]:
         await _select(pilot, project_id)
 
     return run
+
+
+async def _rice(pilot: Any) -> None:
+    from fsdl_tui.plugins.manager import load_plugins
+
+    pilot.app.plugins_loaded(load_plugins(env={**pilot.app.env, "FSDL_TUI_LOAD_PLUGINS": "rice"}))
+    await pilot.pause()
+
+
+async def _rice_settings(pilot: Any) -> None:
+    """The RICE plugin loaded, the settings open at its default confidence (typed next: out of range)."""
+    await _rice(pilot)
+    await pilot.press("comma")
+    screen = pilot.app.screen
+    field = screen.query_one("#" + screen.plugin_widget("plugins.rice.default_confidence"))
+    field.focus(scroll_visible=False)
+    screen.query_one("#form").scroll_to_widget(field, animate=False, immediate=True)
+    await pilot.pause()
+
+
+async def _rice_form(pilot: Any) -> None:
+    """The RICE plugin loaded, 6D pose's form open at the plugin's section (its first field focused)."""
+    await _rice(pilot)
+    await _select(pilot, "grasp-pose")
+    await pilot.press("e")
+    form = pilot.app.screen
+    form._jump_to(f"sec-{form.sections.index('Plugin: rice')}")  # as ctrl+g would, without the dialog
+    await pilot.pause()
 
 
 async def _plugins(pilot: Any) -> None:
@@ -50,7 +78,7 @@ async def _edit_with_error(pilot: Any) -> None:
 
 
 async def _external_change(pilot: Any) -> None:
-    await pilot.press("o")
+    await hold_or_resume(pilot)
     doc = load("team.toml")
     save(doc, doc.portfolio.with_project(set_field(doc.portfolio.get("grasp-pose"), "owner", "zed")))
     pilot.app.check_disk()
@@ -61,7 +89,7 @@ async def _save_failed(pilot: Any) -> None:
     import errno
     import os
 
-    await pilot.press("o")
+    await hold_or_resume(pilot)
     pilot.app.save_failed(Path("team.toml"), OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "team.toml"))
     await pilot.pause()
 
@@ -84,7 +112,7 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "reason": (["left_square_bracket"], _select_then("grasp-pose")),
     "gate_confirm": (["right_square_bracket"], None),
     "kill_reason": (["K"], None),
-    "quit_guard": (["o", "q"], None),
+    "quit_guard": (["o", "enter", "q"], None),  # on hold (no reason), then quit
     "new_project": (["a", *"Grasp Pose"], None),
     "save_as": (["f3"], None),
     "plugins": (["p"], _plugins),
@@ -98,6 +126,8 @@ SCENARIOS: dict[str, tuple[list[str], Callable[[Any], Any] | None]] = {
     "quick_score": (["f", "plus", "plus"], None),
     "edit_jump": (["e", "ctrl+g"], _select_then("grasp-pose")),
     "board_held_or_killed": (["b", "f", "f"], None),
+    "edit_plugin_section": ([*"400", "tab", *"-1"], _rice_form),
+    "settings_plugin_section": ([*"170"], _rice_settings),
 }
 
 

@@ -34,6 +34,38 @@ async def wait_for(pilot: Any, condition: Any, tries: int = 500) -> None:
     assert condition(), "the app never reached the expected state"
 
 
+async def open_form(pilot: Any, project_id: str) -> Any:
+    """Highlight `project_id` in the table and open its form (`e`); returns the form."""
+    from fsdl_tui.tui.screens.edit import EditScreen
+    from fsdl_tui.tui.widgets.table import PortfolioTable
+
+    pilot.app.screen.query_one(PortfolioTable).select_id(project_id)
+    await pilot.pause()
+    await pilot.press("e")
+    assert isinstance(pilot.app.screen, EditScreen)
+    return pilot.app.screen
+
+
+async def hold_or_resume(pilot: Any) -> None:
+    """Make an unsaved change by keys: `o` puts the selected project on hold (Enter: no reason) or resumes it,
+    recorded in its history either way."""
+    from fsdl_tui.tui.screens.modals import TextModal
+
+    await pilot.press("o")
+    if isinstance(pilot.app.screen, TextModal):
+        await pilot.press("enter")
+
+
+async def type_fast(pilot: Any, *keys: str) -> None:
+    """Send `keys` to the app at once, as a terminal delivers a fast typist's keys (`pilot.press` lets the app
+    settle after each key), then let the app handle them."""
+    from textual import events
+
+    for key in keys:
+        pilot.app.post_message(events.Key(key, key if len(key) == 1 else None))
+    await pilot.pause()
+
+
 def notices(app: Any) -> list[str]:
     """The texts of the app's notifications so far."""
     return [n.message for n in app._notifications]

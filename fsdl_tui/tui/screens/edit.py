@@ -1,8 +1,10 @@
-"""The project form: every editable field of the schema (`fsdl_tui.domain.schema`), under its section, checked
-as it is typed.
+"""The project form: every editable field of the schema (`fsdl_tui.domain.schema`), under its section, then
+one section per plugin with the fields it declares (`register_fields`, `plugins.NAME.KEY`), checked as they
+are typed.
 
-Each change goes through `set_field`, which validates; a refused value shows its message under the field
-and leaves the last good value in place. `escape` closes the form and applies the changes as one undo step.
+Each change goes through `set_fields`, which validates (a plugin's field against its kind and range); a
+refused value shows its message under the field and leaves the last good value in place. `escape` closes the
+form and applies the changes as one undo step.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, Sele
 
 from ...domain import framework as fw
 from ...domain import schema as sc
-from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, leaves, parse_value, set_field
+from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, leaves, parse_value, set_fields
 from ...domain.model import Project
+from ...plugins.fields import field_help
 from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
 from ..widgets.plain import PlainInput, PlainTextArea
@@ -52,15 +55,35 @@ def check_label(label: str, done: bool) -> str:
     return f"{'✓' if done else '·'} {label}"
 
 
-def readable_error(message: str) -> str:
-    """A field error with the schema's labels instead of internal paths (`cost.accuracy_requirement: ...`)."""
-    labels = field_by_path()
+def readable_error(message: str, extra: tuple[sc.Field, ...] = ()) -> str:
+    """A field error with the schema's labels instead of internal paths (`cost.accuracy_requirement: ...`);
+    `extra`: the plugins' fields, named by their labels too."""
+    labels = {**field_by_path(), **{f.path: f for f in extra}}
     parts = []
     for part in message.split("; "):
         path, sep, rest = part.partition(": ")
         spec = labels.get(path)
         parts.append(f"{spec.label}: {rest}" if sep and spec is not None else (rest if sep and "." in path else part))
     return "; ".join(parts)
+
+
+# Tab and shift+tab as priority bindings: the app runs them as each key arrives, so a key typed right after Tab
+# goes to the next field. (As plain bindings, Tab travels as a message from the field up to the screen, and a
+# key that comes meanwhile is delivered to the field that still has the focus.)
+FOCUS_BINDINGS = [
+    Binding(
+        "tab", "app.focus_next", "Next field", id="form.next", tooltip="Go to the next field", show=False, priority=True
+    ),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        "Previous field",
+        id="form.previous",
+        tooltip="Go to the previous field",
+        show=False,
+        priority=True,
+    ),
+]
 
 
 BASELINE_HELP = "Kinds: " + ", ".join(f"{k.id} ({k.label.lower()})" for k in fw.BASELINE_KINDS) + "."
@@ -73,12 +96,16 @@ class EditScreen(Screen[Project | None]):
         Binding("escape", "done", "Done", id="edit.done", tooltip="Close the form and keep the changes"),
         Binding("ctrl+r", "revert", "Revert", id="edit.revert", tooltip="Close the form and drop the changes"),
         Binding("ctrl+g,f4", "jump", "Section", id="edit.jump", tooltip="Go to a section of the form"),
+        *FOCUS_BINDINGS,
     ]
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, plugin_fields: tuple[sc.Field, ...] = ()) -> None:
+        """`plugin_fields`: the fields plugins declare for each project (`PluginHost.fields(portfolio)`)."""
         super().__init__()
         self.original = project
         self.working = project
+        self.plugin_fields = plugin_fields
+        self.specs = {**field_by_path(), **{f.path: f for f in plugin_fields}}  # every path the form edits
         self.errors: dict[str, str] = {}
         self.sections: list[str] = []  # the form's section headings, in order (ctrl+g jumps to one)
 
@@ -87,14 +114,15 @@ class EditScreen(Screen[Project | None]):
     def _value(self, path: str) -> Any:
         return get_field(self.working, path)
 
-    def _field(self, path: str, *, beside: str = "", compact_label: bool = False) -> ComposeResult:
-        spec = field_by_path()[path]
+    def _field(self, path: str, *, beside: str = "", help_text: str | None = None) -> ComposeResult:
+        spec = self.specs[path]
         wid = widget_id(path)
         value = self._value(path)
+        help_text = spec.help if help_text is None else help_text
         with Vertical(classes="field", id=f"box-{wid}"):
-            yield Label(spec.label, classes="field-label")
-            if spec.help and spec.kind != "bool" and not beside:
-                yield Static(spec.help, classes="field-help", markup=False)
+            yield Label(Text(spec.label), classes="field-label")
+            if help_text and spec.kind != "bool" and not beside:
+                yield Static(help_text, classes="field-help", markup=False)
             with Horizontal(classes="field-row"):
                 if spec.kind == "longtext":
                     yield PlainTextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
@@ -107,6 +135,8 @@ class EditScreen(Screen[Project | None]):
                         allow_blank=spec.path != "lifecycle.status",
                         classes="field-input",
                     )
+                elif spec.kind == "bool":
+                    yield Checkbox(check_label(spec.label, bool(value)), bool(value), id=wid, classes="field-input")
                 else:
                     yield PlainInput(
                         shown_value(spec, value),
@@ -166,6 +196,21 @@ class EditScreen(Screen[Project | None]):
                 for q in arch.questions:
                     yield from self._field(f"questions.{q.id}")
 
+    def _plugin_sections(self) -> ComposeResult:
+        """One section per plugin: the fields it declares, each with its type, range and help."""
+        by_plugin: dict[str, list[sc.Field]] = {}
+        for f in self.plugin_fields:
+            by_plugin.setdefault(f.table.split(".", 1)[1], []).append(f)
+        for plugin, fields in by_plugin.items():
+            heading = f"Plugin: {plugin}"
+            yield Label(Text(heading), classes="section", id=f"sec-{len(self.sections)}")
+            self.sections.append(heading)
+            for f in fields:
+                yield from self._plugin_field(f)
+
+    def _plugin_field(self, f: sc.Field) -> ComposeResult:
+        yield from self._field(f.path, help_text=field_help(f))
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="preview")
@@ -183,6 +228,7 @@ class EditScreen(Screen[Project | None]):
                     yield Label(f.section, classes="section", id=f"sec-{len(self.sections)}")
                     self.sections.append(f.section)
                 yield from self._schema_field(f)
+            yield from self._plugin_sections()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -199,14 +245,14 @@ class EditScreen(Screen[Project | None]):
 
     def set_value(self, path: str, raw: Any) -> bool:
         """Parse and set one field; show the error (and keep the old value) when it is refused."""
-        spec = field_by_path()[path]
+        spec = self.specs[path]
         if isinstance(raw, str) and spec.kind in ("text", "longtext") and not raw.strip():
-            raw = ""  # whitespace only is no text: nothing is saved for it
+            raw = None if path.startswith("plugins.") else ""  # whitespace only is no text: nothing is saved
         try:
             value = parse_value(spec, raw) if isinstance(raw, str) else raw
-            self.working = set_field(self.working, path, value)
+            self.working = set_fields(self.working, [(path, value)], self.plugin_fields)
         except FieldError as exc:
-            self._error(path, readable_error(str(exc)))
+            self._error(path, readable_error(str(exc), self.plugin_fields))
             return False
         self._error(path, "")
         self._preview()
@@ -263,7 +309,8 @@ class EditScreen(Screen[Project | None]):
 
     def _path(self, widget: Widget) -> str | None:
         if widget.id and widget.id.startswith("f-"):
-            return path_of(widget.id)
+            path = path_of(widget.id)
+            return path if path in self.specs else None
         return None
 
     @on(Input.Changed)
@@ -300,7 +347,7 @@ class EditScreen(Screen[Project | None]):
         path = "cost.flags" if widget.id == "flags" else self._path(widget)
         if path:
             chosen = set(widget.selected)
-            self.set_value(path, [x.id for x in field_by_path()[path].items if x.id in chosen])
+            self.set_value(path, [x.id for x in self.specs[path].items if x.id in chosen])
 
     # --- closing -----------------------------------------------------------------------------------------
 

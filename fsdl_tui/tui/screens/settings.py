@@ -1,5 +1,6 @@
 """Portfolio settings (`,` or the palette): the name, the description, the 2x2 thresholds, the default scorer
-and the weights of the `weighted` scorer (`[scoring.weighted]`). Each value is checked as it is typed; a bad
+the weights of the `weighted` scorer (`[scoring.weighted]`) and the plugins' settings (`[plugins.NAME]`, the
+fields they declare with `register_fields`, scope "portfolio"). Each value is checked as it is typed; a bad
 one shows its message under the field and is not applied. `escape` closes and applies the good values as one
 undo step (saved like any edit: only the lines that changed); `ctrl+r` closes and drops them."""
 
@@ -16,10 +17,15 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Select, Static
 
+from ...domain import schema as sc
+from ...domain.fields import FieldError, parse_value
 from ...domain.model import Portfolio, Settings
+from ...domain.reader import check_fields
+from ...plugins.fields import field_help
 from ...scoring.weighted import DEFAULT_WEIGHTS, WEIGHTABLE, SettingsError, parse_weights
 from ..view import one_line, printable
 from ..widgets.plain import PlainInput
+from .edit import FOCUS_BINDINGS, shown_value
 
 
 def _number(text: str) -> float | None:
@@ -56,13 +62,18 @@ class SettingsScreen(Screen[Portfolio | None]):
     BINDINGS = [
         Binding("escape", "done", "Done", id="settings.done", tooltip="Close and keep the good values"),
         Binding("ctrl+r", "revert", "Revert", id="settings.revert", tooltip="Close and drop the changes"),
+        *FOCUS_BINDINGS,
     ]
 
-    def __init__(self, portfolio: Portfolio, scorers: list[tuple[str, str]]) -> None:
-        """`scorers`: (name, label) of every loaded scorer."""
+    def __init__(
+        self, portfolio: Portfolio, scorers: list[tuple[str, str]], plugin_settings: tuple[sc.Field, ...] = ()
+    ) -> None:
+        """`scorers`: (name, label) of every loaded scorer; `plugin_settings`: the settings plugins declare
+        (`PluginHost.fields(portfolio, scope="portfolio")`)."""
         super().__init__()
         self.original = portfolio
         self.scorers = scorers
+        self.plugin_settings = {f"p-{i}": f for i, f in enumerate(plugin_settings)}  # by widget id
         self.errors: dict[str, str] = {}
         try:
             self.weights: dict[str, float] = parse_weights(portfolio.scoring.get("weighted"))
@@ -72,7 +83,7 @@ class SettingsScreen(Screen[Portfolio | None]):
 
     def _row(self, wid: str, label: str, value: str, help_text: str = "") -> ComposeResult:
         with Vertical(classes="field"):
-            yield Label(label, classes="field-label")
+            yield Label(Text(label), classes="field-label")
             if help_text:
                 yield Static(help_text, classes="field-help", markup=False)
             yield PlainInput(value, id=wid, classes="field-input")
@@ -112,10 +123,42 @@ class SettingsScreen(Screen[Portfolio | None]):
             for key, (_, detail) in WEIGHTABLE.items():
                 value = self.weights.get(key)
                 yield from self._row(f"w-{key}", key, "" if value is None else f"{value:g}", detail)
+            yield from self._plugin_rows()
         yield Static(
             Text("escape: done (keeps the good values, one undo step) · ctrl+r: drop the changes"), classes="hint"
         )
         yield Footer()
+
+    def _plugin_rows(self) -> ComposeResult:
+        """A section per plugin with the settings it declares, each with its type, range and help."""
+        heading = ""
+        for wid, f in self.plugin_settings.items():
+            plugin = f.table.split(".", 1)[1]
+            if plugin != heading:
+                heading = plugin
+                yield Static(Text(f"Plugin: {plugin} ([plugins.{plugin}])", style="bold"), classes="section")
+            yield from self._row(wid, f.label, shown_value(f, self._plugin_value(f)), field_help(f))
+
+    def plugin_widget(self, path: str) -> str:
+        """The id of the input of the plugin setting at `path` (`plugins.NAME.KEY`)."""
+        return next(wid for wid, f in self.plugin_settings.items() if f.path == path)
+
+    def _plugin_value(self, f: sc.Field) -> Any:
+        table = self.original.plugins.get(f.table.split(".", 1)[1], {})
+        return table.get(f.key) if isinstance(table, dict) else None
+
+    def _plugin_parsed(self, wid: str, text: str) -> tuple[Any, str]:
+        """A plugin setting as typed: (its value, "") or (None, what is wrong), checked against its kind and
+        range as `validate` checks the file."""
+        f = self.plugin_settings[wid]
+        try:
+            value = parse_value(f, text)
+        except FieldError as exc:
+            return None, str(exc).split(": ", 1)[-1]
+        if value is None:
+            return None, ""
+        issues = check_fields([f], {"plugins": {f.table.split(".", 1)[1]: {f.key: value}}})
+        return value, issues[0].message if issues else ""
 
     def on_mount(self) -> None:
         self.query_one("#s-name", Input).focus()
@@ -129,7 +172,9 @@ class SettingsScreen(Screen[Portfolio | None]):
         wid = event.input.id or ""
         check = self.CHECKS.get(wid) or (check_weight if wid.startswith("w-") else None)
         message = ""
-        if check is not None:
+        if wid in self.plugin_settings:
+            message = self._plugin_parsed(wid, event.value)[1]
+        elif check is not None:
             message = check(event.value)
         elif wid == "s-name" and not event.value.strip():
             message = "a portfolio needs a name"
@@ -178,7 +223,28 @@ class SettingsScreen(Screen[Portfolio | None]):
                 weights[key] = float(text)
         if weights != {k: v for k, v in self.weights.items() if v} or self.weights_problem:
             out = out.replace(scoring={**p.scoring, "weighted": self._weights_table(weights)})
-        return out
+        plugins = self._plugins_result()
+        return out if plugins is None else out.replace(plugins=plugins)
+
+    def _plugins_result(self) -> dict[str, Any] | None:
+        """The `[plugins.NAME]` tables with the good values typed (a value left as shown keeps what the file
+        has; an emptied one is removed), or None when none changed."""
+        tables = {name: dict(t) if isinstance(t, dict) else t for name, t in self.original.plugins.items()}
+        changed = False
+        for wid, f in self.plugin_settings.items():
+            text, old = self._text(wid), self._plugin_value(f)
+            if wid in self.errors or text.strip() == shown_value(f, old).strip():
+                continue
+            value, _ = self._plugin_parsed(wid, text)
+            table = tables.setdefault(f.table.split(".", 1)[1], {})
+            if not isinstance(table, dict):
+                continue  # not a table in the file: `validate` reports it; nothing is written over it
+            if value is None:
+                table.pop(f.key, None)
+            else:
+                table[f.key] = value
+            changed = True
+        return tables if changed else None
 
     def _weights_table(self, weights: dict[str, float]) -> dict[str, Any]:
         """`weights` as the file writes them: a weight the file already had keeps its key and its value as

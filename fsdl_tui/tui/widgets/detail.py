@@ -31,16 +31,20 @@ class ProjectDetail(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.text = Text()
         self._lines: list[Strip] = []
-        self._shown: tuple[object, str] | None = None
+        self._shown: tuple[object, str, tuple[object, ...]] | None = None
 
     def show(self, r: Ranked | None, scorer_label: str) -> None:
-        if self._shown is not None and self._shown[0] is r and self._shown[1] == scorer_label:
+        from ..base import fsdl_app
+
+        plugin_fields = fsdl_app(self).workspace.plugin_fields()  # the plugins' own fields, with their labels
+        shown = (r, scorer_label, plugin_fields)
+        if self._shown is not None and self._shown[0] is r and self._shown[1:] == shown[1:]:
             return  # the same ranked value (rankings are immutable): nothing to redo
-        self._shown = (r, scorer_label)
+        self._shown = shown
         if r is None:
             self.text = Text("No project here. Add one with 'a', or clear the filter.", style="dim")
         else:
-            self.text = project_renderable(r, scorer_label)
+            self.text = project_renderable(r, scorer_label, plugin_fields=plugin_fields)
         self._wrap()
         self.scroll_to(0, 0, animate=False, immediate=True)
 

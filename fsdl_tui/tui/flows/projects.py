@@ -1,0 +1,166 @@
+"""The project flows, on the selected project: edit, add, duplicate, delete, lifecycle moves and status
+changes. Each asks with a modal when it must and calls the core for the change."""
+
+from __future__ import annotations
+
+from ...domain.lifecycle import MoveRefused, change_status, move, new_project
+from ...domain.model import Project
+from ...workspace import duplicate_of, next_stage, previous_stage
+from ..base import FsdlBase
+from ..screens.modals import ConfirmModal, NewProjectModal
+
+
+class ProjectFlows(FsdlBase):
+    """Edits of projects and lifecycle moves, on the selected project."""
+
+    def selected(self) -> Project | None:
+        return self.workspace.selected()
+
+    def action_edit(self) -> None:
+        from ..screens.edit import EditScreen
+
+        p = self.selected()
+        if p is None or self.refused_read_only("editing"):
+            return
+
+        def done(result: Project | None) -> None:
+            if result is not None:
+                self.replace_project(result, f"edit of {result.id}")
+
+        self.push_screen(EditScreen(p, self.workspace.plugin_fields()), done)
+
+    def action_add(self) -> None:
+        if self.session is None:
+            return
+        taken = {p.id for p in self.session.portfolio.projects}
+
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if answer is not None:
+                pid, title = answer
+                self.replace_project(new_project(pid, title), f"add {pid}")
+                self.select(pid)
+                self.action_edit()
+
+        self.push_screen(NewProjectModal(taken), chosen)
+
+    def action_duplicate(self) -> None:
+        p = self.selected()
+        if p is None or self.session is None:
+            return
+        copy = duplicate_of(p, self.workspace.taken_ids())
+        self.replace_project(copy, f"duplicate {p.id}")
+        self.select(copy.id)
+        self.say(f"duplicated as {copy.id} (back in planning)", timeout=3)
+
+    def action_delete(self) -> None:
+        p = self.selected()
+        if p is None or self.session is None:
+            return
+        session = self.session
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.apply(session.portfolio.without_project(p.id), f"delete {p.id}")
+
+        self.push_screen(
+            ConfirmModal(
+                f"Delete '{p.title}'?",
+                f"{p.id} and its history leave the portfolio (undo brings it back until you quit).",
+                "Delete",
+            ),
+            answer,
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------------------
+
+    def _move(self, p: Project, stage: str, note: str = "", force: bool = False) -> None:
+        try:
+            moved = move(p, stage, note=note, date=self.today(), force=force)
+        except MoveRefused as exc:
+            if exc.open_items and not force:
+                items = "\n".join(f"• {i.label}: {i.question}" for i in exc.open_items)
+
+                def answer(yes: bool | None) -> None:
+                    if yes:
+                        self._move(p, stage, note, force=True)
+
+                self.push_screen(
+                    ConfirmModal(
+                        f"'{p.title}' leaves planning with open gate items",
+                        items + "\nMove anyway? The override is recorded in the history.",
+                        "Move anyway",
+                    ),
+                    answer,
+                )
+            else:
+                self.say(str(exc), severity="warning")
+            return
+        self.replace_project(moved, f"move {p.id} to {stage}")
+        self.say(f"{p.id}: {p.stage} → {stage}", timeout=3)
+
+    def action_move_forward(self) -> None:
+        p = self.selected()
+        if p is None:
+            return
+        stage = next_stage(p)
+        if stage is None:
+            self.say(f"'{p.title}' is in production: the last stage", timeout=3)
+            return
+        self._move(p, stage)
+
+    def action_move_back(self) -> None:
+        from ..screens.modals import ReasonModal
+
+        p = self.selected()
+        if p is None:
+            return
+        back = previous_stage(p)
+        if back is None:
+            self.say(f"'{p.title}' is in planning: the first stage", timeout=3)
+            return
+
+        def answer(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self._move(p, result[0], result[1])
+
+        self.push_screen(ReasonModal(p.title, p.stage, back), answer)
+
+    def _status(self, p: Project, status: str, reason: str) -> None:
+        """Change the status through `change_status`, which records it in the history with the date and the
+        reason; a refusal (no reason where one is needed) is said, nothing changes."""
+        try:
+            changed = change_status(p, status, reason, self.today())
+        except MoveRefused as exc:
+            self.say(str(exc), severity="warning")
+            return
+        self.replace_project(changed, f"{p.id} {status}")
+
+    def action_hold(self) -> None:
+        """Put the selected project on hold (asks why; Enter with no answer is fine), or resume it: both go
+        into the history with the date, like a kill."""
+        from ..screens.modals import TextModal
+
+        p = self.selected()
+        if p is None:
+            return
+        if p.status == "on-hold":
+            self._status(p, "active", "")
+            return
+        self.push_screen(
+            TextModal(f"Put '{p.title}' on hold: why? (optional)", "e.g. waiting for the new gripper", required=False),
+            lambda reason: self._status(p, "on-hold", reason) if reason is not None else None,
+        )
+
+    def action_kill(self) -> None:
+        from ..screens.modals import TextModal
+
+        p = self.selected()
+        if p is None:
+            return
+        if p.status == "killed":
+            self._status(p, "active", "")
+            return
+        self.push_screen(
+            TextModal(f"Kill '{p.title}': why?", "e.g. the data cannot be had"),
+            lambda reason: self._status(p, "killed", reason) if reason else None,
+        )
