@@ -624,6 +624,21 @@ def sensitivity(
     return SensitivityResult(scorer.name, k, perturb, draws, stable, top, swaps, note)
 
 
+def swap_label(s: Swap) -> str:
+    """`b impact 3->4`: the project, the input and its change (plain text)."""
+    return f"{s.project} {RATING_FIELDS[s.field][1].lower()} {s.old}->{s.new}"
+
+
+def tornado(result: SensitivityResult) -> list[Swap]:
+    """One bar per adjacent pair around the cut: the smallest single-input change that swaps the pair,
+    the pairs sorted by how little change swaps them (then by their place in the ranking). A pair that no
+    single change swaps has no bar."""
+    first: dict[tuple[str, str], tuple[int, Swap]] = {}
+    for i, s in enumerate(result.swaps):  # each pair's swaps come together, smallest first
+        first.setdefault((s.above, s.below), (i, s))
+    return [s for _, s in sorted(first.values(), key=lambda item: (abs(item[1].change), item[0]))]
+
+
 def to_json(result: UncertaintyResult) -> dict[str, Any]:
     return {
         "scorer": result.scorer,
