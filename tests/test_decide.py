@@ -409,6 +409,46 @@ def test_plan_is_as_good_as_trying_every_subset(seed: int) -> None:
     assert sum(c.weeks for c in cands if c.id in chosen) <= budget
 
 
+def _random_cands(seed: int, n: int) -> tuple[list[Candidate], float]:
+    rng = random.Random(seed)
+    cands = []
+    for i in range(n):
+        deps = tuple(f"p{j}" for j in range(i) if rng.random() < 0.15)
+        cands.append(Candidate(f"p{i}", round(rng.uniform(0.5, 5), 3), {"weeks": float(rng.randint(1, 8))}, deps))
+    return cands, float(rng.randint(4, 30))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lp_presolve_keeps_the_plan_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reduced-cost fixing runs on every program here (not only on large ones): still the best of all subsets."""
+    import fsdl_tui.decide.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "SMALL", 0)
+    cands, budget = _random_cands(100 + seed, 14)
+    x = best_plan(cands, {"weeks": budget}, {}, set())
+    assert x is not None
+    got = sum(c.score for c, xi in zip(cands, x, strict=True) if xi)
+    assert got == pytest.approx(_brute_force(cands, budget, set()), abs=1e-6)
+
+
+def test_the_pareto_front_is_every_subsets_front() -> None:
+    from fsdl_tui.decide.plan import pareto_front
+
+    cands, _ = _random_cands(7, 10)
+    total = int(sum(c.weeks for c in cands))
+    # By brute force: the best score within each whole number of weeks (efforts are whole weeks here), and
+    # the corners where it rises.
+    best_at = [_brute_force(cands, w, set()) for w in range(total + 1)]
+    corners = [(0.0, 0.0)]
+    for w in range(1, total + 1):
+        if best_at[w] > corners[-1][1] + 1e-9:
+            corners.append((float(w), best_at[w]))
+    front = pareto_front(cands, {"weeks": 10.0}, set(), limit=100)
+    assert len(front) == len(corners) > 3
+    for (w1, s1), (w2, s2) in zip(front, corners, strict=True):
+        assert w1 == w2 and s1 == pytest.approx(s2, abs=1e-6)
+
+
 def _effort(weeks: float, gpu_days: float | None = None) -> Effort:
     return Effort(weeks=weeks, gpu_days=gpu_days)
 
