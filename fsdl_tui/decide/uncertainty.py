@@ -385,6 +385,7 @@ class RankTally:
         # Each project's histogram of places, as differences (weight 1/g from place b, -1/g from b + g):
         # summed chunk by chunk when it is small; else b and g are kept and binned a block at a time.
         self.diff = np.zeros(n * (n + 1)) if n * (n + 1) <= BINS else None
+        assert n < 1 << 24, "places are packed in 24 bits"
         self.kept: list[tuple[np.ndarray, np.ndarray]] = []
         self.pairs = np.array(order, dtype=np.intp)  # the point ranking: each project against the next
         self.ahead = np.zeros(max(0, len(order) - 1))
@@ -397,17 +398,19 @@ class RankTally:
 
     def _add(self, codes: np.ndarray, ncodes: int) -> None:
         c = codes.shape[1]
-        index = codes + (np.arange(c, dtype=np.intp) * ncodes)[None, :]
+        # Counts by (code, draw), code-major: one project's draws read neighbouring counts.
+        index = codes * c + np.arange(c, dtype=np.intp)[None, :]
         count = np.bincount(index.ravel(), minlength=c * ncodes)
-        before = np.cumsum(count.reshape(c, ncodes), axis=1).ravel() - count
-        b, g = np.take(before, index), np.take(count, index)
+        before = (np.cumsum(count.reshape(ncodes, c), axis=0).ravel() - count) << 24 | count
+        packed = np.take(before, index)  # b and g of each project and draw in one lookup
+        b, g = packed >> 24, packed & 0xFFFFFF
         if self.diff is not None:
             self.diff += _place_diff(b, g, self.n)
         else:
             self.kept.append((b.astype(np.int32), g.astype(np.int32)))
         # The top-k share is read from the histogram of places; a draw with fewer than k scorable projects
         # would give the unscorable ones (the last code) a share: taken off here.
-        if (before[ncodes - 1 :: ncodes] < self.k).any():
+        if (before[(ncodes - 1) * c :] >> 24 < self.k).any():
             share = np.clip((self.k - b) / g, 0.0, 1.0)
             self.unscorable_top += (share * (codes == ncodes - 1)).sum(axis=1)
         if self.pairs.size > 1:
