@@ -431,18 +431,19 @@ def test_the_lp_presolve_keeps_the_plan_exact(seed: int, monkeypatch: pytest.Mon
     assert got == pytest.approx(_brute_force(cands, budget, set()), abs=1e-6)
 
 
-def test_the_pareto_front_is_every_subsets_front() -> None:
+@pytest.mark.parametrize("unit", [1.0, 0.5])  # whole weeks (scanned week by week), and half weeks
+def test_the_pareto_front_is_every_subsets_front(unit: float) -> None:
     from fsdl_tui.decide.plan import pareto_front
 
     cands, _ = _random_cands(7, 10)
-    total = int(sum(c.weeks for c in cands))
-    # By brute force: the best score within each whole number of weeks (efforts are whole weeks here), and
-    # the corners where it rises.
-    best_at = [_brute_force(cands, w, set()) for w in range(total + 1)]
+    cands = [Candidate(c.id, c.score, {"weeks": c.weeks * unit}, c.depends_on) for c in cands]
+    steps = round(sum(c.weeks for c in cands) / unit)
+    # By brute force: the best score within each multiple of the unit, and the corners where it rises.
+    best_at = [_brute_force(cands, i * unit, set()) for i in range(steps + 1)]
     corners = [(0.0, 0.0)]
-    for w in range(1, total + 1):
-        if best_at[w] > corners[-1][1] + 1e-9:
-            corners.append((float(w), best_at[w]))
+    for i in range(1, steps + 1):
+        if best_at[i] > corners[-1][1] + 1e-9:
+            corners.append((i * unit, best_at[i]))
     front = pareto_front(cands, {"weeks": 10.0}, set(), limit=100)
     assert len(front) == len(corners) > 3
     for (w1, s1), (w2, s2) in zip(front, corners, strict=True):

@@ -307,6 +307,7 @@ def best_plan(
     return x if y is None else y
 
 
+SCAN = 200  # whole weeks tried one by one for the front, at most
 STEP = 1e-4  # a front point beats the one before by at least this much (scores show two decimals)
 
 
@@ -321,7 +322,21 @@ def pareto_front(
     scores = np.array([c.score for c in cands], dtype=float)
     front: list[tuple[float, float]] = [(0.0, 0.0)]
     best, chosen = 0.0, np.zeros(len(cands))
-    while len(front) < limit:
+    ceiling = float(np.clip(scores, 0, None).sum())  # no plan scores more
+    if np.all(weeks == np.round(weeks)):
+        # Whole weeks: every plan takes a whole number of weeks, so the next point is the first whole number
+        # of weeks whose best plan beats the last point: one small (presolved) solve per week tried, for
+        # as many weeks as SCAN (then the general way below).
+        w = 0.0
+        for _ in range(SCAN):
+            if len(front) >= limit or w >= total or best >= ceiling - STEP:
+                return front
+            w += 1.0
+            x = _solve(reduce_by_bounds(program(cands, {"weeks": w, **others}, {}, production)))
+            if x is not None and float(scores @ x) >= best + STEP:
+                best, chosen = float(scores @ x), x.astype(float)
+                front.append((float(weeks @ x), best))
+    while len(front) < limit and best < ceiling - STEP:
         # The cheapest plan that beats the best score so far. The last point's plan plus one more project
         # beats it, so no plan over those weeks is needed: projects longer than that are out (presolve).
         reach = total
