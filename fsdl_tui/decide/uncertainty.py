@@ -78,13 +78,19 @@ class Sampler:
         # The raters' values: field -> (raters, projects), NaN where a rater left it out.
         self.rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
         col = {p.id: j for j, p in enumerate(projects)}
+        cells: dict[str, tuple[list[int], list[int], list[float]]] = {f: ([], [], []) for f in FIELDS}
         for i, rf in enumerate(raters):
             for pid, row in rf.scores.items():
                 j = col.get(pid)
                 if j is None:
                     continue
                 for f, v in row.items():
-                    self.rv[f][i, j] = v
+                    rows, cols, vals = cells[f]
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(v)
+        for f, (rows, cols, vals) in cells.items():
+            self.rv[f][rows, cols] = vals  # one assignment per field
         rated = np.zeros((len(raters), n), dtype=bool)
         for f in FIELDS:
             rated |= ~np.isnan(self.rv[f])
