@@ -238,22 +238,39 @@ def reduce_by_bounds(prog: Program, min_score: float | None = None) -> Program:
         return prog
     cost = -prog.scores if min_score is None else prog.weeks
     matrix, hi = _rows(prog, min_score)
-    bounds = np.column_stack([prog.lb, prog.ub])
-    lp = linprog(cost, A_ub=matrix, b_ub=hi, bounds=bounds, method="highs")
+    sub, rest = _free_rows(matrix, hi, free, prog.lb)
+    if sub is None:
+        return prog
+    lp = linprog(cost[free], A_ub=sub, b_ub=rest, bounds=(0, 1), method="highs")
     if lp.status != 0 or lp.x is None:
         return prog
+    x_lp = prog.lb.copy()
+    x_lp[free] = lp.x
+    lower, upper = np.zeros(len(free)), np.zeros(len(free))
+    lower[free] = np.abs(lp.lower.marginals)  # the LP cost of raising a project at 0, per unit
+    upper[free] = np.abs(lp.upper.marginals)  # ... of lowering a project at 1
+    lp_value = float(lp.fun + cost[~free] @ prog.lb[~free])
     # For the fewest weeks, rounding up keeps the dependencies and reaches the score.
-    x = _incumbent(prog, lp.x) if min_score is None else (lp.x > 1e-6).astype(float)
+    x = _incumbent(prog, x_lp) if min_score is None else (x_lp > 1e-6).astype(float)
     if x is None or not (np.all(matrix @ x <= hi + EPS) and np.all(x >= prog.lb) and np.all(x <= prog.ub)):
         return prog
-    gap = float(cost @ x) - lp.fun
-    margin = max(gap, 0.0) + 1e-6 * max(1.0, abs(lp.fun))
-    lower = np.abs(lp.lower.marginals)  # the LP cost of raising a project at 0, per unit
-    upper = np.abs(lp.upper.marginals)  # ... of lowering a project at 1
+    gap = float(cost @ x) - lp_value
+    margin = max(gap, 0.0) + 1e-6 * max(1.0, abs(lp_value))
     lb, ub = prog.lb.copy(), prog.ub.copy()
-    ub[free & (lp.x < 1e-9) & (lower > margin)] = 0
-    lb[free & (lp.x > 1 - 1e-9) & (upper > margin)] = 1
+    ub[free & (x_lp < 1e-9) & (lower > margin)] = 0
+    lb[free & (x_lp > 1 - 1e-9) & (upper > margin)] = 1
     return dataclasses.replace(prog, lb=lb, ub=ub)
+
+
+def _free_rows(matrix: Any, hi: np.ndarray, free: np.ndarray, x: np.ndarray) -> tuple[Any, np.ndarray]:
+    """The rows over the free projects only, the fixed ones (at `x`) moved into the bounds; rows left with
+    no free project are dropped. (None, ...) when a dropped row is already broken."""
+    rest = hi - matrix[:, ~free] @ x[~free] if (~free).any() else hi
+    sub = matrix[:, free].tocsr()
+    used = np.diff(sub.indptr) > 0
+    if np.any(rest[~used] < -EPS):
+        return None, rest
+    return sub[used], rest[used]
 
 
 def _solve(prog: Program, min_score: float | None = None) -> np.ndarray | None:
@@ -269,14 +286,12 @@ def _solve(prog: Program, min_score: float | None = None) -> np.ndarray | None:
     matrix, hi = _rows(prog, min_score)
     free = prog.lb < prog.ub
     x = prog.lb.copy()
-    rest = hi - matrix[:, ~free] @ x[~free] if (~free).any() else hi
     if not free.any():
+        rest = hi - matrix @ x
         return np.round(x).astype(int) if np.all(rest >= -EPS) else None
-    sub = matrix[:, free].tocsr()
-    used = np.diff(sub.indptr) > 0
-    if np.any(rest[~used] < -EPS):
+    sub, rest = _free_rows(matrix, hi, free, x)
+    if sub is None:
         return None  # a row the fixed projects already break
-    sub, rest = sub[used], rest[used]
     objective = (prog.weeks if min_score is not None else -prog.scores)[free]
     constraints = [LinearConstraint(sub, np.full(rest.shape, -np.inf), rest)] if sub.shape[0] else []
     k = int(free.sum())
