@@ -259,6 +259,109 @@ def test_sampling_is_seeded_and_ranges_are_used() -> None:
     assert a.source == "range" and 0.22 < a.p_top_k < 0.38
 
 
+def reference_sample_ranks(pf: Portfolio, raters: list[RaterFile], ranges, draws: int, k: int, seed: int):
+    """`sample_ranks` written out draw by draw and project by project, for checking only: the inputs drawn by
+    `Sampler.draw` (the same random numbers), each project scored by the scorer itself, each tie's places
+    shared equally; p_top_k, the 90% rank interval and the share of draws a neighbour is ahead."""
+    from fsdl_tui.decide.uncertainty import CHUNK, Sampler
+    from fsdl_tui.domain.fields import set_field
+    from fsdl_tui.storage.ratings import RATING_FIELDS
+
+    projects = list(pf.projects)
+    n = len(projects)
+    sampler = Sampler(projects, raters, ranges)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for start in range(0, draws, CHUNK):
+        size = min(CHUNK, draws - start)
+        d = sampler.draw(size, rng)
+        for t in range(size):
+            row = []
+            for j, p in enumerate(projects):
+                q = p
+                for f in FIELDS:
+                    v = d.values[f][t, j]
+                    if not np.isnan(v):
+                        q = set_field(q, RATING_FIELDS[f][0], int(v))
+                value = safe_score(FsdlScorer(), q, {}).value
+                row.append(None if value is None else round(value, 9))
+            rows.append(row)
+    top = [0.0] * n
+    hist = [[0.0] * n for _ in range(n)]
+    for row in rows:
+        for j, v in enumerate(row):
+            if v is None:
+                b, g = sum(x is not None for x in row), sum(x is None for x in row)
+            else:
+                b, g = sum(x is not None and x > v for x in row), sum(x == v for x in row)
+            for r in range(b, b + g):
+                hist[j][r] += 1 / g
+                if v is not None and r < k:
+                    top[j] += 1 / g
+    i_lo, i_hi = int(np.floor(0.05 * (draws - 1))), int(np.ceil(0.95 * (draws - 1)))
+
+    def order_stat(j: int, i: int) -> int:
+        total = 0.0
+        for r in range(n):
+            total += hist[j][r]
+            if total >= i + 1 - 1e-6:
+                return r + 1
+        return n
+
+    point = [safe_score(FsdlScorer(), p, {}).value for p in projects]
+    order = sorted((j for j in range(n) if point[j] is not None), key=lambda j: (-point[j], j))  # type: ignore[operator]
+    ahead = {}
+    for a, b in itertools.pairwise(order):
+        wins = 0.0
+        for row in rows:
+            va, vb = row[a], row[b]
+            if va is not None and (vb is None or va > vb):
+                wins += 1
+            elif va == vb:
+                wins += 0.5
+        ahead[(projects[a].id, projects[b].id)] = wins / draws
+    odds = {p.id: (top[j] / draws, (order_stat(j, i_lo), order_stat(j, i_hi))) for j, p in enumerate(projects)}
+    return odds, ahead
+
+
+def test_the_fast_path_agrees_with_a_plain_reference_for_the_same_seed() -> None:
+    from fsdl_tui.domain.model import Cost as _Cost
+
+    projects = [
+        scored("a", 4, 3, 3, 3),
+        scored("b", 4, 3, 3, 3),
+        scored("c", 3, 4, 2, 3),
+        scored("d", 5, 2, 4, 4),
+        scored("e", 2, 5, 1, 1),
+        scored("f", 3, 3, 3, 3).replace(cost=_Cost(data_availability=3, accuracy_requirement=3)),  # Cy completes it
+        scored("g", 3, 3, 3, 2),
+        scored("h", 5, 5, 1, 1).replace(cost=_Cost(data_availability=5)),  # never scorable
+    ]
+    pf = Portfolio(projects=tuple(projects))
+    raters = [
+        rater("Ana", {"a": {"impact": 5}, "b": {"impact": 3, "data_availability": 2}, "d": {"impact": 3}}),
+        rater("Bo", {"a": {"impact": 4, "problem_difficulty": 2}, "c": {"impact": 4}, "f": {"impact": 5}}),
+        rater("Cy", {"b": {"impact": 5}, "c": {"impact": 2}, "f": {"problem_difficulty": 2}}),
+    ]
+    ranges = {"e": {"impact": (1, 5)}, "g": {"impact": (2, 4), "data_availability": (2, 4)}}
+    draws, k = 1500, 2  # two chunks of draws
+    want, ahead = reference_sample_ranks(pf, raters, ranges, draws, k, seed=7)
+
+    class SameAsFsdl(FsdlScorer):  # not the class itself: scored project by project (the generic path)
+        pass
+
+    for scorer in (FsdlScorer(), SameAsFsdl()):
+        res = sample_ranks(pf, scorer, raters, draws=draws, top_k=k, seed=7, ranges=ranges)
+        got = {o.project_id: (o.p_top_k, o.rank_interval) for o in res.projects}
+        for pid, (p_top, interval) in want.items():
+            assert got[pid][0] == pytest.approx(p_top, abs=1e-9), pid
+            assert got[pid][1] == interval, pid
+        tied = {(o.project_id, t) for o in res.projects for t in o.tied_with}
+        for (a, b), share in ahead.items():
+            assert ((a, b) in tied) == (share < 0.9) and ((b, a) in tied) == (share < 0.9), (a, b, share)
+    assert 0 < want["a"][0] < 1 and 0 < want["f"][0] < 1 and want["h"][0] == 0  # not degenerate
+
+
 def test_sensitivity_reports_a_swap_that_really_swaps() -> None:
     pf = Portfolio(projects=(scored("a", 4, 4, 2, 2), scored("b", 4, 3, 2, 2), scored("c", 1, 1, 5, 5)))
     res = sensitivity(pf, FsdlScorer(), top_k=1, draws=500, seed=2)
@@ -304,6 +407,47 @@ def test_plan_is_as_good_as_trying_every_subset(seed: int) -> None:
     chosen = {c.id for c, xi in zip(cands, x, strict=True) if xi}
     assert all(d in chosen for c in cands if c.id in chosen for d in c.depends_on)
     assert sum(c.weeks for c in cands if c.id in chosen) <= budget
+
+
+def _random_cands(seed: int, n: int) -> tuple[list[Candidate], float]:
+    rng = random.Random(seed)
+    cands = []
+    for i in range(n):
+        deps = tuple(f"p{j}" for j in range(i) if rng.random() < 0.15)
+        cands.append(Candidate(f"p{i}", round(rng.uniform(0.5, 5), 3), {"weeks": float(rng.randint(1, 8))}, deps))
+    return cands, float(rng.randint(4, 30))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_lp_presolve_keeps_the_plan_exact(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reduced-cost fixing runs on every program here (not only on large ones): still the best of all subsets."""
+    import fsdl_tui.decide.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "SMALL", 0)
+    cands, budget = _random_cands(100 + seed, 14)
+    x = best_plan(cands, {"weeks": budget}, {}, set())
+    assert x is not None
+    got = sum(c.score for c, xi in zip(cands, x, strict=True) if xi)
+    assert got == pytest.approx(_brute_force(cands, budget, set()), abs=1e-6)
+
+
+@pytest.mark.parametrize("unit", [1.0, 0.5])  # whole weeks (scanned week by week), and half weeks
+def test_the_pareto_front_is_every_subsets_front(unit: float) -> None:
+    from fsdl_tui.decide.plan import pareto_front
+
+    cands, _ = _random_cands(7, 10)
+    cands = [Candidate(c.id, c.score, {"weeks": c.weeks * unit}, c.depends_on) for c in cands]
+    steps = round(sum(c.weeks for c in cands) / unit)
+    # By brute force: the best score within each multiple of the unit, and the corners where it rises.
+    best_at = [_brute_force(cands, i * unit, set()) for i in range(steps + 1)]
+    corners = [(0.0, 0.0)]
+    for i in range(1, steps + 1):
+        if best_at[i] > corners[-1][1] + 1e-9:
+            corners.append((i * unit, best_at[i]))
+    front = pareto_front(cands, {"weeks": 10.0}, set(), limit=100)
+    assert len(front) == len(corners) > 3
+    for (w1, s1), (w2, s2) in zip(front, corners, strict=True):
+        assert w1 == w2 and s1 == pytest.approx(s2, abs=1e-6)
 
 
 def _effort(weeks: float, gpu_days: float | None = None) -> Effort:

@@ -16,6 +16,7 @@ effort are listed apart. Details and a worked example: docs/decide.md.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from ..domain.model import Portfolio, Project
 from ..scoring.base import Scorer, safe_score
 
 EPS = 1e-7
+SMALL = 40  # a program with at most this many free projects goes to the solver without the LP presolve
 
 
 class PlanError(ValueError):
@@ -112,99 +114,269 @@ def candidates(
     return out, why, no_effort, production
 
 
-def _solve(
-    cands: Sequence[Candidate],
-    budgets: Mapping[str, float],
-    forced: Mapping[str, int],
-    production: set[str],
-    min_score: float | None = None,
-) -> np.ndarray | None:
-    """The 0/1 vector of the best plan (by score, or by fewest weeks given `min_score`), None if infeasible."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+@dataclass
+class Program:
+    """The 0/1 program of a plan, built once: the constraint rows as a sparse matrix (one row per resource
+    with a budget, one per dependency `x_i - x_d <= 0`), the bounds after presolve, the scores and weeks."""
+
+    cands: Sequence[Candidate]
+    scores: np.ndarray
+    weeks: np.ndarray
+    matrix: Any  # scipy.sparse csr_array: (rows, candidates)
+    hi: np.ndarray  # row upper bounds (every row is `<=`)
+    lb: np.ndarray
+    ub: np.ndarray
+    resources: int  # the first `resources` rows are the budgets; the others the dependencies
+    deps: list[tuple[int, int]]  # (i, d): i only with d
+
+    @property
+    def feasible(self) -> bool:
+        return bool(np.all(self.lb <= self.ub))
+
+    def fits(self, x: np.ndarray) -> bool:
+        return bool(np.all(self.matrix @ x <= self.hi + EPS) and np.all(x >= self.lb) and np.all(x <= self.ub))
+
+
+def program(
+    cands: Sequence[Candidate], budgets: Mapping[str, float], forced: Mapping[str, int], production: set[str]
+) -> Program:
+    """Build the program directly as sparse rows, and presolve what is plain: a project that depends on one
+    that cannot be chosen (not a candidate, or itself out), or whose effort alone exceeds a budget, is out."""
+    from scipy.sparse import csr_array
 
     n = len(cands)
-    if n == 0:
-        return np.zeros(0)
     index = {c.id: i for i, c in enumerate(cands)}
-    scores = np.array([c.score for c in cands])
-    weeks = np.array([c.weeks for c in cands])
-    rows: list[np.ndarray] = []
-    lo: list[float] = []
+    scores = np.array([c.score for c in cands], dtype=float)
+    weeks = np.array([c.weeks for c in cands], dtype=float)
+    rows: list[int] = []
+    cols: list[int] = []
+    data: list[float] = []
     hi: list[float] = []
-    for resource, cap in budgets.items():
-        rows.append(np.array([c.effort.get(resource, 0.0) for c in cands]))
-        lo.append(-np.inf)
+    lb, ub = np.zeros(n), np.ones(n)
+    for r, (resource, cap) in enumerate(budgets.items()):
+        effort = np.array([c.effort.get(resource, 0.0) for c in cands], dtype=float)
+        nz = np.flatnonzero(effort)
+        rows += [r] * nz.size
+        cols += nz.tolist()
+        data += effort[nz].tolist()
         hi.append(cap + EPS)
-    lb = np.zeros(n)
-    ub = np.ones(n)
-    for c in cands:
-        i = index[c.id]
+        ub[effort > cap + EPS] = 0  # does not fit alone
+    deps: list[tuple[int, int]] = []
+    for i, c in enumerate(cands):
         for dep in c.depends_on:
             if dep in production:
                 continue
             if dep not in index:
                 ub[i] = 0  # depends on a project that cannot be chosen
                 continue
-            row = np.zeros(n)
-            row[i], row[index[dep]] = 1.0, -1.0
-            rows.append(row)
-            lo.append(-np.inf)
-            hi.append(0.0)
+            deps.append((i, index[dep]))
+    changed = True
+    while changed:  # out if what it depends on is out
+        changed = False
+        for i, d in deps:
+            if ub[d] == 0 and ub[i] != 0:
+                ub[i], changed = 0, True
+    for r, (i, d) in enumerate(deps, start=len(budgets)):
+        rows += [r, r]
+        cols += [i, d]
+        data += [1.0, -1.0]
+        hi.append(0.0)
     for pid, value in forced.items():
         if pid in index:
-            lb[index[pid]] = ub[index[pid]] = value
-    if min_score is not None:
-        rows.append(scores)
-        lo.append(min_score - EPS * max(1.0, abs(min_score)))
-        hi.append(np.inf)
-    if np.any(lb > ub):
+            if value == 0 or ub[index[pid]] != 0:
+                lb[index[pid]] = ub[index[pid]] = value
+            else:
+                lb[index[pid]] = 1  # required but out: infeasible
+    matrix = csr_array((data, (rows, cols)), shape=(len(hi), n))
+    return Program(cands, scores, weeks, matrix, np.array(hi), lb, ub, len(budgets), deps)
+
+
+def _incumbent(prog: Program, x_lp: np.ndarray) -> np.ndarray | None:
+    """A plan that fits, from the LP's solution: its whole ones, then greedily the best score per week."""
+    x = (x_lp > 1 - 1e-6).astype(float)
+    if not prog.fits(x):
         return None
-    constraints = [LinearConstraint(np.vstack(rows), np.array(lo), np.array(hi))] if rows else []
-    objective = weeks if min_score is not None else -scores
-    res = milp(objective, integrality=np.ones(n), bounds=Bounds(lb, ub), constraints=constraints)
+    efforts = prog.matrix[: prog.resources].toarray()  # (resources, candidates)
+    room = (prog.hi[: prog.resources] - efforts @ x).tolist()
+    columns = efforts.T.tolist()
+    needs: dict[int, list[int]] = {}
+    for i, d in prog.deps:
+        needs.setdefault(i, []).append(d)
+    ratio = prog.scores / np.maximum(prog.weeks, 1e-9)
+    chosen = x.tolist()
+    ub, scores = prog.ub.tolist(), prog.scores.tolist()
+    for i in np.argsort(-ratio, kind="stable").tolist():
+        if chosen[i] or ub[i] == 0 or scores[i] <= 0 or any(not chosen[d] for d in needs.get(i, ())):
+            continue
+        col = columns[i]
+        if all(e <= r for e, r in zip(col, room, strict=True)):
+            room = [r - e for e, r in zip(col, room, strict=True)]
+            chosen[i] = 1.0
+    x = np.array(chosen)
+    return x if prog.fits(x) else None
+
+
+def _rows(prog: Program, min_score: float | None) -> tuple[Any, np.ndarray]:
+    """The program's `<=` rows, with `score >= min_score` as one more (negated) when asked."""
+    from scipy.sparse import csr_array, vstack
+
+    if min_score is None:
+        return prog.matrix, prog.hi
+    row = csr_array(-prog.scores[None, :])
+    return vstack([prog.matrix, row]).tocsr(), np.append(prog.hi, -(min_score - EPS * max(1.0, abs(min_score))))
+
+
+def reduce_by_bounds(prog: Program, min_score: float | None = None) -> Program:
+    """Presolve by the LP relaxation (reduced-cost fixing): with the LP's bound and a plan that fits, a
+    project whose reduced cost exceeds the gap between them keeps its LP value in every optimal plan
+    (choosing otherwise costs more than the gap), so it is fixed. Exact: every plan it leaves out is worse
+    than the plan that fits. For the best score, or (with `min_score`) for the fewest weeks reaching it."""
+    from scipy.optimize import linprog
+
+    free = prog.lb < prog.ub
+    if free.sum() <= SMALL or not prog.feasible:  # small enough for the solver as it is
+        return prog
+    cost = -prog.scores if min_score is None else prog.weeks
+    matrix, hi = _rows(prog, min_score)
+    sub, rest = _free_rows(matrix, hi, free, prog.lb)
+    if sub is None:
+        return prog
+    lp = linprog(cost[free], A_ub=sub, b_ub=rest, bounds=(0, 1), method="highs")
+    if lp.status != 0 or lp.x is None:
+        return prog
+    x_lp = prog.lb.copy()
+    x_lp[free] = lp.x
+    lower, upper = np.zeros(len(free)), np.zeros(len(free))
+    lower[free] = np.abs(lp.lower.marginals)  # the LP cost of raising a project at 0, per unit
+    upper[free] = np.abs(lp.upper.marginals)  # ... of lowering a project at 1
+    lp_value = float(lp.fun + cost[~free] @ prog.lb[~free])
+    # For the fewest weeks, rounding up keeps the dependencies and reaches the score.
+    x = _incumbent(prog, x_lp) if min_score is None else (x_lp > 1e-6).astype(float)
+    if x is None or not (np.all(matrix @ x <= hi + EPS) and np.all(x >= prog.lb) and np.all(x <= prog.ub)):
+        return prog
+    gap = float(cost @ x) - lp_value
+    margin = max(gap, 0.0) + 1e-6 * max(1.0, abs(lp_value))
+    lb, ub = prog.lb.copy(), prog.ub.copy()
+    ub[free & (x_lp < 1e-9) & (lower > margin)] = 0
+    lb[free & (x_lp > 1 - 1e-9) & (upper > margin)] = 1
+    return dataclasses.replace(prog, lb=lb, ub=ub)
+
+
+def _free_rows(matrix: Any, hi: np.ndarray, free: np.ndarray, x: np.ndarray) -> tuple[Any, np.ndarray]:
+    """The rows over the free projects only, the fixed ones (at `x`) moved into the bounds; rows left with
+    no free project are dropped. (None, ...) when a dropped row is already broken."""
+    rest = hi - matrix[:, ~free] @ x[~free] if (~free).any() else hi
+    sub = matrix[:, free].tocsr()
+    used = np.diff(sub.indptr) > 0
+    if np.any(rest[~used] < -EPS):
+        return None, rest
+    return sub[used], rest[used]
+
+
+def _solve(prog: Program, min_score: float | None = None) -> np.ndarray | None:
+    """The 0/1 vector of the best plan (by score, or by fewest weeks given `min_score`), None if infeasible.
+    Only the free projects go to the solver: the fixed ones are taken out of the rows' bounds."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n = len(prog.cands)
+    if n == 0:
+        return np.zeros(0)
+    if not prog.feasible:
+        return None
+    matrix, hi = _rows(prog, min_score)
+    free = prog.lb < prog.ub
+    x = prog.lb.copy()
+    if not free.any():
+        rest = hi - matrix @ x
+        return np.round(x).astype(int) if np.all(rest >= -EPS) else None
+    sub, rest = _free_rows(matrix, hi, free, x)
+    if sub is None:
+        return None  # a row the fixed projects already break
+    objective = (prog.weeks if min_score is not None else -prog.scores)[free]
+    constraints = [LinearConstraint(sub, np.full(rest.shape, -np.inf), rest)] if sub.shape[0] else []
+    k = int(free.sum())
+    res = milp(
+        objective,
+        integrality=np.ones(k),
+        bounds=Bounds(np.zeros(k), np.ones(k)),
+        constraints=constraints,
+        options={"mip_rel_gap": 0.0},
+    )
     if res.status != 0 or res.x is None:
         return None
-    x: np.ndarray = np.round(res.x).astype(int)
-    return x
+    x[free] = np.round(res.x)
+    out: np.ndarray = x.astype(int)
+    return out
 
 
 def best_plan(
     cands: Sequence[Candidate], budgets: Mapping[str, float], forced: Mapping[str, int], production: set[str]
 ) -> np.ndarray | None:
-    """Best total score; among those, fewest weeks."""
-    x = _solve(cands, budgets, forced, production)
+    """Best total score; among those, fewest weeks (both on the presolved program)."""
+    prog = reduce_by_bounds(program(cands, budgets, forced, production))
+    x = _solve(prog)
     if x is None or len(cands) == 0:
         return x
-    best = float(np.dot([c.score for c in cands], x))
-    y = _solve(cands, budgets, forced, production, min_score=best)
+    best = float(prog.scores @ x)
+    y = _solve(prog, min_score=best)
     return x if y is None else y
+
+
+SCAN = 200  # whole weeks tried one by one for the front, at most
+STEP = 1e-4  # a front point beats the one before by at least this much (scores show two decimals)
 
 
 def pareto_front(
     cands: Sequence[Candidate], budgets: Mapping[str, float], production: set[str], limit: int = 20
 ) -> list[tuple[float, float]]:
-    """The value-vs-effort front: for each number of weeks, the best total score within it (up to `limit`)."""
+    """The value-vs-effort front from 0 weeks up: each point the fewest weeks that reach a better total score
+    than the point before, with the best score within those weeks (up to `limit` points)."""
     others = {k: v for k, v in budgets.items() if k != "weeks"}
     total = float(sum(c.weeks for c in cands))
-    scores = np.array([c.score for c in cands])
-    weeks = np.array([c.weeks for c in cands])
-    front: list[tuple[float, float]] = []
-    best = 0.0
-    front.append((0.0, 0.0))
-    while len(front) < limit:
-        # The cheapest plan that beats the best score so far, within the total effort.
-        x = _solve(cands, {"weeks": total, **others}, {}, production, min_score=best + 1e-6)
+    weeks = np.array([c.weeks for c in cands], dtype=float)
+    scores = np.array([c.score for c in cands], dtype=float)
+    front: list[tuple[float, float]] = [(0.0, 0.0)]
+    best, chosen = 0.0, np.zeros(len(cands))
+    ceiling = float(np.clip(scores, 0, None).sum())  # no plan scores more
+    if np.all(weeks == np.round(weeks)):
+        # Whole weeks: every plan takes a whole number of weeks, so the next point is the first whole number
+        # of weeks whose best plan beats the last point: one small (presolved) solve per week tried, for
+        # as many weeks as SCAN (then the general way below).
+        w = 0.0
+        for _ in range(SCAN):
+            if len(front) >= limit or w >= total or best >= ceiling - STEP:
+                return front
+            w += 1.0
+            x = _solve(reduce_by_bounds(program(cands, {"weeks": w, **others}, {}, production)))
+            if x is not None and float(scores @ x) >= best + STEP:
+                best, chosen = float(scores @ x), x.astype(float)
+                front.append((float(weeks @ x), best))
+    while len(front) < limit and best < ceiling - STEP:
+        # The cheapest plan that beats the best score so far. The last point's plan plus one more project
+        # beats it, so no plan over those weeks is needed: projects longer than that are out (presolve).
+        reach = total
+        taken = {c.id for c, xi in zip(cands, chosen, strict=True) if xi}
+        used = {k: sum(c.effort.get(k, 0.0) for c in cands if c.id in taken) for k in others}
+        for c, xi in zip(cands, chosen, strict=True):
+            if xi or c.score <= 0 or any(d not in taken and d not in production for d in c.depends_on):
+                continue
+            if all(used[k] + c.effort.get(k, 0.0) <= v for k, v in others.items()):
+                reach = min(reach, float(weeks @ chosen) + c.weeks)
+        near = program(cands, {"weeks": reach, **others}, {}, production)
+        x = _solve(reduce_by_bounds(near, best + STEP), min_score=best + STEP)
         if x is None:
             break
-        w, s = float(np.dot(weeks, x)), float(np.dot(scores, x))
-        # The best score within those weeks (it may beat `best` by more than asked).
-        x2 = best_plan(cands, {"weeks": w, **others}, {}, production)
+        w = float(weeks @ x)
+        # The best score within those weeks (it may beat `best` by more than asked; it needs all w weeks,
+        # as fewer do not beat `best`, so one solve is enough).
+        x2 = _solve(reduce_by_bounds(program(cands, {"weeks": w, **others}, {}, production)))
         if x2 is not None:
-            w, s = float(np.dot(weeks, x2)), float(np.dot(scores, x2))
-        if s <= best + 1e-9:
+            x = x2
+        w, s = float(weeks @ x), float(scores @ x)
+        if s < best + STEP / 2:
             break
         front.append((w, s))
-        best = s
+        best, chosen = s, x.astype(float)
     return front
 
 

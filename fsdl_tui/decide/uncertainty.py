@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..domain import framework as fw
-from ..domain.fields import get_field, set_field
+from ..domain.fields import set_field
 from ..domain.model import Portfolio, Project
 from ..scoring.base import DRIVER_WEIGHTS, FsdlScorer, Scorer, safe_score
 from ..storage.ratings import RATING_FIELDS, RaterFile
@@ -36,8 +36,14 @@ Ranges = Mapping[str, Mapping[str, tuple[int, int]]]  # project id -> rating fie
 
 
 def point_value(project: Project, name: str) -> float:
-    v = get_field(project, RATING_FIELDS[name][0])
-    return float("nan") if v is None else float(v)
+    """The project's own value of a rating field (`impact.overall`, `cost.data_availability`, ...), NaN if unset.
+
+    The field's path names the model's attributes, read directly: serializing the project (`get_field`) for
+    every field of every project cost seconds at 1,000 projects."""
+    value: Any = project
+    for part in RATING_FIELDS[name][0].split("."):
+        value = getattr(value, part, None)
+    return float("nan") if value is None else float(value)
 
 
 def ranges_of(portfolio: Portfolio) -> dict[str, dict[str, tuple[int, int]]]:
@@ -72,13 +78,19 @@ class Sampler:
         # The raters' values: field -> (raters, projects), NaN where a rater left it out.
         self.rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
         col = {p.id: j for j, p in enumerate(projects)}
+        cells: dict[str, tuple[list[int], list[int], list[float]]] = {f: ([], [], []) for f in FIELDS}
         for i, rf in enumerate(raters):
             for pid, row in rf.scores.items():
                 j = col.get(pid)
                 if j is None:
                     continue
                 for f, v in row.items():
-                    self.rv[f][i, j] = v
+                    rows, cols, vals = cells[f]
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(v)
+        for f, (rows, cols, vals) in cells.items():
+            self.rv[f][rows, cols] = vals  # one assignment per field
         rated = np.zeros((len(raters), n), dtype=bool)
         for f in FIELDS:
             rated |= ~np.isnan(self.rv[f])
@@ -104,29 +116,36 @@ class Sampler:
             if cols:
                 self.ranges[f] = (np.array(cols), np.array(lo), np.array(hi))
 
+    def pick(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+        """The random part of `draws` samples, project by project (rows) and draw by draw (columns): for
+        each rated project (`rated_cols`) the position of its rater in `order`, uniform among those who rated
+        it; for each field with ranges, the drawn whole numbers of its ranged projects."""
+        cols = self.rated_cols
+        u = None
+        if cols.size:
+            u = (rng.random((cols.size, draws)) * self.counts[cols][:, None]).astype(np.intp)
+        drawn = {
+            f: rng.integers(lo[:, None], hi[:, None] + 1, size=(rc.size, draws))
+            for f, (rc, lo, hi) in self.ranges.items()
+        }
+        return u, drawn
+
     def draw(self, draws: int, rng: np.random.Generator) -> Draws:
         n = self.n
         values: dict[str, np.ndarray] = {}
         cols = self.rated_cols
-        flat = None
-        if cols.size:
-            # One rater per draw and project, uniformly among those who rated it.
-            u = (rng.random((draws, cols.size)) * self.counts[cols]).astype(np.intp)
-            flat = self.order[u, cols[None, :]] * n + cols[None, :]
+        u, drawn = self.pick(draws, rng)
+        flat = None if u is None else (self.order[u, cols[:, None]] * n + cols[:, None]).T
         for f in FIELDS:
             varies = (flat is not None and not np.isnan(self.rv[f][:, cols]).all()) or f in self.ranges
             if not varies:
                 values[f] = np.broadcast_to(self.point[f], (draws, n))
                 continue
-            if flat is not None and cols.size == n:
-                v = np.take(self.filled[f], flat)
-            else:
-                v = np.repeat(self.point[f][None, :], draws, axis=0)
-                if flat is not None:
-                    v[:, cols] = np.take(self.filled[f], flat)
-            if f in self.ranges:
-                rcols, lo, hi = self.ranges[f]
-                v[:, rcols] = rng.integers(lo, hi + 1, size=(draws, rcols.size))
+            v = np.repeat(self.point[f][None, :], draws, axis=0)
+            if flat is not None:
+                v[:, cols] = np.take(self.filled[f], flat)
+            if f in drawn:
+                v[:, self.ranges[f][0]] = drawn[f].T
             values[f] = v
         return Draws(values, self.source)
 
@@ -264,14 +283,189 @@ class UncertaintyResult:
     note: str = ""
 
 
+def _score_fn(kind: str, weights: Mapping[str, float]) -> Any:
+    if kind == "fsdl":
+        return fsdl_scores
+    return lambda values: weighted_scores(values, weights)
+
+
 def _scores_for(
     scorer: Scorer, settings: Mapping[str, Any], projects: Sequence[Project], d: Draws, draws: int
 ) -> np.ndarray:
+    """Every draw's scores, (draws, projects), from sampled inputs: the reference path (and a plugin's)."""
     vec = _vectorized(scorer, settings)
     if vec is None:
         return _generic_scores(scorer, settings, projects, d, draws)
-    kind, weights = vec
-    return fsdl_scores(d.values) if kind == "fsdl" else weighted_scores(d.values, weights)
+    out: np.ndarray = _score_fn(*vec)(d.values)
+    return out
+
+
+TIE = 1e-9  # scores within this relative distance are equal: the same place, ties shared (as `rank` rounds)
+BINS = 1 << 22  # bins of one bincount at most: chunks of draws and blocks of projects stay within it
+
+
+def codes_of(scores: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense ordinal codes of scores, 0 the highest; scores equal within `TIE` share a code; NaN (not
+    scorable) gets the last code. Returns (codes as int32, number of codes including the NaN code)."""
+    flat = scores.ravel()
+    ok = ~np.isnan(flat)
+    values = flat[ok]
+    uniq = np.unique(values)  # ascending
+    if uniq.size > 1:
+        apart = np.diff(uniq) > TIE * (1 + np.abs(uniq[1:]))
+        group = np.concatenate(([0], np.cumsum(apart)))
+    else:
+        group = np.zeros(uniq.size, dtype=np.intp)
+    groups = int(group[-1]) + 1 if uniq.size else 0
+    codes = np.full(flat.shape, groups, dtype=np.int32)
+    codes[ok] = (groups - 1) - group[np.searchsorted(uniq, values)]
+    return codes.reshape(scores.shape), groups + 1
+
+
+class ScoreTable:
+    """The fast path of `sample_ranks` for a vectorized scorer: every rater's numbers are scored once, so a
+    draw is a lookup. A draw resamples, for each project, one of the raters who rated it (their numbers stay
+    together), so the project's score in that draw is that rater's score of it: `codes[project, rater]`,
+    with the raters of each project in `Sampler.order`. Projects with a range (nobody rated them) are scored
+    per draw from their drawn values."""
+
+    def __init__(self, sampler: Sampler, kind: str, weights: Mapping[str, float]) -> None:
+        self.sampler = sampler
+        self.score = _score_fn(kind, weights)
+        n = sampler.n
+        point = self.score({f: sampler.point[f][None, :] for f in FIELDS})  # (1, projects)
+        raters = sampler.rv[FIELDS[0]].shape[0]
+        if raters and sampler.rated_cols.size:
+            filled = {f: sampler.filled[f].reshape(raters, n) for f in FIELDS}
+            by_rater = self.score(filled)  # (raters, projects)
+            table = np.take_along_axis(by_rater, sampler.order, axis=0)  # the raters who rated it first
+            table = np.where(np.arange(raters)[:, None] < sampler.counts[None, :], table, point)
+        else:
+            table = point
+        self.values = np.ascontiguousarray(table.T)  # (projects, raters or 1): float scores
+        self.codes, self.ncodes = codes_of(self.values)
+        self.flat_codes = self.codes.ravel()
+        self.point_codes = self.codes[:, 0]
+        self.width = self.values.shape[1]
+
+    def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+        """(codes (projects, draws), number of codes) of `draws` samples. The random numbers are those of
+        `Sampler.draw` (`Sampler.pick`), so a seed gives the same inputs on both paths."""
+        s = self.sampler
+        cols = s.rated_cols
+        u, drawn = s.pick(draws, rng)
+        if not drawn:
+            if u is None:
+                return np.broadcast_to(self.point_codes[:, None], (s.n, draws)), self.ncodes
+            u += (cols * self.width)[:, None]
+            if cols.size == s.n:
+                return np.take(self.flat_codes, u), self.ncodes
+            codes = np.repeat(self.point_codes[:, None], draws, axis=1)
+            codes[cols] = np.take(self.flat_codes, u)
+            return codes, self.ncodes
+        # Ranges: score the ranged projects' draws, then code this chunk's scores together.
+        scores = np.repeat(self.values[:, :1], draws, axis=1)
+        if u is not None:
+            scores[cols] = np.take(self.values.ravel(), u + (cols * self.width)[:, None])
+        rcols = np.unique(np.concatenate([rc for rc, _, _ in s.ranges.values()]))
+        where = {int(j): i for i, j in enumerate(rcols)}
+        values = {f: np.repeat(s.point[f][rcols][:, None], draws, axis=1) for f in FIELDS}
+        for f, (rc, _, _) in s.ranges.items():
+            values[f][[where[int(j)] for j in rc]] = drawn[f]
+        scores[rcols] = self.score(values)
+        return codes_of(scores)
+
+
+class RankTally:
+    """Sums over draws, from each draw's score codes, of what `sample_ranks` reports. Within a draw, a
+    project's place is `b` (how many score higher) plus its position among the `g` projects with its score;
+    ties are broken at random, and each tied order is equally likely, so the tally takes the exact average
+    over them: each place b..b+g-1 with weight 1/g in the project's histogram of places, and half of each
+    tie between two neighbours. No sort: a bincount of each draw's codes gives b and g. Codes come as
+    (projects, draws), so that one project's places lie side by side."""
+
+    def __init__(self, n: int, draws: int, top_k: int, order: Sequence[int]) -> None:
+        self.n, self.draws, self.k = n, draws, top_k
+        self.top = np.zeros(n)  # the expected number of draws in the top k (from the histograms)
+        self.unscorable_top = np.zeros(n)
+        # Each project's histogram of places, as differences (weight 1/g from place b, -1/g from b + g):
+        # summed chunk by chunk when it is small; else b and g are kept and binned a block at a time.
+        self.diff = np.zeros(n * (n + 1)) if n * (n + 1) <= BINS else None
+        assert n < 1 << 24, "places are packed in 24 bits"
+        self.kept: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pairs = np.array(order, dtype=np.intp)  # the point ranking: each project against the next
+        self.ahead = np.zeros(max(0, len(order) - 1))
+
+    def add(self, codes: np.ndarray, ncodes: int) -> None:
+        """Tally the draws of `codes`, (projects, draws), with `ncodes` codes (the last: not scorable)."""
+        cols = max(1, BINS // max(1, ncodes))
+        for start in range(0, codes.shape[1], cols):
+            self._add(codes[:, start : start + cols], ncodes)
+
+    def _add(self, codes: np.ndarray, ncodes: int) -> None:
+        c = codes.shape[1]
+        # Counts by (code, draw), code-major: one project's draws read neighbouring counts.
+        index = codes * c + np.arange(c, dtype=np.intp)[None, :]
+        count = np.bincount(index.ravel(), minlength=c * ncodes)
+        before = (np.cumsum(count.reshape(ncodes, c), axis=0).ravel() - count) << 24 | count
+        packed = np.take(before, index)  # b and g of each project and draw in one lookup
+        b, g = packed >> 24, packed & 0xFFFFFF
+        if self.diff is not None:
+            self.diff += _place_diff(b, g, self.n)
+        else:
+            self.kept.append((b.astype(np.int32), g.astype(np.int32)))
+        # The top-k share is read from the histogram of places; a draw with fewer than k scorable projects
+        # would give the unscorable ones (the last code) a share: taken off here.
+        if (before[(ncodes - 1) * c :] >> 24 < self.k).any():
+            share = np.clip((self.k - b) / g, 0.0, 1.0)
+            self.unscorable_top += (share * (codes == ncodes - 1)).sum(axis=1)
+        if self.pairs.size > 1:
+            ordered = np.take(codes, self.pairs, axis=0)  # in the point ranking's order: neighbours
+            ahead, behind = ordered[:-1], ordered[1:]
+            self.ahead += (ahead < behind).sum(axis=1) + 0.5 * (ahead == behind).sum(axis=1)
+
+    def p_ahead(self) -> np.ndarray:
+        """For each pair of neighbours in the point ranking, the share of draws the first is ahead."""
+        out: np.ndarray = self.ahead / self.draws
+        return out
+
+    def intervals(self, lo_q: float = 0.05, hi_q: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """1-based ranks at the `lo_q` and `hi_q` order statistics of each project's rank over the draws:
+        order statistic i (0-based) is the smallest rank r with at least i + 1 draws at r or better, read
+        from each project's histogram of places."""
+        n, draws = self.n, self.draws
+        i_lo, i_hi = int(np.floor(lo_q * (draws - 1))), int(np.ceil(hi_q * (draws - 1)))
+        lo, hi = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
+        block = n if self.diff is not None else max(1, BINS // (n + 1))
+        for start in range(0, n, block):
+            m = min(block, n - start)
+            if self.diff is not None:
+                diff = self.diff
+            else:
+                b = np.concatenate([kb[start : start + m] for kb, _ in self.kept], axis=1)
+                g = np.concatenate([kg[start : start + m] for _, kg in self.kept], axis=1)
+                diff = _place_diff(b, g, n)
+            cdf = np.cumsum(np.cumsum(diff.reshape(m, n + 1), axis=1)[:, :n], axis=1)
+            self.top[start : start + m] = cdf[:, min(self.k, n) - 1]
+            lo[start : start + m] = np.argmax(cdf >= i_lo + 1 - 1e-6, axis=1)
+            hi[start : start + m] = np.argmax(cdf >= i_hi + 1 - 1e-6, axis=1)
+        return lo + 1, hi + 1
+
+    def p_top(self) -> np.ndarray:
+        """Each project's share of draws in the top k (after `intervals`)."""
+        out: np.ndarray = np.clip((self.top - self.unscorable_top) / self.draws, 0.0, 1.0)
+        return out
+
+
+def _place_diff(b: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
+    """Histograms of places of a block of projects (the rows of `b` and `g`), (rows, n + 1) flattened, as
+    differences: weight 1/g from place b on, -1/g from place b + g on (each place of a tie equally likely)."""
+    rows = b.shape[0]
+    size = rows * (n + 1)
+    weight = (1.0 / g).ravel()
+    start = (b + (np.arange(rows, dtype=np.intp) * (n + 1))[:, None]).ravel()
+    out: np.ndarray = np.bincount(start, weight, size) - np.bincount(start + g.ravel(), weight, size)
+    return out
 
 
 def sample_ranks(
@@ -290,43 +484,37 @@ def sample_ranks(
     n = len(projects)
     draws = max(1, draws)
     note = ""
-    if _vectorized(scorer, settings) is None and n:
+    vec = _vectorized(scorer, settings)
+    if vec is None and n:
         cap = max(1, GENERIC_BUDGET // n)
         if draws > cap:
             note = f"scorer '{scorer.name}' is scored project by project: draws capped at {cap}"
             draws = cap
     rng = np.random.default_rng(seed)
     sampler = Sampler(projects, raters, ranges_of(portfolio) if ranges is None else ranges)
-    scores = np.empty((draws, n))
-    for start in range(0, draws, CHUNK):
-        size = min(CHUNK, draws - start)
-        scores[start : start + size] = _scores_for(scorer, settings, projects, sampler.draw(size, rng), size)
-    ranks = ranks_of(scores, rng)
-    scorable = ~np.isnan(scores)
     # The point ranking, as `rank` shows it.
     point = np.array([safe_score(scorer, p, settings).value for p in projects], dtype=float)
     order = sorted((j for j in range(n) if not np.isnan(point[j])), key=lambda j: (-point[j], j))
     point_rank = {j: r + 1 for r, j in enumerate(order)}
     k = max(1, top_k)
-    by_project = np.ascontiguousarray(ranks.T)  # (projects, draws): each project's ranks side by side
-    p_top = ((by_project < k) & scorable.T).mean(axis=1)
-    # The 90% interval: the 5th percentile rounded down and the 95th rounded up, from one partial sort.
-    i_lo, i_hi = int(np.floor(0.05 * (draws - 1))), int(np.ceil(0.95 * (draws - 1)))
-    part = np.partition(by_project, [i_lo, i_hi], axis=1)
-    lo, hi = part[:, i_lo] + 1, part[:, i_hi] + 1
+    tally = RankTally(n, draws, k, order)
+    table = ScoreTable(sampler, *vec) if vec is not None else None
+    for start in range(0, draws, CHUNK):
+        size = min(CHUNK, draws - start)
+        if table is not None:
+            tally.add(*table.draw(size, rng))
+        else:
+            scores = _generic_scores(scorer, settings, projects, sampler.draw(size, rng), size)
+            codes, ncodes = codes_of(np.ascontiguousarray(scores.T))
+            tally.add(codes, ncodes)
+    lo, hi = tally.intervals()
+    p_top = tally.p_top()
     out = [
-        ProjectOdds(
-            p.id,
-            point_rank.get(j),
-            float(p_top[j]) if scorable[:, j].any() else 0.0,
-            (int(lo[j]), int(hi[j])),
-            sampler.source[j],
-        )
+        ProjectOdds(p.id, point_rank.get(j), float(p_top[j]), (int(lo[j]), int(hi[j])), sampler.source[j])
         for j, p in enumerate(projects)
     ]
     # "Tied with": neighbours in the point ranking that this project beats in fewer than 90% of draws.
-    for a, b in itertools.pairwise(order):
-        p_ahead = float((by_project[a] < by_project[b]).mean())
+    for (a, b), p_ahead in zip(itertools.pairwise(order), tally.p_ahead(), strict=True):
         if p_ahead < 0.9:
             out[a].tied_with.append(projects[b].id)
             out[b].tied_with.append(projects[a].id)
@@ -443,6 +631,21 @@ def sensitivity(
         found = smallest_swap(portfolio, scorer, above, below)
         swaps += found[:4]
     return SensitivityResult(scorer.name, k, perturb, draws, stable, top, swaps, note)
+
+
+def swap_label(s: Swap) -> str:
+    """`b impact 3->4`: the project, the input and its change (plain text)."""
+    return f"{s.project} {RATING_FIELDS[s.field][1].lower()} {s.old}->{s.new}"
+
+
+def tornado(result: SensitivityResult) -> list[Swap]:
+    """One bar per adjacent pair around the cut: the smallest single-input change that swaps the pair,
+    the pairs sorted by how little change swaps them (then by their place in the ranking). A pair that no
+    single change swaps has no bar."""
+    first: dict[tuple[str, str], tuple[int, Swap]] = {}
+    for i, s in enumerate(result.swaps):  # each pair's swaps come together, smallest first
+        first.setdefault((s.above, s.below), (i, s))
+    return [s for _, s in sorted(first.values(), key=lambda item: (abs(item[1].change), item[0]))]
 
 
 def to_json(result: UncertaintyResult) -> dict[str, Any]:

@@ -72,6 +72,14 @@ APP_BINDINGS: list[BindingType] = [
     Binding("r", "rate", "Rate", id="decide.rate", tooltip="Rating mode: rate every project, blind", show=False),
     Binding("A", "agreement", "Agreement", id="decide.agreement", tooltip="The raters' agreement", show=False),
     Binding("P", "plan", "Plan", id="decide.plan", tooltip="The best set of projects within a budget", show=False),
+    Binding(
+        "S",
+        "sensitivity",
+        "Sensitivity",
+        id="decide.sensitivity",
+        tooltip="Does the order hold? The top k under moved weights, and what would swap the neighbours",
+        show=False,
+    ),
     Binding("ctrl+r", "reload", "Reload", id="reload", tooltip="Read the file from disk again", show=False),
     Binding(
         "escape",
@@ -294,8 +302,9 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
             from .screens.plan import PlanScreen
             from .screens.portfolio import PortfolioScreen
             from .screens.rating import RatingScreen
+            from .screens.tornado import SensitivityScreen
 
-            decide = (RatingScreen, AgreementScreen, PlanScreen) if action in DECIDE_ACTIONS else ()
+            decide = (RatingScreen, AgreementScreen, PlanScreen, SensitivityScreen) if action in DECIDE_ACTIONS else ()
             return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen, *decide))
         return True
 
@@ -353,13 +362,14 @@ def known_binding_ids() -> set[str]:
         problems,
         rating,
         settings,
+        tornado,
     )
     from .widgets import detail, table
     from .widgets import matrix as matrix_widget
 
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
     modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
-    for module in (*modules, rating, settings, matrix_widget, table):
+    for module in (*modules, rating, settings, tornado, matrix_widget, table):
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

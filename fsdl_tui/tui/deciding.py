@@ -1,4 +1,5 @@
-"""Deciding together, in the app: the rating mode, the agreement and the plan screens, as a mixin of the App.
+"""Deciding together, in the app: the rating mode, the agreement, the plan and the sensitivity (tornado)
+screens, as a mixin of the App.
 
 The decisions are the core's (`fsdl_tui.workspace`: `RatingDraft`, `compute_decisions`, `plan_call`); this
 module opens the screens, asks for the rater's name once, and runs the numpy/scipy work on thread workers so
@@ -16,32 +17,48 @@ from ..domain.model import Portfolio
 from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError
 from ..storage.ratings import RaterFile
-from ..workspace import Decisions, PluginFailure, compute_decisions, git_user_name
+from ..workspace import DECISION_SEED, Decisions, PluginFailure, compute_decisions, git_user_name
 from .base import FsdlBase
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..decide.plan import Plan
+    from ..decide.uncertainty import SensitivityResult
 
 # The screens of this module: the app's actions switch between them rather than stack them.
-DECIDE_ACTIONS = frozenset({"rate", "agreement", "plan"})
+DECIDE_ACTIONS = frozenset({"rate", "agreement", "plan", "sensitivity"})
+
+# The sensitivity screen: as `fsdl-tui rank --sensitivity` with its defaults, seeded so it repeats.
+SENSITIVITY_TOP_K = 3
+SENSITIVITY_PERTURB = 0.2
+SENSITIVITY_DRAWS = 2000
+
+
+def decide_screens() -> tuple[type, ...]:
+    """The screens of this module (imported when asked: not on the app's start-up path)."""
+    from .screens.agreement import AgreementScreen
+    from .screens.plan import PlanScreen
+    from .screens.rating import RatingScreen
+    from .screens.tornado import SensitivityScreen
+
+    return (RatingScreen, AgreementScreen, PlanScreen, SensitivityScreen)
 
 
 class DecideFlows(FsdlBase):
-    """Rating mode (`r`), agreement (`A`) and the plan (`P`)."""
+    """Rating mode (`r`), agreement (`A`), the plan (`P`) and the sensitivity of the order (`S`)."""
 
     decisions_pending = False
+    sensitivity_pending = False
+    sensitivity_result: SensitivityResult | None = None
+    sensitivity_status = ""
+    _sensitivity_of: tuple[int, str] | None = None  # (the portfolio's id, the scorer) of the last run
 
     # --- opening the screens ---------------------------------------------------------------------------
 
     def _open(self, screen: object) -> None:
         from textual.screen import Screen
 
-        from .screens.agreement import AgreementScreen
-        from .screens.plan import PlanScreen
-        from .screens.rating import RatingScreen
-
         assert isinstance(screen, Screen)
-        if isinstance(self.screen, (RatingScreen, AgreementScreen, PlanScreen)):
+        if isinstance(self.screen, decide_screens()):
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
@@ -94,6 +111,13 @@ class DecideFlows(FsdlBase):
 
         if self.session is not None:
             self._open(PlanScreen())
+
+    def action_sensitivity(self) -> None:
+        """Does the order hold? The top k under moved weights and the tornado of what swaps the neighbours."""
+        from .screens.tornado import SensitivityScreen
+
+        if self.session is not None:
+            self._open(SensitivityScreen())
 
     # --- saving the rater's file --------------------------------------------------------------------------
 
@@ -177,4 +201,55 @@ class DecideFlows(FsdlBase):
         if error:
             self.say(f"no plan: {error}", severity="error", timeout=10)
         self.workspace.adopt_plan(result, budget)
+        self.version += 1
+
+    # --- the sensitivity of the order, off the UI thread --------------------------------------------------
+
+    def ensure_sensitivity(self) -> None:
+        """Compute the sensitivity for the current portfolio and scorer, unless it is known or on its way."""
+        if self.session is None:
+            return
+        portfolio, scorer = self.session.portfolio, self.workspace.scorer
+        key = (id(portfolio), scorer.name)
+        if key == self._sensitivity_of:
+            return
+        self._sensitivity_of = key
+        self.sensitivity_pending = True
+        self.sensitivity_status = f"Computing: {SENSITIVITY_DRAWS} draws of the weights of scorer '{scorer.name}'…"
+        self._sensitivity_worker(portfolio, scorer)
+
+    @work(thread=True, exclusive=True, group="sensitivity")
+    def _sensitivity_worker(self, portfolio: Portfolio, scorer: Scorer) -> None:
+        from ..decide.uncertainty import sensitivity
+
+        result: SensitivityResult | None
+        try:
+            result = sensitivity(
+                portfolio,
+                scorer,
+                top_k=SENSITIVITY_TOP_K,
+                perturb=SENSITIVITY_PERTURB,
+                draws=SENSITIVITY_DRAWS,
+                seed=DECISION_SEED,
+            )
+            error = ""
+        except Exception as exc:  # noqa: BLE001 - the scorer may be plugin code: reported, never raised
+            result, error = None, f"{type(exc).__name__}: {exc}"
+        try:
+            self.call_from_thread(self.sensitivity_done, result, error)
+        except RuntimeError:  # the app closed meanwhile
+            return
+
+    def sensitivity_done(self, result: SensitivityResult | None, error: str = "") -> None:
+        self.sensitivity_pending = False
+        if error:
+            self.sensitivity_result = None
+            self.sensitivity_status = f"Not computed: {error}"
+            self.say(f"sensitivity not computed: {error}", severity="error", timeout=10)
+        else:
+            self.sensitivity_result = result
+            scorer = result.scorer if result is not None else "-"
+            self.sensitivity_status = (
+                f"Scorer {scorer}, top {SENSITIVITY_TOP_K}, {SENSITIVITY_DRAWS} draws, seed {DECISION_SEED}"
+            )
         self.version += 1

@@ -267,3 +267,81 @@ async def test_plan_screen_refuses_a_bad_budget(make_app, portfolio_file: Path) 
         await pilot.pause()
         assert "person-weeks" in str(app.screen.query_one("#plan-error").render())
         assert app.workspace.last_plan is None
+
+
+async def _open_sensitivity(pilot: Any) -> Any:
+    from fsdl_tui.tui.screens.tornado import SensitivityScreen
+
+    await pilot.press("S")
+    app = pilot.app
+    await wait_for(pilot, lambda: isinstance(app.screen, SensitivityScreen))
+    await wait_for(pilot, lambda: app.sensitivity_result is not None and not app.sensitivity_pending)
+    await pilot.pause()
+    return app.screen
+
+
+async def test_sensitivity_screen_shows_the_cores_numbers(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.decide.uncertainty import sensitivity, swap_label, tornado
+    from fsdl_tui.tui.deciding import SENSITIVITY_DRAWS, SENSITIVITY_PERTURB, SENSITIVITY_TOP_K
+    from fsdl_tui.workspace import DECISION_SEED
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_sensitivity(pilot)
+        text = static_text(screen.query_one("#tornado"))
+        status = str(screen.query_one("#tornado-status").render())
+        expected = sensitivity(
+            load(portfolio_file).portfolio,
+            app.workspace.scorer,
+            top_k=SENSITIVITY_TOP_K,
+            perturb=SENSITIVITY_PERTURB,
+            draws=SENSITIVITY_DRAWS,
+            seed=DECISION_SEED,
+        )
+    assert expected.stable_share is not None
+    assert f"in {expected.stable_share:.1%} of {SENSITIVITY_DRAWS} draws" in text
+    assert f"Top {SENSITIVITY_TOP_K} by {expected.scorer}: {', '.join(expected.top)}" in text
+    assert f"seed {DECISION_SEED}" in status
+    bars = tornado(expected)
+    assert bars, "the fixture has pairs around the cut that one change swaps"
+    # One bar per pair, the smallest change first, each labelled with the pair, the input and the amount.
+    rows = [line for line in text.splitlines() if " > " in line]
+    assert len(rows) == len(bars)
+    for line, swap in zip(rows, bars, strict=True):
+        assert line.lstrip().startswith(f"{swap.above} > {swap.below}")
+        assert swap_label(swap) in line and f"{swap.change:+d}" in line
+        assert "█" in line
+    changes = [abs(s.change) for s in bars]
+    assert changes == sorted(changes)
+    widths = [line.count("█") for line in rows]
+    assert all(w1 <= w2 for w1, w2 in itertools.pairwise(widths))  # the bars grow with the change
+
+
+async def test_sensitivity_from_the_palette_and_help(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
+    from fsdl_tui.tui.screens.help import HelpScreen
+    from fsdl_tui.tui.screens.tornado import SensitivityScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        assert any(bid == "decide.sensitivity" for _, _, bid, _ in app.screen.bindings)  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await palette_search(pilot, "Does the order hold")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SensitivityScreen))
+        await wait_for(pilot, lambda: app.sensitivity_result is not None)
+        first = app.sensitivity_result
+        await pilot.press("A")  # the decide screens switch rather than stack; back to S: not recomputed
+        await wait_for(pilot, lambda: isinstance(app.screen, AgreementScreen))
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, SensitivityScreen))
+        assert app.sensitivity_result is first and not app.sensitivity_pending
+        await pilot.press("escape")
+        await pilot.pause()
+        # A change to the portfolio (on hold, here) makes the next visit recompute.
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("S")
+        await wait_for(pilot, lambda: isinstance(app.screen, SensitivityScreen))
+        await wait_for(pilot, lambda: app.sensitivity_result is not first and not app.sensitivity_pending)

@@ -1,5 +1,5 @@
-"""SVG snapshots of the rating, agreement and plan screens at 80x24 and 120x40, on pinned data (two raters'
-files, efforts set, a typed rater name, seeded rank odds). Regenerate with `--snapshot-update` and look at
+"""SVG snapshots of the rating, agreement, plan and sensitivity screens at 80x24 and 120x40 (the tornado at
+200x60 too), on pinned data (two raters' files, efforts set, a typed rater name, seeded rank odds). Regenerate with `--snapshot-update` and look at
 the changed SVGs (as PNGs) before committing them."""
 
 from __future__ import annotations
@@ -99,3 +99,24 @@ def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+async def _sensitivity(pilot: Any) -> None:
+    await pilot.press("S")
+    await wait_for(pilot, lambda: pilot.app.sensitivity_result is not None and not pilot.app.sensitivity_pending)
+
+
+TORNADO_SIZES = {**SIZES, "200x60": (200, 60)}
+
+
+@pytest.mark.parametrize("size", TORNADO_SIZES)
+def test_snapshot_sensitivity(size: str, snap_compare, make_app, in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+    """The stable share and the tornado (seeded) at three sizes: the bars widen with the screen."""
+    app = make_app("team.toml")
+
+    async def run_before(pilot: Any) -> None:
+        await wait_for(pilot, lambda: pilot.app.workspace.decisions is not None)
+        await _sensitivity(pilot)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=TORNADO_SIZES[size], run_before=run_before)
