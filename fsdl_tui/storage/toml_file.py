@@ -32,13 +32,13 @@ from ..domain.codec import (
     portfolio_header_data,
     portfolio_to_data,
     project_from_data,
+    project_key_warnings,
     project_to_data,
 )
 from ..domain.model import Portfolio, Project
 from ..domain.schema import prunable_keys
 from . import cache, limits, render
 from .atomic import (
-    MAX_FILE_BYTES,
     FileTooLarge,
     NotRegularFile,
     atomic_write,
@@ -102,7 +102,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
 
     With `warnings`, what `lint` reports is worked out from the parsed data too, so `lint(doc)` is free.
 
-    Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
+    Only a regular file of at most `limits.max_file_bytes()` is read (a FIFO, a device or a huge file is a problem,
     never a hang). Temp files a killed save left next to it are removed first.
     """
     path = Path(path)
@@ -130,8 +130,10 @@ def _read(path: Path) -> bytes:
 
 def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
     """Decode and load the bytes of a file; every invalid UTF-8 sequence is a problem of its own."""
-    if len(data) > MAX_FILE_BYTES:
-        raise PortfolioLoadError([Problem(filename, 1, 1, "is larger than 64 MiB, the limit for portfolio files")])
+    limit = limits.max_file_bytes()
+    if len(data) > limit:
+        message = f"is larger than {limits.size_text(limit)}, the limit for portfolio files (FSDL_TUI_MAX_FILE_MIB)"
+        raise PortfolioLoadError([Problem(filename, 1, 1, message)])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -209,8 +211,12 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
     cached = cache.get(sha) if sha is not None else None
     if cached is not None:
         return _from_data(cached, text, filename, problems, warnings)
+    if sha is None:  # nothing to cache: each project is built as soon as its segment is parsed
+        streamed = _load_by_segment(text, filename, problems, warnings)
+        if streamed is not None:
+            return streamed
     try:
-        data, checked = _parse(text)
+        data, checked = _parse(text, by_segment=sha is not None)  # (else tried just now)
     except tomllib.TOMLDecodeError as exc:
         conflicts = _conflict_problems(text, filename, parsed=False)
         if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
@@ -245,18 +251,26 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
 
 
 def _from_data(
-    data: dict[str, Any], text: str, filename: str, problems: list[Problem], warnings: bool = False
+    data: dict[str, Any],
+    text: str,
+    filename: str,
+    problems: list[Problem],
+    warnings: bool = False,
+    projects_data: Iterator[dict[str, Any]] | None = None,
+    project_warnings: list[Issue] | None = None,
 ) -> PortfolioDocument:
-    """The document for parsed `data` of `text`: conflict markers, validation and the model."""
+    """The document for parsed `data` of `text`: conflict markers, validation and the model. With
+    `projects_data`, the project tables come from it, one at a time (and their warnings, once it is spent,
+    are in `project_warnings`)."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with _collector_paused():  # building ~100 small immutable objects per project creates no cycles
-        portfolio, issues = portfolio_from_data(data, _BUILT_MEMO.get())
+        portfolio, issues = portfolio_from_data(data, _BUILT_MEMO.get(), projects_data)
     doc = PortfolioDocument(portfolio, text)
     if warnings:
         from ..domain.codec import unknown_key_warnings
 
-        doc._warnings = unknown_key_warnings(data)
+        doc._warnings = unknown_key_warnings(data) + (project_warnings or [])
     del data
     if issues:
         problems.extend(_problems(doc, filename, issues))
@@ -305,13 +319,13 @@ def _parse_piece(piece: str) -> dict[str, Any]:
         return tomllib.loads(piece)
 
 
-def _parse(text: str) -> tuple[dict[str, Any], bool]:
+def _parse(text: str, *, by_segment: bool = True) -> tuple[dict[str, Any], bool]:
     """`tomllib.loads(text)`, project segment by project segment (reusing those of a `segment_memo`), and
     whether the values were checked against the limits already. Any file the segments do not read exactly
     as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
     tomllib, so every problem is reported as it was."""
     memo = _SEGMENT_MEMO.get()
-    data = _parse_by_segment(text, memo) if _fast is not None or memo is not None else None
+    data = _parse_by_segment(text, memo) if by_segment and (_fast is not None or memo is not None) else None
     return (data, True) if data is not None else (tomllib.loads(text), False)
 
 
@@ -352,6 +366,62 @@ def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] 
     data["projects"] = projects
     data.update((k, v) for k, v in header.items() if k not in first)
     return data
+
+
+class _NotBySegment(Exception):
+    """A project segment that does not read as it would in the whole file: parse the whole file instead."""
+
+
+def _load_by_segment(text: str, filename: str, problems: list[Problem], warnings: bool) -> PortfolioDocument | None:
+    """`_from_data(*_parse(text))` without holding the parsed data of every project at once (at 100,000
+    projects that is over a GiB): each project is built as soon as its segment is parsed, and its table
+    let go. None where `_parse_by_segment` would say None (then nothing of this attempt is kept)."""
+    memo = _SEGMENT_MEMO.get()
+    if _fast is None and memo is None:
+        return None
+    lay = layout(text)
+    if not lay.standard:
+        return None
+    before: list[str] = []
+    after: list[str] = []
+    project_segments = []
+    for seg in lay.segments:
+        if seg.kind == "project":
+            project_segments.append(seg)
+        else:
+            (after if project_segments else before).append(lay.segment_text(seg))
+    try:
+        header = _parse_piece(_join(before + after, "\n"))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    if "projects" in header or limits.value_issues(header):
+        return None
+    if not project_segments:
+        return _from_data(header, text, filename, problems, warnings)
+    found: list[Issue] = []
+
+    def tables() -> Iterator[dict[str, Any]]:
+        for i, seg in enumerate(project_segments):
+            piece = lay.segment_text(seg)
+            got = memo.get(piece) if memo is not None else None
+            if got is None:
+                try:
+                    parsed = _parse_piece(piece)
+                except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+                    raise _NotBySegment from None
+                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+                    raise _NotBySegment
+                got = parsed["projects"][0]
+                if memo is not None:
+                    memo[piece] = got
+            if warnings:
+                found.extend(project_key_warnings(got, ("projects", i)))
+            yield got
+
+    try:
+        return _from_data(header, text, filename, list(problems), warnings, tables(), found)
+    except _NotBySegment:
+        return None
 
 
 @contextlib.contextmanager
