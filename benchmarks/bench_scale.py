@@ -20,7 +20,7 @@ back; a ratio is the median of the rounds' ratios.
 A file over the cache's size limit (`storage/cache.py`, 64 MiB) is never cached, so it has no warm row.
 `--no-git` leaves out the merge driver and `log`; the page then keeps the git rows it had.
 
-The files come from `benchmarks/generate.py` (about 3.6 KB a project, every table filled). Targets
+The files come from `benchmarks/generate.py` (about 3.8 KB a project, every table filled). Targets
 (issue: 10,000 projects feel instant) at 10,000 projects: rank, show, export, diff, validate at most 1.5x
 the tomllib process cold and 0.5x warm; the merge driver at most 5x `git merge-file`; log over 50
 commits at most 5x `git log -p`; at 100,000 projects, the peak memory of `rank` at most 1 GiB. Timings are
@@ -30,12 +30,15 @@ never asserted in tests.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
@@ -224,6 +227,11 @@ def measure_log(n: int, commits: int, repeats: int, folder: Path) -> dict[str, o
     return {"n": n, "commits": commits, "log_cold": _ratio(rounds)}
 
 
+def _from_json(row: dict[str, object]) -> dict[str, object]:
+    """A row read back from a --dump file: JSON made the measured triples lists."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
+
+
 def _cell(row: dict[str, object], key: str) -> str:
     got = row.get(key)
     if not isinstance(got, tuple):
@@ -235,29 +243,81 @@ def _mib(n: object) -> str:
     return f"{int(n) / 2**20:,.0f} MiB" if isinstance(n, int) else "-"
 
 
-def table(rows: list[dict[str, object]]) -> str:
+_SIZE_RE = re.compile(r"^(?:\| |- floors at |- (?:met|MISSED): \S+ at )([\d,]+)[ :|,]")
+
+
+def _size_of(line: str) -> int:
+    m = _SIZE_RE.match(line)
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+@dataclass
+class Kept:
+    """The page's lines for the sizes this run did not measure (`--keep-other-sizes`), kept as they were."""
+
+    rows: list[str] = field(default_factory=list)
+    floors: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+
+
+def kept_lines(path: Path, measured: set[int]) -> Kept:
+    """The CLI table's rows, floors and verdicts of the page at `path` for the sizes not in `measured`; a
+    merge driver column of an older page is left out (it is in the git block)."""
+    kept = Kept()
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN not in old:
+        return kept
+    body = old[old.index(BEGIN) : old.index(END)]
+    if GIT_BEGIN in body:
+        body = body[: body.index(GIT_BEGIN)] + body[body.index(GIT_END) :]
+    in_cli_table = False
+    merge_column = False
+    for line in body.splitlines():
+        if line.startswith("| projects | file (MiB) | mode |"):
+            in_cli_table, merge_column = True, line.rstrip().endswith("merge driver |")
+            continue
+        if in_cli_table and not line.startswith("|"):
+            in_cli_table = False
+        n = _size_of(line)
+        if n < 0 or n in measured:
+            continue
+        if in_cli_table:
+            kept.rows.append(line.rsplit(" | ", 1)[0] + " |" if merge_column else line)
+        elif line.startswith("- floors at "):
+            kept.floors.append(line.split(", git merge-file")[0])
+        elif line.startswith(("- met:", "- MISSED:")) and "merge driver" not in line and " log " not in line:
+            kept.verdicts.append(line[2:])
+    return kept
+
+
+def table(rows: list[dict[str, object]], kept: Kept | None = None) -> str:
     """The CLI commands' times (cold and warm) at each size, and the floors."""
+    kept = kept or Kept()
     cols = list(COMMANDS)
     out = [
         "| projects | file (MiB) | mode | " + " | ".join(cols) + " |",
         "|---:|---:|---|" + "---:|" * len(cols),
     ]
+    lines = list(kept.rows)
     for r in rows:
         for mode in ("cold", "warm"):
             if mode == "warm" and not r.get("cached", True):
                 cells = ["not cached (over 64 MiB)"] + [""] * (len(cols) - 1)
             else:
                 cells = [_cell(r, f"{c}_{mode}") for c in cols]
-            out.append(f"| {int(r['n']):,} | {r['mib']:.1f} | {mode} | " + " | ".join(cells) + " |")  # type: ignore[call-overload]
+            lines.append(f"| {int(r['n']):,} | {r['mib']:.1f} | {mode} | " + " | ".join(cells) + " |")  # type: ignore[call-overload]
+    out += sorted(lines, key=lambda line: (_size_of(line), "| warm |" in line))
     out.append("")
     out.append(
         "Each cell: CPU seconds of the command (the ratio to its floor in the same rounds). The floor: a "
         "process doing `tomllib.load` of the file."
     )
+    floors = list(kept.floors)
     for r in rows:
         floor = r["rank_cold"]
         assert isinstance(floor, tuple)
-        out.append(f"- floors at {int(r['n']):,}: tomllib.load {floor[1]:.2f} s, GNU diff {r['gnu_diff']:.2f} s")  # type: ignore[call-overload]
+        floors.append(f"- floors at {int(r['n']):,}: tomllib.load {floor[1]:.2f} s, GNU diff {r['gnu_diff']:.2f} s")  # type: ignore[call-overload]
+    out += sorted(floors, key=_size_of)
     return "\n".join(out)
 
 
@@ -299,9 +359,9 @@ def _verdict(out: list[str], label: str, ratio: float, target: float) -> None:
     out.append(f"{'met' if ratio <= target else 'MISSED'}: {label} = {ratio:.2f}x (target <= {target}x)")
 
 
-def verdicts(rows: list[dict[str, object]]) -> list[str]:
+def verdicts(rows: list[dict[str, object]], kept: Kept | None = None) -> list[str]:
     """The CLI commands' targets at 10,000 projects and the memory target at 100,000."""
-    out: list[str] = []
+    out: list[str] = list(kept.verdicts) if kept else []
     for r in rows:
         if r["n"] == 100000:
             peak = r["peaks"]["rank"]  # type: ignore[index]
@@ -343,7 +403,17 @@ same three files; `log` over 50 commits at most {TARGETS["log"]}x `git log -p`.
 {GIT_END}"""
 
 
-def section(rows: list[dict[str, object]], git: str, argv: list[str]) -> str:
+def _kept_note(kept: Kept | None) -> str:
+    sizes = sorted({_size_of(line) for line in kept.rows}) if kept else []
+    if not sizes:
+        return ""
+    return (
+        f"\nThe rows at {', '.join(f'{n:,}' for n in sizes)} projects are from an earlier run, kept as they were "
+        "(`--keep-other-sizes`); each row's ratios are to the floor of its own run.\n"
+    )
+
+
+def section(rows: list[dict[str, object]], git: str, argv: list[str], kept: Kept | None = None) -> str:
     cmd = "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
     return f"""{BEGIN}
 ## The commands at scale
@@ -355,8 +425,8 @@ before. `set` changes the file: its first round after the filling run is a hit, 
 over 64 MiB (here 100,000 projects) are never cached: an entry is read whole, which would take more memory
 than a cold load, which builds one project at a time.
 
-{table(rows)}
-
+{table(rows, kept)}
+{_kept_note(kept)}
 ### Peak memory
 
 The maximum resident set size of each process (cold), beside a process doing only `tomllib.load` of the
@@ -370,7 +440,7 @@ once.
 Targets: at 10,000 projects rank, show, export, diff, validate at most {TARGETS["cold"]}x the `tomllib.load`
 process cold and {TARGETS["warm"]}x warm; at 100,000 projects the peak memory of `rank` at most 1 GiB.
 
-{chr(10).join("- " + v for v in verdicts(rows)) or "- (no 10,000-project run in this measurement)"}
+{chr(10).join("- " + v for v in verdicts(rows, kept)) or "- (no 10,000-project run in this measurement)"}
 
 {git}
 
@@ -396,6 +466,24 @@ def write_section(path: Path, text: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def _reproduce_argv(argv: list[str], rows: list[dict[str, object]]) -> list[str]:
+    """The options that measure these rows again: without the page's and the dump files' own (paths)."""
+    out: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--output", "--dump", "--from-dump"):
+            skip = True
+        elif a not in ("--no-write", "--keep-other-sizes") and not a.startswith(
+            ("--output=", "--dump=", "--from-dump=")
+        ):
+            out.append(a)
+    if "--sizes" not in out:
+        out = ["--sizes", *(str(r["n"]) for r in rows), *out]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="project counts")
@@ -405,29 +493,40 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-git", action="store_true", help="leave out the merge driver and log (the page keeps its)")
     ap.add_argument("--app", action="store_true", help="also the app's peak memory, headless, fully loaded")
     ap.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/performance.md")
+    ap.add_argument("--dump", type=Path, help="also write the measured rows to this JSON file")
+    ap.add_argument("--from-dump", type=Path, help="measure nothing: take the rows from a --dump file")
+    ap.add_argument(
+        "--keep-other-sizes", action="store_true", help="keep the page's rows for the sizes not measured now"
+    )
     ap.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md", help="markdown file to update")
     args = ap.parse_args(argv)
     raw_argv = list(sys.argv[1:] if argv is None else argv)
     rows = []
     log = None
-    with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
-        for n in sorted(args.sizes):
-            rows.append(measure(n, args.repeats, Path(tmp), git=not args.no_git, app=args.app))
-            print(f"{n} projects measured", file=sys.stderr, flush=True)
-        if args.log_size and not args.no_git:
-            log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
-            print("log measured", file=sys.stderr, flush=True)
-    print(table(rows))
+    if args.from_dump:
+        rows = [_from_json(r) for r in json.loads(args.from_dump.read_text(encoding="utf-8"))]
+    else:
+        with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
+            for n in sorted(args.sizes):
+                rows.append(measure(n, args.repeats, Path(tmp), git=not args.no_git, app=args.app))
+                print(f"{n} projects measured", file=sys.stderr, flush=True)
+            if args.log_size and not args.no_git:
+                log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
+                print("log measured", file=sys.stderr, flush=True)
+    if args.dump:
+        args.dump.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    kept = kept_lines(args.output, {int(r["n"]) for r in rows}) if args.keep_other_sizes else None  # type: ignore[call-overload]
+    print(table(rows, kept))
     print()
     print(memory_table(rows))
     print()
-    print("\n".join(verdicts(rows)))
+    print("\n".join(verdicts(rows, kept)))
     git = git_section(rows, log) if not args.no_git else old_git_section(args.output)
     if git is not None:
         print()
         print(git)
     if not args.no_write:
-        write_section(args.output, section(rows, git or "", [a for a in raw_argv if a != "--no-write"]))
+        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept))
         print(f"\nupdated {args.output}")
     return 0
 
