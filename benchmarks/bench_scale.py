@@ -72,7 +72,7 @@ async def main():
         n = len(session.portfolio.projects)
         for _ in range(6000):
             await pilot.pause(0.05)
-            if app.screen.query(PortfolioTable) and app.screen.query_one(PortfolioTable).row_count >= n:
+            if app.screen.query(PortfolioTable) and len(app.screen.query_one(PortfolioTable)._shown) >= n:
                 break
         else:
             raise SystemExit("the table never held every project")
