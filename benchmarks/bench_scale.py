@@ -125,11 +125,25 @@ def _ratio(rounds: list[tuple[float, float]]) -> tuple[float, float, float]:
     )
 
 
-def measure(n: int, repeats: int, folder: Path, *, git: bool = True, app: bool = False) -> dict[str, object]:
+def measure(
+    n: int,
+    repeats: int,
+    folder: Path,
+    *,
+    git: bool = True,
+    app: bool = False,
+    one_floor: bool = False,
+    source: Path | None = None,
+) -> dict[str, object]:
+    """One size's row. `one_floor`: the floor runs once per round for all the commands (beside the first),
+    rather than beside each; `source`: a file `generate.py` wrote for this size and seed, copied, not made."""
     work = folder / str(n)
     work.mkdir()
     path = work / "team.toml"
-    path.write_text(make_portfolio_text(n, seed=n), encoding="utf-8")
+    if source is not None:
+        shutil.copyfile(source, path)
+    else:
+        path.write_text(make_portfolio_text(n, seed=n), encoding="utf-8")
     new = work / "team-new.toml"
     ours, theirs = work / "ours.toml", work / "theirs.toml"
     doc = load(path)
@@ -158,13 +172,19 @@ def measure(n: int, repeats: int, folder: Path, *, git: bool = True, app: bool =
         "diff": _fsdl("diff", path, new),
     }
     row: dict[str, object] = {"n": n, "mib": path.stat().st_size / 2**20, "cached": cached}
+    floors: dict[tuple[str, int], float] = {}
+
+    def floor(mode: str, r: int) -> float:
+        if not one_floor or (mode, r) not in floors:
+            floors[mode, r] = cpu([*TOMLLIB, str(path)], envs[mode], label="tomllib.load")
+        return floors[mode, r]
+
     for name, cmd in commands.items():
-        floor = [*TOMLLIB, str(path)]
         for mode, env in envs.items():
             if mode == "warm":
                 cpu(cmd, env)  # fills the cache
             label = "" if mode == "warm" else name
-            rounds = [(cpu(cmd, env, label=label), cpu(floor, env, label="tomllib.load")) for _ in range(repeats)]
+            rounds = [(cpu(cmd, env, label=label), floor(mode, r)) for r in range(repeats)]
             row[f"{name}_{mode}"] = _ratio(rounds)
     for mode, env in envs.items():  # set: a one-field save (the file changes, so a warm cache holds it no more)
         target = work / "set.toml"
@@ -174,7 +194,8 @@ def measure(n: int, repeats: int, folder: Path, *, git: bool = True, app: bool =
         rounds = []
         for r in range(repeats):
             cmd = _fsdl("set", target, pid, f"cost.accuracy_requirement={1 + r % 5}")
-            rounds.append((cpu(cmd, env, label="" if mode == "warm" else "set"), cpu([*TOMLLIB, str(target)], env)))
+            before = floor(mode, r) if one_floor else cpu([*TOMLLIB, str(target)], env)
+            rounds.append((cpu(cmd, env, label="" if mode == "warm" else "set"), before))
         row[f"set_{mode}"] = _ratio(rounds)
     row["gnu_diff"] = statistics.median(cpu(["diff", str(path), str(new)], base_env) for _ in range(repeats))
     if app:
@@ -473,10 +494,10 @@ def _reproduce_argv(argv: list[str], rows: list[dict[str, object]]) -> list[str]
     for a in argv:
         if skip:
             skip = False
-        elif a in ("--output", "--dump", "--from-dump"):
+        elif a in ("--output", "--dump", "--from-dump", "--file"):
             skip = True
         elif a not in ("--no-write", "--keep-other-sizes") and not a.startswith(
-            ("--output=", "--dump=", "--from-dump=")
+            ("--output=", "--dump=", "--from-dump=", "--file=")
         ):
             out.append(a)
     if "--sizes" not in out:
@@ -494,6 +515,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--app", action="store_true", help="also the app's peak memory, headless, fully loaded")
     ap.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/performance.md")
     ap.add_argument("--dump", type=Path, help="also write the measured rows to this JSON file")
+    ap.add_argument("--one-floor", action="store_true", help="one floor per round and size, for all commands")
+    ap.add_argument(
+        "--file",
+        type=Path,
+        help="with one size N: a file `generate.py N --seed N` wrote, used instead of generating it again",
+    )
     ap.add_argument("--from-dump", type=Path, help="measure nothing: take the rows from a --dump file")
     ap.add_argument(
         "--keep-other-sizes", action="store_true", help="keep the page's rows for the sizes not measured now"
@@ -508,7 +535,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
             for n in sorted(args.sizes):
-                rows.append(measure(n, args.repeats, Path(tmp), git=not args.no_git, app=args.app))
+                source = args.file if args.file and len(args.sizes) == 1 else None
+                row = measure(
+                    n,
+                    args.repeats,
+                    Path(tmp),
+                    git=not args.no_git,
+                    app=args.app,
+                    one_floor=args.one_floor,
+                    source=source,
+                )
+                rows.append(row)
                 print(f"{n} projects measured", file=sys.stderr, flush=True)
             if args.log_size and not args.no_git:
                 log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
