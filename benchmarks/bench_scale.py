@@ -2,7 +2,7 @@
 
     python benchmarks/bench_scale.py                          # 1,000 and 10,000 projects; rewrites its part of docs/performance.md
     python benchmarks/bench_scale.py --sizes 1000 --repeats 1 --no-write
-    nice python benchmarks/bench_scale.py --sizes 1000 10000 100000 --repeats 1 --no-git   # the CLI rows, once
+    nice python benchmarks/bench_scale.py --sizes 100000 --repeats 1 --no-git --one-floor --keep-other-sizes
 
 Every command runs as its own process (`python -m fsdl_tui ...`, as a user or git runs it) and is timed by
 the CPU time (user + system) the process used, which a busy machine disturbs less than the wall clock; its
