@@ -384,7 +384,7 @@ def verdicts(rows: list[dict[str, object]], kept: Kept | None = None) -> list[st
     """The CLI commands' targets at 10,000 projects and the memory target at 100,000."""
     out: list[str] = list(kept.verdicts) if kept else []
     for r in rows:
-        if r["n"] == 100000:
+        if r["n"] == 100000 and r["peaks"].get("rank"):  # type: ignore[attr-defined]
             peak = r["peaks"]["rank"]  # type: ignore[index]
             ok = "met" if peak <= MEMORY_TARGET else "MISSED"
             out.append(f"{ok}: peak memory of rank at 100,000 = {_mib(peak)} (target <= {_mib(MEMORY_TARGET)})")
