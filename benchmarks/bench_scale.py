@@ -2,34 +2,43 @@
 
     python benchmarks/bench_scale.py                          # 1,000 and 10,000 projects; rewrites its part of docs/performance.md
     python benchmarks/bench_scale.py --sizes 1000 --repeats 1 --no-write
-    python benchmarks/bench_scale.py --sizes 1000 10000 100000 --log-size 1000
+    nice python benchmarks/bench_scale.py --sizes 100000 --repeats 1 --no-git --one-floor --keep-other-sizes
 
 Every command runs as its own process (`python -m fsdl_tui ...`, as a user or git runs it) and is timed by
-the CPU time (user + system) the process used, which a busy machine disturbs less than the wall clock. Each
-round runs the floor and the command back to back; a ratio is the median of the rounds' ratios.
+the CPU time (user + system) the process used, which a busy machine disturbs less than the wall clock; its
+peak memory is the process's maximum resident set size. Each round runs the floor and the command back to
+back; a ratio is the median of the rounds' ratios.
 
 - `rank`, `show`, `export --format csv`, `validate`, `diff OLD NEW` (three projects edited), `set`: against a
   process that only does `tomllib.load` of the file; cold (`FSDL_TUI_NO_CACHE=1`) and warm (the parse cache
   filled by a run before); GNU `diff` of the two files is shown beside `diff`;
 - the merge driver (`merge BASE OURS THEIRS`, a few edits on each side): against `git merge-file`;
-- `log` over 50 commits of one file (at `--log-size` projects): against `git log -p` of the file.
+- `log` over 50 commits of one file (at `--log-size` projects): against `git log -p` of the file;
+- peak memory (maximum RSS) of each command and of the floor, cold; and of the app (`--app`): headless, until
+  its table holds every project.
 
-The files come from `benchmarks/generate.py` (about 3.6 KB a project, every table filled). Targets
+A file over the cache's size limit (`storage/cache.py`, 64 MiB) is never cached, so it has no warm row.
+`--no-git` leaves out the merge driver and `log`; the page then keeps the git rows it had.
+
+The files come from `benchmarks/generate.py` (about 3.8 KB a project, every table filled). Targets
 (issue: 10,000 projects feel instant) at 10,000 projects: rank, show, export, diff, validate at most 1.5x
 the tomllib process cold and 0.5x warm; the merge driver at most 5x `git merge-file`; log over 50
-commits at most 5x `git log -p`. Timings are never asserted in tests.
+commits at most 5x `git log -p`; at 100,000 projects, the peak memory of `rank` at most 1 GiB. Timings are
+never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
@@ -38,29 +47,63 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
 from benchmarks.bench_core import _machine
 from benchmarks.generate import make_portfolio_text
 from fsdl_tui.domain.fields import set_field
-from fsdl_tui.storage import load, save
+from fsdl_tui.storage import PortfolioDocument, cache, load, save
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- bench_scale: begin -->", "<!-- bench_scale: end -->"
+GIT_BEGIN, GIT_END = "<!-- bench_scale git: begin -->", "<!-- bench_scale git: end -->"
 PY = sys.executable
 TOMLLIB = [PY, "-c", "import sys, tomllib; tomllib.load(open(sys.argv[1], 'rb'))"]
 TARGETS = {"cold": 1.5, "warm": 0.5, "merge": 5.0, "log": 5.0}
+MEMORY_TARGET = 2**30  # bytes: peak memory of `rank` at 100,000 projects
 READ_COMMANDS = ("rank", "show", "export", "validate", "diff")
+COMMANDS = (*READ_COMMANDS, "set")
+_PEAKS: dict[str, int] = {}  # the largest peak memory seen per command label, in bytes (filled by `run`)
+_APP = """
+import asyncio, sys
+from fsdl_tui.tui import open_session
+from fsdl_tui.tui.app import FsdlApp
+from fsdl_tui.tui.widgets.table import PortfolioTable
+
+async def main():
+    session, _ = open_session(sys.argv[1])
+    app = FsdlApp(session, load_plugins=False, watch_interval=None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        n = len(session.portfolio.projects)
+        for _ in range(6000):
+            await pilot.pause(0.05)
+            if app.screen.query(PortfolioTable) and len(app.screen.query_one(PortfolioTable)._shown) >= n:
+                break
+        else:
+            raise SystemExit("the table never held every project")
+
+asyncio.run(main())
+"""
 
 
-def cpu(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
-    """CPU seconds (user + system) of one run of `cmd`, its output thrown away."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    run = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if run.returncode not in (0, 1):  # 1: GNU diff found differences; a failure is not a measurement
-        raise RuntimeError(f"{' '.join(cmd)} failed ({run.returncode}): {run.stderr.decode(errors='replace')}")
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None, label: str = "") -> tuple[float, int]:
+    """(CPU seconds (user + system), peak memory in bytes) of one run of `cmd`, its output thrown away."""
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own usage, not that of every child so far
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode not in (0, 1):  # 1: GNU diff found differences; a failure is not a measurement
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+    if label:
+        _PEAKS[label] = max(_PEAKS.get(label, 0), peak)
+    return usage.ru_utime + usage.ru_stime, peak
 
 
-def _edited(src: Path, dst: Path, indexes: list[int], value: int) -> None:
-    """`src` with `cost.accuracy_requirement` of the projects at `indexes` set, saved to `dst`."""
-    doc = load(src)
+def cpu(cmd: list[str], env: dict[str, str], cwd: Path | None = None, label: str = "") -> float:
+    """CPU seconds of one run of `cmd` (its peak memory noted under `label`)."""
+    return run(cmd, env, cwd, label)[0]
+
+
+def _edited(doc: PortfolioDocument, dst: Path, indexes: list[int], value: int) -> None:
+    """The document with `cost.accuracy_requirement` of the projects at `indexes` set, saved to `dst`."""
     pf = doc.portfolio
     for i in indexes:
         p = pf.projects[i]
@@ -82,17 +125,36 @@ def _ratio(rounds: list[tuple[float, float]]) -> tuple[float, float, float]:
     )
 
 
-def measure(n: int, repeats: int, folder: Path) -> dict[str, object]:
+def measure(
+    n: int,
+    repeats: int,
+    folder: Path,
+    *,
+    git: bool = True,
+    app: bool = False,
+    one_floor: bool = False,
+    source: Path | None = None,
+) -> dict[str, object]:
+    """One size's row. `one_floor`: the floor runs once per round for all the commands (beside the first),
+    rather than beside each; `source`: a file `generate.py` wrote for this size and seed, copied, not made."""
     work = folder / str(n)
     work.mkdir()
     path = work / "team.toml"
-    path.write_text(make_portfolio_text(n, seed=n), encoding="utf-8")
+    if source is not None:
+        shutil.copyfile(source, path)
+    else:
+        path.write_text(make_portfolio_text(n, seed=n), encoding="utf-8")
     new = work / "team-new.toml"
-    _edited(path, new, [n // 5, n // 2, n - 1], 2)
     ours, theirs = work / "ours.toml", work / "theirs.toml"
-    _edited(path, ours, [n // 4, n // 3], 3)
-    _edited(path, theirs, [n // 2, (2 * n) // 3, n - 2], 4)
-    pid = load(path).portfolio.projects[n // 2].id
+    doc = load(path)
+    pid = doc.portfolio.projects[n // 2].id
+    _edited(doc, new, [n // 5, n // 2, n - 1], 2)
+    if git:
+        _edited(doc, ours, [n // 4, n // 3], 3)
+        _edited(doc, theirs, [n // 2, (2 * n) // 3, n - 2], 4)
+    del doc
+    cached = path.stat().st_size <= cache.MAX_FILE_BYTES
+    _PEAKS.clear()
 
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "FSDL_TUI_"))}
     base_env |= {"COLUMNS": "120", "XDG_CONFIG_HOME": str(folder / "config"), "XDG_STATE_HOME": str(folder / "state")}
@@ -100,6 +162,8 @@ def measure(n: int, repeats: int, folder: Path) -> dict[str, object]:
         "cold": base_env | {"FSDL_TUI_NO_CACHE": "1"},
         "warm": base_env | {"XDG_CACHE_HOME": str(folder / "cache")},
     }
+    if not cached:  # a file this large is never cached: warm would be cold again
+        del envs["warm"]
     commands = {
         "rank": _fsdl("rank", path),
         "show": _fsdl("show", path),
@@ -107,13 +171,20 @@ def measure(n: int, repeats: int, folder: Path) -> dict[str, object]:
         "validate": _fsdl("validate", path),
         "diff": _fsdl("diff", path, new),
     }
-    row: dict[str, object] = {"n": n, "mib": path.stat().st_size / 2**20}
+    row: dict[str, object] = {"n": n, "mib": path.stat().st_size / 2**20, "cached": cached}
+    floors: dict[tuple[str, int], float] = {}
+
+    def floor(mode: str, r: int) -> float:
+        if not one_floor or (mode, r) not in floors:
+            floors[mode, r] = cpu([*TOMLLIB, str(path)], envs[mode], label="tomllib.load")
+        return floors[mode, r]
+
     for name, cmd in commands.items():
-        floor = [*TOMLLIB, str(path)]
         for mode, env in envs.items():
             if mode == "warm":
                 cpu(cmd, env)  # fills the cache
-            rounds = [(cpu(cmd, env), cpu(floor, env)) for _ in range(repeats)]
+            label = "" if mode == "warm" else name
+            rounds = [(cpu(cmd, env, label=label), floor(mode, r)) for r in range(repeats)]
             row[f"{name}_{mode}"] = _ratio(rounds)
     for mode, env in envs.items():  # set: a one-field save (the file changes, so a warm cache holds it no more)
         target = work / "set.toml"
@@ -123,9 +194,15 @@ def measure(n: int, repeats: int, folder: Path) -> dict[str, object]:
         rounds = []
         for r in range(repeats):
             cmd = _fsdl("set", target, pid, f"cost.accuracy_requirement={1 + r % 5}")
-            rounds.append((cpu(cmd, env), cpu([*TOMLLIB, str(target)], env)))
+            before = floor(mode, r) if one_floor else cpu([*TOMLLIB, str(target)], env)
+            rounds.append((cpu(cmd, env, label="" if mode == "warm" else "set"), before))
         row[f"set_{mode}"] = _ratio(rounds)
     row["gnu_diff"] = statistics.median(cpu(["diff", str(path), str(new)], base_env) for _ in range(repeats))
+    if app:
+        row["app_peak"] = run([PY, "-c", _APP, str(path)], envs["cold"], cwd=work)[1]
+    row["peaks"] = dict(_PEAKS)
+    if not git:
+        return row
     rounds = []
     for _ in range(repeats):  # the merge driver, as git runs it: OURS is overwritten with the result
         result = work / "merged.toml"
@@ -162,13 +239,18 @@ def measure_log(n: int, commits: int, repeats: int, folder: Path) -> dict[str, o
     git("add", "team.toml")
     git("commit", "-q", "-m", "portfolio")
     for c in range(1, commits):
-        _edited(path, path, [(c * 7919) % n], 1 + c % 5)
+        _edited(load(path), path, [(c * 7919) % n], 1 + c % 5)
         git("commit", "-q", "-am", f"edit {c}")
     rounds = [
         (cpu(_fsdl("log", "team.toml"), env, repo), cpu(["git", "log", "-p", "--", "team.toml"], env, repo))
         for _ in range(repeats)
     ]
     return {"n": n, "commits": commits, "log_cold": _ratio(rounds)}
+
+
+def _from_json(row: dict[str, object]) -> dict[str, object]:
+    """A row read back from a --dump file: JSON made the measured triples lists."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in row.items()}
 
 
 def _cell(row: dict[str, object], key: str) -> str:
@@ -178,63 +260,181 @@ def _cell(row: dict[str, object], key: str) -> str:
     return f"{got[0]:.2f} s ({got[2]:.2f}x)"
 
 
-def table(rows: list[dict[str, object]], log: dict[str, object] | None) -> str:
-    cols = [f"{c}" for c in (*READ_COMMANDS, "set")]
+def _mib(n: object) -> str:
+    return f"{int(n) / 2**20:,.0f} MiB" if isinstance(n, int) else "-"
+
+
+_SIZE_RE = re.compile(r"^(?:\| |- floors at |- (?:met|MISSED): \S+ at )([\d,]+)[ :|,]")
+
+
+def _size_of(line: str) -> int:
+    m = _SIZE_RE.match(line)
+    return int(m.group(1).replace(",", "")) if m else -1
+
+
+@dataclass
+class Kept:
+    """The page's lines for the sizes this run did not measure (`--keep-other-sizes`), kept as they were."""
+
+    rows: list[str] = field(default_factory=list)
+    floors: list[str] = field(default_factory=list)
+    verdicts: list[str] = field(default_factory=list)
+
+
+def kept_lines(path: Path, measured: set[int]) -> Kept:
+    """The CLI table's rows, floors and verdicts of the page at `path` for the sizes not in `measured`; a
+    merge driver column of an older page is left out (it is in the git block)."""
+    kept = Kept()
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN not in old:
+        return kept
+    body = old[old.index(BEGIN) : old.index(END)]
+    if GIT_BEGIN in body:
+        body = body[: body.index(GIT_BEGIN)] + body[body.index(GIT_END) :]
+    in_cli_table = False
+    merge_column = False
+    for line in body.splitlines():
+        if line.startswith("| projects | file (MiB) | mode |"):
+            in_cli_table, merge_column = True, line.rstrip().endswith("merge driver |")
+            continue
+        if in_cli_table and not line.startswith("|"):
+            in_cli_table = False
+        n = _size_of(line)
+        if n < 0 or n in measured:
+            continue
+        if in_cli_table:
+            kept.rows.append(line.rsplit(" | ", 1)[0] + " |" if merge_column else line)
+        elif line.startswith("- floors at "):
+            kept.floors.append(line.split(", git merge-file")[0])
+        elif line.startswith(("- met:", "- MISSED:")) and "merge driver" not in line and " log " not in line:
+            kept.verdicts.append(line[2:])
+    return kept
+
+
+def table(rows: list[dict[str, object]], kept: Kept | None = None) -> str:
+    """The CLI commands' times (cold and warm) at each size, and the floors."""
+    kept = kept or Kept()
+    cols = list(COMMANDS)
     out = [
-        "| projects | file (MiB) | mode | " + " | ".join(cols) + " | merge driver |",
-        "|---:|---:|---|" + "---:|" * (len(cols) + 1),
+        "| projects | file (MiB) | mode | " + " | ".join(cols) + " |",
+        "|---:|---:|---|" + "---:|" * len(cols),
     ]
+    lines = list(kept.rows)
     for r in rows:
         for mode in ("cold", "warm"):
-            cells = [_cell(r, f"{c}_{mode}") for c in cols]
-            merge = _cell(r, "merge_cold") if mode == "cold" else ""
-            out.append(f"| {int(r['n']):,} | {r['mib']:.1f} | {mode} | " + " | ".join(cells) + f" | {merge} |")
+            if mode == "warm" and not r.get("cached", True):
+                cells = ["not cached (over 64 MiB)"] + [""] * (len(cols) - 1)
+            else:
+                cells = [_cell(r, f"{c}_{mode}") for c in cols]
+            lines.append(f"| {int(r['n']):,} | {r['mib']:.1f} | {mode} | " + " | ".join(cells) + " |")  # type: ignore[call-overload]
+    out += sorted(lines, key=lambda line: (_size_of(line), "| warm |" in line))
     out.append("")
     out.append(
-        "Each cell: CPU seconds of the command (the ratio to its floor in the same rounds). Floors: a process "
-        "doing `tomllib.load` of the file (rank, show, export, validate, diff, set), `git merge-file` (merge "
-        "driver)."
+        "Each cell: CPU seconds of the command (the ratio to its floor in the same rounds). The floor: a "
+        "process doing `tomllib.load` of the file."
     )
+    floors = list(kept.floors)
     for r in rows:
-        floors = {k: r[f"{k}_cold"] for k in ("rank", "diff", "merge")}
-        parts = [f"tomllib.load {floors['rank'][1]:.2f} s", f"GNU diff {r['gnu_diff']:.2f} s"]  # type: ignore[index]
-        parts.append(f"git merge-file {floors['merge'][1]:.2f} s")  # type: ignore[index]
-        out.append(f"- floors at {int(r['n']):,}: " + ", ".join(parts))
+        floor = r["rank_cold"]
+        assert isinstance(floor, tuple)
+        floors.append(f"- floors at {int(r['n']):,}: tomllib.load {floor[1]:.2f} s, GNU diff {r['gnu_diff']:.2f} s")  # type: ignore[call-overload]
+    out += sorted(floors, key=_size_of)
+    return "\n".join(out)
+
+
+def memory_table(rows: list[dict[str, object]]) -> str:
+    """Peak memory (maximum RSS) of each command, cold, beside the `tomllib.load` process, at each size."""
+    cols = ["tomllib.load", *COMMANDS]
+    has_app = any("app_peak" in r for r in rows)
+    out = [
+        "| projects | file (MiB) | " + " | ".join(cols) + (" | app |" if has_app else " |"),
+        "|---:|---:|" + "---:|" * (len(cols) + has_app),
+    ]
+    for r in rows:
+        peaks = r["peaks"]
+        assert isinstance(peaks, dict)
+        cells = [_mib(peaks.get(c)) for c in cols] + ([_mib(r.get("app_peak"))] if has_app else [])
+        out.append(f"| {int(r['n']):,} | {r['mib']:.1f} | " + " | ".join(cells) + " |")  # type: ignore[call-overload]
+    return "\n".join(out)
+
+
+def git_table(rows: list[dict[str, object]], log: dict[str, object] | None) -> str:
+    """The merge driver at each size and `log` over the commits."""
+    out = ["| projects | merge driver (cold) | git merge-file |", "|---:|---:|---:|"]
+    for r in rows:
+        got = r.get("merge_cold")
+        if isinstance(got, tuple):
+            out.append(f"| {int(r['n']):,} | {_cell(r, 'merge_cold')} | {got[1]:.2f} s |")  # type: ignore[call-overload]
     if log is not None:
         got = log["log_cold"]
         assert isinstance(got, tuple)
+        out.append("")
         out.append(
-            f"- `log` over {log['commits']} commits of a {int(log['n']):,}-project file: {got[0]:.2f} s, "
+            f"- `log` over {log['commits']} commits of a {int(log['n']):,}-project file: {got[0]:.2f} s, "  # type: ignore[call-overload]
             f"`git log -p` {got[1]:.2f} s: **{got[2]:.2f}x**"
         )
     return "\n".join(out)
 
 
-def verdicts(rows: list[dict[str, object]], log: dict[str, object] | None) -> list[str]:
-    out = []
+def _verdict(out: list[str], label: str, ratio: float, target: float) -> None:
+    out.append(f"{'met' if ratio <= target else 'MISSED'}: {label} = {ratio:.2f}x (target <= {target}x)")
 
-    def verdict(label: str, ratio: float, target: float) -> None:
-        out.append(f"{'met' if ratio <= target else 'MISSED'}: {label} = {ratio:.2f}x (target <= {target}x)")
 
+def verdicts(rows: list[dict[str, object]], kept: Kept | None = None) -> list[str]:
+    """The CLI commands' targets at 10,000 projects and the memory target at 100,000."""
+    out: list[str] = list(kept.verdicts) if kept else []
     for r in rows:
+        if r["n"] == 100000 and r["peaks"].get("rank"):  # type: ignore[attr-defined]
+            peak = r["peaks"]["rank"]  # type: ignore[index]
+            ok = "met" if peak <= MEMORY_TARGET else "MISSED"
+            out.append(f"{ok}: peak memory of rank at 100,000 = {_mib(peak)} (target <= {_mib(MEMORY_TARGET)})")
         if r["n"] != 10000:
             continue
         for c in READ_COMMANDS:
             for mode in ("cold", "warm"):
                 got = r[f"{c}_{mode}"]
                 assert isinstance(got, tuple)
-                verdict(f"{c} at 10,000, {mode}", got[2], TARGETS[mode])
-        got = r["merge_cold"]
-        assert isinstance(got, tuple)
-        verdict("merge driver at 10,000", got[2], TARGETS["merge"])
-    if log is not None:
-        got = log["log_cold"]
-        assert isinstance(got, tuple)
-        verdict(f"log over {log['commits']} commits at {int(log['n']):,}", got[2], TARGETS["log"])
+                _verdict(out, f"{c} at 10,000, {mode}", got[2], TARGETS[mode])
     return out
 
 
-def section(rows: list[dict[str, object]], log: dict[str, object] | None, argv: list[str]) -> str:
+def git_verdicts(rows: list[dict[str, object]], log: dict[str, object] | None) -> list[str]:
+    out: list[str] = []
+    for r in rows:
+        got = r.get("merge_cold")
+        if r["n"] == 10000 and isinstance(got, tuple):
+            _verdict(out, "merge driver at 10,000", got[2], TARGETS["merge"])
+    if log is not None:
+        got = log["log_cold"]
+        assert isinstance(got, tuple)
+        _verdict(out, f"log over {log['commits']} commits at {int(log['n']):,}", got[2], TARGETS["log"])  # type: ignore[call-overload]
+    return out
+
+
+def git_section(rows: list[dict[str, object]], log: dict[str, object] | None) -> str:
+    return f"""{GIT_BEGIN}
+### Git: the merge driver and `log`
+
+{git_table(rows, log)}
+
+Targets: the merge driver with a few edits at 10,000 projects at most {TARGETS["merge"]}x `git merge-file` on the
+same three files; `log` over 50 commits at most {TARGETS["log"]}x `git log -p`.
+
+{chr(10).join("- " + v for v in git_verdicts(rows, log))}
+{GIT_END}"""
+
+
+def _kept_note(kept: Kept | None) -> str:
+    sizes = sorted({_size_of(line) for line in kept.rows}) if kept else []
+    if not sizes:
+        return ""
+    return (
+        f"\nThe rows at {', '.join(f'{n:,}' for n in sizes)} projects are from an earlier run, kept as they were "
+        "(`--keep-other-sizes`); each row's ratios are to the floor of its own run.\n"
+    )
+
+
+def section(rows: list[dict[str, object]], git: str, argv: list[str], kept: Kept | None = None) -> str:
     cmd = "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
     return f"""{BEGIN}
 ## The commands at scale
@@ -242,21 +442,40 @@ def section(rows: list[dict[str, object]], log: dict[str, object] | None, argv: 
 Measured by `benchmarks/bench_scale.py` on: {_machine()}. Each command runs as a process, as a user or git
 runs it, timed by its CPU time; each ratio is to a floor measured in the same rounds (median of the rounds).
 Cold: `FSDL_TUI_NO_CACHE=1`; warm: the cache of parsed files (`fsdl_tui/storage/cache.py`) filled by a run
-before. `set` changes the file: its first round after the filling run is a hit, later rounds are not.
-100,000 projects (about 350 MB) are beyond the 64 MiB a portfolio file may have (`storage/atomic.py`).
+before. `set` changes the file: its first round after the filling run is a hit, later rounds are not. Files
+over 64 MiB (here 100,000 projects) are never cached: an entry is read whole, which would take more memory
+than a cold load, which builds one project at a time.
 
-{table(rows, log)}
+{table(rows, kept)}
+{_kept_note(kept)}
+### Peak memory
 
-Targets at 10,000 projects: rank, show, export, diff, validate at most {TARGETS["cold"]}x the `tomllib.load`
-process cold and {TARGETS["warm"]}x warm; the merge driver with
-a few edits at most {TARGETS["merge"]}x `git merge-file`; `log` over 50 commits at most {TARGETS["log"]}x
-`git log -p`.
+The maximum resident set size of each process (cold), beside a process doing only `tomllib.load` of the
+same file, measured in the same rounds. A load reads the file (the bytes, then the text), parses it one
+project at a time and builds each project as its data is parsed, so the parsed data of every project is
+never held at once; repeated words (item ids, stages, owners, tags, dates, checks without a note) are kept
+once.
 
-{chr(10).join("- " + v for v in verdicts(rows, log)) or "- (no 10,000-project run in this measurement)"}
+{memory_table(rows)}
 
-Reproduce: `{cmd}` (`--sizes`, `--repeats`, `--log-size`, `--no-write`).
+Targets: at 10,000 projects rank, show, export, diff, validate at most {TARGETS["cold"]}x the `tomllib.load`
+process cold and {TARGETS["warm"]}x warm; at 100,000 projects the peak memory of `rank` at most 1 GiB.
+
+{chr(10).join("- " + v for v in verdicts(rows, kept)) or "- (no 10,000-project run in this measurement)"}
+
+{git}
+
+Reproduce: `{cmd}` (`--sizes`, `--repeats`, `--log-size`, `--no-git`, `--app`, `--no-write`).
 {END}
 """
+
+
+def old_git_section(path: Path) -> str | None:
+    """The git block the page has now (kept as it is when this run leaves git out)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if GIT_BEGIN in old and GIT_END in old:
+        return old[old.index(GIT_BEGIN) : old.index(GIT_END) + len(GIT_END)]
+    return None
 
 
 def write_section(path: Path, text: str) -> None:
@@ -268,30 +487,83 @@ def write_section(path: Path, text: str) -> None:
     path.write_text(new, encoding="utf-8")
 
 
+def _reproduce_argv(argv: list[str], rows: list[dict[str, object]]) -> list[str]:
+    """The options that measure these rows again: without the page's and the dump files' own (paths)."""
+    out: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in ("--output", "--dump", "--from-dump", "--file"):
+            skip = True
+        elif a not in ("--no-write", "--keep-other-sizes") and not a.startswith(
+            ("--output=", "--dump=", "--from-dump=", "--file=")
+        ):
+            out.append(a)
+    if "--sizes" not in out:
+        out = ["--sizes", *(str(r["n"]) for r in rows), *out]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="project counts")
     ap.add_argument("--repeats", type=int, default=3, help="rounds per measure; medians are reported")
     ap.add_argument("--log-size", type=int, default=1000, help="projects in the file `log` walks (0: skip log)")
     ap.add_argument("--commits", type=int, default=50, help="commits `log` walks")
+    ap.add_argument("--no-git", action="store_true", help="leave out the merge driver and log (the page keeps its)")
+    ap.add_argument("--app", action="store_true", help="also the app's peak memory, headless, fully loaded")
     ap.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/performance.md")
+    ap.add_argument("--dump", type=Path, help="also write the measured rows to this JSON file")
+    ap.add_argument("--one-floor", action="store_true", help="one floor per round and size, for all commands")
+    ap.add_argument(
+        "--file",
+        type=Path,
+        help="with one size N: a file `generate.py N --seed N` wrote, used instead of generating it again",
+    )
+    ap.add_argument("--from-dump", type=Path, help="measure nothing: take the rows from a --dump file")
+    ap.add_argument(
+        "--keep-other-sizes", action="store_true", help="keep the page's rows for the sizes not measured now"
+    )
     ap.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md", help="markdown file to update")
     args = ap.parse_args(argv)
     raw_argv = list(sys.argv[1:] if argv is None else argv)
     rows = []
     log = None
-    with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
-        for n in sorted(args.sizes):
-            rows.append(measure(n, args.repeats, Path(tmp)))
-            print(f"{n} projects measured", file=sys.stderr, flush=True)
-        if args.log_size:
-            log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
-            print("log measured", file=sys.stderr, flush=True)
-    print(table(rows, log))
+    if args.from_dump:
+        rows = [_from_json(r) for r in json.loads(args.from_dump.read_text(encoding="utf-8"))]
+    else:
+        with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
+            for n in sorted(args.sizes):
+                source = args.file if args.file and len(args.sizes) == 1 else None
+                row = measure(
+                    n,
+                    args.repeats,
+                    Path(tmp),
+                    git=not args.no_git,
+                    app=args.app,
+                    one_floor=args.one_floor,
+                    source=source,
+                )
+                rows.append(row)
+                print(f"{n} projects measured", file=sys.stderr, flush=True)
+            if args.log_size and not args.no_git:
+                log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
+                print("log measured", file=sys.stderr, flush=True)
+    if args.dump:
+        args.dump.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    kept = kept_lines(args.output, {int(r["n"]) for r in rows}) if args.keep_other_sizes else None  # type: ignore[call-overload]
+    print(table(rows, kept))
     print()
-    print("\n".join(verdicts(rows, log)))
+    print(memory_table(rows))
+    print()
+    print("\n".join(verdicts(rows, kept)))
+    git = git_section(rows, log) if not args.no_git else old_git_section(args.output)
+    if git is not None:
+        print()
+        print(git)
     if not args.no_write:
-        write_section(args.output, section(rows, log, [a for a in raw_argv if a != "--no-write"]))
+        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept))
         print(f"\nupdated {args.output}")
     return 0
 

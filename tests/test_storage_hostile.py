@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import PortfolioLoadError, lint, load, loads, save
-from fsdl_tui.storage.atomic import MAX_FILE_BYTES
 from fsdl_tui.storage.errors import PortfolioError
+from fsdl_tui.storage.limits import DEFAULT_MAX_FILE_MIB, ENV_MAX_FILE, max_file_bytes
+from fsdl_tui.storage.loading import loads_bytes
 
 BASE = make_portfolio_text(2)
 FIRST_ID = loads(BASE).portfolio.projects[0].id
@@ -57,7 +58,7 @@ def _socket(folder: Path) -> Path:
 def _huge(folder: Path) -> Path:
     path = folder / "huge.toml"
     with open(path, "wb") as f:  # sparse: no disk space used
-        f.truncate(MAX_FILE_BYTES + 1)
+        f.truncate(max_file_bytes() + 1)
     return path
 
 
@@ -310,3 +311,67 @@ def test_set_never_writes_a_value_the_file_could_not_be_read_with(value: str, tm
     assert "Traceback" not in err and len(err.splitlines()) == 1
     assert path.read_text(encoding="utf-8") == BASE
     load(path)  # still loads
+
+
+# --- the size limit ---------------------------------------------------------------------------------------
+
+
+def test_the_default_size_limit_opens_100000_projects_with_room_to_spare() -> None:
+    sample = make_portfolio_text(40)
+    per_project = len(sample.encode()) / 40
+    assert max_file_bytes({}) == DEFAULT_MAX_FILE_MIB * 2**20
+    assert 100_000 * per_project * 1.25 < max_file_bytes({})  # 100,000 projects and a quarter more
+
+
+def _at_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int]:
+    """A valid portfolio file, with the limit set to exactly its size."""
+    path = tmp_path / "team.toml"
+    path.write_text(BASE, encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setenv(ENV_MAX_FILE, repr(size / 2**20))
+    assert max_file_bytes() == size
+    return path, size
+
+
+def test_a_file_of_exactly_the_limit_opens_and_one_byte_more_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, size = _at_limit(tmp_path, monkeypatch)
+    assert len(load(path).portfolio.projects) == 2
+    assert run_cli(["validate", str(path)])[0] == 0
+    path.write_text(BASE + "\n", encoding="utf-8")  # one byte over
+    with pytest.raises(PortfolioLoadError, match=f"portfolio files are limited to {size:,} bytes"):
+        load(path)
+    rc, _out, err = run_cli(["validate", str(path)])
+    assert rc == 1
+    assert err.startswith(f"{path}:1:1: is {size + 1:,} bytes; portfolio files are limited to")
+    assert ENV_MAX_FILE in err and "Traceback" not in err
+    assert path.read_text(encoding="utf-8") == BASE + "\n"
+
+
+def test_the_limit_also_holds_for_bytes_given_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = BASE.encode()
+    monkeypatch.setenv(ENV_MAX_FILE, repr(len(data) / 2**20))
+    assert len(loads_bytes(data, "team.toml").portfolio.projects) == 2
+    with pytest.raises(PortfolioLoadError, match=r"larger than .* the limit for portfolio files"):
+        loads_bytes(data + b"\n", "team.toml")
+
+
+def test_the_override_raises_and_lowers_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "big.toml"
+    with open(path, "wb") as f:  # sparse: over the default limit, no disk space used
+        f.truncate(max_file_bytes() + 1)
+    with pytest.raises(PortfolioLoadError, match=f"limited to {DEFAULT_MAX_FILE_MIB} MiB"):
+        load(path)
+    monkeypatch.setenv(ENV_MAX_FILE, str(DEFAULT_MAX_FILE_MIB * 2))
+    assert max_file_bytes() == DEFAULT_MAX_FILE_MIB * 2 * 2**20  # (the file itself is not read here: 512 MiB)
+    small = tmp_path / "team.toml"
+    small.write_text(BASE, encoding="utf-8")
+    monkeypatch.setenv(ENV_MAX_FILE, "0.001")  # about 1 KB
+    rc, _out, err = run_cli(["show", str(small)])
+    assert rc == 1 and "limited to 1,048 bytes" in err
+
+
+@pytest.mark.parametrize("value", ["", "lots", "0", "-5", "nan", "inf", "1e999"])
+def test_a_limit_that_is_not_a_positive_number_means_the_default(value: str) -> None:
+    assert max_file_bytes({ENV_MAX_FILE: value}) == DEFAULT_MAX_FILE_MIB * 2**20

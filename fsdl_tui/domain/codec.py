@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from . import framework as fw
 from . import schema as sc
-from .reader import Issue, Path, portfolio_from_data, project_from_data, unknown_key_warnings
+from .reader import (
+    Issue,
+    Path,
+    portfolio_from_data,
+    project_from_data,
+    project_key_warnings,
+    unknown_key_warnings,
+)
 from .schema import ID_RE, SCORE_RANGE
 from .writer import portfolio_header_data, portfolio_to_data, project_to_data
 
@@ -40,6 +47,7 @@ __all__ = [
     "portfolio_header_data",
     "portfolio_to_data",
     "project_from_data",
+    "project_key_warnings",
     "project_to_data",
     "unknown_key_warnings",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,27 @@ TABLE_MODELS: dict[str, type] = {
     "settings": Settings,
 }
 _DIRECTIONS = ("min", "max")
+
+# Memory at 100,000 projects: the words a file repeats in every project (item ids, stages, archetypes,
+# owners, tags) are kept once (`sys.intern`), and so are the checks without a note and the dates; the
+# parser makes a new object for each occurrence.
+_SHORT = 64  # text fields up to this long are interned: ids of things, names, owners; not prose
+_CHECKS = {(False, ""): Check(False), (True, ""): Check(True)}
+_DATES: dict[_dt.date, _dt.date] = {}
+
+
+def _check(done: bool, note: str = "") -> Check:
+    return _CHECKS.get((done, note)) or Check(done=done, note=note)
+
+
+def _date(date: _dt.date) -> _dt.date:
+    if len(_DATES) > 100_000:  # a bound for a process that reads many files
+        _DATES.clear()
+    return _DATES.setdefault(date, date)
+
+
+def _short(value: str) -> str:
+    return sys.intern(value) if len(value) <= _SHORT else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +136,7 @@ class _Checker:
     def strings(self, table: Mapping[str, Any], key: str, path: Path) -> tuple[str, ...]:
         value = table.get(key, [])
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
+            return tuple(_short(v) for v in value)
         self.add(path + (key,), f"'{key}' must be a list of strings")
         return ()
 
@@ -130,7 +152,7 @@ class _Checker:
             return None
         value = table[key]
         if isinstance(value, str) and value in choices:
-            return value
+            return sys.intern(value)
         self.add(path + (key,), f"unknown {what} {value!r}: expected one of {', '.join(choices)}")
         return None
 
@@ -146,14 +168,15 @@ def _checks(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dict
         if key not in known:
             c.add(p, f"unknown {f.what} item '{key}': expected one of {', '.join(known)}")
             continue
+        key = sys.intern(key)
         if isinstance(value, bool):
-            out[key] = Check(done=value)
+            out[key] = _check(value)
         elif isinstance(value, dict):
             done = value.get("done", False)
             if not isinstance(done, bool):
                 c.add(p + ("done",), "'done' must be true or false")
                 done = False
-            out[key] = Check(done=done, note=c.text(value, "note", p))
+            out[key] = _check(done, c.text(value, "note", p))
         else:
             c.add(p, f"'{key}' must be true, false or {{ done = ..., note = \"...\" }}")
     return out
@@ -166,7 +189,7 @@ def _answers(c: _Checker, table: Mapping[str, Any], path: Path, f: Field) -> dic
         if key not in known:
             c.add(path + (key,), f"unknown {f.what} '{key}': expected one of {', '.join(known)}")
         else:
-            out[key] = c.text(table, key, path)
+            out[sys.intern(key)] = c.text(table, key, path)
     return out
 
 
@@ -198,6 +221,7 @@ def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, .
         if not isinstance(date, _dt.date):
             c.add(p + ("date",), "a history entry needs a 'date' written as YYYY-MM-DD")
             date = _dt.date(1970, 1, 1)
+        date = _date(date)
         note = c.text(entry, "note", p)
         if is_status:
             if status is None:
@@ -239,7 +263,7 @@ def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tup
             threshold = c.number(entry, "threshold", p)
             out.append(
                 Threshold(
-                    metric=c.text(entry, "metric", p),
+                    metric=_short(c.text(entry, "metric", p)),
                     threshold=threshold if threshold is not None else 0.0,
                     direction=direction,
                 )
@@ -250,7 +274,8 @@ def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tup
                 continue
             kinds = tuple(k.id for k in fw.BASELINE_KINDS)
             kind = c.choice(entry, "kind", p, kinds, "baseline kind") or "internal"
-            out.append(Baseline(kind=kind, name=c.text(entry, "name", p), value=c.number(entry, "value", p)))
+            name = _short(c.text(entry, "name", p))
+            out.append(Baseline(kind=kind, name=name, value=c.number(entry, "value", p)))
     if not isinstance(raw, list):
         c.add(path + (key,), f"'{key}' must be an array of tables")
     return tuple(out)
@@ -258,6 +283,8 @@ def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tup
 
 def _text(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     value = c.text(table, f.key, path, f.default if isinstance(f.default, str) else "")
+    if f.kind == "text":
+        value = _short(value)
     return f.default if f.blank_is_default and not value else value
 
 
@@ -323,7 +350,12 @@ def _list(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
 
 def _plugin_tables(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
     tables = c.table(table, f.key, path)
-    return {k: v for k, v in tables.items() if isinstance(v, dict)}
+    return {sys.intern(k): _interned_keys(v) for k, v in tables.items() if isinstance(v, dict)}
+
+
+def _interned_keys(table: dict[str, Any]) -> dict[str, Any]:
+    """A plugin's table with its keys (and short string values) interned, one level deep: its fields."""
+    return {sys.intern(k): _short(v) if isinstance(v, str) else v for k, v in table.items()}
 
 
 # How each kind of field is read from its table at `path`: checked, the default when absent or wrong.
@@ -447,13 +479,18 @@ def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project
 
 
 def portfolio_from_data(
-    data: Mapping[str, Any], built: dict[int, tuple[Any, Project]] | None = None
+    data: Mapping[str, Any],
+    built: dict[int, tuple[Any, Project]] | None = None,
+    projects_data: Iterable[Any] | None = None,
 ) -> tuple[Portfolio, list[Issue]]:
     """Build a portfolio from parsed TOML data, collecting every problem instead of stopping at the first.
 
     `built` (by `id()` of a project's table, with the table itself) lends the projects already built from the
     very same tables, and takes those built without a problem: versions of one file parsed with shared
-    tables (`storage.segment_memo`) build each unchanged project once."""
+    tables (`storage.segment_memo`) build each unchanged project once.
+
+    `projects_data`, when given, yields the project tables in place of `data["projects"]`: a reader that
+    parses them one at a time need not hold them all, since each is let go once its project is built."""
     c = _Checker()
     version = data.get("schema_version")
     if version is None:
@@ -471,8 +508,8 @@ def portfolio_from_data(
         return Portfolio(schema_version=version), c.issues
     own, tables = _read_fields(c, sc.PORTFOLIO_FIELDS, data, ())
     projects: list[Project] = []
-    raw = data.get("projects", [])
-    if not isinstance(raw, list):
+    raw: Iterable[Any] = data.get("projects", []) if projects_data is None else projects_data
+    if projects_data is None and not isinstance(raw, list):
         c.add(("projects",), "'projects' must be an array of tables: write each project as [[projects]]")
         raw = []
     seen: dict[str, int] = {}
@@ -528,21 +565,28 @@ def unknown_key_warnings(data: Mapping[str, Any]) -> list[Issue]:
     the documented places for a team's own keys.
     """
     out: list[Issue] = []
-
-    def check(table: Any, known: tuple[str, ...], path: Path, where: str) -> None:
-        if not isinstance(table, dict):
-            return
-        for key in table:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                out.append(Issue(path + (key,), f"unknown key '{key}' in [{where}] is kept but not used{hint}"))
-
     for name, known in sc.table_keys(sc.PORTFOLIO_FIELDS).items():
-        check(data.get(name), known, (name,), name)
+        _unknown_keys(out, data.get(name), known, (name,), name)
     projects = data.get("projects")
     for i, project in enumerate(projects if isinstance(projects, list) else []):
-        if isinstance(project, dict):
-            for name, known in sc.table_keys(sc.PROJECT_FIELDS).items():
-                check(project.get(name), known, ("projects", i, name), f"projects.{name}")
+        out.extend(project_key_warnings(project, ("projects", i)))
     return out
+
+
+def project_key_warnings(project: Any, path: Path) -> list[Issue]:
+    """`unknown_key_warnings` of one project's table at `path`."""
+    out: list[Issue] = []
+    if isinstance(project, dict):
+        for name, known in sc.table_keys(sc.PROJECT_FIELDS).items():
+            _unknown_keys(out, project.get(name), known, (*path, name), f"projects.{name}")
+    return out
+
+
+def _unknown_keys(out: list[Issue], table: Any, known: tuple[str, ...], path: Path, where: str) -> None:
+    if not isinstance(table, dict):
+        return
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            out.append(Issue(path + (key,), f"unknown key '{key}' in [{where}] is kept but not used{hint}"))

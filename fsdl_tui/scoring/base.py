@@ -246,10 +246,23 @@ class FsdlScorer(Scorer):
         if imp is None or costs is None:
             return Score.not_scorable("missing " + ", ".join(missing))
         terms = [
-            Term("base", 1.0, 2.5, "feasibility at zero cost: 0.5 x 5"),
+            _BASE_TERM,
             Term("impact", imp, 0.5, "overall impact" if project.impact.overall is not None else "mean of lenses"),
         ]
         for d in fw.COST_DRIVERS:
-            w = -0.5 * 4 * DRIVER_WEIGHTS[d.id]
-            terms.append(Term(f"{d.label.lower()} cost", costs[d.id], w, f"{d.label.lower()} {c.driver(d.id)}/5"))
+            name, weight, details = _COST_TERMS[d.id]
+            score = c.driver(d.id)
+            terms.append(Term(name, costs[d.id], weight, details.get(score or 0) or f"{d.label.lower()} {score}/5"))
         return Score.from_terms(terms)
+
+
+# The terms' parts every project shares, made once rather than for each project (memory at 100,000).
+_BASE_TERM = Term("base", 1.0, 2.5, "feasibility at zero cost: 0.5 x 5")
+_COST_TERMS = {
+    d.id: (
+        f"{d.label.lower()} cost",
+        -0.5 * 4 * DRIVER_WEIGHTS[d.id],
+        {v: f"{d.label.lower()} {v}/5" for v in range(1, 6)},
+    )
+    for d in fw.COST_DRIVERS
+}

@@ -12,7 +12,8 @@ same problems and the same warnings as a cold load.
 Entries live in `paths.cache_dir()/parsed/`, are written atomically (a temp file, then a rename), and the
 folder is kept under `MAX_TOTAL_BYTES` by removing the entries used least recently. A missing or read-only
 cache folder only means no cache. `FSDL_TUI_NO_CACHE=1` turns it off. Small files (under `MIN_FILE_BYTES`)
-are not cached: parsing them costs less than reading an entry.
+are not cached: parsing them costs less than reading an entry; nor are files over `MAX_FILE_BYTES`, whose
+entry would take more memory than a cold load.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from .. import paths
 FORMAT = 1
 ENV_OFF = "FSDL_TUI_NO_CACHE"
 MIN_FILE_BYTES = 128 * 1024  # about 35 projects; below it a parse is a few milliseconds
+# An entry is read whole, the data of every project at once: over a GiB for a 100,000-project file, where a
+# cold load builds one project at a time and stays under one. Larger files are not cached.
+MAX_FILE_BYTES = 64 * 1024 * 1024  # about 18,000 projects
 MAX_TOTAL_BYTES = 512 * 1024 * 1024
 _SUFFIX = ".json"
 # TOML can spell a NUL in a quoted key only as an escape; a file with such an escape is never cached, so no
@@ -50,7 +54,9 @@ def folder() -> Path:
 
 def cacheable(text: str, size: int) -> bool:
     """Whether a file of `size` bytes with this text may be cached at all."""
-    return size >= MIN_FILE_BYTES and enabled() and "\\u0000" not in text and "\\U00000000" not in text
+    return (
+        MIN_FILE_BYTES <= size <= MAX_FILE_BYTES and enabled() and "\\u0000" not in text and "\\U00000000" not in text
+    )
 
 
 def _entry(sha: str) -> Path:

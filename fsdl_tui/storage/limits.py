@@ -2,21 +2,53 @@
 
 - nesting: values (arrays, inline tables, tables) at most `MAX_DEPTH` levels deep;
 - integers: 64-bit, as TOML 1.0 says (Python would take any size, and then fail to write it back);
-- floats: finite where a number is stored: `nan` and `inf` cannot be compared, ranked or written back.
+- floats: finite where a number is stored: `nan` and `inf` cannot be compared, ranked or written back;
+- file size: at most `max_file_bytes()`, 512 MiB unless `$FSDL_TUI_MAX_FILE_MIB` says otherwise.
 
-The file size limit and the refusal of FIFOs and devices are in `atomic.read_file`.
+The size limit guards against memory bombs: a parser holds several times a file's size in memory, so a
+file of gigabytes (or a sparse one that only claims to be) would exhaust it before anything could be said.
+100,000 fully filled projects are about 362 MiB and open within the default. `atomic.read_file` applies the
+limit (and refuses FIFOs and devices).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..domain.codec import Issue
 
 MAX_DEPTH = 32
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+ENV_MAX_FILE = "FSDL_TUI_MAX_FILE_MIB"
+DEFAULT_MAX_FILE_MIB = 512
+
+
+def max_file_bytes(env: Mapping[str, str] | None = None) -> int:
+    """The largest portfolio file read, in bytes: `$FSDL_TUI_MAX_FILE_MIB` MiB (a positive number, such as
+    `1024` or `0.5`) if set, else `DEFAULT_MAX_FILE_MIB`. A value that is not a positive number is ignored."""
+    raw = (os.environ if env is None else env).get(ENV_MAX_FILE, "").strip()
+    try:
+        mib = float(raw) if raw else 0.0
+    except ValueError:
+        mib = 0.0
+    if not math.isfinite(mib) or mib <= 0:
+        mib = DEFAULT_MAX_FILE_MIB
+    return max(1, int(mib * 2**20))
+
+
+def size_text(size: int) -> str:
+    """A size in bytes as people read it: `512 MiB`, `0.5 MiB`, `2,000 bytes`."""
+    mib = size / 2**20
+    if mib >= 10:
+        return f"{mib:.0f} MiB"
+    if mib >= 0.01:
+        return f"{mib:.2f}".rstrip("0").rstrip(".") + " MiB"
+    return f"{size:,} bytes"
 
 
 def _name(path: tuple[Any, ...]) -> str:

@@ -16,14 +16,22 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..domain.codec import Issue, portfolio_from_data
+from ..domain.codec import Issue, portfolio_from_data, project_key_warnings
 from ..domain.model import Portfolio
 from . import cache, limits
-from .atomic import MAX_FILE_BYTES, FileTooLarge, NotRegularFile, digest, read_file
+from .atomic import FileTooLarge, NotRegularFile, digest, read_file
 from .document import PortfolioDocument
 from .errors import PortfolioLoadError, Problem
 from .lock import tidy
-from .parsing import built_memo, memo_holds_a_version, parse_text, remember_segments
+from .parsing import (
+    NotBySegment,
+    built_memo,
+    memo_holds_a_version,
+    parse_text,
+    project_table,
+    remember_segments,
+    split_for_streaming,
+)
 from .scan import layout, locate
 
 _CONFLICT_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})(?: |\r?$)", re.MULTILINE)
@@ -35,7 +43,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
 
     With `warnings`, what `lint` reports is worked out from the parsed data too, so `lint(doc)` is free.
 
-    Only a regular file of at most `MAX_FILE_BYTES` is read (a FIFO, a device or a huge file is a problem,
+    Only a regular file of at most `limits.max_file_bytes()` is read (a FIFO, a device or a huge file is a problem,
     never a hang). Temp files a killed save left next to it are removed first.
     """
     path = Path(path)
@@ -63,8 +71,10 @@ def _read(path: Path) -> bytes:
 
 def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
     """Decode and load the bytes of a file; every invalid UTF-8 sequence is a problem of its own."""
-    if len(data) > MAX_FILE_BYTES:
-        raise PortfolioLoadError([Problem(filename, 1, 1, "is larger than 64 MiB, the limit for portfolio files")])
+    limit = limits.max_file_bytes()
+    if len(data) > limit:
+        message = f"is larger than {limits.size_text(limit)}, the limit for portfolio files (FSDL_TUI_MAX_FILE_MIB)"
+        raise PortfolioLoadError([Problem(filename, 1, 1, message)])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -147,8 +157,12 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
     if cached is not None:
         remember_segments(text, cached)
         return _from_data(cached, text, filename, problems, warnings)
+    if sha is None:  # nothing to cache: each project is built as soon as its segment is parsed
+        streamed = _load_by_segment(text, filename, problems, warnings)
+        if streamed is not None:
+            return streamed
     try:
-        data, checked = parse_text(text)
+        data, checked = parse_text(text, by_segment=sha is not None)  # (else tried just now)
     except tomllib.TOMLDecodeError as exc:
         conflicts = _conflict_problems(text, filename, parsed=False)
         if conflicts:  # the markers are the cause: the parser's complaint about them would only add noise
@@ -183,24 +197,58 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
 
 
 def _from_data(
-    data: dict[str, Any], text: str, filename: str, problems: list[Problem], warnings: bool = False
+    data: dict[str, Any],
+    text: str,
+    filename: str,
+    problems: list[Problem],
+    warnings: bool = False,
+    projects_data: Iterator[dict[str, Any]] | None = None,
+    project_warnings: list[Issue] | None = None,
 ) -> PortfolioDocument:
-    """The document for parsed `data` of `text`: conflict markers, validation and the model."""
+    """The document for parsed `data` of `text`: conflict markers, validation and the model. With
+    `projects_data`, the project tables come from it, one at a time (and their warnings, once it is spent,
+    are in `project_warnings`)."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with collector_paused():  # building ~100 small immutable objects per project creates no cycles
-        portfolio, issues = portfolio_from_data(data, built_memo())
+        portfolio, issues = portfolio_from_data(data, built_memo(), projects_data)
     doc = PortfolioDocument(portfolio, text)
     if warnings:
         from ..domain.codec import unknown_key_warnings
 
-        doc._warnings = unknown_key_warnings(data)
+        doc._warnings = unknown_key_warnings(data) + (project_warnings or [])
     del data
     if issues:
         problems.extend(problems_at(doc, filename, issues))
     if problems:
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
     return doc
+
+
+def _load_by_segment(text: str, filename: str, problems: list[Problem], warnings: bool) -> PortfolioDocument | None:
+    """`_from_data(*parse_text(text))` without holding the parsed data of every project at once (at 100,000
+    projects that is over a GiB): each project is built as soon as its segment is parsed, and its table
+    let go. None where reading by segment might not read as the whole file would (then nothing of this
+    attempt is kept)."""
+    split = split_for_streaming(text)
+    if split is None:
+        return None
+    header, count, pieces = split
+    if not count:
+        return _from_data(header, text, filename, problems, warnings)
+    found: list[Issue] = []
+
+    def tables() -> Iterator[dict[str, Any]]:
+        for i, piece in enumerate(pieces):
+            got = project_table(piece)
+            if warnings:
+                found.extend(project_key_warnings(got, ("projects", i)))
+            yield got
+
+    try:
+        return _from_data(header, text, filename, list(problems), warnings, tables(), found)
+    except NotBySegment:
+        return None
 
 
 @contextlib.contextmanager

@@ -65,13 +65,13 @@ def parse_piece(piece: str) -> dict[str, Any]:
         return tomllib.loads(piece)
 
 
-def parse_text(text: str) -> tuple[dict[str, Any], bool]:
+def parse_text(text: str, *, by_segment: bool = True) -> tuple[dict[str, Any], bool]:
     """`tomllib.loads(text)`, project segment by project segment (reusing those of a `segment_memo`), and
     whether the values were checked against the limits already. Any file the segments do not read exactly
     as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
     tomllib, so every problem is reported as it was."""
     memo = _SEGMENT_MEMO.get()
-    data = _parse_by_segment(text, memo) if _fast is not None or memo is not None else None
+    data = _parse_by_segment(text, memo) if by_segment and (_fast is not None or memo is not None) else None
     return (data, True) if data is not None else (tomllib.loads(text), False)
 
 
@@ -112,6 +112,54 @@ def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] 
     data["projects"] = projects
     data.update((k, v) for k, v in header.items() if k not in first)
     return data
+
+
+class NotBySegment(Exception):
+    """A project segment that does not read as it would in the whole file: parse the whole file instead."""
+
+
+def split_for_streaming(text: str) -> tuple[dict[str, Any], int, Iterator[str]] | None:
+    """For building a portfolio one project at a time: the parsed header (every table but the projects),
+    the number of project segments and their texts (made one at a time), or None where reading segment by
+    segment might not read as the whole file would (then parse the whole)."""
+    if _fast is None and _SEGMENT_MEMO.get() is None:
+        return None
+    lay = layout(text)
+    if not lay.standard:
+        return None
+    before: list[str] = []
+    after: list[str] = []
+    project_segments = []
+    for seg in lay.segments:
+        if seg.kind == "project":
+            project_segments.append(seg)
+        else:
+            (after if project_segments else before).append(lay.segment_text(seg))
+    try:
+        header = parse_piece(join_pieces(before + after, "\n"))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return None
+    if "projects" in header or limits.value_issues(header):
+        return None
+    return header, len(project_segments), (lay.segment_text(seg) for seg in project_segments)
+
+
+def project_table(piece: str) -> dict[str, Any]:
+    """The table of the one project in a project segment's text (from, or into, the current
+    `segment_memo`). Raises NotBySegment where the piece does not read as it would in the whole file."""
+    memo = _SEGMENT_MEMO.get()
+    got: dict[str, Any] | None = memo.get(piece) if memo is not None else None
+    if got is None:
+        try:
+            parsed = parse_piece(piece)
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            raise NotBySegment from None
+        if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
+            raise NotBySegment
+        got = parsed["projects"][0]
+        if memo is not None:
+            memo[piece] = got
+    return got
 
 
 def memo_holds_a_version() -> bool:
