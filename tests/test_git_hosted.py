@@ -67,7 +67,7 @@ def test_git_setup_covers_a_portfolio_named_team_toml(tmp_path) -> None:
 def test_git_setup_check_reports_files_not_covered(tmp_path) -> None:
     repo = Repo(tmp_path)
     repo.write("team.toml", base_text())
-    result = repo.fsdl("git-setup", "--check", check=False)
+    result = repo.fsdl_process("git-setup", "--check", check=False)
     assert result.returncode == 1 and "team.toml: not covered" in result.stderr
     assert "NOT COVERED" in result.stdout
 
