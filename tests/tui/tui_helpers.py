@@ -115,8 +115,8 @@ def screenshots_at_sizes(
 ) -> dict[tuple[int, int], str]:
     """One run of `app` for several snapshot sizes: at the first size, `run_before` and the key presses, then a
     screenshot exactly as pytest-textual-snapshot takes it (`textual._doc.take_svg_screenshot`); then the
-    terminal resized to each further size and a screenshot there. The SVGs by size; a size the app did not
-    reach (it exited) is missing."""
+    terminal resized to each further size and a screenshot there. The SVGs by size; a size is missing where the
+    app exited, or showed a notification (it times out: what a later screenshot shows depends on the clock)."""
     import inspect
 
     title = app.title  # as take_svg_screenshot: the title before the app runs
@@ -140,8 +140,11 @@ def screenshots_at_sizes(
                 await pilot.resize_terminal(*size)
                 await pilot.pause()
             await settle(pilot)
-            if pilot.app.is_running:
-                shots[size] = pilot.app.export_screenshot(title=title, simplify=True)
+            if not pilot.app.is_running:
+                break
+            shots[size] = pilot.app.export_screenshot(title=title, simplify=True)
+            if pilot.app._notifications:  # a toast goes after its timeout: later sizes start afresh
+                break
         pilot.app.exit()
 
     app.run(headless=True, auto_pilot=auto_pilot, size=sizes[0])
