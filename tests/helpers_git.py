@@ -96,6 +96,35 @@ class Repo:
         return self.run(["git", *args], check=check, **env)
 
     def fsdl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`fsdl-tui ARGS` in the repository, as `main(ARGS)` in this process (its folder and environment for the
+        call); git itself still runs the drivers and textconv as commands, and `fsdl_process` runs this one as one."""
+        import contextlib
+        import io
+
+        from fsdl_tui.cli.main import main
+
+        old_cwd, old_env = os.getcwd(), dict(os.environ)
+        out, err = io.StringIO(), io.StringIO()
+        os.chdir(self.root)
+        os.environ.clear()
+        os.environ.update(self.env)
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    rc = main(list(args))
+                except SystemExit as exc:  # a usage error: argparse exits with 2 after its message
+                    rc = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            os.chdir(old_cwd)
+            os.environ.clear()
+            os.environ.update(old_env)
+        result = subprocess.CompletedProcess([*CLI, *args], rc, out.getvalue(), err.getvalue())
+        if check and rc != 0:
+            raise AssertionError(f"fsdl-tui {list(args)} exited {rc}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def fsdl_process(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`fsdl-tui ARGS` as a command of its own (`python -m fsdl_tui`), as a user or a CI job runs it."""
         return self.run([*CLI, *args], check=check)
 
     def setup(self, *patterns: str) -> subprocess.CompletedProcess[str]:

@@ -80,6 +80,9 @@ def concurrent_cli(
     barrier, with `also` run here at the same moment); returns (exit code, stderr) of each, in order."""
     import multiprocessing
 
+    from fsdl_tui.cli.main import build_parser
+
+    build_parser()  # built once here, not in every child: the children then race from the same starting line
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(len(commands) + (also is not None))
     procs = []

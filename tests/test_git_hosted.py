@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from helpers_git import COMMAND, Repo, base_text
 
 from fsdl_tui.gitops.ci import WORKFLOWS
@@ -31,6 +32,7 @@ def test_without_any_driver_two_branches_adding_projects_merge_with_plain_git(tm
     assert {"bin-picking", "shelf-audit", "grasp-pose", "unscored"} <= ids
 
 
+@pytest.mark.slow
 def test_share_of_random_two_branch_adds_that_plain_git_merges(tmp_path) -> None:
     """Measured, not assumed: most pairs of random new ids land in different places."""
     rng = random.Random(7)
@@ -67,11 +69,12 @@ def test_git_setup_covers_a_portfolio_named_team_toml(tmp_path) -> None:
 def test_git_setup_check_reports_files_not_covered(tmp_path) -> None:
     repo = Repo(tmp_path)
     repo.write("team.toml", base_text())
-    result = repo.fsdl("git-setup", "--check", check=False)
+    result = repo.fsdl_process("git-setup", "--check", check=False)
     assert result.returncode == 1 and "team.toml: not covered" in result.stderr
     assert "NOT COVERED" in result.stdout
 
 
+@pytest.mark.slow
 def test_ci_recipe_commands_validate_summarize_and_make_the_branch_mergeable(tmp_path) -> None:
     repo = Repo(tmp_path)
     repo.write("portfolio.toml", base_text())

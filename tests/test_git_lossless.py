@@ -215,6 +215,7 @@ def test_stash_pop_keeps_the_users_inline_comment(repo: Repo) -> None:
     assert loads(text).portfolio.get("grasp-pose").owner == "Bo"
 
 
+@pytest.mark.slow
 def test_criss_cross_merge_keeps_text_only_commits(repo: Repo) -> None:
     repo.git("checkout", "-q", "-b", "side")
     repo.write("portfolio.toml", comment_only(repo.read()))

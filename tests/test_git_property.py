@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from helpers_git import base_text, edit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,6 +77,7 @@ def apply(pf: Portfolio, edits, removal, adds: int, side: str) -> Portfolio:
     return pf
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(edit_sets())
 def test_disjoint_edits_merge_like_applying_both_in_turn(sets) -> None:

@@ -134,7 +134,7 @@ def test_same_field_changed_on_both_branches_is_a_git_conflict(repo: Repo) -> No
     lines = repo.read().splitlines()
     i = lines.index("<<<<<<< ours")
     assert lines[i + 1].startswith("problem_difficulty = 3") and lines[i + 3].startswith("problem_difficulty = 4")
-    invalid = repo.fsdl("validate", "portfolio.toml", check=False)
+    invalid = repo.fsdl_process("validate", "portfolio.toml", check=False)
     assert invalid.returncode == 1 and "leftover git conflict marker" in invalid.stderr
 
 
@@ -197,7 +197,7 @@ def test_diff_of_revisions(repo: Repo) -> None:
     out = repo.fsdl("diff", "HEAD:portfolio.toml", "portfolio.toml", "--format", "json").stdout
     change = json.loads(out)["projects"][0]
     assert change["fields"] == [{"path": "owner", "old": "ana", "new": "bo"}]
-    bad = repo.fsdl("diff", "nosuchrev:portfolio.toml", "portfolio.toml", check=False)
+    bad = repo.fsdl_process("diff", "nosuchrev:portfolio.toml", "portfolio.toml", check=False)
     assert bad.returncode == 1 and "git cannot read it as REV:PATH" in bad.stderr
 
 
@@ -257,7 +257,7 @@ def test_log_errors_are_messages(repo: Repo) -> None:
     missing = repo.fsdl("log", "portfolio.toml", "nope", check=False)
     assert missing.returncode == 1 and "no project 'nope'" in missing.stderr
     repo.write("new.toml", base_text())
-    untracked = repo.fsdl("log", "new.toml", check=False)
+    untracked = repo.fsdl_process("log", "new.toml", check=False)
     assert untracked.returncode == 1 and "no commits" in untracked.stderr
 
 

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from helpers_storage import corpus_text, make_portfolio_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -113,6 +114,7 @@ def _segments(text: str) -> tuple[list[str], dict[str, str]]:
     return others, projects
 
 
+@pytest.mark.slow
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(BASES), batches=st.lists(st.lists(edits, min_size=1, max_size=4), min_size=1, max_size=3))
 def test_random_edits_round_trip_and_leave_other_text_alone(base: tuple[str, str], batches: list) -> None:

@@ -297,6 +297,7 @@ async def test_the_page_loads_nothing_from_elsewhere(tmp_path: Path) -> None:
 # --- in a browser -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_the_app_in_headless_chromium_shows_the_projects_and_answers_a_key(tmp_path: Path) -> None:
     binary = _chromium()
     if binary is None:

@@ -136,6 +136,7 @@ def test_two_apps_saving_the_same_file_at_once_one_wins_and_the_other_is_told(tm
         assert load(path).portfolio.get(pid).owner == f"app{winner}-{r}"  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_the_shell_and_the_app_saving_at_once_lose_nothing_silently(tmp_path: Path) -> None:
     path = _portfolio(tmp_path)
     pid = load(path).portfolio.projects[0].id

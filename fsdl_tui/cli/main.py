@@ -7,6 +7,7 @@ builds the parser and turns errors into messages and exit codes (0 ok, 1 invalid
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable, Sequence
 
@@ -42,6 +43,7 @@ def _command_modules() -> list[Callable[[argparse._SubParsersAction[argparse.Arg
     return [core.register, analysis.register, decide.register, gitcmds.register, serve.register]
 
 
+@functools.cache  # built once per process: it does not change, and `main()` may run many times in one process
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fsdl-tui",

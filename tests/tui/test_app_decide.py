@@ -43,6 +43,7 @@ def _others(screen: RatingScreen, row: int) -> str:
     return str(screen.grid.get_cell_at((row, OTHERS_COLUMN)))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 async def test_rate_two_projects_as_a_new_rater_and_save(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
     app = make_app(portfolio_file)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -217,6 +218,7 @@ def _best_set(portfolio_file: Path, budget: float) -> set[str]:
     return best[2]
 
 
+@pytest.mark.slow
 async def test_plan_screen_chooses_the_best_set_and_marks_it(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
     _with_effort(portfolio_file, {"grasp-pose": 6, "label-tool": 3, "grasp-success": 4, "bin-segmentation": 1})
     expected = _best_set(portfolio_file, 9)

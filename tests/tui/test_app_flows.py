@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList
 from tui_helpers import hold_or_resume, palette_search
 
@@ -147,6 +148,7 @@ async def test_edit_save_reopen_minimal_diff(make_app, portfolio_file: Path) -> 
     assert load(portfolio_file).portfolio.get("grasp-pose").cost.accuracy_requirement == 4  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 async def test_edit_form_covers_archetype_questions_flags_gate_metrics(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 40)) as pilot:
@@ -339,6 +341,7 @@ async def test_undo_redo(make_app, portfolio_file: Path) -> None:
         assert app.session.portfolio.get("label-tool").status == "on-hold"
 
 
+@pytest.mark.slow
 async def test_add_duplicate_delete(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -393,6 +396,7 @@ async def test_no_path_opens_sample_and_saves_to_portfolio_toml(make_app, tmp_pa
         assert app.session.doc.path == Path("portfolio.toml")
 
 
+@pytest.mark.slow
 async def test_board_moves_hold_kill(make_app, portfolio_file: Path) -> None:
     from fsdl_tui.tui.screens.board import BoardScreen
 
@@ -449,6 +453,7 @@ async def test_matrix_selects_project(make_app, portfolio_file: Path) -> None:
         assert isinstance(app.screen, PortfolioScreen)
 
 
+@pytest.mark.slow
 async def test_scorer_export_plugins_help(make_app, portfolio_file: Path, tmp_path: Path) -> None:
     from fsdl_tui.tui.screens.help import HelpScreen
     from fsdl_tui.tui.screens.plugins import PluginsScreen
@@ -559,6 +564,7 @@ def test_first_screen_imports_nothing_heavy() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 async def test_quit_from_the_form_keeps_its_changes_and_asks(make_app, portfolio_file: Path) -> None:
     app = make_app(portfolio_file)
     async with app.run_test(size=(100, 30)) as pilot:

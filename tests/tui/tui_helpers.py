@@ -160,3 +160,44 @@ class LoadGate:
 
     def release(self) -> None:
         self.released.set()
+
+
+def screenshots_at_sizes(
+    app: Any, sizes: list[tuple[int, int]], press: Any = (), run_before: Any = None
+) -> dict[tuple[int, int], str]:
+    """One run of `app` for several snapshot sizes: at the first size, `run_before` and the key presses, then a
+    screenshot exactly as pytest-textual-snapshot takes it (`textual._doc.take_svg_screenshot`); then the
+    terminal resized to each further size and a screenshot there. The SVGs by size; a size is missing where the
+    app exited, or showed a notification (it times out: what a later screenshot shows depends on the clock)."""
+    import inspect
+
+    title = app.title  # as take_svg_screenshot: the title before the app runs
+    shots: dict[tuple[int, int], str] = {}
+
+    async def settle(pilot: Any) -> None:
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+
+    async def auto_pilot(pilot: Any) -> None:
+        if run_before is not None:
+            result = run_before(pilot)
+            if inspect.isawaitable(result):
+                await result
+        await pilot.pause()
+        await pilot.press(*press)
+        for n, size in enumerate(sizes):
+            if n:
+                await pilot.resize_terminal(*size)
+                await pilot.pause()
+            await settle(pilot)
+            if not pilot.app.is_running:
+                break
+            shots[size] = pilot.app.export_screenshot(title=title, simplify=True)
+            if pilot.app._notifications:  # a toast goes after its timeout: later sizes start afresh
+                break
+        pilot.app.exit()
+
+    app.run(headless=True, auto_pilot=auto_pilot, size=sizes[0])
+    return shots
