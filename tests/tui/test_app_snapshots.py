@@ -144,7 +144,12 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 _SHOTS: dict[tuple[str, str], str] = {}
 # One run per size: a screen that depends on the size it started at (a form scrolled to a field), and one that
 # shows a notification (it times out, so what a later screenshot shows would depend on the clock).
-FRESH_PER_SIZE = {"edit_refused_value", "save_failed"}
+FRESH_PER_SIZE = {
+    "edit_refused_value",
+    "save_failed",
+    "edit_plugin_section",
+    "settings_plugin_section",
+}  # scrolled to a field at their size
 
 
 @pytest.mark.parametrize("size", SIZES)
