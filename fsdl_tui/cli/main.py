@@ -7,7 +7,6 @@ builds the parser and turns errors into messages and exit codes (0 ok, 1 invalid
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from collections.abc import Callable, Sequence
 
@@ -43,8 +42,22 @@ def _command_modules() -> list[Callable[[argparse._SubParsersAction[argparse.Arg
     return [core.register, analysis.register, decide.register, gitcmds.register, serve.register]
 
 
-@functools.cache  # built once per process: it does not change, and `main()` may run many times in one process
 def build_parser() -> argparse.ArgumentParser:
+    """The command-line parser, built once per process for each version of the schema it describes
+    (`main()` may run many times in one process; the help of `set` lists the schema's fields)."""
+    global _PARSER
+    from ..domain import schema
+
+    fields = (schema.PROJECT_FIELDS, schema.PORTFOLIO_FIELDS)
+    if _PARSER is None or any(a is not b for a, b in zip(_PARSER[0], fields, strict=True)):
+        _PARSER = (fields, _build_parser())
+    return _PARSER[1]
+
+
+_PARSER: tuple[tuple[object, object], argparse.ArgumentParser] | None = None
+
+
+def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fsdl-tui",
         description="Decide which ML projects to do (high impact, low cost) and track them to production.",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input
-from tui_helpers import notices, palette_search, rate_file, screen_lines, static_text, wait_for
+from tui_helpers import hold_or_resume, notices, palette_search, rate_file, screen_lines, static_text, wait_for
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.scoring.base import FsdlScorer, safe_score
@@ -342,7 +342,7 @@ async def test_sensitivity_from_the_palette_and_help(make_app, portfolio_file: P
         await pilot.press("escape")
         await pilot.pause()
         # A change to the portfolio (on hold, here) makes the next visit recompute.
-        await pilot.press("o")
+        await hold_or_resume(pilot)
         await pilot.pause()
         await pilot.press("S")
         await wait_for(pilot, lambda: isinstance(app.screen, SensitivityScreen))

@@ -539,13 +539,14 @@ def test_every_binding_has_id_description_and_tooltip() -> None:
         problems,
         rating,
         settings,
+        tornado,
     )
     from fsdl_tui.tui.widgets import detail, table
     from fsdl_tui.tui.widgets import matrix as matrix_widget
 
     bindings = list(APP_BINDINGS)
     modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
-    for module in (*modules, rating, settings, matrix_widget, table):
+    for module in (*modules, rating, settings, tornado, matrix_widget, table):
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__:
                 bindings += vars(obj).get("BINDINGS", [])
