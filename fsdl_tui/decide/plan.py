@@ -423,12 +423,12 @@ def pareto_front(
         # weeks up to SCAN at once; a point wherever it beats the one before.
         by_weeks, chosen_within = dp
         at = 0
-        for w in range(1, by_weeks.size):
+        for week in range(1, by_weeks.size):
             if len(front) >= limit or best >= ceiling - STEP:
                 return front
-            if by_weeks[w] >= best + STEP:
-                best, at = float(by_weeks[w]), w
-                front.append((float(w), best))
+            if by_weeks[week] >= best + STEP:
+                best, at = float(by_weeks[week]), week
+                front.append((float(week), best))
         chosen = chosen_within(at)
     elif whole:
         # Whole weeks: every plan takes a whole number of weeks, so the next point is the first whole number
