@@ -477,19 +477,9 @@ def test_the_front_by_dynamic_program_equals_the_solvers_and_every_subsets(
     assert plan_module.forest_order(cands, production) is not None
     total = round(sum(c.weeks for c in cands))
 
-    def brute(budget: float) -> float:
-        best = 0.0
-        for mask in range(1 << n):
-            chosen = {c.id for i, c in enumerate(cands) if mask >> i & 1}
-            if sum(c.weeks for c in cands if c.id in chosen) > budget + 1e-9:
-                continue
-            if all(d in chosen or d in production for c in cands if c.id in chosen for d in c.depends_on):
-                best = max(best, sum(c.score for c in cands if c.id in chosen))
-        return best
-
     corners = [(0.0, 0.0)]
     for w in range(1, total + 1):
-        if (b := brute(w)) >= corners[-1][1] + plan_module.STEP:
+        if (b := _brute_force(cands, w, production)) >= corners[-1][1] + plan_module.STEP:
             corners.append((float(w), b))
     by_dp = plan_module.pareto_front(cands, {"weeks": 1.0}, production, limit=100)
     monkeypatch.setattr(plan_module, "front_by_weeks", lambda *args: None)
