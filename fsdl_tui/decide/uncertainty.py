@@ -118,7 +118,13 @@ class Sampler:
         cols = self.rated_cols
         u = None
         if cols.size:
-            u = (rng.random((cols.size, draws)) * self.counts[cols][:, None]).astype(np.intp)
+            # Single-precision uniforms (a rater's chance is off by 2**-24 at most), twice as fast to draw;
+            # a product rounded up to the count is the last rater.
+            counts = self.counts[cols][:, None]
+            x = rng.random((cols.size, draws), dtype=np.float32)
+            x *= counts.astype(np.float32)
+            u = x.astype(np.intp)
+            np.minimum(u, counts - 1, out=u)
         drawn = {
             f: rng.integers(lo[:, None], hi[:, None] + 1, size=(rc.size, draws))
             for f, (rc, lo, hi) in self.ranges.items()
