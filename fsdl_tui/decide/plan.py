@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -368,7 +368,9 @@ def forest_order(cands: Sequence[Candidate], production: set[str]) -> tuple[list
     return order, end
 
 
-def front_by_weeks(cands: Sequence[Candidate], production: set[str], capacity: int) -> tuple[np.ndarray, Any] | None:
+def front_by_weeks(
+    cands: Sequence[Candidate], production: set[str], capacity: int
+) -> tuple[np.ndarray, Callable[[int], np.ndarray]] | None:
     """The best total score within each whole number of weeks 0..capacity, exactly, by one dynamic program
     over the forest of dependencies (`forest_order`): in preorder, a project is either left out with its
     whole subtree, or taken (its weeks spent) and its subtree considered next. Needs whole weeks and at most
