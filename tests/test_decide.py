@@ -450,6 +450,60 @@ def test_the_pareto_front_is_every_subsets_front(unit: float) -> None:
         assert w1 == w2 and s1 == pytest.approx(s2, abs=1e-6)
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_the_front_by_dynamic_program_equals_the_solvers_and_every_subsets(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whole weeks and one dependency at most (some on a project in production, some on one that is not a
+    candidate): the dynamic program's front is the front found by the solver week by week, and by brute force."""
+    import fsdl_tui.decide.plan as plan_module
+
+    rng = random.Random(200 + seed)
+    n = rng.randint(6, 12)
+    cands = []
+    for i in range(n):
+        roll = rng.random()
+        deps = (
+            (f"p{rng.randrange(i)}",)
+            if i and roll < 0.4
+            else ("live",)
+            if roll < 0.5
+            else ("gone",)
+            if roll < 0.55
+            else ()
+        )
+        cands.append(Candidate(f"p{i}", round(rng.uniform(-0.5, 5), 3), {"weeks": float(rng.randint(0, 6))}, deps))
+    production = {"live"}
+    assert plan_module.forest_order(cands, production) is not None
+    total = round(sum(c.weeks for c in cands))
+
+    corners = [(0.0, 0.0)]
+    for w in range(1, total + 1):
+        if (b := _brute_force(cands, w, production)) >= corners[-1][1] + plan_module.STEP:
+            corners.append((float(w), b))
+    by_dp = plan_module.pareto_front(cands, {"weeks": 1.0}, production, limit=100)
+    monkeypatch.setattr(plan_module, "front_by_weeks", lambda *args: None)
+    by_solver = plan_module.pareto_front(cands, {"weeks": 1.0}, production, limit=100)
+    assert [w for w, _ in by_dp] == [w for w, _ in by_solver] == [w for w, _ in corners]
+    assert [s for _, s in by_dp] == pytest.approx([s for _, s in corners], abs=1e-9)
+    assert [s for _, s in by_solver] == pytest.approx([s for _, s in corners], abs=1e-6)
+
+
+def test_the_front_falls_back_to_the_solver_for_two_dependencies_or_a_cycle() -> None:
+    from fsdl_tui.decide.plan import forest_order
+
+    two = [
+        Candidate("a", 1, {"weeks": 1}, ()),
+        Candidate("b", 1, {"weeks": 1}, ()),
+        Candidate("c", 2, {"weeks": 1}, ("a", "b")),
+    ]
+    assert forest_order(two, set()) is None
+    cycle = [Candidate("a", 1, {"weeks": 1}, ("b",)), Candidate("b", 1, {"weeks": 1}, ("a",))]
+    assert forest_order(cycle, set()) is None
+    out = [Candidate("a", 1, {"weeks": 1}, ("gone",)), Candidate("b", 1, {"weeks": 1}, ("a",))]
+    assert forest_order(out, set()) == ([], [])  # neither can be chosen
+
+
 def _effort(weeks: float, gpu_days: float | None = None) -> Effort:
     return Effort(weeks=weeks, gpu_days=gpu_days)
 

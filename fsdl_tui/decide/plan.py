@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -326,6 +326,86 @@ SCAN = 200  # whole weeks tried one by one for the front, at most
 STEP = 1e-4  # a front point beats the one before by at least this much (scores show two decimals)
 
 
+def forest_order(cands: Sequence[Candidate], production: set[str]) -> tuple[list[int], list[int]] | None:
+    """The candidates as a forest (each one needs at most one other candidate, its parent), in preorder, with
+    for each position the position just past its subtree; None when a candidate needs two or more (or the
+    needs make a cycle). A project that needs one that is neither a candidate nor in production cannot be
+    chosen: it and its subtree are left out of the order."""
+    index = {c.id: i for i, c in enumerate(cands)}
+    children: list[list[int]] = [[] for _ in cands]
+    roots: list[int] = []
+    for i, c in enumerate(cands):
+        needs = [d for d in dict.fromkeys(c.depends_on) if d not in production]
+        if len(needs) > 1:
+            return None
+        if not needs:
+            roots.append(i)
+        elif needs[0] in index:
+            children[index[needs[0]]].append(i)
+    order: list[int] = []
+    end: list[int] = []
+    stack: list[tuple[int, int]] = [(r, -1) for r in reversed(roots)]
+    while stack:  # preorder; (i, position) closes the subtree that starts at that position
+        i, at = stack.pop()
+        if at >= 0:
+            end[at] = len(order)
+            continue
+        stack.append((i, len(order)))
+        order.append(i)
+        end.append(-1)
+        stack.extend((ch, -1) for ch in reversed(children[i]))
+    if len(order) < len(cands):  # the others need, in the end, a project that is out; or form a cycle
+        missing = {i for i, c in enumerate(cands) if any(d not in production and d not in index for d in c.depends_on)}
+        placed = set(order)
+        parent = {ch: i for i, kids in enumerate(children) for ch in kids}
+        for i in range(len(cands)):
+            seen: set[int] = set()
+            while i not in placed and i not in missing:
+                if i in seen:
+                    return None  # a cycle: not a forest
+                seen.add(i)
+                i = parent[i]
+    return order, end
+
+
+def front_by_weeks(
+    cands: Sequence[Candidate], production: set[str], capacity: int
+) -> tuple[np.ndarray, Callable[[int], np.ndarray]] | None:
+    """The best total score within each whole number of weeks 0..capacity, exactly, by one dynamic program
+    over the forest of dependencies (`forest_order`): in preorder, a project is either left out with its
+    whole subtree, or taken (its weeks spent) and its subtree considered next. Needs whole weeks and at most
+    one dependency per project; None otherwise. Returns (best score by weeks, a function giving the chosen
+    0/1 vector within some weeks)."""
+    forest = forest_order(cands, production)
+    if forest is None:
+        return None
+    order, end = forest
+    m = len(order)
+    table = np.zeros((m + 1, capacity + 1))  # table[p, w]: the best of positions p.. within w weeks
+    for p in range(m - 1, -1, -1):
+        c = cands[order[p]]
+        w = int(c.weeks)
+        row = table[end[p]].copy()
+        if w <= capacity:
+            take = table[p + 1, : capacity + 1 - w] + c.score
+            np.maximum(row[w:], take, out=row[w:])
+        table[p] = row
+
+    def chosen(weeks: int) -> np.ndarray:
+        x = np.zeros(len(cands))
+        p, w = 0, weeks
+        while p < m:
+            if table[p, w] == table[end[p], w]:
+                p = end[p]  # leaving it out is as good
+                continue
+            x[order[p]] = 1
+            w -= int(cands[order[p]].weeks)
+            p += 1
+        return x
+
+    return table[0], chosen
+
+
 def pareto_front(
     cands: Sequence[Candidate], budgets: Mapping[str, float], production: set[str], limit: int = 20
 ) -> list[tuple[float, float]]:
@@ -338,7 +418,21 @@ def pareto_front(
     front: list[tuple[float, float]] = [(0.0, 0.0)]
     best, chosen = 0.0, np.zeros(len(cands))
     ceiling = float(np.clip(scores, 0, None).sum())  # no plan scores more
-    if np.all(weeks == np.round(weeks)):
+    whole = bool(np.all(weeks == np.round(weeks)))
+    dp = front_by_weeks(cands, production, int(min(total, SCAN))) if whole and not others else None
+    if dp is not None:
+        # Whole weeks, one dependency at most, no other budget: the best score within each whole number of
+        # weeks up to SCAN at once; a point wherever it beats the one before.
+        by_weeks, chosen_within = dp
+        at = 0
+        for week in range(1, by_weeks.size):
+            if len(front) >= limit or best >= ceiling - STEP:
+                return front
+            if by_weeks[week] >= best + STEP:
+                best, at = float(by_weeks[week]), week
+                front.append((float(week), best))
+        chosen = chosen_within(at)
+    elif whole:
         # Whole weeks: every plan takes a whole number of weeks, so the next point is the first whole number
         # of weeks whose best plan beats the last point: one small (presolved) solve per week tried, for
         # as many weeks as SCAN (then the general way below).
