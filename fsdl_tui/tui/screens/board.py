@@ -111,8 +111,15 @@ class BoardScreen(Screen[None]):
             yield Static(id="timeline")
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._drawn: tuple[object, ...] | None = None  # what the cards show (see refresh_board)
+
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_board, init=True)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_board()  # the app reuses the board: cards again only when what they show changed
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_board)  # cards wrap to the columns' new width
@@ -127,6 +134,17 @@ class BoardScreen(Screen[None]):
         app = fsdl_app(self)
         if app.session is None:
             return
+        if not self.is_current:
+            return  # refreshed when it is shown again
+        lists = [self.query_one(f"#col-{key}", OptionList) for key, _ in COLUMNS]
+        if not lists[0].size.width:
+            self.call_after_refresh(self.refresh_board)  # laid out first: the cards wrap to the columns' width
+            return
+        widths = tuple(ol.scrollable_content_region.width for ol in lists)
+        shown = (id(app.session), app.version, app.plugins_version, app.selected_id, self.show, widths)
+        if shown == self._drawn:
+            return
+        self._drawn = shown
         portfolio = app.session.portfolio
         selected = app.selected_id
         order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}
