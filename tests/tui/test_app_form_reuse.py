@@ -94,3 +94,44 @@ async def test_an_error_shown_for_one_project_is_gone_when_the_form_opens_on_the
         assert again.working == app.session.portfolio.get("label-tool")
         await close(pilot)
         assert app.session.portfolio.get("label-tool") == again.original  # nothing changed: nothing applied
+
+
+async def test_the_reused_board_and_2x2_show_a_change_made_while_they_were_hidden(
+    make_app: Any, portfolio_file: Path
+) -> None:
+    import dataclasses
+
+    from textual.widgets import OptionList
+
+    from fsdl_tui.tui.screens.board import BoardScreen
+    from fsdl_tui.tui.screens.matrix import MatrixScreen
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        board = app.screen
+        await pilot.pause()
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
+        matrix = app.screen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MatrixScreen))
+
+        p = app.session.portfolio.get("label-tool")
+        app.replace_project(dataclasses.replace(p, title="Renamed"), "rename")
+        app.select("label-tool")
+        await pilot.pause()
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        assert app.screen is board  # reused
+        await pilot.pause()
+        column = board.query_one(f"#col-{p.stage}", OptionList)
+        prompts = [str(column.get_option_at_index(i).prompt) for i in range(column.option_count)]
+        assert any("Renamed" in x for x in prompts)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
+        assert app.screen is matrix
+        await pilot.pause()
+        assert "Renamed" in str(matrix.query_one("#matrix-status").render())
