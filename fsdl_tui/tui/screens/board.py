@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +22,7 @@ from ...domain.model import Project
 from ...scoring.base import Ranked
 from ..base import fsdl_app
 from ..view import STATUS_MARK, one_line, titled
+from .reused import keep_styles
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES)
 # Cards a column shows: the best ranked (and the selected project); the table lists the rest. A card is
@@ -118,7 +119,8 @@ class BoardScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_board, init=True)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        keep_styles(self, event)
         self.refresh_board()  # the app reuses the board: cards again only when what they show changed
 
     def on_resize(self) -> None:

@@ -28,6 +28,7 @@ from ...plugins.fields import field_help
 from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
 from ..widgets.plain import PlainInput, PlainTextArea
+from .reused import keep_styles
 
 
 def widget_id(path: str) -> str:
@@ -108,7 +109,6 @@ class EditScreen(Screen[Project | None]):
         self.specs = {**field_by_path(), **{f.path: f for f in plugin_fields}}  # every path the form edits
         self.errors: dict[str, str] = {}
         self.sections: list[str] = []  # the form's section headings, in order (ctrl+g jumps to one)
-        self._styled_with: str | None = None  # the theme the widgets were last styled with (see on_screen_resume)
 
     # --- building the form -------------------------------------------------------------------------------
 
@@ -241,12 +241,7 @@ class EditScreen(Screen[Project | None]):
     # --- reusing the form --------------------------------------------------------------------------------
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        """Textual restyles every widget of a screen each time it is pushed (for this form's hundreds of
-        widgets, most of the time a reused form takes to open); keep the styles of a reused form while the
-        theme it was styled with is still the app's."""
-        if self._styled_with == self.app.theme:
-            event.refresh_styles = False
-        self._styled_with = self.app.theme
+        keep_styles(self, event)
 
     def load(self, project: Project) -> None:
         """Show `project` in the widgets already built, as a fresh form would: its values, no errors, scrolled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from ..base import fsdl_app
 from ..view import one_line
 from ..widgets.matrix import Matrix
+from .reused import keep_styles
 
 
 class MatrixScreen(Screen[None]):
@@ -55,7 +56,8 @@ class MatrixScreen(Screen[None]):
         matrix.selected = app.selected_id
         self._status()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        keep_styles(self, event)
         self.refresh_matrix()  # the app reuses the 2x2: points again only when what they show changed
 
     def _status(self) -> None:
