@@ -206,10 +206,10 @@ def measure(n: int, repeats: int, folder: Path) -> dict[str, Any]:
         rounds.append(r)
 
     def med(key: str) -> float:
-        return statistics.median(r[key] for r in rounds)
+        return float(statistics.median(r[key] for r in rounds))
 
     def ratio(key: str, floor: str) -> float:
-        return statistics.median(r[key] / r[floor] for r in rounds)
+        return float(statistics.median(r[key] / r[floor] for r in rounds))
 
     row: dict[str, Any] = {"n": n, "mib": path.stat().st_size / 2**20, "repeats": repeats}
     row |= {k: med(k) for k in ("first", "cold", "warm", "warm_first", "tomllib")}
