@@ -16,7 +16,9 @@ rounds' ratios.
   (`FSDL_TUI_NO_CACHE=1`) and warm (the cache of parsed files filled by a `validate` before); against
   `tomllib.loads` of the same text, timed inside its own process;
 - **interactions** (in one process, a real app at that size, driven by Pilot): open the edit form, switch
-  to the board and to the 2x2, each until the new screen has been painted; medians over the rounds.
+  to the board and to the 2x2, each until the new screen has been painted; medians over the rounds. The app
+  builds each of these screens on its first open and reuses it after, so the first open of each is also
+  reported on its own (the median is over the later opens).
 
 Targets (issue 13) at 10,000 projects: first frame with rows at most 2x VisiData; complete ranking at most
 1.0x `tomllib.loads` cold and 0.25x warm; edit form, board and 2x2 under 150 ms. pandas is never imported
@@ -132,7 +134,8 @@ def tomllib_loads(path: Path, env: dict[str, str]) -> float:
 
 
 async def interactions(path: Path, repeats: int) -> dict[str, float]:
-    """Median milliseconds from the key to the painted screen: edit form, board, 2x2."""
+    """Milliseconds from the key to the painted screen: edit form, board, 2x2, each the median of the opens
+    after the first (`repeats` of them), and `first KIND`: the first open, which builds the screen."""
     from fsdl_tui.tui import open_session
     from fsdl_tui.tui.app import FsdlApp
     from fsdl_tui.tui.screens.board import BoardScreen
@@ -155,11 +158,12 @@ async def interactions(path: Path, repeats: int) -> dict[str, float]:
             await pilot.press("escape")
             await pilot.pause()
 
-        for _ in range(repeats):
+        for _ in range(repeats + 1):
             await timed("edit", "e", EditScreen)
             await timed("board", "b", BoardScreen)
             await timed("2x2", "m", MatrixScreen)
-    return {kind: statistics.median(values) for kind, values in results.items()}
+    out = {kind: statistics.median(values[1:]) for kind, values in results.items()}
+    return out | {f"first {kind}": values[0] for kind, values in results.items()}
 
 
 def measure(n: int, repeats: int, folder: Path) -> dict[str, Any]:
@@ -202,10 +206,10 @@ def measure(n: int, repeats: int, folder: Path) -> dict[str, Any]:
         rounds.append(r)
 
     def med(key: str) -> float:
-        return statistics.median(r[key] for r in rounds)
+        return float(statistics.median(r[key] for r in rounds))
 
     def ratio(key: str, floor: str) -> float:
-        return statistics.median(r[key] / r[floor] for r in rounds)
+        return float(statistics.median(r[key] / r[floor] for r in rounds))
 
     row: dict[str, Any] = {"n": n, "mib": path.stat().st_size / 2**20, "repeats": repeats}
     row |= {k: med(k) for k in ("first", "cold", "warm", "warm_first", "tomllib")}
@@ -221,9 +225,9 @@ def table(rows: list[dict[str, Any]]) -> str:
     out = [
         (
             "| projects | file (MiB) | first frame with rows | VisiData (CSV) | ratio | complete, cold | complete, warm "
-            "| tomllib.loads | cold / tomllib | warm / tomllib | edit form | board | 2x2 |"
+            "| tomllib.loads | cold / tomllib | warm / tomllib | edit form | board | 2x2 | first opens: form, board, 2x2 |"
         ),
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         vd = f"{r['vd']:.2f} s" if r["vd"] is not None else "-"
@@ -232,7 +236,8 @@ def table(rows: list[dict[str, Any]]) -> str:
         out.append(
             f"| {r['n']:,} | {r['mib']:.1f} | {r['first']:.2f} s | {vd} | {fr} | {r['cold']:.2f} s | {r['warm']:.2f} s "
             f"| {r['tomllib']:.2f} s | {r['cold_ratio']:.2f}x | {r['warm_ratio']:.2f}x | {ms['edit']:.0f} ms "
-            f"| {ms['board']:.0f} ms | {ms['2x2']:.0f} ms |"
+            f"| {ms['board']:.0f} ms | {ms['2x2']:.0f} ms "
+            f"| {ms['first edit']:.0f} / {ms['first board']:.0f} / {ms['first 2x2']:.0f} ms |"
         )
     return "\n".join(out)
 
@@ -272,7 +277,10 @@ them; each time is the median of {rows[0]["repeats"] if rows else 0} rounds and 
 frame: `fsdl-tui PATH` (headless, 120x40) until its table paints a row, against VisiData opening the CSV
 export in a pseudo-terminal until the first project shows. Complete: until the whole file is read and ranked,
 cold (`FSDL_TUI_NO_CACHE=1`) and warm (the cache filled before), against `tomllib.loads` of the same text.
-Edit form, board, 2x2: from the key to the painted screen, a real app driven by Pilot.
+Edit form, board, 2x2: from the key to the painted screen, a real app driven by Pilot; the app builds each
+of these screens on its first open and reuses it after (the form loads the selected project's values into
+its widgets; the board and the 2x2 redraw only when the portfolio, the ranking or the selection changed),
+so the columns give the median of the later opens and the last column the first opens.
 
 {table(rows)}
 

@@ -319,10 +319,11 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, PortfolioScreen):
             self.pop_screen()
-        if name == "board":
-            self.push_screen(BoardScreen())
-        elif name == "matrix":
-            self.push_screen(MatrixScreen())
+        view = {"board": BoardScreen, "matrix": MatrixScreen}.get(name)
+        if view is not None:  # built once and reused: it redraws only what changed since it was last shown
+            if not self.is_screen_installed(name):
+                self.install_screen(view(), name=name)
+            self.push_screen(name)
 
     def action_help(self) -> None:
         from .keymap import keys_label

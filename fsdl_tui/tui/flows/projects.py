@@ -3,11 +3,16 @@ changes. Each asks with a modal when it must and calls the core for the change."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...domain.lifecycle import MoveRefused, change_status, move, new_project
 from ...domain.model import Project
 from ...workspace import duplicate_of, next_stage, previous_stage
 from ..base import FsdlBase
 from ..screens.modals import ConfirmModal, NewProjectModal
+
+if TYPE_CHECKING:
+    from ..screens.edit import EditScreen
 
 
 class ProjectFlows(FsdlBase):
@@ -15,6 +20,8 @@ class ProjectFlows(FsdlBase):
 
     def selected(self) -> Project | None:
         return self.workspace.selected()
+
+    _edit_form: EditScreen | None = None  # the project form, built on the first open and reused
 
     def action_edit(self) -> None:
         from ..screens.edit import EditScreen
@@ -27,7 +34,19 @@ class ProjectFlows(FsdlBase):
             if result is not None:
                 self.replace_project(result, f"edit of {result.id}")
 
-        self.push_screen(EditScreen(p, self.workspace.plugin_fields()), done)
+        fields = self.workspace.plugin_fields()
+        form = self._edit_form
+        if form is not None and form in self.screen_stack:
+            return  # already open
+        if form is not None and form.plugin_fields == fields:
+            form.load(p)  # built once: only the values change
+        else:  # the first open, or the plugins' fields changed: (re)build it
+            if form is not None:
+                self.uninstall_screen(form)
+                form.remove()
+            form = self._edit_form = EditScreen(p, fields)
+            self.install_screen(form, name="edit-form")
+        self.push_screen(form, done)
 
     def action_add(self) -> None:
         if self.session is None:

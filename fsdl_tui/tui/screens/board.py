@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -22,6 +22,7 @@ from ...domain.model import Project
 from ...scoring.base import Ranked
 from ..base import fsdl_app
 from ..view import STATUS_MARK, one_line, titled
+from .reused import keep_styles
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES)
 # Cards a column shows: the best ranked (and the selected project); the table lists the rest. A card is
@@ -111,8 +112,16 @@ class BoardScreen(Screen[None]):
             yield Static(id="timeline")
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._drawn: tuple[object, ...] | None = None  # what the cards show (see refresh_board)
+
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_board, init=True)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        keep_styles(self, event)
+        self.refresh_board()  # the app reuses the board: cards again only when what they show changed
 
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_board)  # cards wrap to the columns' new width
@@ -127,6 +136,17 @@ class BoardScreen(Screen[None]):
         app = fsdl_app(self)
         if app.session is None:
             return
+        if not self.is_current:
+            return  # refreshed when it is shown again
+        lists = [self.query_one(f"#col-{key}", OptionList) for key, _ in COLUMNS]
+        if not lists[0].size.width:
+            self.call_after_refresh(self.refresh_board)  # laid out first: the cards wrap to the columns' width
+            return
+        widths = tuple(ol.scrollable_content_region.width for ol in lists)
+        shown = (id(app.session), app.version, app.plugins_version, app.selected_id, self.show, widths)
+        if shown == self._drawn:
+            return
+        self._drawn = shown
         portfolio = app.session.portfolio
         selected = app.selected_id
         order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,6 +28,7 @@ from ...plugins.fields import field_help
 from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
 from ..widgets.plain import PlainInput, PlainTextArea
+from .reused import keep_styles
 
 
 def widget_id(path: str) -> str:
@@ -215,12 +216,7 @@ class EditScreen(Screen[Project | None]):
         yield Header()
         yield Static(id="preview")
         with VerticalScroll(id="form"):
-            yield Static(
-                f"Editing '{self.original.id}'. Changes are checked as you type; escape closes and keeps "
-                "them (one undo step), ctrl+r drops them.",
-                classes="hint",
-                markup=False,
-            )
+            yield Static(self._hint(), classes="hint", id="form-hint", markup=False)
             for f in sc.PROJECT_FIELDS:  # the schema's fields, under their sections
                 if not f.editable or f.kind == "answers":  # the key questions sit under the archetype
                     continue
@@ -231,10 +227,70 @@ class EditScreen(Screen[Project | None]):
             yield from self._plugin_sections()
         yield Footer()
 
+    def _hint(self) -> str:
+        return (
+            f"Editing '{self.original.id}'. Changes are checked as you type; escape closes and keeps "
+            "them (one undo step), ctrl+r drops them."
+        )
+
     def on_mount(self) -> None:
         self._preview()
         self._show_questions()
         self.query_one(f"#{widget_id('title')}", Input).focus()
+
+    # --- reusing the form --------------------------------------------------------------------------------
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        keep_styles(self, event)
+
+    def load(self, project: Project) -> None:
+        """Show `project` in the widgets already built, as a fresh form would: its values, no errors, scrolled
+        to the top, the focus on the title. The app builds the form once and calls this on each later open
+        (building its widgets is most of the cost of opening it)."""
+        self.original = self.working = project
+        for refused in list(self.errors):
+            self._error(refused, "")
+        changed = (Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
+        with self.prevent(*changed):
+            for widget in self.query("Input, TextArea, Select, Checkbox, SelectionList"):
+                if widget.id == "flags":
+                    self._load_widget(widget, "cost.flags")
+                elif (path := self._path(widget)) is not None:
+                    self._load_widget(widget, path)
+        self.query_one("#form-hint", Static).update(self._hint())
+        self._show_questions()
+        self._preview()
+        self.query_one("#form", VerticalScroll).scroll_home(animate=False, immediate=True)
+        self.query_one(f"#{widget_id('title')}", Input).focus(scroll_visible=False)
+
+    def _load_widget(self, widget: Widget, path: str) -> None:
+        """Set one widget to the project's value (only when it differs: each change costs a refresh)."""
+        spec = self.specs[path]
+        value = self._value(path)
+        if isinstance(widget, SelectionList):
+            chosen = set(value or ())
+            if set(widget.selected) != chosen:
+                widget.deselect_all()
+                for x in spec.items:
+                    if x.id in chosen:
+                        widget.select(x.id)
+            widget.highlighted = None
+        elif isinstance(widget, TextArea):
+            if widget.text != (value or ""):
+                widget.load_text(value or "")
+        elif isinstance(widget, Select):
+            shown = value if value in spec.choices else Select.NULL
+            if widget.value != shown:
+                widget.value = shown
+        elif isinstance(widget, Checkbox):
+            if widget.value != bool(value):
+                widget.value = bool(value)
+                widget.label = check_label(str(widget.label)[2:], bool(value))
+        elif isinstance(widget, Input):
+            text = shown_value(spec, value)
+            if widget.value != text:
+                widget.value = text
+            widget.cursor_position = len(text)
 
     def _show_questions(self) -> None:
         for arch in fw.ARCHETYPES:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 from ..base import fsdl_app
 from ..view import one_line
 from ..widgets.matrix import Matrix
+from .reused import keep_styles
 
 
 class MatrixScreen(Screen[None]):
@@ -31,6 +32,10 @@ class MatrixScreen(Screen[None]):
         yield Static(id="matrix-status")
         yield Footer()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._drawn: tuple[object, ...] | None = None  # what the points show (see refresh_matrix)
+
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_matrix, init=True)
         self.query_one(Matrix).marks = fsdl_app(self).workspace.marks
@@ -40,12 +45,20 @@ class MatrixScreen(Screen[None]):
     def refresh_matrix(self) -> None:
         matrix = self.query_one(Matrix)
         app = fsdl_app(self)
-        if app.session is None:
+        if app.session is None or not self.is_current:
+            return  # refreshed when it is shown again
+        shown = (id(app.session), app.version, app.plugins_version, app.selected_id)
+        if shown == self._drawn:
             return
+        self._drawn = shown
         s = app.session.portfolio.settings
         matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
         matrix.selected = app.selected_id
         self._status()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        keep_styles(self, event)
+        self.refresh_matrix()  # the app reuses the 2x2: points again only when what they show changed
 
     def _status(self) -> None:
         matrix = self.query_one(Matrix)
