@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -347,30 +348,24 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
             self.push_screen(PluginsScreen())
 
 
+def binding_modules() -> list[ModuleType]:
+    """Every module of the app's screens and widgets (found, not listed: a new screen cannot be missed)."""
+    import importlib
+    import pkgutil
+
+    from . import screens, widgets
+
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for package in (screens, widgets)
+        for info in pkgutil.iter_modules(package.__path__)
+    ]
+
+
 def known_binding_ids() -> set[str]:
     """Every binding id of the app and its screens: the ids a keymap file may remap."""
-    from .screens import (
-        agreement,
-        board,
-        columns,
-        edit,
-        help,
-        matrix,
-        modals,
-        plan,
-        plugins,
-        portfolio,
-        problems,
-        rating,
-        settings,
-        tornado,
-    )
-    from .widgets import detail, table
-    from .widgets import matrix as matrix_widget
-
     ids = {b.id for b in APP_BINDINGS if isinstance(b, Binding) and b.id}
-    modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
-    for module in (*modules, rating, settings, tornado, matrix_widget, table):
+    for module in binding_modules():
         for obj in vars(module).values():
             for b in vars(obj).get("BINDINGS", []) if isinstance(obj, type) else []:
                 if isinstance(b, Binding) and b.id:

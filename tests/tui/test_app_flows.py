@@ -524,29 +524,10 @@ async def test_user_keymap_remaps_by_id(make_app, portfolio_file: Path, user_con
 
 
 def test_every_binding_has_id_description_and_tooltip() -> None:
-    from fsdl_tui.tui.app import APP_BINDINGS, known_binding_ids
-    from fsdl_tui.tui.screens import (
-        agreement,
-        board,
-        columns,
-        edit,
-        help,
-        matrix,
-        modals,
-        plan,
-        plugins,
-        portfolio,
-        problems,
-        rating,
-        settings,
-        tornado,
-    )
-    from fsdl_tui.tui.widgets import detail, table
-    from fsdl_tui.tui.widgets import matrix as matrix_widget
+    from fsdl_tui.tui.app import APP_BINDINGS, binding_modules, known_binding_ids
 
     bindings = list(APP_BINDINGS)
-    modules = (agreement, board, columns, detail, edit, help, matrix, modals, plan, plugins, portfolio, problems)
-    for module in (*modules, rating, settings, tornado, matrix_widget, table):
+    for module in binding_modules():
         for obj in vars(module).values():
             if isinstance(obj, type) and obj.__module__ == module.__name__:
                 bindings += vars(obj).get("BINDINGS", [])
