@@ -478,10 +478,11 @@ def old_git_section(path: Path) -> str | None:
     return None
 
 
-def write_section(path: Path, text: str) -> None:
+def write_section(path: Path, text: str, begin: str = BEGIN, end: str = END) -> None:
+    """Put `text` (a section from `begin` to `end`) in the page in place of its old copy, or at the end."""
     old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if BEGIN in old and END in old:
-        new = old[: old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END) :]
+    if begin in old and end in old:
+        new = old[: old.index(begin)] + text.rstrip("\n") + old[old.index(end) + len(end) :]
     else:
         new = old.rstrip("\n") + "\n\n" + text
     path.write_text(new, encoding="utf-8")

@@ -292,12 +292,9 @@ Reproduce: `{cmd}` (`--sizes`, `--repeats`, `--no-write`).
 
 
 def write_section(path: Path, text: str) -> None:
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Performance\n"
-    if BEGIN in old and END in old:
-        new = old[: old.index(BEGIN)] + text.rstrip("\n") + old[old.index(END) + len(END) :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    path.write_text(new, encoding="utf-8")
+    from bench_scale import write_section as write_page_section
+
+    write_page_section(path, text, BEGIN, END)
 
 
 def main(argv: list[str] | None = None) -> int:
