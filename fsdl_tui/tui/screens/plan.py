@@ -71,13 +71,6 @@ def parse_budget(text: str) -> float | None:
 
 
 class PlanScreen(Screen[None]):
-    DEFAULT_CSS = """
-    PlanScreen #plan-bar { height: 3; }
-    PlanScreen #plan-label { padding: 1 1 0 0; width: auto; }
-    PlanScreen #plan-budget { width: 24; }
-    PlanScreen #plan-hint { padding: 1 0 0 1; width: auto; color: $text-muted; }
-    PlanScreen #plan-error { color: $error; height: auto; }
-    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="plan.close", tooltip="Back (the ◆ marks stay)"),
     ]

@@ -89,10 +89,6 @@ def tornado_view(result: SensitivityResult, width: int) -> Group:
 
 
 class SensitivityScreen(Screen[None]):
-    DEFAULT_CSS = """
-    SensitivityScreen #tornado-status { color: $text-muted; height: auto; padding: 0 1; }
-    SensitivityScreen #tornado-box { padding: 0 1; }
-    """
     BINDINGS = [
         Binding("A", "app.agreement", "Agreement", id="sensitivity.agreement", tooltip="The raters' agreement"),
         Binding("P", "app.plan", "Plan", id="sensitivity.plan", tooltip="The plan within a budget"),
