@@ -136,12 +136,22 @@ def split_for_streaming(text: str) -> tuple[dict[str, Any], int, Iterator[str]] 
         else:
             (after if project_segments else before).append(lay.segment_text(seg))
     try:
-        header = parse_piece(join_pieces(before + after, "\n"))
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return None
-    if "projects" in header or limits.value_issues(header):
+        header = header_table(before + after)
+    except NotBySegment:
         return None
     return header, len(project_segments), (lay.segment_text(seg) for seg in project_segments)
+
+
+def header_table(pieces: list[str]) -> dict[str, Any]:
+    """The data of the header's pieces (every segment but the projects'). Raises NotBySegment where they
+    do not read as they would in the whole file."""
+    try:
+        header = parse_piece(join_pieces(pieces, "\n"))
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        raise NotBySegment from None
+    if "projects" in header or limits.value_issues(header):
+        raise NotBySegment
+    return header
 
 
 def project_table(piece: str) -> dict[str, Any]:
@@ -157,6 +167,8 @@ def project_table(piece: str) -> dict[str, Any]:
         if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
             raise NotBySegment
         got = parsed["projects"][0]
+        if not isinstance(got, dict):
+            raise NotBySegment
         if memo is not None:
             memo[piece] = got
     return got

@@ -26,7 +26,6 @@ pieces (then `document` stays None).
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 from ..domain.codec import portfolio_from_data, project_from_data
 from ..domain.model import Portfolio, Project
-from . import cache, limits
+from . import cache
 from .atomic import digest, read_file
 
 # The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
@@ -42,7 +41,7 @@ from .atomic import digest, read_file
 from .document import PortfolioDocument
 from .loading import collector_paused, load
 from .lock import tidy
-from .parsing import parse_piece
+from .parsing import NotBySegment, header_table, project_table
 from .scan import layout
 
 PIECE_BYTES = 1 << 20  # about 280 generated projects
@@ -61,12 +60,7 @@ class Chunk:
     restart: bool = False  # True: these are all the projects; forget those of the chunks before
 
 
-class _Fallback(Exception):
-    """The pieces might not read as the whole file: `storage.load` decides."""
-
-
-def _join(pieces: list[str]) -> str:
-    return "".join(p if p.endswith("\n") else p + "\n" for p in pieces if p)
+_Fallback = NotBySegment  # the pieces might not read as the whole file: `storage.load` decides
 
 
 class StreamLoad:
@@ -163,8 +157,8 @@ class StreamLoad:
                         (after if entries else before).append(piece)
                         continue
                     if header is None:  # the tables before the first project: what the rows are ranked with
-                        header = self._header(self._parse_header(before))
-                    entry = self._parse_project(piece)
+                        header = self._header(header_table(before))
+                    entry = project_table(piece)
                     project, issues = project_from_data(entry, ("projects", len(entries)))
                     if issues or project is None:
                         raise _Fallback
@@ -187,8 +181,8 @@ class StreamLoad:
         if not sha:  # an empty file
             tidy(self.path)
             sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
-        head = self._parse_header(before + after)
-        first = self._parse_header(before) if entries and after else head
+        head = header_table(before + after)
+        first = header_table(before) if entries and after else head
         # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
         data = {k: v for k, v in head.items() if k in first}
         if entries:
@@ -199,29 +193,6 @@ class StreamLoad:
         yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
         if cacheable:  # within the limits (checked piece by piece), as `load` caches it
             cache.put(sha, data)
-
-    @staticmethod
-    def _parse_project(piece: str) -> dict[str, Any]:
-        try:
-            parsed = parse_piece(piece)
-        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-            raise _Fallback from None
-        if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
-            raise _Fallback
-        entry = parsed["projects"][0]
-        if not isinstance(entry, dict):
-            raise _Fallback
-        return entry
-
-    @staticmethod
-    def _parse_header(pieces: list[str]) -> dict[str, Any]:
-        try:
-            parsed = parse_piece(_join(pieces))
-        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-            raise _Fallback from None
-        if "projects" in parsed or limits.value_issues(parsed):
-            raise _Fallback
-        return parsed
 
     @staticmethod
     def _header(data: dict[str, Any]) -> Portfolio:
