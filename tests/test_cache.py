@@ -222,8 +222,7 @@ def test_parsing_by_segment_reads_exactly_as_a_whole_parse(text: str) -> None:
         whole: object = tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         whole = None
-    memo: dict[str, object] = {}
-    got = parsing._parse_by_segment(text, memo)
+    got = parsing._parse_by_segment(text)
     if got is not None:
         assert whole is not None and got == whole
         assert json.dumps(got, default=str) == json.dumps(whole, default=str)  # the same order of keys too

@@ -71,13 +71,13 @@ def parse_text(text: str, *, by_segment: bool = True) -> tuple[dict[str, Any], b
     as a whole (an unusual layout, an error or a value beyond the limits anywhere) is parsed whole by
     tomllib, so every problem is reported as it was."""
     memo = _SEGMENT_MEMO.get()
-    data = _parse_by_segment(text, memo) if by_segment and (_fast is not None or memo is not None) else None
+    data = _parse_by_segment(text) if by_segment and (_fast is not None or memo is not None) else None
     return (data, True) if data is not None else (tomllib.loads(text), False)
 
 
-def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The data of `text` read segment by segment (reusing and filling `memo`, by segment text, if given),
-    or None where that might not read as the whole would."""
+def _parse_by_segment(text: str) -> dict[str, Any] | None:
+    """The data of `text` read segment by segment (reusing and filling the current `segment_memo`, if any,
+    by segment text), or None where that might not read as the whole would."""
     lay = layout(text)
     if not lay.standard:
         return None
@@ -90,20 +90,10 @@ def _parse_by_segment(text: str, memo: dict[str, Any] | None) -> dict[str, Any] 
             if seg.kind != "project":
                 (after if projects else before).append(piece)
                 continue
-            got = memo.get(piece) if memo is not None else None
-            if got is None:
-                parsed = parse_piece(piece)
-                if list(parsed) != ["projects"] or len(parsed["projects"]) != 1 or limits.value_issues(parsed):
-                    return None  # (the same depth as in the whole file: checked once, when first parsed)
-                got = parsed["projects"][0]
-                if memo is not None:  # (without a memo the pieces are not kept: a copy of the file less)
-                    memo[piece] = got
-            projects.append(got)
-        header = parse_piece(join_pieces(before + after, "\n"))
-        first = parse_piece(join_pieces(before, "\n")) if projects and after else header
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-        return None
-    if "projects" in header or limits.value_issues(header):
+            projects.append(project_table(piece))  # (limits checked once, when first parsed)
+        header = header_table(before + after)
+        first = header_table(before) if projects and after else header
+    except NotBySegment:
         return None
     if not projects:
         return header
