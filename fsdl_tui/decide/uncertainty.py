@@ -29,7 +29,7 @@ from ..storage.ratings import RATING_FIELDS, RaterFile
 FIELDS: tuple[str, ...] = tuple(RATING_FIELDS)
 LENSES: tuple[str, ...] = tuple(lens.id for lens in fw.IMPACT_LENSES)
 DRIVERS: tuple[str, ...] = tuple(d.id for d in fw.COST_DRIVERS)
-CHUNK = 1000  # draws sampled and scored at a time
+CHUNK = 128  # draws sampled, scored and counted at a time (one chunk's counts stay in cache)
 GENERIC_BUDGET = 200_000  # scorer calls at most, for a scorer that cannot be vectorized
 
 Ranges = Mapping[str, Mapping[str, tuple[int, int]]]  # project id -> rating field -> (low, high)
@@ -68,6 +68,34 @@ class Draws:
     source: list[str]  # per project: "ratings", "range" or "point"
 
 
+def _random_bits(rng: np.random.Generator, size: int, bits: int) -> np.ndarray:
+    """`size` uniform whole numbers of `bits` bits (16 or 32), cut from the generator's raw 64-bit output."""
+    dtype = np.dtype(f"<u{bits // 8}")
+    raw = rng.bit_generator.random_raw(-(-size * dtype.itemsize // 8))
+    out: np.ndarray = np.asarray(raw, dtype="<u8").view(dtype)[:size]
+    return out
+
+
+def _picks(rng: np.random.Generator, counts: np.ndarray, draws: int, bits: int) -> np.ndarray:
+    """(rows, draws) uniform picks among `counts[row]` (Lemire's method): a draw x of `bits` random bits
+    times the count s, whose high bits are the pick; x is drawn again when the low bits fall below 2**bits
+    mod s, so that each pick has exactly the same number of x. Returns the products (pick: `>> bits`)."""
+    wide = np.uint32 if bits == 16 else np.uint64
+    s = counts.astype(wide)[:, None]
+    x = _random_bits(rng, counts.size * draws, bits).reshape(counts.size, draws)
+    m = np.multiply(x, s, dtype=wide)
+    low = ((1 << bits) % s).astype(x.dtype)  # the low bits that are drawn again
+    bad = m.astype(x.dtype) < low
+    if bad.any():
+        again = np.flatnonzero(bad)
+        flat, rows = m.reshape(-1), s.ravel()
+        while again.size:
+            v = _random_bits(rng, again.size, bits).astype(wide) * rows[again // draws]
+            flat[again] = v
+            again = again[v.astype(x.dtype) < low.ravel()[again // draws]]
+    return m
+
+
 class Sampler:
     """Draws inputs for a fixed set of projects, chunk by chunk (so memory stays bounded at any size)."""
 
@@ -78,14 +106,13 @@ class Sampler:
         # The raters' values: field -> (raters, projects), NaN where a rater left it out.
         self.rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
         col = {p.id: j for j, p in enumerate(projects)}
+        nan = float("nan")
         for i, rf in enumerate(raters):
             known = [(j, row) for pid, row in rf.scores.items() if (j := col.get(pid)) is not None]
-            used = set().union(*(row.keys() for _, row in known))
-            for f in (f for f in FIELDS if f in used):  # one assignment per rater and field the rater used
-                cells = [(j, v) for j, row in known if (v := row.get(f)) is not None]
-                if cells:
-                    js, vs = zip(*cells, strict=True)
-                    self.rv[f][i, list(js)] = vs
+            js = np.fromiter((j for j, _ in known), np.intp, len(known))
+            for f in (f for f in FIELDS if any(f in row for _, row in known)):  # the fields the rater used
+                values = (nan if (v := row.get(f)) is None else v for _, row in known)
+                self.rv[f][i, js] = np.fromiter(values, float, len(known))  # NaN where left out
         rated = np.zeros((len(raters), n), dtype=bool)
         for f in FIELDS:
             rated |= ~np.isnan(self.rv[f])
@@ -95,6 +122,8 @@ class Sampler:
         # For each project, the raters who rated it first (a stable sort of "not rated").
         self.order = np.argsort(~rated, axis=0, kind="stable") if len(raters) else np.zeros((1, n), dtype=int)
         self.rated_cols = np.flatnonzero(self.counts > 0)
+        # Raters are picked with 16 random bits (32 beyond 4,096 raters of one project): `_picks`.
+        self.bits = 16 if n == 0 or int(self.counts.max()) <= 4096 else 32
         self.source = ["ratings" if self.counts[j] else "point" for j in range(n)]
         # Ranges apply to projects nobody rated: field -> (columns, low, high).
         self.ranges: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -113,30 +142,27 @@ class Sampler:
 
     def pick(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
         """The random part of `draws` samples, project by project (rows) and draw by draw (columns): for
-        each rated project (`rated_cols`) the position of its rater in `order`, uniform among those who rated
-        it; for each field with ranges, the drawn whole numbers of its ranged projects."""
-        cols = self.rated_cols
-        u = None
-        if cols.size:
-            # Single-precision uniforms (a rater's chance is off by 2**-24 at most), twice as fast to draw;
-            # a product rounded up to the count is the last rater.
-            counts = self.counts[cols][:, None]
-            x = rng.random((cols.size, draws), dtype=np.float32)
-            x *= counts.astype(np.float32)
-            u = x.astype(np.intp)
-            np.minimum(u, counts - 1, out=u)
+        each rated project (`rated_cols`) the pick of its rater (`slots`: the position in `order`), uniform
+        among those who rated it; for each field with ranges, the drawn whole numbers of its ranged
+        projects."""
+        m = _picks(rng, self.counts[self.rated_cols], draws, self.bits) if self.rated_cols.size else None
         drawn = {
             f: rng.integers(lo[:, None], hi[:, None] + 1, size=(rc.size, draws))
             for f, (rc, lo, hi) in self.ranges.items()
         }
-        return u, drawn
+        return m, drawn
+
+    def slots(self, m: np.ndarray) -> np.ndarray:
+        """Positions in `order` of the raters picked by `m` (from `pick`)."""
+        out: np.ndarray = (m >> self.bits).astype(np.intp)
+        return out
 
     def draw(self, draws: int, rng: np.random.Generator) -> Draws:
         n = self.n
         values: dict[str, np.ndarray] = {}
         cols = self.rated_cols
-        u, drawn = self.pick(draws, rng)
-        flat = None if u is None else (self.order[u, cols[:, None]] * n + cols[:, None]).T
+        x, drawn = self.pick(draws, rng)
+        flat = None if x is None else (self.order[self.slots(x), cols[:, None]] * n + cols[:, None]).T
         for f in FIELDS:
             varies = (flat is not None and not np.isnan(self.rv[f][:, cols]).all()) or f in self.ranges
             if not varies:
@@ -303,6 +329,8 @@ def _scores_for(
 
 TIE = 1e-9  # scores within this relative distance are equal: the same place, ties shared (as `rank` rounds)
 BINS = 1 << 22  # bins of one bincount at most: chunks of draws and blocks of projects stay within it
+KEPT = 1 << 24  # cells (projects x draws) of packed places kept before they are folded into the histograms
+BLOCK = 1 << 17  # cells binned at a time (a block of projects over the kept draws)
 
 
 def codes_of(scores: np.ndarray) -> tuple[np.ndarray, int]:
@@ -344,30 +372,35 @@ class ScoreTable:
         else:
             table = point
         self.values = np.ascontiguousarray(table.T)  # (projects, raters or 1): float scores
-        self.codes, self.ncodes = codes_of(self.values)
+        codes, self.ncodes = codes_of(self.values)
+        self.codes = codes.astype(np.int16) if self.ncodes <= 1 << 15 else codes  # smaller is faster to read
         self.flat_codes = self.codes.ravel()
         self.point_codes = self.codes[:, 0]
         self.width = self.values.shape[1]
+        self.base = (sampler.rated_cols * self.width)[:, None]  # each rated project's row of `codes`
+
+    def _rated(self, m: np.ndarray) -> np.ndarray:
+        """The codes of the rated projects (`rated_cols`) picked by `m` (`Sampler.pick`)."""
+        return np.take(self.flat_codes, np.add(m >> self.sampler.bits, self.base, dtype=np.intp))
 
     def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """(codes (projects, draws), number of codes) of `draws` samples. The random numbers are those of
         `Sampler.draw` (`Sampler.pick`), so a seed gives the same inputs on both paths."""
         s = self.sampler
         cols = s.rated_cols
-        u, drawn = s.pick(draws, rng)
+        x, drawn = s.pick(draws, rng)
         if not drawn:
-            if u is None:
+            if x is None:
                 return np.broadcast_to(self.point_codes[:, None], (s.n, draws)), self.ncodes
-            u += (cols * self.width)[:, None]
             if cols.size == s.n:
-                return np.take(self.flat_codes, u), self.ncodes
+                return self._rated(x), self.ncodes
             codes = np.repeat(self.point_codes[:, None], draws, axis=1)
-            codes[cols] = np.take(self.flat_codes, u)
+            codes[cols] = self._rated(x)
             return codes, self.ncodes
         # Ranges: score the ranged projects' draws, then code this chunk's scores together.
         scores = np.repeat(self.values[:, :1], draws, axis=1)
-        if u is not None:
-            scores[cols] = np.take(self.values.ravel(), u + (cols * self.width)[:, None])
+        if x is not None:
+            scores[cols] = np.take(self.values.ravel(), s.slots(x) + self.base)
         rcols = np.unique(np.concatenate([rc for rc, _, _ in s.ranges.values()]))
         where = {int(j): i for i, j in enumerate(rcols)}
         values = {f: np.repeat(s.point[f][rcols][:, None], draws, axis=1) for f in FIELDS}
@@ -382,20 +415,25 @@ class RankTally:
     project's place is `b` (how many score higher) plus its position among the `g` projects with its score;
     ties are broken at random, and each tied order is equally likely, so the tally takes the exact average
     over them: each place b..b+g-1 with weight 1/g in the project's histogram of places, and half of each
-    tie between two neighbours. No sort: a bincount of each draw's codes gives b and g. Codes come as
-    (projects, draws), so that one project's places lie side by side."""
+    tie between two neighbours. No sort: a bincount of each draw's codes gives b and g.
+
+    Two passes. As the draws come (codes as (projects, draws)), each cell's b and g are looked up and kept,
+    packed in one integer; then, a block of projects at a time over all the kept draws, the histograms'
+    differences (weight 1/g from place b, -1/g from b + g) are binned: one bincount per block rather than per
+    chunk of draws, over arrays that stay in cache. When the histograms are small enough to keep
+    (n (n + 1) <= BINS), the kept cells are folded into them whenever `KEPT` cells have gathered."""
 
     def __init__(self, n: int, draws: int, top_k: int, order: Sequence[int]) -> None:
         self.n, self.draws, self.k = n, draws, top_k
         self.top = np.zeros(n)  # the expected number of draws in the top k (from the histograms)
         self.unscorable_top = np.zeros(n)
-        # Each project's histogram of places, as differences (weight 1/g from place b, -1/g from b + g):
-        # summed chunk by chunk when it is small; else b and g are kept and binned a block at a time.
         self.diff = np.zeros(n * (n + 1)) if n * (n + 1) <= BINS else None
-        self.offsets = (np.arange(n, dtype=np.intp) * (n + 1))[:, None]  # each project's row of the histograms
-        self.inverse = 1.0 / np.maximum(np.arange(n + 1), 1)  # 1/g by g
-        assert n < 1 << 24, "places are packed in 24 bits"
-        self.kept: list[tuple[np.ndarray, np.ndarray]] = []
+        # b and g packed: b in the low bits, g above (places of 1,000 projects fit in 16 bits each).
+        self.shift = 16 if n < 1 << 15 else 32
+        self.mask = (1 << self.shift) - 1
+        room = draws if self.diff is None else max(1, min(draws, KEPT // max(1, n)))  # draws kept at most
+        self.kept = np.empty((n, room), dtype=np.int32 if self.shift == 16 else np.int64)  # packed cells
+        self.filled = 0  # draws in `kept`
         self.pairs = np.array(order, dtype=np.intp)  # the point ranking: each project against the next
         self.ahead = np.zeros(max(0, len(order) - 1))
 
@@ -407,39 +445,45 @@ class RankTally:
 
     def _add(self, codes: np.ndarray, ncodes: int) -> None:
         c = codes.shape[1]
-        # Counts by (code, draw), code-major: one project's draws read neighbouring counts.
-        index = codes * c  # the (code, draw) cell of each project and draw
-        index += np.arange(c, dtype=index.dtype)[None, :]
-        count = np.bincount(index.ravel(), minlength=c * ncodes)  # g of each cell
-        # b and g of each cell packed in one integer, so that one lookup gives both: a table of 32 bits (half
-        # the memory to read) when the histograms are kept whole (n (n + 1) <= BINS: places fit in 16 bits),
-        # read into machine integers (what bincount and take index with, without a copy).
-        small = self.diff is not None
-        shift, mask = (16, 0xFFFF) if small else (24, 0xFFFFFF)
-        before = (np.cumsum(count.reshape(ncodes, c), axis=0).ravel() - count) << shift | count
-        packed = np.take(before.astype(np.int32), index).astype(np.intp) if small else np.take(before, index)
-        g = packed & mask
-        packed >>= shift  # b
-        if self.diff is not None:
-            # The histograms' differences, in place: weight 1/g from row offset + b, -1/g from + b + g.
-            weight = np.take(self.inverse, g).ravel()
-            packed += self.offsets
-            self.diff += np.bincount(packed.ravel(), weight, self.diff.size)
-            packed += g
-            self.diff -= np.bincount(packed.ravel(), weight, self.diff.size)
-            packed -= g
-            packed -= self.offsets
-        else:
-            self.kept.append((packed.astype(np.int32), g.astype(np.int32)))
+        if self.filled + c > self.kept.shape[1]:
+            self._fold()
+        # Counts by (draw, code), draw-major: one draw's counts lie together (a few kilobytes).
+        key = np.add(codes, np.arange(0, c * ncodes, ncodes, dtype=np.intp)[None, :], dtype=np.intp)
+        count = np.bincount(key.ravel(), minlength=c * ncodes)  # g of each cell
+        before = np.cumsum(count.reshape(c, ncodes), axis=1).ravel() - count  # b of each cell
+        kept = self.kept[:, self.filled : self.filled + c]
+        np.take((count << self.shift | before).astype(self.kept.dtype), key, out=kept, mode="clip")  # no buffer
+        self.filled += c
         # The top-k share is read from the histogram of places; a draw with fewer than k scorable projects
         # would give the unscorable ones (the last code) a share: taken off here.
-        if (before[(ncodes - 1) * c :] >> shift < self.k).any():
-            share = np.clip((self.k - packed) / g, 0.0, 1.0)
+        if (before[ncodes - 1 :: ncodes] < self.k).any():
+            b, g = kept & self.mask, kept >> self.shift
+            share = np.clip((self.k - b) / g, 0.0, 1.0)
             self.unscorable_top += (share * (codes == ncodes - 1)).sum(axis=1)
         if self.pairs.size > 1:
-            ordered = np.take(codes, self.pairs, axis=0)  # in the point ranking's order: neighbours
-            ahead, behind = ordered[:-1], ordered[1:]
-            self.ahead += (ahead < behind).sum(axis=1) + 0.5 * (ahead == behind).sum(axis=1)
+            # In the point ranking's order, each against the next: ahead (+1), tied (0) or behind (-1).
+            # (Codes are below 2**15 when they come as int16: their differences fit.)
+            ordered = np.take(codes, self.pairs, axis=0)
+            sign = np.sign(np.subtract(ordered[1:], ordered[:-1]))
+            self.ahead += 0.5 * (c + sign.sum(axis=1, dtype=np.int32))
+
+    def _blocks(self) -> range:
+        """Starts of the blocks of projects binned together: a block's cells (rows x kept draws) fit in cache."""
+        return range(0, self.n, max(1, min(BINS // (self.n + 1), BLOCK // max(1, self.filled))))
+
+    def _diff(self, start: int, rows: int) -> np.ndarray:
+        """The histograms' differences of projects `start` to `start + rows` over the kept draws."""
+        return _place_diff(self.kept[start : start + rows, : self.filled], self.n, self.shift)
+
+    def _fold(self) -> None:
+        """Add the kept draws to the histograms (when they are kept whole) and empty `kept`."""
+        if self.diff is None or not self.filled:
+            return
+        blocks = self._blocks()
+        for start in blocks:
+            d = self._diff(start, blocks.step)
+            self.diff[start * (self.n + 1) : start * (self.n + 1) + d.size] += d
+        self.filled = 0
 
     def p_ahead(self) -> np.ndarray:
         """For each pair of neighbours in the point ranking, the share of draws the first is ahead."""
@@ -453,15 +497,11 @@ class RankTally:
         n, draws = self.n, self.draws
         i_lo, i_hi = int(np.floor(lo_q * (draws - 1))), int(np.ceil(hi_q * (draws - 1)))
         lo, hi = np.empty(n, dtype=np.intp), np.empty(n, dtype=np.intp)
-        block = n if self.diff is not None else max(1, BINS // (n + 1))
-        for start in range(0, n, block):
-            m = min(block, n - start)
-            if self.diff is not None:
-                diff = self.diff
-            else:
-                b = np.concatenate([kb[start : start + m] for kb, _ in self.kept], axis=1)
-                g = np.concatenate([kg[start : start + m] for _, kg in self.kept], axis=1)
-                diff = _place_diff(b, g, n)
+        self._fold()
+        blocks = self._blocks() if self.diff is None else range(0, n, max(1, n))
+        for start in blocks:
+            diff = self._diff(start, blocks.step) if self.diff is None else self.diff
+            m = diff.size // (n + 1)
             cdf = np.cumsum(np.cumsum(diff.reshape(m, n + 1), axis=1)[:, :n], axis=1)
             self.top[start : start + m] = cdf[:, min(self.k, n) - 1]
             lo[start : start + m] = np.argmax(cdf >= i_lo + 1 - 1e-6, axis=1)
@@ -474,14 +514,18 @@ class RankTally:
         return out
 
 
-def _place_diff(b: np.ndarray, g: np.ndarray, n: int) -> np.ndarray:
-    """Histograms of places of a block of projects (the rows of `b` and `g`), (rows, n + 1) flattened, as
-    differences: weight 1/g from place b on, -1/g from place b + g on (each place of a tie equally likely)."""
-    rows = b.shape[0]
+def _place_diff(packed: np.ndarray, n: int, shift: int) -> np.ndarray:
+    """Histograms of places of a block of projects (the rows of `packed`: b + g << shift per draw),
+    (rows, n + 1) flattened, as differences: weight 1/g from place b on, -1/g from place b + g on (each place
+    of a tie equally likely)."""
+    rows = packed.shape[0]
     size = rows * (n + 1)
+    g = packed >> shift
     weight = (1.0 / g).ravel()
-    start = (b + (np.arange(rows, dtype=np.intp) * (n + 1))[:, None]).ravel()
-    out: np.ndarray = np.bincount(start, weight, size) - np.bincount(start + g.ravel(), weight, size)
+    start = np.bitwise_and(packed, (1 << shift) - 1)
+    begin = np.add(start, (np.arange(rows, dtype=np.intp) * (n + 1))[:, None], dtype=np.intp)
+    end = np.add(begin, g)
+    out: np.ndarray = np.bincount(begin.ravel(), weight, size) - np.bincount(end.ravel(), weight, size)
     return out
 
 
