@@ -106,13 +106,11 @@ class Sampler:
         # The raters' values: field -> (raters, projects), NaN where a rater left it out.
         self.rv = {f: np.full((len(raters), n), np.nan) for f in FIELDS}
         col = {p.id: j for j, p in enumerate(projects)}
-        nan = float("nan")
         for i, rf in enumerate(raters):
             known = [(j, row) for pid, row in rf.scores.items() if (j := col.get(pid)) is not None]
-            js = np.fromiter((j for j, _ in known), np.intp, len(known))
+            js = np.array([j for j, _ in known], dtype=np.intp)
             for f in (f for f in FIELDS if any(f in row for _, row in known)):  # the fields the rater used
-                values = (nan if (v := row.get(f)) is None else v for _, row in known)
-                self.rv[f][i, js] = np.fromiter(values, float, len(known))  # NaN where left out
+                self.rv[f][i, js] = np.array([row.get(f) for _, row in known], dtype=float)  # None: NaN
         rated = np.zeros((len(raters), n), dtype=bool)
         for f in FIELDS:
             rated |= ~np.isnan(self.rv[f])
@@ -330,7 +328,7 @@ def _scores_for(
 TIE = 1e-9  # scores within this relative distance are equal: the same place, ties shared (as `rank` rounds)
 BINS = 1 << 22  # bins of one bincount at most: chunks of draws and blocks of projects stay within it
 KEPT = 1 << 24  # cells (projects x draws) of packed places kept before they are folded into the histograms
-BLOCK = 1 << 17  # cells binned at a time (a block of projects over the kept draws)
+BLOCK = 1 << 15  # cells binned at a time (a block of projects over the kept draws)
 
 
 def codes_of(scores: np.ndarray) -> tuple[np.ndarray, int]:
@@ -418,42 +416,54 @@ class RankTally:
     tie between two neighbours. No sort: a bincount of each draw's codes gives b and g.
 
     Two passes. As the draws come (codes as (projects, draws)), each cell's b and g are looked up and kept,
-    packed in one integer; then, a block of projects at a time over all the kept draws, the histograms'
-    differences (weight 1/g from place b, -1/g from b + g) are binned: one bincount per block rather than per
-    chunk of draws, over arrays that stay in cache. When the histograms are small enough to keep
-    (n (n + 1) <= BINS), the kept cells are folded into them whenever `KEPT` cells have gathered."""
+    packed in one integer, chunk by chunk; then, a block of projects at a time over all the kept draws, the
+    histograms' differences (weight 1/g from place b, -1/g from b + g) are binned: one bincount per block
+    rather than per chunk of draws, over arrays that stay in cache. When the histograms are small enough to
+    keep (n (n + 2) <= BINS), the kept cells are folded into them whenever `KEPT` cells have gathered. A row
+    of the histograms has n + 2 places: a chunk narrower than `CHUNK` is padded with cells at place n, tie of
+    one, which fall in the two places past the last."""
 
     def __init__(self, n: int, draws: int, top_k: int, order: Sequence[int]) -> None:
         self.n, self.draws, self.k = n, draws, top_k
         self.top = np.zeros(n)  # the expected number of draws in the top k (from the histograms)
         self.unscorable_top = np.zeros(n)
-        self.diff = np.zeros(n * (n + 1)) if n * (n + 1) <= BINS else None
+        self.diff = np.zeros(n * (n + 2)) if n * (n + 2) <= BINS else None
         # b and g packed: b in the low bits, g above (places of 1,000 projects fit in 16 bits each).
         self.shift = 16 if n < 1 << 15 else 32
         self.mask = (1 << self.shift) - 1
+        self.pad = 1 << self.shift | n
         room = draws if self.diff is None else max(1, min(draws, KEPT // max(1, n)))  # draws kept at most
-        self.kept = np.empty((n, room), dtype=np.int32 if self.shift == 16 else np.int64)  # packed cells
-        self.filled = 0  # draws in `kept`
+        dtype = np.int32 if self.shift == 16 else np.int64
+        self.kept = np.empty((-(-room // CHUNK), n, CHUNK), dtype=dtype)  # packed cells, chunk by chunk
+        self.used = 0  # chunks in `kept`
         self.pairs = np.array(order, dtype=np.intp)  # the point ranking: each project against the next
         self.ahead = np.zeros(max(0, len(order) - 1))
 
     def add(self, codes: np.ndarray, ncodes: int) -> None:
         """Tally the draws of `codes`, (projects, draws), with `ncodes` codes (the last: not scorable)."""
-        cols = max(1, BINS // max(1, ncodes))
+        cols = min(CHUNK, max(1, BINS // max(1, ncodes)))
         for start in range(0, codes.shape[1], cols):
             self._add(codes[:, start : start + cols], ncodes)
 
     def _add(self, codes: np.ndarray, ncodes: int) -> None:
         c = codes.shape[1]
-        if self.filled + c > self.kept.shape[1]:
-            self._fold()
+        if self.used == self.kept.shape[0]:
+            if self.diff is not None:
+                self._fold()
+            else:  # narrower chunks than planned (many codes): room for more
+                self.kept = np.concatenate([self.kept, np.empty_like(self.kept)])
         # Counts by (draw, code), draw-major: one draw's counts lie together (a few kilobytes).
         key = np.add(codes, np.arange(0, c * ncodes, ncodes, dtype=np.intp)[None, :], dtype=np.intp)
         count = np.bincount(key.ravel(), minlength=c * ncodes)  # g of each cell
-        before = np.cumsum(count.reshape(c, ncodes), axis=1).ravel() - count  # b of each cell
-        kept = self.kept[:, self.filled : self.filled + c]
-        np.take((count << self.shift | before).astype(self.kept.dtype), key, out=kept, mode="clip")  # no buffer
-        self.filled += c
+        # b of each cell: the running count over the chunk, less the count itself and the n of earlier draws.
+        before = np.cumsum(count)
+        before -= count
+        before -= np.repeat(np.arange(0, c * self.n, self.n), ncodes)
+        chunk = self.kept[self.used]
+        kept = chunk[:, :c]
+        np.take((count << self.shift | before).astype(chunk.dtype), key, out=kept, mode="clip")  # no buffer
+        chunk[:, c:] = self.pad
+        self.used += 1
         # The top-k share is read from the histogram of places; a draw with fewer than k scorable projects
         # would give the unscorable ones (the last code) a share: taken off here.
         if (before[ncodes - 1 :: ncodes] < self.k).any():
@@ -469,21 +479,21 @@ class RankTally:
 
     def _blocks(self) -> range:
         """Starts of the blocks of projects binned together: a block's cells (rows x kept draws) fit in cache."""
-        return range(0, self.n, max(1, min(BINS // (self.n + 1), BLOCK // max(1, self.filled))))
+        return range(0, self.n, max(1, min(BINS // (self.n + 2), BLOCK // max(1, self.used * CHUNK))))
 
     def _diff(self, start: int, rows: int) -> np.ndarray:
         """The histograms' differences of projects `start` to `start + rows` over the kept draws."""
-        return _place_diff(self.kept[start : start + rows, : self.filled], self.n, self.shift)
+        return _place_diff(self.kept[: self.used, start : start + rows], self.n, self.shift)
 
     def _fold(self) -> None:
         """Add the kept draws to the histograms (when they are kept whole) and empty `kept`."""
-        if self.diff is None or not self.filled:
+        if self.diff is None or not self.used:
             return
-        blocks = self._blocks()
+        blocks, width = self._blocks(), self.n + 2
         for start in blocks:
             d = self._diff(start, blocks.step)
-            self.diff[start * (self.n + 1) : start * (self.n + 1) + d.size] += d
-        self.filled = 0
+            self.diff[start * width : start * width + d.size] += d
+        self.used = 0
 
     def p_ahead(self) -> np.ndarray:
         """For each pair of neighbours in the point ranking, the share of draws the first is ahead."""
@@ -501,8 +511,8 @@ class RankTally:
         blocks = self._blocks() if self.diff is None else range(0, n, max(1, n))
         for start in blocks:
             diff = self._diff(start, blocks.step) if self.diff is None else self.diff
-            m = diff.size // (n + 1)
-            cdf = np.cumsum(np.cumsum(diff.reshape(m, n + 1), axis=1)[:, :n], axis=1)
+            m = diff.size // (n + 2)
+            cdf = np.cumsum(np.cumsum(diff.reshape(m, n + 2), axis=1)[:, :n], axis=1)
             self.top[start : start + m] = cdf[:, min(self.k, n) - 1]
             lo[start : start + m] = np.argmax(cdf >= i_lo + 1 - 1e-6, axis=1)
             hi[start : start + m] = np.argmax(cdf >= i_hi + 1 - 1e-6, axis=1)
@@ -515,17 +525,18 @@ class RankTally:
 
 
 def _place_diff(packed: np.ndarray, n: int, shift: int) -> np.ndarray:
-    """Histograms of places of a block of projects (the rows of `packed`: b + g << shift per draw),
-    (rows, n + 1) flattened, as differences: weight 1/g from place b on, -1/g from place b + g on (each place
-    of a tie equally likely)."""
-    rows = packed.shape[0]
-    size = rows * (n + 1)
+    """Histograms of places of a block of projects (`packed`: (chunks, projects, draws), b + g << shift per
+    cell), (projects, n + 2) flattened, as differences: weight 1/g from place b on, -1/g from place b + g on
+    (each place of a tie equally likely)."""
+    rows = packed.shape[1]
+    size = rows * (n + 2)
     g = packed >> shift
-    weight = (1.0 / g).ravel()
-    start = np.bitwise_and(packed, (1 << shift) - 1)
-    begin = np.add(start, (np.arange(rows, dtype=np.intp) * (n + 1))[:, None], dtype=np.intp)
-    end = np.add(begin, g)
-    out: np.ndarray = np.bincount(begin.ravel(), weight, size) - np.bincount(end.ravel(), weight, size)
+    weight = np.divide(1.0, g).ravel()
+    offsets = (np.arange(rows, dtype=np.intp) * (n + 2))[None, :, None]  # each project's row
+    at = np.add(packed & ((1 << shift) - 1), offsets, dtype=np.intp)
+    out: np.ndarray = np.bincount(at.ravel(), weight, size)
+    at += g  # b + g: where each tie's places end
+    out -= np.bincount(at.ravel(), weight, size)
     return out
 
 
