@@ -327,7 +327,7 @@ def _scores_for(
 
 TIE = 1e-9  # scores within this relative distance are equal: the same place, ties shared (as `rank` rounds)
 BINS = 1 << 22  # bins of one bincount at most: chunks of draws and blocks of projects stay within it
-KEPT = 1 << 24  # cells (projects x draws) of packed places kept before they are folded into the histograms
+KEPT = 1 << 22  # cells (projects x draws) of packed places kept before they are folded into the histograms
 BLOCK = 1 << 15  # cells binned at a time (a block of projects over the kept draws)
 
 
@@ -376,9 +376,17 @@ class ScoreTable:
         self.point_codes = self.codes[:, 0]
         self.width = self.values.shape[1]
         self.base = (sampler.rated_cols * self.width)[:, None]  # each rated project's row of `codes`
+        # With 16-bit picks, the row goes in the high bits of the 32-bit products when it fits: one shift
+        # then gives the index into `codes`.
+        self.high = None
+        if sampler.bits == 16 and self.base.size and int(self.base.max()) < 1 << 16:
+            self.high = self.base.astype(np.uint32) << 16
 
     def _rated(self, m: np.ndarray) -> np.ndarray:
-        """The codes of the rated projects (`rated_cols`) picked by `m` (`Sampler.pick`)."""
+        """The codes of the rated projects (`rated_cols`) picked by `m` (`Sampler.pick`; changed here)."""
+        if self.high is not None:
+            m += self.high
+            return np.take(self.flat_codes, np.right_shift(m, 16, dtype=np.intp))
         return np.take(self.flat_codes, np.add(m >> self.sampler.bits, self.base, dtype=np.intp))
 
     def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
@@ -428,13 +436,13 @@ class RankTally:
         self.top = np.zeros(n)  # the expected number of draws in the top k (from the histograms)
         self.unscorable_top = np.zeros(n)
         self.diff = np.zeros(n * (n + 2)) if n * (n + 2) <= BINS else None
-        # b and g packed: b in the low bits, g above (places of 1,000 projects fit in 16 bits each).
-        self.shift = 16 if n < 1 << 15 else 32
-        self.mask = (1 << self.shift) - 1
-        self.pad = 1 << self.shift | n
+        # b and g of a cell side by side, read and written as one integer (twice as wide): 16 bits each up
+        # to 65,535 projects.
+        self.half = np.dtype(np.uint16 if n < 1 << 16 else np.uint32)
+        self.whole = np.dtype(np.uint32 if n < 1 << 16 else np.uint64)
+        self.pad = np.array([n, 1], dtype=self.half).view(self.whole)[0]  # place n, a tie of one
         room = draws if self.diff is None else max(1, min(draws, KEPT // max(1, n)))  # draws kept at most
-        dtype = np.int32 if self.shift == 16 else np.int64
-        self.kept = np.empty((-(-room // CHUNK), n, CHUNK), dtype=dtype)  # packed cells, chunk by chunk
+        self.kept = np.empty((-(-room // CHUNK), n, CHUNK), dtype=self.whole)  # packed cells, chunk by chunk
         self.used = 0  # chunks in `kept`
         self.pairs = np.array(order, dtype=np.intp)  # the point ranking: each project against the next
         self.ahead = np.zeros(max(0, len(order) - 1))
@@ -459,16 +467,18 @@ class RankTally:
         before = np.cumsum(count)
         before -= count
         before -= np.repeat(np.arange(0, c * self.n, self.n), ncodes)
+        table = np.empty((count.size, 2), dtype=self.half)
+        table[:, 0], table[:, 1] = before, count
         chunk = self.kept[self.used]
         kept = chunk[:, :c]
-        np.take((count << self.shift | before).astype(chunk.dtype), key, out=kept, mode="clip")  # no buffer
+        np.take(table.view(self.whole).ravel(), key, out=kept, mode="clip")  # "clip": written without a buffer
         chunk[:, c:] = self.pad
         self.used += 1
         # The top-k share is read from the histogram of places; a draw with fewer than k scorable projects
         # would give the unscorable ones (the last code) a share: taken off here.
         if (before[ncodes - 1 :: ncodes] < self.k).any():
-            b, g = kept & self.mask, kept >> self.shift
-            share = np.clip((self.k - b) / g, 0.0, 1.0)
+            b, g = _unpack(kept, self.half)
+            share = np.clip((self.k - b.astype(float)) / g, 0.0, 1.0)
             self.unscorable_top += (share * (codes == ncodes - 1)).sum(axis=1)
         if self.pairs.size > 1:
             # In the point ranking's order, each against the next: ahead (+1), tied (0) or behind (-1).
@@ -483,7 +493,7 @@ class RankTally:
 
     def _diff(self, start: int, rows: int) -> np.ndarray:
         """The histograms' differences of projects `start` to `start + rows` over the kept draws."""
-        return _place_diff(self.kept[: self.used, start : start + rows], self.n, self.shift)
+        return _place_diff(self.kept[: self.used, start : start + rows], self.n, self.half)
 
     def _fold(self) -> None:
         """Add the kept draws to the histograms (when they are kept whole) and empty `kept`."""
@@ -524,16 +534,21 @@ class RankTally:
         return out
 
 
-def _place_diff(packed: np.ndarray, n: int, shift: int) -> np.ndarray:
-    """Histograms of places of a block of projects (`packed`: (chunks, projects, draws), b + g << shift per
-    cell), (projects, n + 2) flattened, as differences: weight 1/g from place b on, -1/g from place b + g on
-    (each place of a tie equally likely)."""
+def _unpack(packed: np.ndarray, half: np.dtype[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """b and g of packed cells (views, no copy)."""
+    pairs = packed.view(half)
+    return pairs[..., 0::2], pairs[..., 1::2]
+
+
+def _place_diff(packed: np.ndarray, n: int, half: np.dtype[Any]) -> np.ndarray:
+    """Histograms of places of a block of projects (`packed`: (chunks, projects, draws) cells, b and g
+    side by side), (projects, n + 2) flattened, as differences: weight 1/g from place b on, -1/g from place
+    b + g on (each place of a tie equally likely)."""
     rows = packed.shape[1]
     size = rows * (n + 2)
-    g = packed >> shift
+    b, g = _unpack(packed, half)
     weight = np.divide(1.0, g).ravel()
-    offsets = (np.arange(rows, dtype=np.intp) * (n + 2))[None, :, None]  # each project's row
-    at = np.add(packed & ((1 << shift) - 1), offsets, dtype=np.intp)
+    at = np.add(b, (np.arange(rows, dtype=np.intp) * (n + 2))[None, :, None], dtype=np.intp)  # each project's row
     out: np.ndarray = np.bincount(at.ravel(), weight, size)
     at += g  # b + g: where each tie's places end
     out -= np.bincount(at.ravel(), weight, size)
