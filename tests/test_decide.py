@@ -362,6 +362,102 @@ def test_the_fast_path_agrees_with_a_plain_reference_for_the_same_seed() -> None
     assert 0 < want["a"][0] < 1 and 0 < want["f"][0] < 1 and want["h"][0] == 0  # not degenerate
 
 
+def test_rater_picks_are_exactly_uniform_and_drawn_again_until_kept() -> None:
+    from fsdl_tui.decide.uncertainty import _picks, lemire
+
+    every = np.arange(1 << 16, dtype=np.uint16)  # all 16-bit draws
+    for s in (1, 2, 3, 7, 20, 64, 1000, 4096):
+        m, again = lemire(every, np.array(s), 16)
+        per_pick = np.bincount((m[~again] >> 16).astype(np.intp), minlength=s)
+        assert per_pick.size == s and (per_pick == per_pick[0]).all(), s  # each pick as many kept draws
+        assert int(again.sum()) == (1 << 16) % s
+    counts = np.array([1, 3, 20, 7, 20])
+    m = _picks(np.random.default_rng(4), counts, 6000, 16)
+    x = (m // counts[:, None]).astype(np.uint16)  # the draws that were kept
+    assert not lemire(x, counts[:, None], 16)[1].any()
+    picks = m >> 16
+    assert (picks < counts[:, None]).all()
+    for row, s in zip(picks, counts, strict=True):
+        share = np.bincount(row.astype(np.intp), minlength=s) / row.size
+        assert np.abs(share - 1 / s).max() < 5 * np.sqrt(1 / s / row.size) + 1e-12
+
+
+def test_the_rows_in_the_high_bits_pick_the_same_codes_as_the_plain_lookup() -> None:
+    from fsdl_tui.decide.uncertainty import FSDL_WEIGHTS, Sampler, ScoreTable
+
+    projects = [scored(f"p{i}", 1 + i % 5, 1 + i * 3 % 5, 1 + i % 4, 2) for i in range(30)]
+    rng = np.random.default_rng(8)
+    raters = [
+        rater(f"r{r}", {p.id: {"impact": int(rng.integers(1, 6))} for p in projects if rng.random() < 0.7})
+        for r in range(6)
+    ]
+    sampler = Sampler(projects, raters, {})
+    table = ScoreTable(sampler, "fsdl", FSDL_WEIGHTS)
+    m, _ = sampler.pick(200, rng)
+    assert m is not None and table.high is not None
+    fast = table._rated(m.copy())
+    cols = sampler.rated_cols
+    assert (fast == table.codes[cols[:, None], sampler.slots(m)]).all()  # codes[project, its picked rater]
+    table.high = None
+    assert (table._rated(m.copy()) == fast).all()
+
+
+def plain_tally(codes: np.ndarray, ncodes: int, k: int, order: list[int]):
+    """What `RankTally` sums, from codes (projects, draws) one draw and project at a time, for checking only."""
+    n, draws = codes.shape
+    hist, top = np.zeros((n, n)), np.zeros(n)
+    for t in range(draws):
+        col = codes[:, t]
+        for j in range(n):
+            b, g = int((col < col[j]).sum()), int((col == col[j]).sum())
+            for r in range(b, b + g):
+                hist[j, r] += 1 / g
+                top[j] += 1 / g if r < k and col[j] != ncodes - 1 else 0
+    cdf = np.cumsum(hist, axis=1)
+    i_lo, i_hi = int(np.floor(0.05 * (draws - 1))), int(np.ceil(0.95 * (draws - 1)))
+    lo, hi = np.argmax(cdf >= i_lo + 1 - 1e-6, axis=1) + 1, np.argmax(cdf >= i_hi + 1 - 1e-6, axis=1) + 1
+    ahead = [
+        ((codes[a] < codes[b]).sum() + 0.5 * (codes[a] == codes[b]).sum()) / draws for a, b in itertools.pairwise(order)
+    ]
+    return top / draws, lo, hi, np.array(ahead)
+
+
+@pytest.mark.parametrize(
+    ("chunk", "kept", "bins", "dtype"),
+    [
+        (128, 1 << 22, 1 << 22, np.int16),  # as sample_ranks runs: folded at the end
+        (128, 36, 1 << 22, np.int32),  # folded every few draws
+        (8, 1 << 22, 1 << 22, np.int16),  # chunks narrower than what comes: padded past the last place
+        (128, 1 << 22, 40, np.int32),  # histograms too big to keep whole: cells kept, split in narrow pieces
+    ],
+)
+def test_the_tally_equals_a_plain_count_with_ties_and_unscorable_projects(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, kept: int, bins: int, dtype: type
+) -> None:
+    from fsdl_tui.decide import uncertainty
+
+    monkeypatch.setattr(uncertainty, "CHUNK", chunk)
+    monkeypatch.setattr(uncertainty, "KEPT", kept)
+    monkeypatch.setattr(uncertainty, "BINS", bins)
+    rng = np.random.default_rng(5)
+    n, draws, ncodes, k = 12, 150, 6, 3
+    codes = rng.integers(0, ncodes - 1, size=(n, draws))  # few codes: many ties
+    codes[rng.random((n, draws)) < 0.3] = ncodes - 1  # not scorable in that draw
+    codes[1:, :4] = ncodes - 1  # draws with fewer than k scorable projects
+    codes[7] = ncodes - 1  # never scorable
+    order = [int(j) for j in rng.permutation(n) if j != 7]
+    tally = uncertainty.RankTally(n, draws, k, order)
+    assert (tally.diff is None) == (bins < n * (n + 2))
+    for start in range(0, draws, 37):
+        tally.add(codes[:, start : start + 37].astype(dtype), ncodes)
+    lo, hi = tally.intervals()
+    p_top, want_lo, want_hi, ahead = plain_tally(codes, ncodes, k, order)
+    assert tally.p_top() == pytest.approx(p_top, abs=1e-9)
+    assert (lo == want_lo).all() and (hi == want_hi).all()
+    assert tally.p_ahead() == pytest.approx(ahead, abs=1e-12)
+    assert 0 < p_top.max() < 1 and p_top[7] == 0 and (want_lo < want_hi).any()  # not degenerate
+
+
 def test_sensitivity_reports_a_swap_that_really_swaps() -> None:
     pf = Portfolio(projects=(scored("a", 4, 4, 2, 2), scored("b", 4, 3, 2, 2), scored("c", 1, 1, 5, 5)))
     res = sensitivity(pf, FsdlScorer(), top_k=1, draws=500, seed=2)

@@ -76,23 +76,28 @@ def _random_bits(rng: np.random.Generator, size: int, bits: int) -> np.ndarray:
     return out
 
 
-def _picks(rng: np.random.Generator, counts: np.ndarray, draws: int, bits: int) -> np.ndarray:
-    """(rows, draws) uniform picks among `counts[row]` (Lemire's method): a draw x of `bits` random bits
-    times the count s, whose high bits are the pick; x is drawn again when the low bits fall below 2**bits
-    mod s, so that each pick has exactly the same number of x. Returns the products (pick: `>> bits`)."""
+def lemire(x: np.ndarray, s: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Lemire's pick among s from x, a whole number of `bits` bits: the product m = x s, whose high bits
+    (`m >> bits`) are the pick, and whether x must be drawn again (the low bits of m below 2**bits mod s).
+    Each pick has exactly the same number of kept x: the picks are exactly uniform."""
     wide = np.uint32 if bits == 16 else np.uint64
-    s = counts.astype(wide)[:, None]
-    x = _random_bits(rng, counts.size * draws, bits).reshape(counts.size, draws)
+    s = np.asarray(s).astype(wide)
     m = np.multiply(x, s, dtype=wide)
-    low = ((1 << bits) % s).astype(x.dtype)  # the low bits that are drawn again
-    bad = m.astype(x.dtype) < low
+    again: np.ndarray = m.astype(x.dtype) < ((1 << bits) % s).astype(x.dtype)
+    return m, again
+
+
+def _picks(rng: np.random.Generator, counts: np.ndarray, draws: int, bits: int) -> np.ndarray:
+    """(rows, draws) uniform picks among `counts[row]` (`lemire`), an x drawn again until it is kept.
+    Returns the products (the pick: `>> bits`)."""
+    x = _random_bits(rng, counts.size * draws, bits).reshape(counts.size, draws)
+    m, bad = lemire(x, counts[:, None], bits)
     if bad.any():
-        again = np.flatnonzero(bad)
-        flat, rows = m.reshape(-1), s.ravel()
+        again, flat = np.flatnonzero(bad), m.reshape(-1)
         while again.size:
-            v = _random_bits(rng, again.size, bits).astype(wide) * rows[again // draws]
+            v, bad = lemire(_random_bits(rng, again.size, bits), counts[again // draws], bits)
             flat[again] = v
-            again = again[v.astype(x.dtype) < low.ravel()[again // draws]]
+            again = again[bad]
     return m
 
 
@@ -386,8 +391,11 @@ class ScoreTable:
         """The codes of the rated projects (`rated_cols`) picked by `m` (`Sampler.pick`; changed here)."""
         if self.high is not None:
             m += self.high
-            return np.take(self.flat_codes, np.right_shift(m, 16, dtype=np.intp))
-        return np.take(self.flat_codes, np.add(m >> self.sampler.bits, self.base, dtype=np.intp))
+            index = np.right_shift(m, 16, dtype=np.intp)
+        else:
+            index = np.add(m >> self.sampler.bits, self.base, dtype=np.intp)
+        out: np.ndarray = np.take(self.flat_codes, index)
+        return out
 
     def draw(self, draws: int, rng: np.random.Generator) -> tuple[np.ndarray, int]:
         """(codes (projects, draws), number of codes) of `draws` samples. The random numbers are those of
@@ -455,6 +463,8 @@ class RankTally:
 
     def _add(self, codes: np.ndarray, ncodes: int) -> None:
         c = codes.shape[1]
+        if not self.n:
+            return
         if self.used == self.kept.shape[0]:
             if self.diff is not None:
                 self._fold()
