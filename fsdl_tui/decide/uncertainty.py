@@ -113,9 +113,11 @@ class Sampler:
         col = {p.id: j for j, p in enumerate(projects)}
         for i, rf in enumerate(raters):
             known = [(j, row) for pid, row in rf.scores.items() if (j := col.get(pid)) is not None]
+            rows = [row for _, row in known]
+            used = set(itertools.chain.from_iterable(rows))
             js = np.array([j for j, _ in known], dtype=np.intp)
-            for f in (f for f in FIELDS if any(f in row for _, row in known)):  # the fields the rater used
-                self.rv[f][i, js] = np.array([row.get(f) for _, row in known], dtype=float)  # None: NaN
+            for f in (f for f in FIELDS if f in used):  # one assignment per rater and field the rater used
+                self.rv[f][i, js] = np.array([row.get(f) for row in rows], dtype=float)  # None: NaN
         rated = np.zeros((len(raters), n), dtype=bool)
         for f in FIELDS:
             rated |= ~np.isnan(self.rv[f])
