@@ -458,6 +458,20 @@ def test_the_tally_equals_a_plain_count_with_ties_and_unscorable_projects(
     assert 0 < p_top.max() < 1 and p_top[7] == 0 and (want_lo < want_hi).any()  # not degenerate
 
 
+def test_more_than_4096_raters_of_a_project_are_picked_with_32_bits_on_both_paths() -> None:
+    from fsdl_tui.decide.uncertainty import Sampler
+
+    pf = Portfolio(projects=(scored("a", 3, 3, 3, 3), scored("b", 3, 3, 3, 3), scored("c", 2, 3, 3, 3)))
+    raters = [rater(f"r{i}", {"a": {"impact": 1 + i % 5}, "b": {"impact": 1 + i * 7 % 5}}) for i in range(4100)]
+    assert Sampler(list(pf.projects), raters, {}).bits == 32
+    want, _ = reference_sample_ranks(pf, raters, {}, 300, 1, seed=3)
+    res = sample_ranks(pf, FsdlScorer(), raters, draws=300, top_k=1, seed=3)
+    got = {o.project_id: (o.p_top_k, o.rank_interval) for o in res.projects}
+    for pid, (p_top, interval) in want.items():
+        assert got[pid][0] == pytest.approx(p_top, abs=1e-9) and got[pid][1] == interval, pid
+    assert 0 < want["a"][0] < 1
+
+
 def test_sensitivity_reports_a_swap_that_really_swaps() -> None:
     pf = Portfolio(projects=(scored("a", 4, 4, 2, 2), scored("b", 4, 3, 2, 2), scored("c", 1, 1, 5, 5)))
     res = sensitivity(pf, FsdlScorer(), top_k=1, draws=500, seed=2)
