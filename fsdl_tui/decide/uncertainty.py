@@ -166,8 +166,8 @@ class Sampler:
         n = self.n
         values: dict[str, np.ndarray] = {}
         cols = self.rated_cols
-        x, drawn = self.pick(draws, rng)
-        flat = None if x is None else (self.order[self.slots(x), cols[:, None]] * n + cols[:, None]).T
+        m, drawn = self.pick(draws, rng)
+        flat = None if m is None else (self.order[self.slots(m), cols[:, None]] * n + cols[:, None]).T
         for f in FIELDS:
             varies = (flat is not None and not np.isnan(self.rv[f][:, cols]).all()) or f in self.ranges
             if not varies:
@@ -404,19 +404,19 @@ class ScoreTable:
         `Sampler.draw` (`Sampler.pick`), so a seed gives the same inputs on both paths."""
         s = self.sampler
         cols = s.rated_cols
-        x, drawn = s.pick(draws, rng)
+        m, drawn = s.pick(draws, rng)
         if not drawn:
-            if x is None:
+            if m is None:
                 return np.broadcast_to(self.point_codes[:, None], (s.n, draws)), self.ncodes
             if cols.size == s.n:
-                return self._rated(x), self.ncodes
+                return self._rated(m), self.ncodes
             codes = np.repeat(self.point_codes[:, None], draws, axis=1)
-            codes[cols] = self._rated(x)
+            codes[cols] = self._rated(m)
             return codes, self.ncodes
         # Ranges: score the ranged projects' draws, then code this chunk's scores together.
         scores = np.repeat(self.values[:, :1], draws, axis=1)
-        if x is not None:
-            scores[cols] = np.take(self.values.ravel(), s.slots(x) + self.base)
+        if m is not None:
+            scores[cols] = np.take(self.values.ravel(), s.slots(m) + self.base)
         rcols = np.unique(np.concatenate([rc for rc, _, _ in s.ranges.values()]))
         where = {int(j): i for i, j in enumerate(rcols)}
         values = {f: np.repeat(s.point[f][rcols][:, None], draws, axis=1) for f in FIELDS}
