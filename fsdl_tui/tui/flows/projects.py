@@ -3,6 +3,7 @@ changes. Each asks with a modal when it must and calls the core for the change."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...domain.lifecycle import MoveRefused, change_status, move, new_project
@@ -38,15 +39,28 @@ class ProjectFlows(FsdlBase):
         form = self._edit_form
         if form is not None and form in self.screen_stack:
             return  # already open
-        if form is not None and form.plugin_fields == fields:
-            form.load(p)  # built once: only the values change
-        else:  # the first open, or the plugins' fields changed: (re)build it
+        if form is not None and form.complete and form.plugin_fields == fields:
+            form.load(p)  # built once (or ahead): only the values change
+        else:  # the first open, a form still being built ahead, or the plugins' fields changed: (re)build it
             if form is not None:
                 self.uninstall_screen(form)
                 form.remove()
             form = self._edit_form = EditScreen(p, fields)
             self.install_screen(form, name="edit-form")
         self.push_screen(form, done)
+
+    def form_ahead(self) -> Iterator[None]:
+        """Build the project form ahead, hidden, in steps (`EditScreen.build_ahead`), on the selected project,
+        with the plugins' fields: the first open is then a reuse."""
+        from ..screens.edit import EditScreen
+        from ..screens.reused import start_hidden
+
+        p = self.selected()
+        if self._edit_form is not None or p is None or self.workspace.read_only:
+            return  # built already (opened meanwhile), nothing to edit, or no editing
+        form = self._edit_form = EditScreen(p, self.workspace.plugin_fields(), ahead=True)
+        start_hidden(self, form, "edit-form")
+        yield from form.build_ahead()
 
     def action_add(self) -> None:
         if self.session is None:
