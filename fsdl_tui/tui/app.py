@@ -6,7 +6,7 @@ heavy is imported before the first frame."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -28,8 +28,6 @@ from .recovery import RecoveryFlows
 if TYPE_CHECKING:  # pragma: no cover
     from ..plugins.manager import PluginHost
     from .screens.problems import ProblemsScreen
-
-AHEAD_AFTER = 0.5  # seconds after the portfolio is read and ranked before the screens are built ahead
 
 APP_BINDINGS: list[BindingType] = [
     Binding("ctrl+s", "save", "Save", id="save", tooltip="Save to the file (atomic, minimal diff)"),
@@ -164,43 +162,10 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
         # half a second each at 10,000 projects, at any moment (the open of a screen). Later objects are
         # collected as usual; it ends with the app (`on_unmount`).
         self.call_after_refresh(gc.freeze)
-        if self.build_ahead:
-            self.set_timer(AHEAD_AFTER, self._build_ahead)
+        self.start_building_ahead()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what was frozen is collected as usual again (another app may run in this process)
-
-    # Build the 2x2, the board and the project form ahead, hidden, in small steps (keys are answered between
-    # them), once the portfolio is read and ranked, so that the first open is a reuse. `launch` turns it on;
-    # tests build each screen when it is first opened, unless they ask.
-    build_ahead = False
-    built_ahead = False  # the last step has run
-
-    def _build_ahead(self) -> None:
-        from .screens.reused import run_steps
-
-        def done() -> None:
-            self.built_ahead = True
-
-        run_steps(self, self._ahead_steps(), done)
-
-    def _ahead_steps(self) -> Iterator[None]:
-        from .screens.board import BoardScreen
-        from .screens.matrix import MatrixScreen
-        from .screens.reused import start_hidden
-
-        for name, view in (("matrix", MatrixScreen), ("board", BoardScreen)):
-            if self.session is None or self.is_screen_installed(name):
-                continue  # opened meanwhile: built already
-            screen = view()
-            start_hidden(self, screen, name)
-            yield from screen.build_ahead()
-        for _ in range(500):  # the form shows the plugins' fields: known once the plugins are loaded
-            if not self.want_plugins or self.workspace.plugins is not None:
-                break
-            yield
-        if self.session is not None:
-            yield from self.form_ahead()
 
     def _apply_user_config(self) -> None:
         from .config import app_settings

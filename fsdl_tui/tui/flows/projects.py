@@ -15,6 +15,8 @@ from ..screens.modals import ConfirmModal, NewProjectModal
 if TYPE_CHECKING:
     from ..screens.edit import EditScreen
 
+AHEAD_AFTER = 0.5  # seconds after the portfolio is read and ranked before the screens are built ahead
+
 
 class ProjectFlows(FsdlBase):
     """Edits of projects and lifecycle moves, on the selected project."""
@@ -49,9 +51,44 @@ class ProjectFlows(FsdlBase):
             self.install_screen(form, name="edit-form")
         self.push_screen(form, done)
 
-    def form_ahead(self) -> Iterator[None]:
-        """Build the project form ahead, hidden, in steps (`EditScreen.build_ahead`), on the selected project,
-        with the plugins' fields: the first open is then a reuse."""
+    # --- building ahead ------------------------------------------------------------------------------
+
+    # Build the 2x2, the board and the project form ahead, hidden, in small steps (keys are answered between
+    # them), once the portfolio is read and ranked, so that their first open is a reuse. `launch` turns it on;
+    # tests build each screen when it is first opened, unless they ask.
+    build_ahead = False
+    built_ahead = False  # the last step has run
+
+    def start_building_ahead(self) -> None:
+        """Called when the whole portfolio is there: the building starts `AHEAD_AFTER` seconds later."""
+        from ..screens.reused import run_steps
+
+        def done() -> None:
+            self.built_ahead = True
+
+        if self.build_ahead:
+            self.set_timer(AHEAD_AFTER, lambda: run_steps(self, self._ahead_steps(), done))
+
+    def _ahead_steps(self) -> Iterator[None]:
+        from ..screens.board import BoardScreen
+        from ..screens.matrix import MatrixScreen
+        from ..screens.reused import start_hidden
+
+        for _ in range(500):  # what the screens show: the plugins' fields and scorer, the complete ranking
+            if (not self.want_plugins or self.workspace.plugins is not None) and not self.ranking:
+                break
+            yield
+        for name, view in (("matrix", MatrixScreen), ("board", BoardScreen)):
+            if self.session is None or self.is_screen_installed(name):
+                continue  # opened meanwhile: built already
+            screen = view()
+            start_hidden(self, screen, name)
+            yield from screen.build_ahead()
+        if self.session is not None:
+            yield from self._form_ahead()
+
+    def _form_ahead(self) -> Iterator[None]:
+        """The project form, on the selected project, with the plugins' fields (`EditScreen.build_ahead`)."""
         from ..screens.edit import EditScreen
         from ..screens.reused import start_hidden
 

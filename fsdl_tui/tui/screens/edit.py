@@ -258,12 +258,12 @@ class EditScreen(Screen[Project | None]):
         for part in self._parts():
             form.mount_all(compose(self, part))
             yield
-            if not self.is_attached:
-                return
+            if not (self.is_attached and self.app.is_screen_installed(self)):
+                return  # replaced by a whole form (opened before this one was complete)
         self.complete = True
         self._show_questions()
         self.query_one(f"#{widget_id('title')}", Input).focus()
-        while self.is_attached and not all(w.is_mounted for w in self.walk_children()):
+        while self.is_attached and not all(w.is_mounted for w in self.walk_children(Widget)):
             yield
         if still_hidden(self):
             yield from lay_out_and_paint_hidden(self)
@@ -295,9 +295,9 @@ class EditScreen(Screen[Project | None]):
         changed = (Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
         if self._inputs is None:
             self._inputs = [
-                (widget, "cost.flags" if widget.id == "flags" else path)
+                (widget, path)
                 for widget in self.query("Input, TextArea, Select, Checkbox, SelectionList")
-                if (path := self._path(widget)) is not None or widget.id == "flags"
+                if (path := "cost.flags" if widget.id == "flags" else self._path(widget)) is not None
             ]
         with self.prevent(*changed):
             for widget, path in self._inputs:
@@ -308,7 +308,10 @@ class EditScreen(Screen[Project | None]):
         self._show_questions()
         self._preview()
         self.query_one("#form", VerticalScroll).scroll_home(animate=False, immediate=True)
-        self.query_one(f"#{widget_id('title')}", Input).focus(scroll_visible=False)
+        title = self.query_one(f"#{widget_id('title')}", Input)
+        title.focus(scroll_visible=False)
+        if title.select_on_focus:  # as the focus of a fresh form selects it (this one may have kept its focus)
+            title.select_all()
 
     def _load_widget(self, widget: Widget, path: str) -> None:
         """Set one widget to the project's value (only when it differs: each change costs a refresh)."""
