@@ -9,6 +9,7 @@ on a daemon thread (`RankJob`) so a scorer that never returns cannot hold the ap
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as _dt
 import os
@@ -477,6 +478,10 @@ class Workspace:
         self.scorer: Scorer = self.scorers["fsdl"]
         self.ranked: list[Ranked] = []
         self.ranked_by_id: dict[str, Ranked] = {}
+        # What `preview` needs of the ranking, made once per ranking: the (portfolio, scorer) that `rerank` ranked
+        # the ranking from (None for any other ranking), and the ranked projects' sort keys in order.
+        self._ranked_from: tuple[Portfolio, Scorer] | None = None
+        self._rank_keys: list[tuple[float, int]] | None = None
         self.selected_id: str | None = None
         # Markers shown beside a project's title in the table, the board and the 2x2, by what sets them
         # (e.g. "plan": the projects the plan chose; "disputed": raters disagree). `marks(id)` joins them.
@@ -547,12 +552,14 @@ class Workspace:
         ranked = rank_projects(self.session.portfolio, scorer or self.scorer)
         assert ranked is not None
         self.set_ranking(ranked, scorer)
+        self._ranked_from = (self.session.portfolio, self.scorer)
 
     def set_ranking(self, ranked: list[Ranked], scorer: Scorer | None = None) -> None:
         if scorer is not None:
             self.scorer = scorer
         self.ranked = ranked
         self.ranked_by_id = {r.project.id: r for r in ranked}
+        self._ranked_from, self._rank_keys = None, None
         self.selected_id = self.selection(self.selected_id)
 
     def preview(self, project: Project) -> Ranked | None:
@@ -561,6 +568,9 @@ class Workspace:
         if self.session is None or not self.is_builtin(self.scorer):
             return None
         portfolio = self.session.portfolio
+        current = self.ranked_by_id.get(project.id)
+        if current is not None and current.project is project and self._ranked_from == (portfolio, self.scorer):
+            return current  # as `rerank` ranked it (a form just opened): its row
         # Only the edited project is scored: the others keep their scores in the current ranking, so its rank is
         # where it would sort among them (as `rank_projects` of the edited portfolio sorts), at any size.
         i = portfolio.index_of(project.id) if project.id in portfolio else len(portfolio.projects)
@@ -568,14 +578,14 @@ class Workspace:
         score = row[2]
         rank = None
         if score.value is not None:
+            if self._rank_keys is None:  # once per ranking: each keystroke in the form then costs a bisection
+                scored = (r for r in self.ranked if r.score.value is not None)
+                self._rank_keys = sorted((-(r.score.value or 0.0), portfolio.index_of(r.project.id)) for r in scored)
             key = (-score.value, i)
-            rank = 1 + sum(
-                1
-                for r in self.ranked
-                if r.score.value is not None
-                and r.project.id != project.id
-                and (-r.score.value, portfolio.index_of(r.project.id)) < key
-            )
+            ahead = bisect.bisect_left(self._rank_keys, key)
+            if current is not None and current.score.value is not None and (-current.score.value, i) < key:
+                ahead -= 1  # its own place in the ranking does not count
+            rank = 1 + ahead
         return Ranked(rank, *row[1:])
 
     def provisional(self) -> None:

@@ -38,3 +38,21 @@ def test_the_preview_of_a_new_project() -> None:
     assert ws.preview(unscored) == next(
         r for r in rank_projects(ws.session.portfolio.with_project(unscored), ws.scorer) or [] if r.project is unscored
     )
+
+
+def test_the_preview_follows_each_new_ranking() -> None:
+    ws = Workspace(Session(loads(make_portfolio_text(30, seed=14))))
+    assert ws.session is not None
+    for step in range(3):
+        portfolio = ws.session.portfolio
+        ranked = rank_projects(portfolio, ws.scorer) or []
+        for r in ranked[::3]:
+            assert ws.preview(r.project) == r  # a project as ranked: its row
+            edited = set_field(r.project, "impact.overall", 1 + (step * 2) % 5)
+            expected = next(
+                x for x in rank_projects(portfolio.with_project(edited), ws.scorer) or () if x.project is edited
+            )
+            assert ws.preview(edited) == expected
+        changed = set_field(portfolio.projects[step], "impact.overall", 5)
+        ws.session.apply(portfolio.with_project(changed), "edit")
+        ws.rerank()  # a new ranking: the preview ranks against it, not the one before

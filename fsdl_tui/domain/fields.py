@@ -153,7 +153,11 @@ def _toml_value(spec: FieldSpec, raw: str) -> Any:
 
 
 def get_field(project: Project, path: str) -> Any:
-    data: Any = project_to_data(project)
+    return value_at(project_to_data(project), path)
+
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at dotted `path` of a project's data (`project_to_data`), or None where there is none."""
     for part in path.split("."):
         if not isinstance(data, dict) or part not in data:
             return None

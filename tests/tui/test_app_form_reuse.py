@@ -1,15 +1,21 @@
 """The app builds the project form once and reuses it: opened on another project it shows that project's
-values in every kind of field, as a fresh form would, with nothing left from the project shown before."""
+values in every kind of field, as a fresh form would, with nothing left from the project shown before. Built
+ahead, hidden (the form, the board and the 2x2), they open on the selected project and show what changed
+while they were hidden, look as ones built on the spot, and the keys typed meanwhile work."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Checkbox, Input, Label, Select, SelectionList, TextArea
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, SelectionList, TextArea
 from tui_helpers import open_form, wait_for
 
+from fsdl_tui.tui.screens.board import BoardScreen
 from fsdl_tui.tui.screens.edit import EditScreen, widget_id
+from fsdl_tui.tui.screens.matrix import MatrixScreen
+from fsdl_tui.tui.widgets.table import PortfolioTable
 
 
 def form_state(form: EditScreen) -> dict[str, Any]:
@@ -135,3 +141,143 @@ async def test_the_reused_board_and_2x2_show_a_change_made_while_they_were_hidde
         assert app.screen is matrix
         await pilot.pause()
         assert "Renamed" in str(matrix.query_one("#matrix-status").render())
+
+
+# --- screens built ahead ---------------------------------------------------------------------------------
+
+
+def ahead_app(make_app: Any, path: Path, monkeypatch: Any, **kwargs: Any) -> Any:
+    """An app that builds the form, the board and the 2x2 ahead, hidden, as `launch` does (at once)."""
+    from fsdl_tui.tui.flows import projects
+
+    monkeypatch.setattr(projects, "AHEAD_AFTER", 0.01)
+    app = make_app(path, **kwargs)
+    app.build_ahead = True
+    return app
+
+
+async def built_ahead(pilot: Any) -> None:
+    await wait_for(pilot, lambda: pilot.app.built_ahead, tries=1500)
+
+
+async def test_screens_built_ahead_open_as_reused_on_the_selected_project(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any
+) -> None:
+    app = ahead_app(make_app, portfolio_file, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await built_ahead(pilot)
+        form = app._edit_form
+        assert form is not None and form.complete and form not in app.screen_stack  # built, never shown
+        board, matrix = app.get_screen("board"), app.get_screen("matrix")
+        assert isinstance(board, BoardScreen) and isinstance(matrix, MatrixScreen)
+        assert board.query_one("#col-planning").option_count  # its cards are there before it shows
+        target = next(p.id for p in app.session.portfolio.projects if p.id != form.original.id)
+
+        opened = await open_form(pilot, target)  # another project than the one it was built on
+        assert opened is form
+        await pilot.pause()
+        shown = form_state(opened)
+        assert opened.working == app.session.portfolio.get(target)
+        assert app.focused is opened.query_one(f"#{widget_id('title')}", Input)
+        await close(pilot)
+
+        fresh = EditScreen(app.session.portfolio.get(target), app.workspace.plugin_fields())
+        app.push_screen(fresh)
+        await wait_for(pilot, lambda: app.screen is fresh)
+        await pilot.pause()
+        assert shown == form_state(fresh)  # every field as a fresh form on the project shows it
+        assert opened.sections == fresh.sections
+        assert [w.id for w in opened.query("*")] == [w.id for w in fresh.query("*")]  # the same widgets, in order
+        await close(pilot)
+
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        assert app.screen is board
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
+        assert app.screen is matrix
+
+
+async def test_a_screen_built_ahead_looks_as_one_built_when_opened(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any
+) -> None:
+    async def shots(app: Any, ahead: bool) -> list[str]:
+        out = []
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            if ahead:
+                await built_ahead(pilot)
+            for key in ("e", "escape", "b", "m"):
+                await pilot.press(key)
+                await pilot.pause()
+                await pilot.pause()
+                if key != "escape":
+                    out.append(app.export_screenshot())
+        return out
+
+    on_open = await shots(make_app(portfolio_file), ahead=False)
+    ahead = await shots(ahead_app(make_app, portfolio_file, monkeypatch), ahead=True)
+    assert ahead == on_open  # the form, the board and the 2x2, character for character
+
+
+async def test_a_change_made_while_the_screens_were_built_ahead_shows_when_they_open(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any
+) -> None:
+    app = ahead_app(make_app, portfolio_file, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await built_ahead(pilot)
+        p = app.session.portfolio.get("label-tool")
+        app.replace_project(dataclasses.replace(p, title="Hidden rename"), "rename")
+        app.select("label-tool")
+        await pilot.pause()
+
+        form = await open_form(pilot, "label-tool")
+        assert form is app._edit_form
+        assert form.query_one(f"#{widget_id('title')}", Input).value == "Hidden rename"
+        await close(pilot)
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        await pilot.pause()
+        column = app.screen.query_one(f"#col-{p.stage}", OptionList)
+        prompts = [str(column.get_option_at_index(i).prompt) for i in range(column.option_count)]
+        assert any("Hidden rename" in x for x in prompts)
+        assert column.highlighted is not None and column.get_option_at_index(column.highlighted).id == "label-tool"
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
+        await pilot.pause()
+        assert "Hidden rename" in str(app.screen.query_one("#matrix-status").render())
+
+
+async def test_keys_typed_while_the_screens_are_built_ahead_work(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any
+) -> None:
+    from fsdl_tui.tui.screens import reused
+
+    monkeypatch.setattr(reused, "STEP_PAUSE", 0.05)  # a build of some seconds: the keys come in the middle
+    app = ahead_app(make_app, portfolio_file, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await wait_for(pilot, lambda: app.is_screen_installed("matrix"))  # the build has begun
+        table = app.screen.query_one(PortfolioTable)
+        first = table.current_id
+        await pilot.press("j")
+        second = table.current_id
+        assert second != first and app.selected_id == second  # the table answers
+        await pilot.press("e")  # the form is not built yet (or only in part): the app builds a whole one
+        assert not app.built_ahead
+        form = app.screen
+        assert isinstance(form, EditScreen) and form.complete and form.original.id == second
+        title = form.query_one(f"#{widget_id('title')}", Input)
+        assert app.focused is title
+        await pilot.press("end", *" (typed)")
+        await close(pilot)
+        assert app.session.portfolio.get(second).title.endswith(" (typed)")
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        await pilot.press("escape")
+        await built_ahead(pilot)  # the build goes on to its end, and keeps the form that was opened
+        assert app._edit_form is form
+        reopened = await open_form(pilot, first)
+        assert reopened is form and reopened.working == app.session.portfolio.get(first)

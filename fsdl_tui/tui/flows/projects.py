@@ -3,6 +3,7 @@ changes. Each asks with a modal when it must and calls the core for the change."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...domain.lifecycle import MoveRefused, change_status, move, new_project
@@ -13,6 +14,8 @@ from ..screens.modals import ConfirmModal, NewProjectModal
 
 if TYPE_CHECKING:
     from ..screens.edit import EditScreen
+
+AHEAD_AFTER = 0.5  # seconds after the portfolio is read and ranked before the screens are built ahead
 
 
 class ProjectFlows(FsdlBase):
@@ -38,15 +41,63 @@ class ProjectFlows(FsdlBase):
         form = self._edit_form
         if form is not None and form in self.screen_stack:
             return  # already open
-        if form is not None and form.plugin_fields == fields:
-            form.load(p)  # built once: only the values change
-        else:  # the first open, or the plugins' fields changed: (re)build it
+        if form is not None and form.complete and form.plugin_fields == fields:
+            form.load(p)  # built once (or ahead): only the values change
+        else:  # the first open, a form still being built ahead, or the plugins' fields changed: (re)build it
             if form is not None:
                 self.uninstall_screen(form)
                 form.remove()
             form = self._edit_form = EditScreen(p, fields)
             self.install_screen(form, name="edit-form")
         self.push_screen(form, done)
+
+    # --- building ahead ------------------------------------------------------------------------------
+
+    # Build the 2x2, the board and the project form ahead, hidden, in small steps (keys are answered between
+    # them), once the portfolio is read and ranked, so that their first open is a reuse. `launch` turns it on;
+    # tests build each screen when it is first opened, unless they ask.
+    build_ahead = False
+    built_ahead = False  # the last step has run
+
+    def start_building_ahead(self) -> None:
+        """Called when the whole portfolio is there: the building starts `AHEAD_AFTER` seconds later."""
+        from ..screens.reused import run_steps
+
+        def done() -> None:
+            self.built_ahead = True
+
+        if self.build_ahead:
+            self.set_timer(AHEAD_AFTER, lambda: run_steps(self, self._ahead_steps(), done))
+
+    def _ahead_steps(self) -> Iterator[None]:
+        from ..screens.board import BoardScreen
+        from ..screens.matrix import MatrixScreen
+        from ..screens.reused import start_hidden
+
+        for _ in range(500):  # what the screens show: the plugins' fields and scorer, the complete ranking
+            if (not self.want_plugins or self.workspace.plugins is not None) and not self.ranking:
+                break
+            yield
+        for name, view in (("matrix", MatrixScreen), ("board", BoardScreen)):
+            if self.session is None or self.is_screen_installed(name):
+                continue  # opened meanwhile: built already
+            screen = view()
+            start_hidden(self, screen, name)
+            yield from screen.build_ahead()
+        if self.session is not None:
+            yield from self._form_ahead()
+
+    def _form_ahead(self) -> Iterator[None]:
+        """The project form, on the selected project, with the plugins' fields (`EditScreen.build_ahead`)."""
+        from ..screens.edit import EditScreen
+        from ..screens.reused import start_hidden
+
+        p = self.selected()
+        if self._edit_form is not None or p is None or self.workspace.read_only:
+            return  # built already (opened meanwhile), nothing to edit, or no editing
+        form = self._edit_form = EditScreen(p, self.workspace.plugin_fields(), ahead=True)
+        start_hidden(self, form, "edit-form")
+        yield from form.build_ahead()
 
     def action_add(self) -> None:
         if self.session is None:

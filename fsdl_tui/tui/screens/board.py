@@ -6,6 +6,7 @@ shows all projects, the active ones only, or only those on hold or killed."""
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 
 from rich.text import Text
 from textual import events, on
@@ -14,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, OptionList, Static
+from textual.widgets import Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...domain import framework as fw
@@ -22,7 +23,8 @@ from ...domain.model import Project
 from ...scoring.base import Ranked
 from ..base import fsdl_app
 from ..view import STATUS_MARK, one_line, titled
-from .reused import keep_styles
+from ..widgets.footer import Footer
+from .reused import keep_styles, lay_out_and_paint_hidden, lay_out_hidden, still_hidden
 
 COLUMNS: tuple[tuple[str, str], ...] = tuple((s.id, s.id.capitalize()) for s in fw.STAGES)
 # Cards a column shows: the best ranked (and the selected project); the table lists the rest. A card is
@@ -133,20 +135,45 @@ class BoardScreen(Screen[None]):
         self.show = SHOW[(SHOW.index(self.show) + 1) % len(SHOW)]
 
     def refresh_board(self) -> None:
-        app = fsdl_app(self)
-        if app.session is None:
-            return
-        if not self.is_current:
+        if fsdl_app(self).session is None or not self.is_current:
             return  # refreshed when it is shown again
-        lists = [self.query_one(f"#col-{key}", OptionList) for key, _ in COLUMNS]
-        if not lists[0].size.width:
+        if not self.query_one(f"#col-{COLUMNS[0][0]}", OptionList).size.width:
             self.call_after_refresh(self.refresh_board)  # laid out first: the cards wrap to the columns' width
             return
-        widths = tuple(ol.scrollable_content_region.width for ol in lists)
-        shown = (id(app.session), app.version, app.plugins_version, app.selected_id, self.show, widths)
+        for _ in self._draw():
+            pass
+
+    def build_ahead(self) -> Iterator[None]:
+        """Started hidden (`reused.start_hidden`): lay the board out, fill a column per step, lay it out and
+        paint it off screen. Shown (or gone) meanwhile, it stops: showing it draws what is missing."""
+        while not self.is_mounted:
+            yield
+        yield from lay_out_hidden(self)
+        if not still_hidden(self) or fsdl_app(self).session is None:
+            return
+        for _ in range(2):  # again when the first cards made scroll bars, which narrow the columns
+            for _ in self._draw():
+                yield
+                if not still_hidden(self):
+                    return
+            yield from lay_out_hidden(self)
+            if not still_hidden(self) or self._state() == self._drawn:
+                break
+        yield from lay_out_and_paint_hidden(self)
+
+    def _state(self) -> tuple[object, ...]:
+        """What the cards show: the board is drawn again only when it changed."""
+        app = fsdl_app(self)
+        widths = tuple(self.query_one(f"#col-{key}", OptionList).scrollable_content_region.width for key, _ in COLUMNS)
+        return (id(app.session), app.version, app.plugins_version, app.selected_id, self.show, widths)
+
+    def _draw(self) -> Iterator[None]:
+        """Draw the cards, a column at a time (a `yield` after each)."""
+        app = fsdl_app(self)
+        assert app.session is not None
+        shown = self._state()
         if shown == self._drawn:
             return
-        self._drawn = shown
         portfolio = app.session.portfolio
         selected = app.selected_id
         order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}
@@ -177,12 +204,14 @@ class BoardScreen(Screen[None]):
                     ol.highlighted = ids.index(selected)
                     focus_col = ol
             self.query_one(f"#title-{key}", Label).update(f"{len(in_column)} {label}")
+            yield
         self.query_one("#board-show", Static).update(
             Text(f"showing {self.show} projects (f changes) · ‖ on hold · ✗ killed", style="dim")
         )
         if focus_col is not None and self.focused is not focus_col:
             focus_col.focus()
         self.show_timeline(selected)
+        self._drawn = shown
 
     def show_timeline(self, project_id: str | None) -> None:
         session = fsdl_app(self).session

@@ -9,26 +9,30 @@ form and applies the changes as one undo step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.compose import compose
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Header, Input, Label, Select, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Header, Input, Label, Select, SelectionList, Static, TextArea
 
 from ...domain import framework as fw
 from ...domain import schema as sc
-from ...domain.fields import FieldError, FieldSpec, field_by_path, get_field, leaves, parse_value, set_fields
+from ...domain.fields import FieldError, FieldSpec, field_by_path, leaves, parse_value, set_fields, value_at
 from ...domain.model import Project
+from ...domain.writer import project_to_data
 from ...plugins.fields import field_help
 from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
+from ..widgets.footer import Footer
 from ..widgets.plain import PlainInput, PlainTextArea
-from .reused import keep_styles
+from .reused import keep_styles, lay_out_and_paint_hidden, still_hidden
 
 
 def widget_id(path: str) -> str:
@@ -100,20 +104,28 @@ class EditScreen(Screen[Project | None]):
         *FOCUS_BINDINGS,
     ]
 
-    def __init__(self, project: Project, plugin_fields: tuple[sc.Field, ...] = ()) -> None:
-        """`plugin_fields`: the fields plugins declare for each project (`PluginHost.fields(portfolio)`)."""
+    def __init__(self, project: Project, plugin_fields: tuple[sc.Field, ...] = (), *, ahead: bool = False) -> None:
+        """`plugin_fields`: the fields plugins declare for each project (`PluginHost.fields(portfolio)`).
+        `ahead`: built ahead, hidden (`build_ahead`): it composes an empty form, then mounts its fields in steps."""
         super().__init__()
+        self.complete = not ahead  # every field is there (a form built ahead: once its last step ran)
         self.original = project
         self.working = project
         self.plugin_fields = plugin_fields
         self.specs = {**field_by_path(), **{f.path: f for f in plugin_fields}}  # every path the form edits
         self.errors: dict[str, str] = {}
         self.sections: list[str] = []  # the form's section headings, in order (ctrl+g jumps to one)
+        self._data_of: Project | None = None  # the project whose data `_data` is
+        self._data: dict[str, Any] = {}
+        self._inputs: list[tuple[Widget, str]] | None = None  # every value widget and its path, found once
+        self._previewed: Text | None = None  # what the score line shows
 
     # --- building the form -------------------------------------------------------------------------------
 
     def _value(self, path: str) -> Any:
-        return get_field(self.working, path)
+        if self._data_of is not self.working:  # the project's data once, not once per field
+            self._data_of, self._data = self.working, project_to_data(self.working)
+        return value_at(self._data, path)
 
     def _field(self, path: str, *, beside: str = "", help_text: str | None = None) -> ComposeResult:
         spec = self.specs[path]
@@ -212,20 +224,49 @@ class EditScreen(Screen[Project | None]):
     def _plugin_field(self, f: sc.Field) -> ComposeResult:
         yield from self._field(f.path, help_text=field_help(f))
 
+    def _parts(self) -> Iterator[ComposeResult]:
+        """The form under its hint, in parts: a schema field at a time (with the heading of the section it
+        opens; the key questions sit under the archetype), then the plugins' sections. `compose` yields them
+        all; a form built ahead mounts one per step."""
+        for f in sc.PROJECT_FIELDS:
+            if f.editable and f.kind != "answers":
+                yield self._schema_part(f)
+        yield self._plugin_sections()
+
+    def _schema_part(self, f: sc.Field) -> ComposeResult:
+        if f.section:
+            yield Label(f.section, classes="section", id=f"sec-{len(self.sections)}")
+            self.sections.append(f.section)
+        yield from self._schema_field(f)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="preview")
         with VerticalScroll(id="form"):
             yield Static(self._hint(), classes="hint", id="form-hint", markup=False)
-            for f in sc.PROJECT_FIELDS:  # the schema's fields, under their sections
-                if not f.editable or f.kind == "answers":  # the key questions sit under the archetype
-                    continue
-                if f.section:
-                    yield Label(f.section, classes="section", id=f"sec-{len(self.sections)}")
-                    self.sections.append(f.section)
-                yield from self._schema_field(f)
-            yield from self._plugin_sections()
+            if self.complete:
+                for part in self._parts():
+                    yield from part
         yield Footer()
+
+    def build_ahead(self) -> Iterator[None]:
+        """Started hidden (`reused.start_hidden`) with an empty form: mount a part of the form per step, then
+        lay it out. It stops when the form goes (an open before the last step builds a whole one instead)."""
+        while not self.is_mounted:
+            yield
+        form = self.query_one("#form", VerticalScroll)
+        for part in self._parts():
+            form.mount_all(compose(self, part))
+            yield
+            if not (self.is_attached and self.app.is_screen_installed(self)):
+                return  # replaced by a whole form (opened before this one was complete)
+        self.complete = True
+        self._show_questions()
+        self.query_one(f"#{widget_id('title')}", Input).focus()
+        while self.is_attached and not all(w.is_mounted for w in self.walk_children(Widget)):
+            yield
+        if still_hidden(self):
+            yield from lay_out_and_paint_hidden(self)
 
     def _hint(self) -> str:
         return (
@@ -235,8 +276,9 @@ class EditScreen(Screen[Project | None]):
 
     def on_mount(self) -> None:
         self._preview()
-        self._show_questions()
-        self.query_one(f"#{widget_id('title')}", Input).focus()
+        if self.complete:  # else once built (`build_ahead`)
+            self._show_questions()
+            self.query_one(f"#{widget_id('title')}", Input).focus()
 
     # --- reusing the form --------------------------------------------------------------------------------
 
@@ -251,17 +293,25 @@ class EditScreen(Screen[Project | None]):
         for refused in list(self.errors):
             self._error(refused, "")
         changed = (Input.Changed, TextArea.Changed, Select.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
+        if self._inputs is None:
+            self._inputs = [
+                (widget, path)
+                for widget in self.query("Input, TextArea, Select, Checkbox, SelectionList")
+                if (path := "cost.flags" if widget.id == "flags" else self._path(widget)) is not None
+            ]
         with self.prevent(*changed):
-            for widget in self.query("Input, TextArea, Select, Checkbox, SelectionList"):
-                if widget.id == "flags":
-                    self._load_widget(widget, "cost.flags")
-                elif (path := self._path(widget)) is not None:
-                    self._load_widget(widget, path)
-        self.query_one("#form-hint", Static).update(self._hint())
+            for widget, path in self._inputs:
+                self._load_widget(widget, path)
+        hint = self.query_one("#form-hint", Static)
+        if str(hint.render()) != self._hint():  # an update lays the form out again: only when it differs
+            hint.update(self._hint())
         self._show_questions()
         self._preview()
         self.query_one("#form", VerticalScroll).scroll_home(animate=False, immediate=True)
-        self.query_one(f"#{widget_id('title')}", Input).focus(scroll_visible=False)
+        title = self.query_one(f"#{widget_id('title')}", Input)
+        title.focus(scroll_visible=False)
+        if title.select_on_focus:  # as the focus of a fresh form selects it (this one may have kept its focus)
+            title.select_all()
 
     def _load_widget(self, widget: Widget, path: str) -> None:
         """Set one widget to the project's value (only when it differs: each change costs a refresh)."""
@@ -302,6 +352,8 @@ class EditScreen(Screen[Project | None]):
     def set_value(self, path: str, raw: Any) -> bool:
         """Parse and set one field; show the error (and keep the old value) when it is refused."""
         spec = self.specs[path]
+        if isinstance(raw, str) and path not in self.errors and raw == shown_value(spec, self._value(path)):
+            return True  # what the field shows already (a field just mounted): nothing changes
         if isinstance(raw, str) and spec.kind in ("text", "longtext") and not raw.strip():
             raw = None if path.startswith("plugins.") else ""  # whitespace only is no text: nothing is saved
         try:
@@ -333,7 +385,9 @@ class EditScreen(Screen[Project | None]):
         if quadrant:
             line.append(f" · {fw.QUADRANT_BY_ID[quadrant].label}", style="bold")
         line.append("   (ctrl+g: go to a section)", style="dim")
-        self.query_one("#preview", Static).update(line)
+        if line != self._previewed:  # an update lays the form out again: only when it differs
+            self._previewed = line
+            self.query_one("#preview", Static).update(line)
 
     def action_jump(self) -> None:
         """Pick a section of the form and scroll to it."""
@@ -352,6 +406,8 @@ class EditScreen(Screen[Project | None]):
                     break
 
     def _error(self, path: str, message: str) -> None:
+        if not message and path not in self.errors:
+            return  # no error shown: nothing to clear
         wid = widget_id(path)
         if message:
             self.errors[path] = message

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ..base import fsdl_app
 from ..view import one_line
+from ..widgets.footer import Footer
 from ..widgets.matrix import Matrix
-from .reused import keep_styles
+from .reused import keep_styles, lay_out_and_paint_hidden, lay_out_hidden, still_hidden
 
 
 class MatrixScreen(Screen[None]):
@@ -43,10 +46,23 @@ class MatrixScreen(Screen[None]):
         self.watch(self.query_one(Matrix), "mark_by", self._status, init=False)
 
     def refresh_matrix(self) -> None:
+        if self.is_current:  # else refreshed when it is shown again
+            self._draw()
+
+    def build_ahead(self) -> Iterator[None]:
+        """Started hidden (`reused.start_hidden`): lay it out, draw the points, paint it off screen."""
+        while not self.is_mounted:
+            yield
+        yield from lay_out_hidden(self)
+        if still_hidden(self):
+            self._draw()
+            yield from lay_out_and_paint_hidden(self)
+
+    def _draw(self) -> None:
         matrix = self.query_one(Matrix)
         app = fsdl_app(self)
-        if app.session is None or not self.is_current:
-            return  # refreshed when it is shown again
+        if app.session is None:
+            return
         shown = (id(app.session), app.version, app.plugins_version, app.selected_id)
         if shown == self._drawn:
             return

@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from ...domain import framework as fw
 from ...domain.fields import get_field
@@ -20,6 +20,7 @@ from ...workspace import QUICK_FIELDS, nudged
 from ..base import fsdl_app
 from ..view import COLUMN_HEADERS, COLUMN_PRIORITY, COLUMNS, Filter, apply_filter, summary_counts
 from ..widgets.detail import ProjectDetail
+from ..widgets.footer import Footer
 from ..widgets.table import PortfolioTable
 
 STAGE_OPTIONS = [(s.id, s.id) for s in fw.STAGES] + [("on-hold", "on-hold"), ("killed", "killed")]

@@ -60,10 +60,16 @@ class Matrix(Widget, can_focus=True):
         self._thresholds = (3.0, 3.0)
         self._points: list[Point] = []
         self.marks: Callable[[str], str] = lambda project_id: ""  # markers in front of a title
+        self._picture: tuple[tuple[int, int], Text] | None = None  # the last render, for its size
 
     def show(self, rows: Sequence[Ranked], thresholds: tuple[float, float] = (3.0, 3.0)) -> None:
-        self._rows = [r for r in rows if r.impact is not None and r.feasibility is not None]
+        plotted = [r for r in rows if r.impact is not None and r.feasibility is not None]
+        self._rows = sorted(plotted, key=lambda r: (r.rank is None, r.rank or 0))  # best first
         self._thresholds = thresholds
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self._picture = None
         self.refresh()
 
     def _mark(self, r: Ranked) -> str:
@@ -80,7 +86,14 @@ class Matrix(Widget, can_focus=True):
         return round((min(max(value, LOW), HIGH) - LOW) / (HIGH - LOW) * (size - 1))
 
     def render(self) -> Text:
-        width, height = self.size.width, self.size.height
+        """The plot at the widget's size (drawn again only when the points, the selection, the marks or the
+        size changed: a paint of the same picture costs nothing)."""
+        size = (self.size.width, self.size.height)
+        if self._picture is None or self._picture[0] != size:
+            self._picture = (size, self._draw(*size))
+        return self._picture[1]
+
+    def _draw(self, width: int, height: int) -> Text:
         left, top, pw, ph = self._layout(width, height)
         grid = [[" "] * width for _ in range(height)]
         styles: dict[tuple[int, int], str] = {}
@@ -125,7 +138,7 @@ class Matrix(Widget, can_focus=True):
         points = []
         shown: list[Point] = []  # one point a cell (the best ranked, or the selected one): the others lie under it
         cells: set[tuple[int, int]] = set()
-        for r in sorted(self._rows, key=lambda r: (r.rank is None, r.rank or 0)):
+        for r in self._rows:
             assert r.impact is not None and r.feasibility is not None
             x = left + self._pos(r.feasibility, pw)
             y = top + (ph - 1 - self._pos(r.impact, ph))
@@ -178,16 +191,16 @@ class Matrix(Widget, can_focus=True):
         return room - 1 if lo <= x + step * room < hi else room
 
     def watch_selected(self) -> None:
-        self.refresh()
+        self._redraw()
 
     def watch_mark_by(self) -> None:
-        self.refresh()
+        self._redraw()
 
     def action_toggle_marks(self) -> None:
         self.mark_by = "stage" if self.mark_by == "archetype" else "archetype"
 
     def _order(self) -> list[str]:
-        return [r.project.id for r in sorted(self._rows, key=lambda r: (r.rank is None, r.rank or 0))]
+        return [r.project.id for r in self._rows]
 
     def action_step(self, delta: int) -> None:
         order = self._order()
