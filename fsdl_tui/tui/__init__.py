@@ -60,8 +60,6 @@ def launch(path: str | None, *, plugins_dir: str | None = None, read_only: bool 
     load_path = progressive_target(path)
     session, problems = open_session(path) if load_path is None else (None, None)
     app = FsdlApp(session, problems=problems, plugins_dir=plugins_dir, read_only=read_only, load_path=load_path)
-    app.build_ahead = (
-        True  # the form, the board and the 2x2, hidden, once the file is read: their first open is a reuse
-    )
+    app.build_ahead = True  # the form, the board and the 2x2, hidden, once the file is read: a first open is a reuse
     result = app.run()
     return result if isinstance(result, int) else (app.return_code or 0)

@@ -20,6 +20,16 @@ _STYLED_WITH: weakref.WeakKeyDictionary[Screen[Any], str] = weakref.WeakKeyDicti
 STEP_PAUSE = 0.02  # seconds between two steps of a build ahead: the app handles what came meanwhile (keys)
 
 
+def ahead_supported(screen: Screen[Any]) -> bool:
+    """Whether this Textual has the internals a build ahead uses (`start_hidden`, `lay_out_hidden`,
+    `lay_out_and_paint_hidden`), seen on a running `screen`: Textual has no public call to build a screen that
+    is not shown, so with a Textual where one is missing the screens are built when first opened."""
+    return hasattr(screen.app, "_register") and all(
+        hasattr(screen, name)
+        for name in ("_refresh_layout", "_layout_required", "_scroll_required", "_dirty_widgets", "_compositor")
+    )
+
+
 def keep_styles(screen: Screen[Any], event: events.ScreenResume) -> None:
     """Call from `on_screen_resume`. Textual restyles every widget of a screen each time it is pushed (for
     the form's hundreds of widgets, or the board's hundreds of cards, most of the time a reused screen takes
