@@ -7,6 +7,7 @@ read-only load of the commands that never save, which reads the file in pieces a
 
 from __future__ import annotations
 
+import sys
 import tomllib
 import tracemalloc
 from collections.abc import Callable
@@ -92,6 +93,13 @@ def test_repeated_words_are_kept_once() -> None:
     for p in projects:
         for m in p.lifecycle.history:
             assert dates.setdefault(m.date, m.date) is m.date
+    noted: dict[object, object] = {}  # a check with a short note, and the note of a move, kept once too
+    checks = [c for p in projects for c in (*p.gate.values(), *p.feasibility.values()) if c.note]
+    for c in checks:
+        assert noted.setdefault((c.done, c.note), c) is c
+    assert len(checks) > len(noted)  # (the generated notes repeat)
+    notes = [m.note for p in projects for m in p.lifecycle.history if m.note]
+    assert len(notes) > len(set(notes)) and all(n is sys.intern(n) for n in notes)
 
 
 # --- the read-only load (rank, show, export, validate, stats): the file read in pieces, its text not held
