@@ -465,8 +465,34 @@ def _kept_note(kept: Kept | None) -> str:
     )
 
 
-def section(rows: list[dict[str, object]], git: str, argv: list[str], kept: Kept | None = None) -> str:
-    cmd = "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
+def _command(argv: list[str]) -> str:
+    return "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
+
+
+def _runs(rows: list[dict[str, object]], logs: list[dict[str, object]], cmd: str) -> tuple[str, str]:
+    """(A note naming the run each row comes from, when they come from several runs; what reproduces them.)"""
+    by_run: dict[str, list[str]] = {}
+    for r in rows:
+        by_run.setdefault(str(r.get("run") or cmd), []).append(f"{int(r['n']):,}")  # type: ignore[call-overload]
+    for r in logs:
+        by_run.setdefault(str(r.get("run") or cmd), []).append(f"`log` at {int(r['n']):,}")  # type: ignore[call-overload]
+    if len(by_run) <= 1:
+        return "", f"`{next(iter(by_run), cmd)}`"
+    lines = "\n".join(f"- {', '.join(what)}: `{run}`" for run, what in by_run.items())
+    return (
+        f"\nThe rows come from {len(by_run)} runs (each ratio is to the floor of its own run):\n\n{lines}\n",
+        "the runs above",
+    )
+
+
+def section(
+    rows: list[dict[str, object]],
+    git: str,
+    argv: list[str],
+    kept: Kept | None = None,
+    logs: list[dict[str, object]] | None = None,
+) -> str:
+    note, cmd = _runs(rows, logs or [], _command(argv))
     return f"""{BEGIN}
 ## The commands at scale
 
@@ -479,7 +505,7 @@ than a cold load, which builds one project at a time. Cold, `rank`, `show`, `exp
 read-only (below); warm, they take the cache's entry as `load` does.
 
 {table(rows, kept)}
-{_kept_note(kept)}
+{_kept_note(kept)}{note}
 ### Peak memory
 
 The maximum resident set size of each process, cold, as GNU time gives it (`/usr/bin/time -f %M`: the
@@ -491,8 +517,9 @@ at `[[projects]]` lines, and each project built as its segment is parsed, so nei
 parsed data of every project is held at once (anything not plain is read whole by `load`, which words
 every problem). `diff`, `set` and the merge driver hold the text: a save is a minimal diff of it, and
 `diff` and the driver work on lines. Repeated words (item ids, stages, owners, tags, dates, checks without
-a note) are kept once. What is left is the model, about 4.8 KiB a project (tracemalloc at 10,000
-projects: 47 MiB, of which 16 MiB are the strings of titles, prose and notes), and the interpreter.
+a note, short notes) are kept once. What is left is the model, about 3.6 KiB a project (tracemalloc at
+10,000 projects: 35 MiB, 9 MiB of it the strings of titles, prose and notes; 42 MiB with 15 MiB of
+strings before short notes were kept once), and the interpreter with its modules.
 
 {memory_table(rows)}
 
@@ -503,7 +530,7 @@ process cold and {TARGETS["warm"]}x warm; at 100,000 projects the peak memory of
 
 {git}
 
-Reproduce: `{cmd}` (`--sizes`, `--repeats`, `--log-size`, `--no-git`, `--app`, `--no-write`).
+Reproduce: {cmd} (`--sizes`, `--repeats`, `--log-size`, `--no-git`, `--app`, `--no-write`).
 {END}
 """
 
@@ -530,15 +557,17 @@ def _reproduce_argv(argv: list[str], rows: list[dict[str, object]]) -> list[str]
     """The options that measure these rows again: without the page's and the dump files' own (paths)."""
     out: list[str] = []
     skip = False
+    dumps = False  # (--from-dump takes one file or more)
     for a in argv:
-        if skip:
+        if skip or (dumps and not a.startswith("-")):
             skip = False
         elif a in ("--output", "--dump", "--from-dump", "--file"):
-            skip = True
+            skip, dumps = True, a == "--from-dump"
         elif a not in ("--no-write", "--keep-other-sizes") and not a.startswith(
             ("--output=", "--dump=", "--from-dump=", "--file=")
         ):
             out.append(a)
+            dumps = False
     if "--sizes" not in out:
         out = ["--sizes", *(str(r["n"]) for r in rows), *out]
     return out
@@ -548,11 +577,17 @@ def _dump(path: Path, rows: list[dict[str, object]], logs: list[dict[str, object
     path.write_text(json.dumps({"rows": rows, "logs": logs}, indent=1), encoding="utf-8")
 
 
-def _undump(path: Path) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
-    got = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(got, list):  # an older dump: the rows only
-        got = {"rows": got, "logs": []}
-    return [_from_json(r) for r in got["rows"]], [_from_json(r) for r in got["logs"]]
+def _undump(paths: list[Path]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The rows and logs of the dump files; for a size in several, the last file's."""
+    rows: dict[int, dict[str, object]] = {}
+    logs: dict[int, dict[str, object]] = {}
+    for path in paths:
+        got = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(got, list):  # an older dump: the rows only
+            got = {"rows": got, "logs": []}
+        rows |= {int(r["n"]): _from_json(r) for r in got["rows"]}
+        logs |= {int(r["n"]): _from_json(r) for r in got["logs"]}
+    return [rows[n] for n in sorted(rows)], [logs[n] for n in sorted(logs)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,7 +615,9 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="with one size N: a file `generate.py N --seed N` wrote, used instead of generating it again",
     )
-    ap.add_argument("--from-dump", type=Path, help="measure nothing: take the rows from a --dump file")
+    ap.add_argument(
+        "--from-dump", type=Path, nargs="+", help="measure nothing: take the rows from --dump files (the last wins)"
+    )
     ap.add_argument(
         "--keep-other-sizes", action="store_true", help="keep the page's rows for the sizes not measured now"
     )
@@ -591,6 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     logs: list[dict[str, object]] = []
     if not HAVE_GNU_TIME:
         print(f"fsdl-bench: no GNU time at {GNU_TIME}: peak memory is not measured", file=sys.stderr)
+    run = _command(_reproduce_argv(raw_argv, [{"n": n} for n in args.sizes]))
     if args.from_dump:
         rows, logs = _undump(args.from_dump)
     else:
@@ -606,13 +644,13 @@ def main(argv: list[str] | None = None) -> int:
                     one_floor=args.one_floor is not None and n >= args.one_floor,
                     source=source,
                 )
-                rows.append(row)
+                rows.append(row | {"run": run})
                 print(f"{n} projects measured", file=sys.stderr, flush=True)
                 if args.dump:
                     _dump(args.dump, rows, logs)
             for n in sorted(args.log_size) if not args.no_git else ():
                 if n:
-                    logs.append(measure_log(n, args.commits, args.repeats, Path(tmp)))
+                    logs.append(measure_log(n, args.commits, args.repeats, Path(tmp)) | {"run": run})
                     print(f"log at {n} measured", file=sys.stderr, flush=True)
                     if args.dump:
                         _dump(args.dump, rows, logs)
@@ -627,7 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(git)
     if not args.no_write:
-        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept))
+        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept, logs))
         print(f"\nupdated {args.output}")
     return 0
 
