@@ -204,6 +204,15 @@ def test_the_text_read_again_must_be_the_bytes_that_were_read(tmp_path: Path, no
         lint(doc)
 
 
+def test_a_file_gone_before_its_text_is_read_again_is_a_problem(tmp_path: Path, no_cache: None) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(TEXT.replace("[projects.impact]", "[projects.impact]\noveral = 4", 1), encoding="utf-8")
+    doc = load_read_only(path, warnings=True)
+    path.unlink()
+    with pytest.raises(PortfolioLoadError, match="could not be read again"):
+        lint(doc)
+
+
 def test_the_read_only_load_never_holds_the_text(tmp_path: Path, no_cache: None) -> None:
     text = make_portfolio_text(150, seed=4)
     path = tmp_path / "team.toml"

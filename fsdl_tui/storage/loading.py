@@ -114,7 +114,11 @@ class ReadOnlyDocument(PortfolioDocument):
 
 def _read_again(doc: PortfolioDocument) -> str:
     assert doc.path is not None
-    data = _read(doc.path)
+    try:
+        data = _read(doc.path)
+    except OSError as exc:
+        message = f"could not be read again ({exc.strerror or exc}); run the command again"
+        raise PortfolioLoadError([Problem(str(doc.path), 1, 1, message)]) from None
     if digest(data) != doc.digest:
         message = "changed while it was being read; run the command again"
         raise PortfolioLoadError([Problem(str(doc.path), 1, 1, message)])
@@ -160,7 +164,7 @@ def _pieces(f: Any, sha: Any, piece_bytes: int, limit: int) -> Iterator[str]:
     line, the bytes hashed into `sha` as they are read. Raises NotBySegment for a byte-order mark, a conflict
     marker or a file over `limit` bytes, UnicodeDecodeError for bytes that are not UTF-8."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    rest, total = "", 0
+    rest, total, started = "", 0, False
     while True:
         block = f.read(piece_bytes)
         total += len(block)
@@ -170,8 +174,10 @@ def _pieces(f: Any, sha: Any, piece_bytes: int, limit: int) -> Iterator[str]:
         text = rest + decoder.decode(block, final=not block)
         if not total and not text:
             return
-        if total == len(block) and text.startswith("\ufeff"):
-            raise NotBySegment
+        if not started and text:  # (the first character may take more than one block)
+            started = True
+            if text.startswith("\ufeff"):
+                raise NotBySegment
         cut = len(text) if not block else text.rfind(_PROJECTS_LINE) + 1
         if cut <= 0:  # no plain `[[projects]]` line in it: read on, up to a point
             if len(text) > _MAX_UNCUT:
