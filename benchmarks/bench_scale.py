@@ -2,20 +2,21 @@
 
     python benchmarks/bench_scale.py                          # 1,000 and 10,000 projects; rewrites its part of docs/performance.md
     python benchmarks/bench_scale.py --sizes 1000 --repeats 1 --no-write
-    nice python benchmarks/bench_scale.py --sizes 100000 --repeats 1 --no-git --one-floor --keep-other-sizes
+    nice python benchmarks/bench_scale.py --sizes 1000 10000 100000 --repeats 1 --one-floor 100000 --log-size 1000 10000
 
 Every command runs as its own process (`python -m fsdl_tui ...`, as a user or git runs it) and is timed by
 the CPU time (user + system) the process used, which a busy machine disturbs less than the wall clock; its
-peak memory is the process's maximum resident set size. Each round runs the floor and the command back to
-back; a ratio is the median of the rounds' ratios.
+peak memory is the process's maximum resident set size as GNU time (`/usr/bin/time -f %M`) gives it (none
+without GNU time). Each round runs the floor and the command back to back; a ratio is the median of the
+rounds' ratios.
 
 - `rank`, `show`, `export --format csv`, `validate`, `diff OLD NEW` (three projects edited), `set`: against a
   process that only does `tomllib.load` of the file; cold (`FSDL_TUI_NO_CACHE=1`) and warm (the parse cache
   filled by a run before); GNU `diff` of the two files is shown beside `diff`;
 - the merge driver (`merge BASE OURS THEIRS`, a few edits on each side): against `git merge-file`;
 - `log` over 50 commits of one file (at `--log-size` projects): against `git log -p` of the file;
-- peak memory (maximum RSS) of each command and of the floor, cold; and of the app (`--app`): headless, until
-  its table holds every project.
+- peak memory (maximum RSS) of each command, of the merge driver and of the floor, cold; and of the app
+  (`--app`): headless, until its table holds every project.
 
 A file over the cache's size limit (`storage/cache.py`, 64 MiB) is never cached, so it has no warm row.
 `--no-git` leaves out the merge driver and `log`; the page then keeps the git rows it had.
@@ -81,18 +82,39 @@ asyncio.run(main())
 """
 
 
-def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None, label: str = "") -> tuple[float, int]:
-    """(CPU seconds (user + system), peak memory in bytes) of one run of `cmd`, its output thrown away."""
-    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)  # this child's own usage, not that of every child so far
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()
-    if proc.returncode not in (0, 1):  # 1: GNU diff found differences; a failure is not a measurement
-        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode(errors='replace')}")
-    peak = usage.ru_maxrss * (1 if sys.platform == "darwin" else 1024)
-    if label:
+GNU_TIME = "/usr/bin/time"
+
+
+def _gnu_time() -> bool:
+    """Whether GNU time is at `GNU_TIME` (its `%M` is the maximum resident set size of the command alone)."""
+    try:
+        out = subprocess.run([GNU_TIME, "--version"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "GNU" in out.stdout + out.stderr
+
+
+HAVE_GNU_TIME = _gnu_time()
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None, label: str = "") -> tuple[float, int | None]:
+    """(CPU seconds (user + system), peak memory in bytes or None) of one run of `cmd`, its output thrown away.
+
+    The peak is GNU time's `%M` for the command: `wait4`'s own figure would be this benchmark's, since a
+    child shares its parent's pages (and counts them) until it execs. Without GNU time there is no peak."""
+    with tempfile.NamedTemporaryFile(prefix="fsdl-bench-rss-", suffix=".txt") as rss:
+        full = [GNU_TIME, "-f", "%M", "-o", rss.name, *cmd] if HAVE_GNU_TIME else cmd
+        proc = subprocess.Popen(full, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own usage (with GNU time's, a millisecond)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.stderr.close()
+        if proc.returncode not in (0, 1):  # 1: GNU diff found differences; a failure is not a measurement
+            raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode(errors='replace')}")
+        lines = Path(rss.name).read_text(encoding="utf-8").split() if HAVE_GNU_TIME else []
+    peak = int(lines[-1]) * 1024 if lines and lines[-1].isdigit() else None  # (KiB; after any exit note)
+    if label and peak is not None:
         _PEAKS[label] = max(_PEAKS.get(label, 0), peak)
     return usage.ru_utime + usage.ru_stime, peak
 
@@ -102,14 +124,14 @@ def cpu(cmd: list[str], env: dict[str, str], cwd: Path | None = None, label: str
     return run(cmd, env, cwd, label)[0]
 
 
-def _edited(doc: PortfolioDocument, dst: Path, indexes: list[int], value: int) -> None:
+def _edited(doc: PortfolioDocument, dst: Path, indexes: list[int], value: int) -> PortfolioDocument:
     """The document with `cost.accuracy_requirement` of the projects at `indexes` set, saved to `dst`."""
     pf = doc.portfolio
     for i in indexes:
         p = pf.projects[i]
         v = value if p.cost.accuracy_requirement != value else value % 5 + 1
         pf = pf.with_project(set_field(p, "cost.accuracy_requirement", v))
-    save(doc, pf, dst)
+    return save(doc, pf, dst)
 
 
 def _fsdl(*args: object) -> list[str]:
@@ -171,7 +193,7 @@ def measure(
         "validate": _fsdl("validate", path),
         "diff": _fsdl("diff", path, new),
     }
-    row: dict[str, object] = {"n": n, "mib": path.stat().st_size / 2**20, "cached": cached}
+    row: dict[str, object] = {"n": n, "mib": path.stat().st_size / 2**20, "cached": cached, "one_floor": one_floor}
     floors: dict[tuple[str, int], float] = {}
 
     def floor(mode: str, r: int) -> float:
@@ -207,10 +229,11 @@ def measure(
     for _ in range(repeats):  # the merge driver, as git runs it: OURS is overwritten with the result
         result = work / "merged.toml"
         shutil.copyfile(ours, result)
-        driver = cpu(_fsdl("merge", path, result, theirs), envs["cold"])
+        driver = cpu(_fsdl("merge", path, result, theirs), envs["cold"], label="merge")
         shutil.copyfile(ours, result)
         rounds.append((driver, cpu(["git", "merge-file", "-p", str(result), str(path), str(theirs)], envs["cold"])))
     row["merge_cold"] = _ratio(rounds)
+    row["peaks"] = dict(_PEAKS)
     return row
 
 
@@ -238,9 +261,11 @@ def measure_log(n: int, commits: int, repeats: int, folder: Path) -> dict[str, o
     path.write_text(make_portfolio_text(n, seed=n), encoding="utf-8")
     git("add", "team.toml")
     git("commit", "-q", "-m", "portfolio")
+    doc = load(path)
     for c in range(1, commits):
-        _edited(load(path), path, [(c * 7919) % n], 1 + c % 5)
+        doc = _edited(doc, path, [(c * 7919) % n], 1 + c % 5)
         git("commit", "-q", "-am", f"edit {c}")
+    del doc
     rounds = [
         (cpu(_fsdl("log", "team.toml"), env, repo), cpu(["git", "log", "-p", "--", "team.toml"], env, repo))
         for _ in range(repeats)
@@ -337,7 +362,10 @@ def table(rows: list[dict[str, object]], kept: Kept | None = None) -> str:
     for r in rows:
         floor = r["rank_cold"]
         assert isinstance(floor, tuple)
-        floors.append(f"- floors at {int(r['n']):,}: tomllib.load {floor[1]:.2f} s, GNU diff {r['gnu_diff']:.2f} s")  # type: ignore[call-overload]
+        once = " (one tomllib.load per round, for every command)" if r.get("one_floor") else ""
+        floors.append(
+            f"- floors at {int(r['n']):,}: tomllib.load {floor[1]:.2f} s{once}, GNU diff {r['gnu_diff']:.2f} s"  # type: ignore[call-overload]
+        )
     out += sorted(floors, key=_size_of)
     return "\n".join(out)
 
@@ -345,30 +373,33 @@ def table(rows: list[dict[str, object]], kept: Kept | None = None) -> str:
 def memory_table(rows: list[dict[str, object]]) -> str:
     """Peak memory (maximum RSS) of each command, cold, beside the `tomllib.load` process, at each size."""
     cols = ["tomllib.load", *COMMANDS]
+    has_merge = any(isinstance(r.get("peaks"), dict) and "merge" in r["peaks"] for r in rows)  # type: ignore[operator]
     has_app = any("app_peak" in r for r in rows)
-    out = [
-        "| projects | file (MiB) | " + " | ".join(cols) + (" | app |" if has_app else " |"),
-        "|---:|---:|" + "---:|" * (len(cols) + has_app),
-    ]
+    heads = cols + ["merge driver"] * has_merge + ["app"] * has_app
+    out = ["| projects | file (MiB) | " + " | ".join(heads) + " |", "|---:|---:|" + "---:|" * len(heads)]
     for r in rows:
         peaks = r["peaks"]
         assert isinstance(peaks, dict)
-        cells = [_mib(peaks.get(c)) for c in cols] + ([_mib(r.get("app_peak"))] if has_app else [])
+        cells = [_mib(peaks.get(c)) for c in cols] + [_mib(peaks.get("merge"))] * has_merge
+        cells += [_mib(r.get("app_peak"))] * has_app
         out.append(f"| {int(r['n']):,} | {r['mib']:.1f} | " + " | ".join(cells) + " |")  # type: ignore[call-overload]
+    if not HAVE_GNU_TIME:
+        out += ["", f"Not measured: no GNU time at `{GNU_TIME}` on this machine (`apt-get install time`)."]
     return "\n".join(out)
 
 
-def git_table(rows: list[dict[str, object]], log: dict[str, object] | None) -> str:
-    """The merge driver at each size and `log` over the commits."""
+def git_table(rows: list[dict[str, object]], logs: list[dict[str, object]]) -> str:
+    """The merge driver at each size and `log` over the commits (at each of its sizes)."""
     out = ["| projects | merge driver (cold) | git merge-file |", "|---:|---:|---:|"]
     for r in rows:
         got = r.get("merge_cold")
         if isinstance(got, tuple):
             out.append(f"| {int(r['n']):,} | {_cell(r, 'merge_cold')} | {got[1]:.2f} s |")  # type: ignore[call-overload]
-    if log is not None:
+    if logs:
+        out.append("")
+    for log in logs:
         got = log["log_cold"]
         assert isinstance(got, tuple)
-        out.append("")
         out.append(
             f"- `log` over {log['commits']} commits of a {int(log['n']):,}-project file: {got[0]:.2f} s, "  # type: ignore[call-overload]
             f"`git log -p` {got[1]:.2f} s: **{got[2]:.2f}x**"
@@ -398,29 +429,29 @@ def verdicts(rows: list[dict[str, object]], kept: Kept | None = None) -> list[st
     return out
 
 
-def git_verdicts(rows: list[dict[str, object]], log: dict[str, object] | None) -> list[str]:
+def git_verdicts(rows: list[dict[str, object]], logs: list[dict[str, object]]) -> list[str]:
     out: list[str] = []
     for r in rows:
         got = r.get("merge_cold")
-        if r["n"] == 10000 and isinstance(got, tuple):
-            _verdict(out, "merge driver at 10,000", got[2], TARGETS["merge"])
-    if log is not None:
+        if r["n"] in (10000, 100000) and isinstance(got, tuple):
+            _verdict(out, f"merge driver at {int(r['n']):,}", got[2], TARGETS["merge"])
+    for log in logs:
         got = log["log_cold"]
         assert isinstance(got, tuple)
         _verdict(out, f"log over {log['commits']} commits at {int(log['n']):,}", got[2], TARGETS["log"])  # type: ignore[call-overload]
     return out
 
 
-def git_section(rows: list[dict[str, object]], log: dict[str, object] | None) -> str:
+def git_section(rows: list[dict[str, object]], logs: list[dict[str, object]]) -> str:
     return f"""{GIT_BEGIN}
 ### Git: the merge driver and `log`
 
-{git_table(rows, log)}
+{git_table(rows, logs)}
 
-Targets: the merge driver with a few edits at 10,000 projects at most {TARGETS["merge"]}x `git merge-file` on the
-same three files; `log` over 50 commits at most {TARGETS["log"]}x `git log -p`.
+Targets: the merge driver with a few edits at 10,000 (and 100,000) projects at most {TARGETS["merge"]}x
+`git merge-file` on the same three files; `log` over 50 commits at most {TARGETS["log"]}x `git log -p`.
 
-{chr(10).join("- " + v for v in git_verdicts(rows, log))}
+{chr(10).join("- " + v for v in git_verdicts(rows, logs))}
 {GIT_END}"""
 
 
@@ -434,8 +465,34 @@ def _kept_note(kept: Kept | None) -> str:
     )
 
 
-def section(rows: list[dict[str, object]], git: str, argv: list[str], kept: Kept | None = None) -> str:
-    cmd = "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
+def _command(argv: list[str]) -> str:
+    return "python benchmarks/bench_scale.py" + ("" if not argv else " " + " ".join(argv))
+
+
+def _runs(rows: list[dict[str, object]], logs: list[dict[str, object]], cmd: str) -> tuple[str, str]:
+    """(A note naming the run each row comes from, when they come from several runs; what reproduces them.)"""
+    by_run: dict[str, list[str]] = {}
+    for r in rows:
+        by_run.setdefault(str(r.get("run") or cmd), []).append(f"{int(r['n']):,}")  # type: ignore[call-overload]
+    for r in logs:
+        by_run.setdefault(str(r.get("run") or cmd), []).append(f"`log` at {int(r['n']):,}")  # type: ignore[call-overload]
+    if len(by_run) <= 1:
+        return "", f"`{next(iter(by_run), cmd)}`"
+    lines = "\n".join(f"- {', '.join(what)}: `{run}`" for run, what in by_run.items())
+    return (
+        f"\nThe rows come from {len(by_run)} runs (each ratio is to the floor of its own run):\n\n{lines}\n",
+        "the runs above",
+    )
+
+
+def section(
+    rows: list[dict[str, object]],
+    git: str,
+    argv: list[str],
+    kept: Kept | None = None,
+    logs: list[dict[str, object]] | None = None,
+) -> str:
+    note, cmd = _runs(rows, logs or [], _command(argv))
     return f"""{BEGIN}
 ## The commands at scale
 
@@ -444,17 +501,25 @@ runs it, timed by its CPU time; each ratio is to a floor measured in the same ro
 Cold: `FSDL_TUI_NO_CACHE=1`; warm: the cache of parsed files (`fsdl_tui/storage/cache.py`) filled by a run
 before. `set` changes the file: its first round after the filling run is a hit, later rounds are not. Files
 over 64 MiB (here 100,000 projects) are never cached: an entry is read whole, which would take more memory
-than a cold load, which builds one project at a time.
+than a cold load, which builds one project at a time. Cold, `rank`, `show`, `export` and `validate` load
+read-only (below); warm, they take the cache's entry as `load` does.
 
 {table(rows, kept)}
-{_kept_note(kept)}
+{_kept_note(kept)}{note}
 ### Peak memory
 
-The maximum resident set size of each process (cold), beside a process doing only `tomllib.load` of the
-same file, measured in the same rounds. A load reads the file (the bytes, then the text), parses it one
-project at a time and builds each project as its data is parsed, so the parsed data of every project is
-never held at once; repeated words (item ids, stages, owners, tags, dates, checks without a note) are kept
-once.
+The maximum resident set size of each process, cold, as GNU time gives it (`/usr/bin/time -f %M`: the
+command's own; `wait4` would give this benchmark's, whose pages a child shares until it execs), beside a
+process doing only `tomllib.load` of the same file, in the same rounds; the column is empty without GNU
+time at `/usr/bin/time`. `rank`, `show`, `export` and `validate` (and `stats`), which never save, load
+read-only (`storage.loading.load_read_only`): the file is read 4 MiB at a time, hashed as it comes, cut
+at `[[projects]]` lines, and each project built as its segment is parsed, so neither the text nor the
+parsed data of every project is held at once (anything not plain is read whole by `load`, which words
+every problem). `diff`, `set` and the merge driver hold the text: a save is a minimal diff of it, and
+`diff` and the driver work on lines. Repeated words (item ids, stages, owners, tags, dates, checks without
+a note, short notes) are kept once. What is left is the model, about 3.6 KiB a project (tracemalloc at
+10,000 projects: 35 MiB, 9 MiB of it the strings of titles, prose and notes; 42 MiB with 15 MiB of
+strings before short notes were kept once), and the interpreter with its modules.
 
 {memory_table(rows)}
 
@@ -465,7 +530,7 @@ process cold and {TARGETS["warm"]}x warm; at 100,000 projects the peak memory of
 
 {git}
 
-Reproduce: `{cmd}` (`--sizes`, `--repeats`, `--log-size`, `--no-git`, `--app`, `--no-write`).
+Reproduce: {cmd} (`--sizes`, `--repeats`, `--log-size`, `--no-git`, `--app`, `--no-write`).
 {END}
 """
 
@@ -492,47 +557,80 @@ def _reproduce_argv(argv: list[str], rows: list[dict[str, object]]) -> list[str]
     """The options that measure these rows again: without the page's and the dump files' own (paths)."""
     out: list[str] = []
     skip = False
+    dumps = False  # (--from-dump takes one file or more)
     for a in argv:
-        if skip:
+        if skip or (dumps and not a.startswith("-")):
             skip = False
         elif a in ("--output", "--dump", "--from-dump", "--file"):
-            skip = True
+            skip, dumps = True, a == "--from-dump"
         elif a not in ("--no-write", "--keep-other-sizes") and not a.startswith(
             ("--output=", "--dump=", "--from-dump=", "--file=")
         ):
             out.append(a)
+            dumps = False
     if "--sizes" not in out:
         out = ["--sizes", *(str(r["n"]) for r in rows), *out]
     return out
+
+
+def _dump(path: Path, rows: list[dict[str, object]], logs: list[dict[str, object]]) -> None:
+    path.write_text(json.dumps({"rows": rows, "logs": logs}, indent=1), encoding="utf-8")
+
+
+def _undump(paths: list[Path]) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """The rows and logs of the dump files; for a size in several, the last file's."""
+    rows: dict[int, dict[str, object]] = {}
+    logs: dict[int, dict[str, object]] = {}
+    for path in paths:
+        got = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(got, list):  # an older dump: the rows only
+            got = {"rows": got, "logs": []}
+        rows |= {int(r["n"]): _from_json(r) for r in got["rows"]}
+        logs |= {int(r["n"]): _from_json(r) for r in got["logs"]}
+    return [rows[n] for n in sorted(rows)], [logs[n] for n in sorted(logs)]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="project counts")
     ap.add_argument("--repeats", type=int, default=3, help="rounds per measure; medians are reported")
-    ap.add_argument("--log-size", type=int, default=1000, help="projects in the file `log` walks (0: skip log)")
+    ap.add_argument(
+        "--log-size", type=int, nargs="+", default=[1000], help="projects in the file `log` walks (0: skip log)"
+    )
     ap.add_argument("--commits", type=int, default=50, help="commits `log` walks")
     ap.add_argument("--no-git", action="store_true", help="leave out the merge driver and log (the page keeps its)")
     ap.add_argument("--app", action="store_true", help="also the app's peak memory, headless, fully loaded")
     ap.add_argument("--no-write", action="store_true", help="print only; do not rewrite docs/performance.md")
-    ap.add_argument("--dump", type=Path, help="also write the measured rows to this JSON file")
-    ap.add_argument("--one-floor", action="store_true", help="one floor per round and size, for all commands")
+    ap.add_argument("--dump", type=Path, help="also write the measured rows to this JSON file (after each size)")
+    ap.add_argument(
+        "--one-floor",
+        type=int,
+        nargs="?",
+        const=0,
+        metavar="N",
+        help="one floor per round and size, for all commands (at sizes of at least N, if given)",
+    )
     ap.add_argument(
         "--file",
         type=Path,
         help="with one size N: a file `generate.py N --seed N` wrote, used instead of generating it again",
     )
-    ap.add_argument("--from-dump", type=Path, help="measure nothing: take the rows from a --dump file")
+    ap.add_argument(
+        "--from-dump", type=Path, nargs="+", help="measure nothing: take the rows from --dump files (the last wins)"
+    )
     ap.add_argument(
         "--keep-other-sizes", action="store_true", help="keep the page's rows for the sizes not measured now"
     )
     ap.add_argument("--output", type=Path, default=ROOT / "docs" / "performance.md", help="markdown file to update")
     args = ap.parse_args(argv)
     raw_argv = list(sys.argv[1:] if argv is None else argv)
-    rows = []
-    log = None
+    rows: list[dict[str, object]] = []
+    logs: list[dict[str, object]] = []
+    if not HAVE_GNU_TIME:
+        print(f"fsdl-bench: no GNU time at {GNU_TIME}: peak memory is not measured", file=sys.stderr)
+    run = _command(_reproduce_argv(raw_argv, [{"n": n} for n in args.sizes]))
     if args.from_dump:
-        rows = [_from_json(r) for r in json.loads(args.from_dump.read_text(encoding="utf-8"))]
+        rows, logs = _undump(args.from_dump)
     else:
         with tempfile.TemporaryDirectory(prefix="fsdl-bench-scale-") as tmp:
             for n in sorted(args.sizes):
@@ -543,28 +641,31 @@ def main(argv: list[str] | None = None) -> int:
                     Path(tmp),
                     git=not args.no_git,
                     app=args.app,
-                    one_floor=args.one_floor,
+                    one_floor=args.one_floor is not None and n >= args.one_floor,
                     source=source,
                 )
-                rows.append(row)
+                rows.append(row | {"run": run})
                 print(f"{n} projects measured", file=sys.stderr, flush=True)
-            if args.log_size and not args.no_git:
-                log = measure_log(args.log_size, args.commits, args.repeats, Path(tmp))
-                print("log measured", file=sys.stderr, flush=True)
-    if args.dump:
-        args.dump.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+                if args.dump:
+                    _dump(args.dump, rows, logs)
+            for n in sorted(args.log_size) if not args.no_git else ():
+                if n:
+                    logs.append(measure_log(n, args.commits, args.repeats, Path(tmp)) | {"run": run})
+                    print(f"log at {n} measured", file=sys.stderr, flush=True)
+                    if args.dump:
+                        _dump(args.dump, rows, logs)
     kept = kept_lines(args.output, {int(r["n"]) for r in rows}) if args.keep_other_sizes else None  # type: ignore[call-overload]
     print(table(rows, kept))
     print()
     print(memory_table(rows))
     print()
     print("\n".join(verdicts(rows, kept)))
-    git = git_section(rows, log) if not args.no_git else old_git_section(args.output)
+    git = git_section(rows, logs) if not args.no_git else old_git_section(args.output)
     if git is not None:
         print()
         print(git)
     if not args.no_write:
-        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept))
+        write_section(args.output, section(rows, git or "", _reproduce_argv(raw_argv, rows), kept, logs))
         print(f"\nupdated {args.output}")
     return 0
 

@@ -1,20 +1,21 @@
 """Hostile files: each is a located message and exit 1, in bounded time and memory, and is never changed.
 
-The corpus is generated here (some cases are FIFOs, devices, sockets or 64 MiB files, which do not belong in
-git); `HOSTILE` names every case, so a new kind of hostile file is one more entry.
+The corpus is generated (some cases are FIFOs, devices, sockets or 64 MiB files, which do not belong in git):
+`helpers_storage.HOSTILE` names every case, so a new kind of hostile file is one more entry.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers_storage import changes, make_portfolio_text, run_cli
+from helpers_storage import HOSTILE, changes, make_portfolio_text, run_cli
+from helpers_storage import HOSTILE_BASE as BASE
+from helpers_storage import HOSTILE_FIRST_ID as FIRST_ID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,80 +24,6 @@ from fsdl_tui.storage import PortfolioLoadError, lint, load, loads, save
 from fsdl_tui.storage.errors import PortfolioError
 from fsdl_tui.storage.limits import DEFAULT_MAX_FILE_MIB, ENV_MAX_FILE, max_file_bytes
 from fsdl_tui.storage.loading import loads_bytes
-
-BASE = make_portfolio_text(2)
-FIRST_ID = loads(BASE).portfolio.projects[0].id
-
-
-def _with_plugin_value(value: str) -> str:
-    return BASE + f"\n[projects.plugins.hostile]\nv = {value}\n"
-
-
-def _text(text: str) -> Callable[[Path], Path]:
-    def make(folder: Path) -> Path:
-        path = folder / "hostile.toml"
-        path.write_text(text, encoding="utf-8", newline="")
-        return path
-
-    return make
-
-
-def _fifo(folder: Path) -> Path:
-    path = folder / "fifo.toml"
-    os.mkfifo(path)
-    return path
-
-
-def _socket(folder: Path) -> Path:
-    path = folder / "sock.toml"
-    s = socket.socket(socket.AF_UNIX)
-    s.bind(str(path))
-    s.close()
-    return path
-
-
-def _huge(folder: Path) -> Path:
-    path = folder / "huge.toml"
-    with open(path, "wb") as f:  # sparse: no disk space used
-        f.truncate(max_file_bytes() + 1)
-    return path
-
-
-def _bytes(data: bytes) -> Callable[[Path], Path]:
-    def make(folder: Path) -> Path:
-        path = folder / "hostile.toml"
-        path.write_bytes(data)
-        return path
-
-    return make
-
-
-HOSTILE: dict[str, Callable[[Path], Path]] = {
-    "500-deep arrays": _text(_with_plugin_value("[" * 500 + "]" * 500)),
-    "500-deep inline tables": _text(_with_plugin_value("{ a = " * 500 + "1" + " }" * 500)),
-    "40-deep arrays": _text(_with_plugin_value("[" * 40 + "]" * 40)),
-    "3,000-deep table header": _text("[" + ".".join(["a"] * 3000) + "]\nx = 1\n" + BASE),
-    "3,000-deep dotted key": _text(".".join(["a"] * 3000) + " = 1\n" + BASE),
-    "a key with a newline and nan": _text(BASE + '\n[projects.plugins.x]\n"a\\nb" = nan\n'),
-    "a 100,000-character key": _text(BASE + "\n[projects.plugins.x]\n" + "k" * 100_000 + " = nan\n"),
-    "integer of 5,000 digits": _text(_with_plugin_value("1" * 5000)),
-    "integer of 5,000 digits in an array": _text(BASE.replace("tags = [", "tags = [" + "9" * 5000 + ", ", 1)),
-    "hex integer of 400 digits": _text(_with_plugin_value("0x" + "f" * 400)),
-    "integer beyond 64 bits": _text(_with_plugin_value(str(2**63))),
-    "nan in a plugin table": _text(BASE + "\n[projects.plugins.effort]\neffort = nan\n"),
-    "inf in a plugin table": _text(_with_plugin_value("-inf")),
-    "float that overflows to inf": _text(_with_plugin_value("1e999")),
-    "nan in a scoring table": _text(BASE.replace("[[projects]]", "[scoring.custom]\nw = nan\n\n[[projects]]", 1)),
-    "nan as an unknown top-level key": _text("x = nan\n" + BASE),
-    "id with a newline": _text(BASE.replace(f'id = "{FIRST_ID}"', 'id = "x\\n"', 1)),
-    "id with a trailing space": _text(BASE.replace(f'id = "{FIRST_ID}"', 'id = "x "', 1)),
-    "not UTF-8": _bytes(BASE.encode() + b"\xff\xfe\x00"),
-    "binary": _bytes(bytes(range(256)) * 64),
-    "empty": _bytes(b""),
-    "a FIFO": _fifo,
-    "a socket": _socket,
-    "a file over the size limit": _huge,
-}
 
 _LOCATED = re.compile(r"^(?P<file>[^\n]+?)(?::\d+:\d+)?: \S")
 

@@ -41,7 +41,7 @@ def _ranked(args: argparse.Namespace) -> tuple[PluginHost, Any, Any, list[Ranked
     from .core import _load
 
     host = plugin_host(args)
-    doc = _load(args.path)
+    doc = _load(args.path, read_only=True)  # rank, export, stats: they never save
     portfolio = ranking_view(doc.portfolio, args.path)
     try:
         scorer = host.scorer(doc.portfolio, args.scorer)

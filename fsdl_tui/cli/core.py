@@ -18,14 +18,16 @@ from ..domain.fields import FieldError, editable_fields, parse_value, set_fields
 from ..domain.lifecycle import STATUS_COMMANDS, MoveRefused, move, new_project, record_status_change, status_command
 from ..domain.model import Portfolio, Project
 from ..storage import Edit, PortfolioDocument, PortfolioLoadError, edit_file, lint, load, new_document, save
+from ..storage.loading import load_read_only
 from .main import CliError
 
 RAW = argparse.RawDescriptionHelpFormatter
 
 
-def _load(path: str, *, warnings: bool = False) -> PortfolioDocument:
+def _load(path: str, *, warnings: bool = False, read_only: bool = False) -> PortfolioDocument:
+    """The document at `path`; `read_only`, for a command that never saves: without holding the file's text."""
     with _os_errors(path):
-        return load(path, warnings=warnings)
+        return (load_read_only if read_only else load)(path, warnings=warnings)
 
 
 @contextlib.contextmanager
@@ -111,7 +113,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     failed = 0
     for path in args.paths:
         try:
-            doc = _load(path, warnings=True)  # what lint() reports, from the one parse
+            doc = _load(path, warnings=True, read_only=True)  # what lint() reports, from the one parse
         except PortfolioLoadError as exc:
             failed += 1
             for problem in exc.problems:
@@ -140,7 +142,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    doc = _load(args.path)
+    doc = _load(args.path, read_only=True)
     pf = doc.portfolio
     if args.id and args.json:
         print(

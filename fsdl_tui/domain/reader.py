@@ -53,19 +53,28 @@ TABLE_MODELS: dict[str, type] = {
 _DIRECTIONS = ("min", "max")
 
 # Memory at 100,000 projects: the words a file repeats in every project (item ids, stages, archetypes,
-# owners, tags) are kept once (`sys.intern`), and so are the checks without a note and the dates; the
-# parser makes a new object for each occurrence.
-_SHORT = 64  # text fields up to this long are interned: ids of things, names, owners; not prose
+# owners, tags, short notes) are kept once (`sys.intern`), and so are the checks with no note or a short
+# one, and the dates; the parser makes a new object for each occurrence.
+_SHORT = 64  # text up to this long is interned: ids of things, names, owners, short notes; not prose
 _CHECKS = {(False, ""): Check(False), (True, ""): Check(True)}
+_NOTED: dict[tuple[bool, str], Check] = {}  # checks with a short note
 _DATES: dict[_dt.date, _dt.date] = {}
+_MEMO_BOUND = 100_000  # entries of `_NOTED` and `_DATES`: a bound for a process that reads many files
 
 
 def _check(done: bool, note: str = "") -> Check:
-    return _CHECKS.get((done, note)) or Check(done=done, note=note)
+    got = _CHECKS.get((done, note))
+    if got is not None:
+        return got
+    if len(note) > _SHORT:
+        return Check(done=done, note=note)
+    if len(_NOTED) > _MEMO_BOUND:
+        _NOTED.clear()
+    return _NOTED.setdefault((done, note), Check(done=done, note=sys.intern(note)))
 
 
 def _date(date: _dt.date) -> _dt.date:
-    if len(_DATES) > 100_000:  # a bound for a process that reads many files
+    if len(_DATES) > _MEMO_BOUND:
         _DATES.clear()
     return _DATES.setdefault(date, date)
 
@@ -222,7 +231,7 @@ def _history(c: _Checker, table: Mapping[str, Any], path: Path) -> tuple[Move, .
             c.add(p + ("date",), "a history entry needs a 'date' written as YYYY-MM-DD")
             date = _dt.date(1970, 1, 1)
         date = _date(date)
-        note = c.text(entry, "note", p)
+        note = _short(c.text(entry, "note", p))
         if is_status:
             if status is None:
                 continue
@@ -282,9 +291,7 @@ def _records(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> tup
 
 
 def _text(c: _Checker, f: Field, table: Mapping[str, Any], path: Path) -> Any:
-    value = c.text(table, f.key, path, f.default if isinstance(f.default, str) else "")
-    if f.kind == "text":
-        value = _short(value)
+    value = _short(c.text(table, f.key, path, f.default if isinstance(f.default, str) else ""))
     return f.default if f.blank_is_default and not value else value
 
 

@@ -8,9 +8,13 @@ leftover git conflict markers, a syntax error, values beyond the limits, invalid
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
+import hashlib
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +30,13 @@ from .lock import tidy
 from .parsing import (
     NotBySegment,
     built_memo,
+    in_segment_memo,
     memo_holds_a_version,
     parse_text,
     project_table,
     remember_segments,
     split_for_streaming,
+    tables_of_pieces,
 )
 from .scan import layout, locate
 
@@ -60,6 +66,130 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
     doc.path = path
     doc.digest = sha
     return doc
+
+
+PIECE_BYTES = 4 << 20  # what `load_read_only` reads at a time: about 1,100 generated projects
+
+
+def load_read_only(path: str | Path, *, warnings: bool = False, piece_bytes: int = PIECE_BYTES) -> PortfolioDocument:
+    """`load` for the commands that never save (`rank`, `show`, `export`, `validate`, `stats`): the same
+    document (portfolio, digest, warnings) and the same problems, without holding the file's text.
+
+    The file is read `piece_bytes` at a time, its bytes hashed as they come; the text read so far is cut
+    at the last `[[projects]]` header line, and that piece parsed, built project by project and let go
+    (`parsing.tables_of_pieces`). Anything not plain (any problem, a byte-order mark, conflict markers, bytes
+    that are not UTF-8, an unusual layout, a table after the projects) sends the file to `load`, which reads
+    it whole and words every problem as always. So does a file the cache of parsed files may hold (`load`
+    reads its entry, or writes it). The document's text is read again only when something asks for it (to
+    place a warning at FILE:LINE:COL); it must then be the bytes that were read."""
+    path = Path(path)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return load(path, warnings=warnings)  # (its error)
+    cacheable = cache.enabled() and cache.MIN_FILE_BYTES <= size <= cache.MAX_FILE_BYTES
+    if cacheable or in_segment_memo() or size > limits.max_file_bytes():
+        return load(path, warnings=warnings)
+    try:
+        return _load_in_pieces(path, warnings, max(piece_bytes, 1))
+    except (NotBySegment, OSError, UnicodeDecodeError):
+        return load(path, warnings=warnings)
+
+
+class ReadOnlyDocument(PortfolioDocument):
+    """`load_read_only`'s document: its text is read from the file again when first asked for, and must be
+    the very bytes that were read (their digest); anything else is a problem, never a wrong position."""
+
+    @property  # (the dataclass field `text`, read from the file when first asked for)
+    def text(self) -> str:
+        held: str | None = self.__dict__.get("_text")
+        if held is None:
+            held = self.__dict__["_text"] = _read_again(self)
+        return held
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.__dict__["_text"] = value or None
+
+
+def _read_again(doc: PortfolioDocument) -> str:
+    assert doc.path is not None
+    try:
+        data = _read(doc.path)
+    except OSError as exc:
+        message = f"could not be read again ({exc.strerror or exc}); run the command again"
+        raise PortfolioLoadError([Problem(str(doc.path), 1, 1, message)]) from None
+    if digest(data) != doc.digest:
+        message = "changed while it was being read; run the command again"
+        raise PortfolioLoadError([Problem(str(doc.path), 1, 1, message)])
+    return data.decode("utf-8")
+
+
+def _load_in_pieces(path: Path, warnings: bool, piece_bytes: int) -> PortfolioDocument:
+    """`load_read_only`'s reading: raises NotBySegment (or OSError, UnicodeDecodeError) where `load` decides."""
+    sha = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # as `read_file` opens
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotBySegment
+        tidy(path)
+        tables = tables_of_pieces(_pieces(f, sha, piece_bytes, limits.max_file_bytes()))
+        found: list[Issue] = []
+
+        def projects() -> Iterator[dict[str, Any]]:
+            for i, table in enumerate(tables):
+                if warnings:
+                    found.extend(project_key_warnings(table, ("projects", i)))
+                yield table
+
+        with collector_paused():
+            header = next(tables)
+            portfolio, issues = portfolio_from_data(header, None, projects())
+    if issues:
+        raise NotBySegment  # `load` words and places them
+    doc = ReadOnlyDocument(portfolio, "", path, sha.hexdigest())
+    if warnings:
+        from ..domain.codec import unknown_key_warnings
+
+        doc._warnings = unknown_key_warnings(header) + found
+    return doc
+
+
+_PROJECTS_LINE = "\n[[projects]]"
+_MAX_UNCUT = 64 << 20  # characters without such a line: an unusual file, which `load` reads whole
+
+
+def _pieces(f: Any, sha: Any, piece_bytes: int, limit: int) -> Iterator[str]:
+    """The text of the file `f` in pieces of about `piece_bytes`, each cut at the start of a `[[projects]]`
+    line, the bytes hashed into `sha` as they are read. Raises NotBySegment for a byte-order mark, a conflict
+    marker or a file over `limit` bytes, UnicodeDecodeError for bytes that are not UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    rest, total, started = "", 0, False
+    while True:
+        block = f.read(piece_bytes)
+        total += len(block)
+        if total > limit:
+            raise NotBySegment
+        sha.update(block)
+        text = rest + decoder.decode(block, final=not block)
+        if not total and not text:
+            return
+        if not started and text:  # (the first character may take more than one block)
+            started = True
+            if text.startswith("\ufeff"):
+                raise NotBySegment
+        cut = len(text) if not block else text.rfind(_PROJECTS_LINE) + 1
+        if cut <= 0:  # no plain `[[projects]]` line in it: read on, up to a point
+            if len(text) > _MAX_UNCUT:
+                raise NotBySegment
+            rest = text
+            continue
+        piece, rest = text[:cut], text[cut:]
+        if "<<<<<<<" in piece or ">>>>>>>" in piece:
+            raise NotBySegment
+        yield piece
+        if not block:
+            return
 
 
 def _read(path: Path) -> bytes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..domain.model import Project
@@ -132,6 +132,34 @@ def split_for_streaming(text: str) -> tuple[dict[str, Any], int, Iterator[str]] 
     return header, len(project_segments), (lay.segment_text(seg) for seg in project_segments)
 
 
+def tables_of_pieces(pieces: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """For building a portfolio one project at a time from a file read in pieces, each cut at the start of a
+    `[[projects]]` header line: first the header's table (every table before the first project), then each
+    project's table, one at a time, parsed as `_parse_by_segment` parses them. Raises NotBySegment where
+    that might not read as the whole file would: an unusual layout (a cut inside a multi-line string), a
+    table after the first project (the header would not be whole before the projects), a piece that does
+    not parse on its own or holds a value beyond the limits."""
+    before: list[str] = []
+    started = False
+    for text in pieces:
+        lay = layout(text)
+        if not lay.standard:
+            raise NotBySegment
+        for seg in lay.segments:
+            piece = lay.segment_text(seg)
+            if seg.kind != "project":
+                if started and piece:  # (each piece but the first starts with an empty preamble)
+                    raise NotBySegment
+                before.append(piece)
+                continue
+            if not started:
+                started = True
+                yield header_table(before)
+            yield project_table(piece)
+    if not started:
+        yield header_table(before)
+
+
 def header_table(pieces: list[str]) -> dict[str, Any]:
     """The data of the header's pieces (every segment but the projects'). Raises NotBySegment where they
     do not read as they would in the whole file."""
@@ -162,6 +190,11 @@ def project_table(piece: str) -> dict[str, Any]:
         if memo is not None:
             memo[piece] = got
     return got
+
+
+def in_segment_memo() -> bool:
+    """Whether a `segment_memo` block is open."""
+    return _SEGMENT_MEMO.get() is not None
 
 
 def memo_holds_a_version() -> bool:
