@@ -161,6 +161,18 @@ class LoadGate:
     def release(self) -> None:
         self.released.set()
 
+    def release_on_exit(self, app: Any) -> Any:
+        """Release the load as `app` exits (a snapshot test has no step after its screenshot): the held
+        worker thread then ends at once, instead of the app waiting for its 30 s to run out. Returns `app`."""
+        exit_app = app.exit
+
+        def exit_and_release(*args: Any, **kwargs: Any) -> None:
+            self.release()
+            exit_app(*args, **kwargs)
+
+        app.exit = exit_and_release
+        return app
+
 
 def screenshots_at_sizes(
     app: Any, sizes: list[tuple[int, int]], press: Any = (), run_before: Any = None
