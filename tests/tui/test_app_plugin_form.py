@@ -51,6 +51,7 @@ async def type_into(pilot, path: str, text: str, fast: bool = False) -> None:  #
     await pilot.press(*text)
 
 
+@pytest.mark.slow
 async def test_rice_chosen_in_the_app_its_fields_entered_in_the_form_rank_every_project(
     make_app, portfolio_file: Path
 ) -> None:  # type: ignore[no-untyped-def]
