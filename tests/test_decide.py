@@ -324,8 +324,13 @@ def reference_sample_ranks(pf: Portfolio, raters: list[RaterFile], ranges, draws
     return odds, ahead
 
 
-def test_the_fast_path_agrees_with_a_plain_reference_for_the_same_seed() -> None:
+def test_the_fast_path_agrees_with_a_plain_reference_for_the_same_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fsdl_tui.decide import uncertainty
     from fsdl_tui.domain.model import Cost as _Cost
+
+    # Chunks of 100 draws (both paths read CHUNK as they run): 250 draws are two full chunks and a short one,
+    # a sixth of the draws the default chunk size needs for that, each scored project by project below.
+    monkeypatch.setattr(uncertainty, "CHUNK", 100)
 
     projects = [
         scored("a", 4, 3, 3, 3),
@@ -344,7 +349,8 @@ def test_the_fast_path_agrees_with_a_plain_reference_for_the_same_seed() -> None
         rater("Cy", {"b": {"impact": 5}, "c": {"impact": 2}, "f": {"problem_difficulty": 2}}),
     ]
     ranges = {"e": {"impact": (1, 5)}, "g": {"impact": (2, 4), "data_availability": (2, 4)}}
-    draws, k = 1500, 2  # two chunks of draws
+    draws, k = 250, 2
+    assert draws > 2 * uncertainty.CHUNK and draws % uncertainty.CHUNK
     want, ahead = reference_sample_ranks(pf, raters, ranges, draws, k, seed=7)
 
     class SameAsFsdl(FsdlScorer):  # not the class itself: scored project by project (the generic path)

@@ -1,5 +1,6 @@
 """Fixtures for the app's tests: a fixed small portfolio, a fixed date, XDG and HOME in tmp_path, no
-cursor blink, no file-watch timer (tests call `check_disk` themselves), no plugin thread unless asked."""
+cursor blink, no file-watch timer (tests call `check_disk` themselves), no plugin thread unless asked; the
+stylesheets parsed once per test process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.css.stylesheet import Stylesheet
 from textual.widgets import Input, TextArea
 from tui_helpers import FIXTURES
 
@@ -16,6 +18,34 @@ from fsdl_tui.tui import open_session
 from fsdl_tui.tui.app import FsdlApp
 
 TODAY = _dt.date(2026, 11, 2)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stylesheets_parsed_once() -> Any:
+    """Every app parses app.tcss and each widget's default CSS again (Textual keeps its parses per stylesheet):
+    here a parse is kept for the session, keyed as Textual keys it plus the CSS variables it was parsed with
+    (the theme). The rules are the same objects Textual itself reuses when it parses a stylesheet again; a CSS
+    error still raises, and is not kept. About a twentieth of an app test's processor time."""
+    parse_rules = Stylesheet._parse_rules
+    parsed: dict[tuple[Any, ...], Any] = {}
+
+    def parse_once(
+        self: Stylesheet,
+        css: str,
+        read_from: Any,
+        is_default_rules: bool = False,
+        tie_breaker: int = 0,
+        scope: str = "",
+    ) -> Any:
+        key = (css, read_from, is_default_rules, tie_breaker, scope, tuple(sorted(self._variables.items())))
+        rules = parsed.get(key)
+        if rules is None:
+            rules = parsed[key] = parse_rules(self, css, read_from, is_default_rules, tie_breaker, scope)
+        return rules
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Stylesheet, "_parse_rules", parse_once)
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -565,6 +565,7 @@ async def test_quit_from_the_form_keeps_its_changes_and_asks(make_app, portfolio
     assert load(portfolio_file).portfolio.get("label-tool").owner == "zed"  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 async def test_remaining_bindings(make_app, portfolio_file: Path) -> None:
     """The keys the flows above do not press: table navigation, reload, every dialog's escape."""
     from fsdl_tui.tui.screens.modals import ExportModal, NewProjectModal, PathModal, PickModal, TextModal

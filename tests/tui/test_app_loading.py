@@ -146,6 +146,7 @@ def test_snapshot_while_loading(
         await pilot.pause()
 
     try:
-        assert snap_compare(loading_app("team.toml", gate, env), terminal_size=(80, 24), run_before=run_before)
+        app = gate.release_on_exit(loading_app("team.toml", gate, env))
+        assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     finally:
         gate.release()

@@ -296,6 +296,7 @@ async def test_recovery_of_a_file_changed_since_is_a_merge(make_app, env: dict[s
 NASTY = ["[/]", "[bold]x", "\x1b[31mred\x1b[0m", "שלום עולם", "🚀 rocket [link=x]y[/link]"]
 
 
+@pytest.mark.slow
 async def test_markup_like_text_is_shown_as_is(make_app, portfolio_file: Path) -> None:
     doc = load(portfolio_file)
     portfolio = doc.portfolio

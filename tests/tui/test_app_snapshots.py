@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tui_helpers import FIXTURES, hold_or_resume, palette_search, screenshots_at_sizes
+from tui_helpers import FIXTURES, hold_or_resume, palette_search, snapshot_of_one_run
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
@@ -138,9 +138,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-# SVGs of one run per scenario, taken at each size in turn (tui_helpers.screenshots_at_sizes): the tests of the
-# other sizes then compare the SVG already taken. A test that finds none (another xdist worker ran its scenario)
-# runs the app itself; the resized screens are byte-identical to ones started at that size, or the test fails.
+# SVGs of one run per scenario, taken at each size in turn (tui_helpers.snapshot_of_one_run).
 _SHOTS: dict[tuple[str, str], str] = {}
 # One run per size: a screen that depends on the size it started at (a form scrolled to a field), and one that
 # shows a notification (it times out, so what a later screenshot shows would depend on the clock).
@@ -162,15 +160,10 @@ def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path
         if before is not None:
             await before(pilot)
 
-    if scenario not in FRESH_PER_SIZE and (scenario, size) not in _SHOTS:
-        shots = screenshots_at_sizes(make_app("team.toml"), list(SIZES.values()), press, run_before)
-        assert len(shots) == len(SIZES), f"{scenario} shows a notification (or quits): list it in FRESH_PER_SIZE"
-        _SHOTS.update({(scenario, name): shots[wh] for name, wh in SIZES.items() if wh in shots})
-    svg = _SHOTS.pop((scenario, size), None)
-    if svg is not None:  # snap_compare compares (or, with --snapshot-update, writes) the SVG already taken
-        import textual._doc
-
-        monkeypatch.setattr(textual._doc, "take_svg_screenshot", lambda **kwargs: svg)
+    if scenario not in FRESH_PER_SIZE:  # snap_compare compares (or, with --snapshot-update, writes) the SVG taken
+        snapshot_of_one_run(
+            _SHOTS, scenario, size, SIZES, lambda: make_app("team.toml"), monkeypatch, press, run_before
+        )
     assert snap_compare(make_app("team.toml"), press=press, terminal_size=SIZES[size], run_before=run_before)
 
 

@@ -161,6 +161,18 @@ class LoadGate:
     def release(self) -> None:
         self.released.set()
 
+    def release_on_exit(self, app: Any) -> Any:
+        """Release the load as `app` exits (a snapshot test has no step after its screenshot): the held
+        worker thread then ends at once, instead of the app waiting for its 30 s to run out. Returns `app`."""
+        exit_app = app.exit
+
+        def exit_and_release(*args: Any, **kwargs: Any) -> None:
+            self.release()
+            exit_app(*args, **kwargs)
+
+        app.exit = exit_and_release
+        return app
+
 
 def screenshots_at_sizes(
     app: Any, sizes: list[tuple[int, int]], press: Any = (), run_before: Any = None
@@ -201,3 +213,29 @@ def screenshots_at_sizes(
 
     app.run(headless=True, auto_pilot=auto_pilot, size=sizes[0])
     return shots
+
+
+def snapshot_of_one_run(
+    shots: dict[tuple[str, str], str],
+    scenario: str,
+    size: str,
+    sizes: dict[str, tuple[int, int]],
+    make_app: Any,
+    monkeypatch: Any,
+    press: Any = (),
+    run_before: Any = None,
+) -> None:
+    """Let the next `snap_compare` compare the SVG of `scenario` at `size` taken in one run at every size
+    (`screenshots_at_sizes`, kept in `shots` for the tests of the other sizes): the first test of a scenario
+    runs the app, the others compare what it took. A test that finds none (another xdist worker ran the
+    scenario) runs it itself; a resized screen must be byte-identical to one started at that size, or the
+    comparison fails. A scenario that shows a notification (it times out: what a later screenshot shows would
+    depend on the clock) needs one run per size: it fails here, to be listed as such."""
+    if (scenario, size) not in shots:
+        taken = screenshots_at_sizes(make_app(), list(sizes.values()), press, run_before)
+        assert len(taken) == len(sizes), f"{scenario} shows a notification (or quits): give it one run per size"
+        shots.update({(scenario, name): taken[wh] for name, wh in sizes.items()})
+    svg = shots.pop((scenario, size))
+    import textual._doc
+
+    monkeypatch.setattr(textual._doc, "take_svg_screenshot", lambda **kwargs: svg)
