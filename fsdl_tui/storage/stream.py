@@ -15,7 +15,10 @@ as late as the piece that holds them:
   reads the whole file again and raises exactly its problems (or, for a valid but unusual layout, returns the
   document, which then comes as one last chunk);
 - with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk
-  after the first piece's (the first piece is read before the whole file is hashed).
+  after the first piece's (the first piece is read before the whole file is hashed);
+- the first piece is read from the file's first bytes alone (`HEAD_BYTES`), so a large file shows rows
+  before it is read whole; the whole file is read after that piece, and a file whose text no longer starts
+  with it (changed meanwhile) is read again by `storage.load`.
 
 A chunk with `restart` holds every project (a cache hit, or the whole file read by `storage.load` after
 pieces were shown): it replaces what came before. `document` is set before the last chunk is handed out.
@@ -25,7 +28,10 @@ pieces (then `document` stays None).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,7 @@ from .atomic import digest, read_file
 # The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
 # the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
 from .document import PortfolioDocument
+from .limits import max_file_bytes
 from .loading import collector_paused, load
 from .lock import tidy
 from .parsing import NotBySegment, header_table, project_table
@@ -46,6 +53,7 @@ from .scan import layout
 
 PIECE_BYTES = 1 << 20  # about 280 generated projects
 FIRST_PIECE_BYTES = 128 << 10  # the first screenful of rows comes quickly
+HEAD_BYTES = 4  # times the first piece: the first bytes read on their own, which must hold the first piece
 _PROJECT_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*projects[ \t]*\]\]", re.MULTILINE)
 
 
@@ -84,19 +92,61 @@ class StreamLoad:
         self.from_cache = False
 
     def __iter__(self) -> Iterator[Chunk]:
-        try:
-            data = read_file(self.path)
-            text = data.decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            yield from self._whole()  # raises the message `load` gives
-            return
-        if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
-            yield from self._whole()
-            return
+        head = self._head()
+        if head is not None:  # the first piece from the first bytes; the whole file after it
+            text, data = head, b""
+        else:
+            try:
+                text, data = self._read()
+            except _Fallback:
+                yield from self._whole()  # raises the message `load` gives
+                return
         try:
             yield from self._pieces(text, data)  # (the bytes: hashed after the first piece)
         except _Fallback:
             yield from self._whole()
+
+    def _read(self) -> tuple[str, bytes]:
+        """The whole file's text and bytes; `_Fallback` for anything `storage.load` reports (it says how)."""
+        try:
+            data = read_file(self.path)
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise _Fallback from None
+        if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
+            raise _Fallback
+        return text, data
+
+    def _head(self) -> str | None:
+        """The text of the file's first piece, read from its first bytes alone; None when they do not hold a
+        whole first piece as the whole file's text cuts it (or anything is unusual: the whole file is read)."""
+        want = self.first_piece_bytes
+        try:
+            st = os.stat(self.path)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > max_file_bytes() or st.st_size <= 2 * want:
+                return None
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            raw = os.read(fd, HEAD_BYTES * want)
+        except OSError:
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        try:  # up to the last newline: no character is cut, and no `[[projects]]` line is cut either
+            text = raw[: raw.rindex(b"\n") + 1].decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
+            return None
+        # The first `[[projects]]` line at or after `want` characters in, as `_pieces` finds it in the whole
+        # text: a whole line, the same in both, and no earlier one in the whole text.
+        m = _PROJECT_HEADER_RE.search(text, want)
+        return text[: m.start()] if m is not None else None
 
     def _whole(self) -> Iterator[Chunk]:
         """The whole file by `storage.load`: its problems raised, or its projects in one chunk."""
@@ -170,6 +220,11 @@ class StreamLoad:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
             if not sha:  # after the first piece: the rest of what `load` does first
+                if not raw:  # only the first piece was read: the whole file now, which must start with it
+                    shown = text
+                    text, raw = self._read()
+                    if not text.startswith(shown):
+                        raise _Fallback
                 tidy(self.path)
                 sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
                 raw = b""
