@@ -167,7 +167,8 @@ class StreamLoad:
 
     def _cached(self, text: str, sha: str) -> Chunk | None:
         """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
-        cached = cache.get(sha)
+        with collector_paused():  # (the decoded entry is every project's data: a quarter of the read)
+            cached = cache.get(sha)
         if cached is None:
             return None
         self.from_cache = True
