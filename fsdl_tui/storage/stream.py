@@ -102,7 +102,7 @@ class StreamLoad:
                 yield from self._whole()  # raises the message `load` gives
                 return
         try:
-            yield from self._pieces(text, data)  # (the bytes: hashed after the first piece)
+            yield from self._pieces(text, data, head is not None)  # (the bytes: hashed after the first piece)
         except _Fallback:
             yield from self._whole()
 
@@ -180,7 +180,8 @@ class StreamLoad:
         n = len(portfolio.projects)
         return Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
 
-    def _pieces(self, text: str, raw: bytes) -> Iterator[Chunk]:
+    def _pieces(self, text: str, raw: bytes, partial: bool) -> Iterator[Chunk]:
+        """`partial`: `text` is only the first piece (`_head`), and `raw` is empty until the file is read whole."""
         # The first piece is shown before anything reads the whole file (the hash, the count, the cache).
         sha, cacheable, expected = "", False, 0
         before: list[str] = []  # the header's pieces before the first project, and after it
@@ -221,7 +222,7 @@ class StreamLoad:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
             if not sha:  # after the first piece: the rest of what `load` does first
-                if not raw:  # only the first piece was read: the whole file now, which must start with it
+                if partial:  # only the first piece was read: the whole file now, which must start with it
                     shown = text
                     text, raw = self._read()
                     if not text.startswith(shown):
