@@ -176,3 +176,18 @@ def test_snapshot_while_loading(
         assert snap_compare(loading_app("team.toml", gate, env), terminal_size=(80, 24), run_before=run_before)
     finally:
         gate.release()
+
+
+def test_the_screens_main_actions_work_from_are_named_as_they_are() -> None:
+    """`check_action` (asked by the footer from the first frame on) names the screens instead of importing
+    them: each name is a screen class of its module."""
+    import importlib
+
+    from textual.screen import Screen
+
+    from fsdl_tui.tui.app import DECIDE_SCREENS, MAIN_SCREENS, screen_is
+
+    for module, name in MAIN_SCREENS + DECIDE_SCREENS:
+        kind = getattr(importlib.import_module(f"fsdl_tui.tui.screens.{module}"), name)
+        assert isinstance(kind, type) and issubclass(kind, Screen)
+    assert not screen_is(object(), MAIN_SCREENS + DECIDE_SCREENS)
