@@ -90,6 +90,9 @@ class StreamLoad:
         self.cancelled = cancelled
         self.document: PortfolioDocument | None = None
         self.from_cache = False
+        # More than two first pieces: the rest takes a while after the first rows (a smaller file is read in a
+        # few milliseconds). Known once the iteration started.
+        self.large = False
 
     def __iter__(self) -> Iterator[Chunk]:
         head = self._head()
@@ -123,7 +126,8 @@ class StreamLoad:
         want = self.first_piece_bytes
         try:
             st = os.stat(self.path)
-            if not stat.S_ISREG(st.st_mode) or st.st_size > max_file_bytes() or st.st_size <= 2 * want:
+            self.large = stat.S_ISREG(st.st_mode) and st.st_size > 2 * want
+            if not self.large or st.st_size > max_file_bytes():
                 return None
             fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
         except OSError:

@@ -198,9 +198,10 @@ class FsdlBase(App[int]):
                     if worker.is_cancelled:
                         return
                     self.call_from_thread(self._load_step, step)
-                    if step.ranked and not painted.is_set():
+                    if step.ranked and job.stream.large and not painted.is_set():
                         # Read on once the first rows are painted: parsing the rest on this thread would
-                        # otherwise take turns with the painting (one interpreter lock) and delay them.
+                        # otherwise take turns with the painting (one interpreter lock) and delay them. (A
+                        # small file is read at once: its rows come complete, with no "loading" in between.)
                         self.call_from_thread(self.call_after_refresh, painted.set)
                         waited = 0.0
                         while not painted.wait(0.02) and waited < FIRST_PAINT_WAIT:
