@@ -335,9 +335,9 @@ of these screens on its first open and reuses it after (the form loads the selec
 its widgets; the board and the 2x2 redraw only when the portfolio, the ranking or the selection changed),
 so the columns give the median of the later opens and the last column the first opens.
 
-How the app loads (`storage/stream.py`, `workspace.LoadJob`): the first piece of the file (128 KiB, some 35
-projects) is read from its first bytes alone, parsed, ranked and painted before the rest is read, and the
-reading goes on only once those rows are on screen (the parse and the painting would otherwise take turns
+How the app loads (`storage/stream.py`, `workspace.LoadJob`): the first piece of a file over 256 KiB (128 KiB,
+some 35 projects) is read from its first bytes alone, parsed, ranked and painted before the rest is read, and
+the reading goes on only once those rows are on screen (the parse and the painting would otherwise take turns
 on one interpreter lock); then the file is read whole, hashed and parsed piece by piece, or, with the cache
 warm, built from the cache entry at once. The table makes a row's text only when it paints the row. What a
 warm load spends after its first frame, by profile at 10,000 projects: building and validating the model from
