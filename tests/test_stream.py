@@ -162,3 +162,66 @@ def test_a_loading_session_refuses_changes_and_saves(tmp_path: Path) -> None:
         session.apply(load(path).portfolio, "edit")
     assert not session.disk_changed()
     assert path.read_bytes() == before
+
+
+def test_the_first_piece_is_read_from_the_first_bytes_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large file shows its first rows before it is read whole: the whole file is read after that piece."""
+    from fsdl_tui.storage import atomic
+    from fsdl_tui.storage import stream as stream_module
+
+    monkeypatch.setenv(cache.ENV_OFF, "1")
+    path = write(tmp_path, make_portfolio_text(15, seed=12))
+    whole_reads: list[Path] = []
+    read_file = atomic.read_file
+
+    def counted(p: Path, *args: object) -> bytes:
+        whole_reads.append(Path(p))
+        return read_file(p, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stream_module, "read_file", counted)
+    stream = StreamLoad(path, piece_bytes=SMALL, first_piece_bytes=SMALL)
+    it = iter(stream)
+    first = next(it)
+    assert first.projects and not whole_reads  # the first rows: the file not yet read whole
+    rest = list(it)
+    assert whole_reads == [path]
+    doc = load(path)
+    assert stream.document is not None and stream.document.portfolio == doc.portfolio
+    assert [p for c in (first, *rest) for p in c.projects] == list(doc.portfolio.projects)
+
+
+def test_a_file_changed_after_its_first_piece_is_read_again(tmp_path: Path) -> None:
+    """The whole file must start with the first piece shown; a file changed meanwhile is read again whole,
+    and its projects replace those shown (`restart`)."""
+    path = write(tmp_path, make_portfolio_text(15, seed=13))
+    stream = StreamLoad(path, piece_bytes=SMALL, first_piece_bytes=SMALL)
+    it = iter(stream)
+    first = next(it)
+    assert first.projects and not first.restart
+    old_title = first.projects[0].title
+    assert f'title = "{old_title}"' in path.read_text(encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(f'title = "{old_title}"', 'title = "Renamed meanwhile"', 1),
+        encoding="utf-8",
+    )
+    rest = list(it)
+    doc = load(path)
+    assert stream.document is not None and stream.document.portfolio == doc.portfolio
+    assert doc.portfolio.projects[0].title == "Renamed meanwhile"
+    restarts = [c for c in rest if c.restart]
+    assert len(restarts) == 1 and restarts[0].projects == doc.portfolio.projects
+
+
+def test_the_first_bytes_cut_where_the_whole_text_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces are cut by characters; with text of several bytes a character (and a BOM-free, marker-free
+    file), the first piece read from the first bytes is the one the whole text gives."""
+    from fsdl_tui.storage import stream as stream_module
+
+    monkeypatch.setenv(cache.ENV_OFF, "1")
+    text = make_portfolio_text(15, seed=14).replace('title = "', 'title = "Ünïcødé ✓ 日本 ', 20)
+    path = write(tmp_path, text)
+    _, by_head = chunks(path)
+    monkeypatch.setattr(stream_module, "HEAD_BYTES", 0)  # no first bytes: the whole file first
+    _, by_whole = chunks(path)
+    assert [c.projects for c in by_head] == [c.projects for c in by_whole]  # type: ignore[attr-defined]
+    assert len(by_head) > 3

@@ -15,7 +15,10 @@ as late as the piece that holds them:
   reads the whole file again and raises exactly its problems (or, for a valid but unusual layout, returns the
   document, which then comes as one last chunk);
 - with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk
-  after the first piece's (the first piece is read before the whole file is hashed).
+  after the first piece's (the first piece is read before the whole file is hashed);
+- the first piece is read from the file's first bytes alone (`HEAD_BYTES`), so a large file shows rows
+  before it is read whole; the whole file is read after that piece, and a file whose text no longer starts
+  with it (changed meanwhile) is read again by `storage.load`.
 
 A chunk with `restart` holds every project (a cache hit, or the whole file read by `storage.load` after
 pieces were shown): it replaces what came before. `document` is set before the last chunk is handed out.
@@ -25,7 +28,10 @@ pieces (then `document` stays None).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,7 @@ from .atomic import digest, read_file
 # The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
 # the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
 from .document import PortfolioDocument
+from .limits import max_file_bytes
 from .loading import collector_paused, load
 from .lock import tidy
 from .parsing import NotBySegment, header_table, project_table
@@ -46,6 +53,7 @@ from .scan import layout
 
 PIECE_BYTES = 1 << 20  # about 280 generated projects
 FIRST_PIECE_BYTES = 128 << 10  # the first screenful of rows comes quickly
+HEAD_BYTES = 4  # times the first piece: the first bytes read on their own, which must hold the first piece
 _PROJECT_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*projects[ \t]*\]\]", re.MULTILINE)
 
 
@@ -82,21 +90,67 @@ class StreamLoad:
         self.cancelled = cancelled
         self.document: PortfolioDocument | None = None
         self.from_cache = False
+        # More than two first pieces: the rest takes a while after the first rows (a smaller file is read in a
+        # few milliseconds). Known once the iteration started.
+        self.large = False
 
     def __iter__(self) -> Iterator[Chunk]:
+        head = self._head()
+        if head is not None:  # the first piece from the first bytes; the whole file after it
+            text, data = head, b""
+        else:
+            try:
+                text, data = self._read()
+            except _Fallback:
+                yield from self._whole()  # raises the message `load` gives
+                return
+        try:
+            yield from self._pieces(text, data, head is not None)  # (the bytes: hashed after the first piece)
+        except _Fallback:
+            yield from self._whole()
+
+    def _read(self) -> tuple[str, bytes]:
+        """The whole file's text and bytes; `_Fallback` for anything `storage.load` reports (it says how)."""
         try:
             data = read_file(self.path)
             text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError):
-            yield from self._whole()  # raises the message `load` gives
-            return
+            raise _Fallback from None
         if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
-            yield from self._whole()
-            return
+            raise _Fallback
+        return text, data
+
+    def _head(self) -> str | None:
+        """The text of the file's first piece, read from its first bytes alone; None when they do not hold a
+        whole first piece as the whole file's text cuts it (or anything is unusual: the whole file is read)."""
+        want = self.first_piece_bytes
         try:
-            yield from self._pieces(text, data)  # (the bytes: hashed after the first piece)
-        except _Fallback:
-            yield from self._whole()
+            st = os.stat(self.path)
+            self.large = stat.S_ISREG(st.st_mode) and st.st_size > 2 * want
+            if not self.large or st.st_size > max_file_bytes():
+                return None
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+            raw = os.read(fd, HEAD_BYTES * want)
+        except OSError:
+            return None
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        try:  # up to the last newline: no character is cut, and no `[[projects]]` line is cut either
+            text = raw[: raw.rindex(b"\n") + 1].decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if text.startswith("\ufeff") or "<<<<<<<" in text or ">>>>>>>" in text:
+            return None
+        # The first `[[projects]]` line at or after `want` characters in, as `_pieces` finds it in the whole
+        # text: a whole line, the same in both, and no earlier one in the whole text.
+        m = _PROJECT_HEADER_RE.search(text, want)
+        return text[: m.start()] if m is not None else None
 
     def _whole(self) -> Iterator[Chunk]:
         """The whole file by `storage.load`: its problems raised, or its projects in one chunk."""
@@ -117,7 +171,8 @@ class StreamLoad:
 
     def _cached(self, text: str, sha: str) -> Chunk | None:
         """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
-        cached = cache.get(sha)
+        with collector_paused():  # (the decoded entry is every project's data: a quarter of the read)
+            cached = cache.get(sha)
         if cached is None:
             return None
         self.from_cache = True
@@ -129,7 +184,8 @@ class StreamLoad:
         n = len(portfolio.projects)
         return Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
 
-    def _pieces(self, text: str, raw: bytes) -> Iterator[Chunk]:
+    def _pieces(self, text: str, raw: bytes, partial: bool) -> Iterator[Chunk]:
+        """`partial`: `text` is only the first piece (`_head`), and `raw` is empty until the file is read whole."""
         # The first piece is shown before anything reads the whole file (the hash, the count, the cache).
         sha, cacheable, expected = "", False, 0
         before: list[str] = []  # the header's pieces before the first project, and after it
@@ -170,6 +226,11 @@ class StreamLoad:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
             if not sha:  # after the first piece: the rest of what `load` does first
+                if partial:  # only the first piece was read: the whole file now, which must start with it
+                    shown = text
+                    text, raw = self._read()
+                    if not text.startswith(shown):
+                        raise _Fallback
                 tidy(self.path)
                 sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
                 raw = b""

@@ -6,6 +6,7 @@ heavy is imported before the first frame."""
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -307,16 +308,8 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
         if action in ("save", "save_as"):
             return self.session is not None  # nothing to save while a broken file is shown
         if action in self.MAIN_SCREEN_ACTIONS or action in DECIDE_ACTIONS:
-            from .screens.agreement import AgreementScreen
-            from .screens.board import BoardScreen
-            from .screens.matrix import MatrixScreen
-            from .screens.plan import PlanScreen
-            from .screens.portfolio import PortfolioScreen
-            from .screens.rating import RatingScreen
-            from .screens.tornado import SensitivityScreen
-
-            decide = (RatingScreen, AgreementScreen, PlanScreen, SensitivityScreen) if action in DECIDE_ACTIONS else ()
-            return isinstance(self.screen, (PortfolioScreen, BoardScreen, MatrixScreen, *decide))
+            decide = DECIDE_SCREENS if action in DECIDE_ACTIONS else ()
+            return screen_is(self.screen, MAIN_SCREENS + decide)
         return True
 
     # --- views --------------------------------------------------------------------------------------------
@@ -356,6 +349,26 @@ class FsdlApp(DecideFlows, RecoveryFlows, DocumentFlows, ProjectFlows, ExportFlo
 
         if self.session is not None:
             self.push_screen(PluginsScreen())
+
+
+# The screens the main screen actions (and the decide actions) work from, as (module, class) in `screens/`.
+MAIN_SCREENS = (("portfolio", "PortfolioScreen"), ("board", "BoardScreen"), ("matrix", "MatrixScreen"))
+DECIDE_SCREENS = (
+    ("rating", "RatingScreen"),
+    ("agreement", "AgreementScreen"),
+    ("plan", "PlanScreen"),
+    ("tornado", "SensitivityScreen"),
+)
+
+
+def screen_is(screen: object, kinds: tuple[tuple[str, str], ...]) -> bool:
+    """Whether `screen` is one of these screens. A screen module that was never imported has no screen on
+    show, so none is imported here (the footer asks on every refresh, from the first frame on)."""
+    for module, name in kinds:
+        found = sys.modules.get(f"{__package__}.screens.{module}")
+        if found is not None and isinstance(screen, getattr(found, name)):
+            return True
+    return False
 
 
 def binding_modules() -> list[ModuleType]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .app import FsdlApp
 
 SCORE_BUDGET = 2.0  # seconds a scorer may spend on one project before the app says so
+FIRST_PAINT_WAIT = 2.0  # at most this long the load waits for its first rows to be painted before reading on
 
 
 def fsdl_app(node: DOMNode) -> FsdlApp:
@@ -189,12 +191,24 @@ class FsdlBase(App[int]):
     @work(thread=True, exclusive=True, group="load")
     def _load_worker(self, job: LoadJob) -> None:
         worker = get_current_worker()
+        painted = threading.Event()  # the first rows are on screen
         try:
             try:
                 for step in job.steps():
                     if worker.is_cancelled:
                         return
                     self.call_from_thread(self._load_step, step)
+                    if step.ranked and job.stream.large and not painted.is_set():
+                        # Read on once the first rows are painted: parsing the rest on this thread would
+                        # otherwise take turns with the painting (one interpreter lock) and delay them. (A
+                        # small file is read at once: its rows come complete, with no "loading" in between.)
+                        self.call_from_thread(self.call_after_refresh, painted.set)
+                        waited = 0.0
+                        while not painted.wait(0.02) and waited < FIRST_PAINT_WAIT:
+                            if worker.is_cancelled:
+                                return
+                            waited += 0.02
+                        painted.set()
             except PortfolioLoadError as exc:
                 self.call_from_thread(self._load_failed, job.path, exc.problems)
             except (OSError, UnicodeError) as exc:

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 from ..domain.model import Portfolio
-from ..gitops.diff import diff_portfolios, format_text
 from ..storage import PortfolioDocument, PortfolioLoadError, loads
 from ..storage.journal import Journal, JournalError, journal_path, read_journal
 from ..workspace import merge_documents
@@ -19,6 +18,8 @@ MAX_DIFF_LINES = 14
 
 
 def short_diff(old: Portfolio, new: Portfolio) -> str:
+    from ..gitops.diff import diff_portfolios, format_text  # (not before the first frame)
+
     lines = format_text(diff_portfolios(old, new)).rstrip("\n").splitlines()
     if len(lines) > MAX_DIFF_LINES:
         lines = lines[: MAX_DIFF_LINES - 1] + [f"… and {len(lines) - MAX_DIFF_LINES + 1} more line(s)"]

@@ -72,6 +72,33 @@ async def test_rows_come_before_the_file_is_read_and_the_ranking_ends_as_a_full_
         assert progressive == [(r.rank, r.project, r.score) for r in full.workspace.ranked]
 
 
+async def test_the_load_reads_on_once_the_first_rows_are_painted(
+    team: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first rows are painted before the next piece is read (the parse would take turns with the paint)."""
+    import threading
+
+    from fsdl_tui.tui import base
+
+    monkeypatch.setattr(base, "FIRST_PAINT_WAIT", 60.0)  # only the paint lets the load go on, however slow
+    painted = threading.Event()
+    render_line = PortfolioTable.render_line
+
+    def recording(self: PortfolioTable, y: int) -> Any:
+        if y > 0 and self.current_id is not None:
+            painted.set()
+        return render_line(self, y)
+
+    monkeypatch.setattr(PortfolioTable, "render_line", recording)
+    when_asked: dict[int, bool] = {}  # piece -> whether a row had been painted when it was asked for
+    app = loading_app(team, lambda n: when_asked.setdefault(n, painted.is_set()), env)  # type: ignore[arg-type]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: not app.workspace.loading)
+    # piece 0 is the header, piece 1 the first project: its row is painted before piece 2 is read
+    assert when_asked[0] is False and when_asked[1] is False
+    assert all(when_asked[n] for n in range(2, 6))
+
+
 async def test_keys_work_while_loading_and_changes_wait(team: Path, env: dict[str, str]) -> None:
     before = team.read_bytes()
     gate = LoadGate(hold_from=5)  # rows are handed over at 1, 2, 4, ... projects read
@@ -150,3 +177,18 @@ def test_snapshot_while_loading(
         assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     finally:
         gate.release()
+
+
+def test_the_screens_main_actions_work_from_are_named_as_they_are() -> None:
+    """`check_action` (asked by the footer from the first frame on) names the screens instead of importing
+    them: each name is a screen class of its module."""
+    import importlib
+
+    from textual.screen import Screen
+
+    from fsdl_tui.tui.app import DECIDE_SCREENS, MAIN_SCREENS, screen_is
+
+    for module, name in MAIN_SCREENS + DECIDE_SCREENS:
+        kind = getattr(importlib.import_module(f"fsdl_tui.tui.screens.{module}"), name)
+        assert isinstance(kind, type) and issubclass(kind, Screen)
+    assert not screen_is(object(), MAIN_SCREENS + DECIDE_SCREENS)

@@ -311,7 +311,7 @@ async def test_markup_like_text_is_shown_as_is(make_app, portfolio_file: Path) -
         await pilot.pause()
         app.select("grasp-success")  # its title holds an ANSI escape
         await pilot.pause()
-        cells = list(app.screen.query_one(PortfolioTable)._cells["grasp-success"][2].values())
+        cells = list(app.screen.query_one(PortfolioTable).cells("grasp-success").values())
         assert "\x1b" not in "".join(cells) and "␛[31mred␛[0m grasp-success" in cells
         # every screen and dialog, each closed again
         for keys in (["D"], ["left_square_bracket"], ["K"], ["a"], ["f3"], ["s"], ["f1"], ["e"]):

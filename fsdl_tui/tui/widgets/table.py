@@ -77,6 +77,9 @@ class PortfolioTable(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._rows: list[Ranked] = []
         self._shown: list[str] = []
+        self._ranked: dict[str, Ranked] = {}  # the rows shown, by id
+        # The cells of the rows painted so far, made as they are first painted (not for every row at each
+        # `show`: 10,000 rows, a screenful painted), with the ranked value and the markers they were made of.
         self._cells: dict[str, tuple[Ranked, str, dict[str, str]]] = {}
         self.wanted: frozenset[str] = frozenset(COLUMN_PRIORITY)  # the optional columns the user wants
         self.marks: Callable[[str], str] = lambda project_id: ""  # markers in front of a title
@@ -90,16 +93,11 @@ class PortfolioTable(ScrollView, can_focus=True):
         self._rows = list(rows)
         ordered = apply_sort(self._rows, *self.sort_state)
         self._shown = [r.project.id for r in ordered]
-        old = self._cells
-        self._cells = {}
-        for r in ordered:  # a Ranked is immutable: reuse its cells when it is the same object
-            pid = r.project.id
-            cached = old.get(pid)
-            marks = self.marks(pid)
-            fresh = cached is not None and cached[0] is r and cached[1] == marks
-            self._cells[pid] = cached if fresh and cached is not None else (r, marks, row_cells(r, marks))
+        self._ranked = {r.project.id: r for r in ordered}
+        # A Ranked is immutable: cells made of the same object (and markers) stay; the others are made anew.
+        self._cells = {pid: c for pid, c in self._cells.items() if self._ranked.get(pid) is c[0]}
         self._resize_virtual()
-        index = self._shown.index(keep) if keep in self._cells else 0
+        index = self._shown.index(keep) if keep in self._ranked else 0
         if index != self.cursor:
             self.cursor = index
         else:
@@ -111,8 +109,16 @@ class PortfolioTable(ScrollView, can_focus=True):
     def current_id(self) -> str | None:
         return self._shown[self.cursor] if 0 <= self.cursor < len(self._shown) else None
 
+    def cells(self, project_id: str) -> dict[str, str]:
+        """The text of each column of a row shown (`view.row_cells`), made when first asked for."""
+        r, marks = self._ranked[project_id], self.marks(project_id)
+        cached = self._cells.get(project_id)
+        if cached is None or cached[0] is not r or cached[1] != marks:
+            cached = self._cells[project_id] = (r, marks, row_cells(r, marks))
+        return cached[2]
+
     def select_id(self, project_id: str) -> bool:
-        if project_id in self._cells and project_id != self.current_id:
+        if project_id in self._ranked and project_id != self.current_id:
             self.cursor = self._shown.index(project_id)
             return True
         return False
@@ -175,7 +181,7 @@ class PortfolioTable(ScrollView, can_focus=True):
                 style = base + self.get_component_rich_style("portfolio-table--cursor")
             elif index % 2:
                 style = base + self.get_component_rich_style("portfolio-table--even-row")
-            text = self._line(self._cells[self._shown[index]][2].__getitem__)
+            text = self._line(self.cells(self._shown[index]).__getitem__)
         strip = Strip([Segment(text, style)], cell_len(text))
         return strip.crop_extend(scroll_x, scroll_x + width, style if y == 0 else Style())
 
