@@ -128,6 +128,30 @@ async def test_keys_work_while_loading_and_changes_wait(team: Path, env: dict[st
         await wait_for(pilot, lambda: isinstance(app.screen, EditScreen))
 
 
+async def test_the_detail_says_the_file_is_being_read_until_its_first_project_comes(
+    team: Path, env: dict[str, str]
+) -> None:
+    from fsdl_tui.tui.widgets.detail import ProjectDetail
+
+    gate = LoadGate(hold_from=1)  # the header is read, no project yet
+    app = loading_app(team, gate, env)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await wait_for(pilot, lambda: 1 in gate.asked)
+            await pilot.pause()
+            detail = app.screen.query_one(ProjectDetail)
+            assert "Reading the file" in detail.text.plain
+            assert "No project here" not in detail.text.plain
+            gate.release()
+            await wait_for(pilot, lambda: not app.workspace.loading)
+            await pilot.pause()
+            first = app.workspace.ranked[0].project
+            assert first.title in detail.text.plain
+            assert "Reading the file" not in detail.text.plain
+    finally:
+        gate.release()
+
+
 async def test_quit_works_while_loading(team: Path, env: dict[str, str]) -> None:
     gate = LoadGate(hold_from=2)
     app = loading_app(team, gate, env)

@@ -31,17 +31,21 @@ class ProjectDetail(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.text = Text()
         self._lines: list[Strip] = []
-        self._shown: tuple[object, str, tuple[object, ...]] | None = None
+        self._shown: tuple[object, str, tuple[object, ...], bool] | None = None
 
     def show(self, r: Ranked | None, scorer_label: str) -> None:
         from ..base import fsdl_app
 
-        plugin_fields = fsdl_app(self).workspace.plugin_fields()  # the plugins' own fields, with their labels
-        shown = (r, scorer_label, plugin_fields)
+        workspace = fsdl_app(self).workspace
+        plugin_fields = workspace.plugin_fields()  # the plugins' own fields, with their labels
+        loading = r is None and workspace.loading
+        shown = (r, scorer_label, plugin_fields, loading)
         if self._shown is not None and self._shown[0] is r and self._shown[1:] == shown[1:]:
             return  # the same ranked value (rankings are immutable): nothing to redo
         self._shown = shown
-        if r is None:
+        if loading:
+            self.text = Text("Reading the file: its projects show as they are read.", style="dim")
+        elif r is None:
             self.text = Text("No project here. Add one with 'a', or clear the filter.", style="dim")
         else:
             self.text = project_renderable(r, scorer_label, plugin_fields=plugin_fields)
