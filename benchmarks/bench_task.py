@@ -8,7 +8,8 @@ taskwarrior data holds as many tasks as the portfolio has projects, made once pe
 JSON array (each task with a description, a project, tags, a priority, a due date and one or two
 annotations), in a temp folder with its own `TASKRC` and `TASKDATA`: `confirmation=off`, `hooks=off`, no
 sync, `gc=off` (ids stay as imported, and the read commands never rewrite the data files; with no completed
-or deleted tasks gc would have nothing to move anyway), `defaultwidth=120` as `COLUMNS=120` for ours.
+or deleted tasks gc would have nothing to move anyway), `defaultwidth=120` as `COLUMNS=120` for ours,
+`recurrence=off` (no task recurs) and no news nag.
 
 Each round runs, back to back, `task ID modify priority:P` and `fsdl-tui set PATH ID
 cost.accuracy_requirement=V` (P and V change every round, so each round writes its file), `task list` and
@@ -191,7 +192,7 @@ The portfolio is `generate.py`'s file; taskwarrior holds as many tasks, imported
 description, a project, two tags, a priority, a due date, one or two annotations each), with its own
 `TASKRC` and `TASKDATA`: `confirmation=off`, `hooks=off`, `gc=off` (ids stay as imported and the read
 commands never rewrite the data; with no completed or deleted tasks gc has nothing to move), no sync,
-`defaultwidth=120` (ours: `COLUMNS=120`). The rounds alternate the pairs; every command is a fresh
+`defaultwidth=120` (ours: `COLUMNS=120`), `recurrence=off` (no task recurs) and no news nag. The rounds alternate the pairs; every command is a fresh
 process timed by its CPU time; the times are medians of the rounds, the ratio the median of the rounds'
 ratios. Ours are warm (the parse cache filled by a run before): a save does not put the new file in the
 cache, so an untimed `validate` before each round's `set` fills it, and every round's `set` is warm;
