@@ -10,6 +10,7 @@ the offending key (storage turns paths into FILE:LINE:COL) and builds the best m
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import math
@@ -606,20 +607,24 @@ def _sub_table(t: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def _fast_checks(f: Field) -> _Read:
-    key, known = f.key, frozenset(f.item_ids)
+    key, known = f.key, {k: sys.intern(k) for k in f.item_ids}
+    done, undone = _check(True), _check(False)
 
     def read(t: Mapping[str, Any]) -> Any:
         out: dict[str, Check] = {}
         for k, v in _sub_table(t, key).items():
-            if k not in known:
+            item = known.get(k)
+            if item is None:
                 raise _Slow
-            if type(v) is bool:
-                out[sys.intern(k)] = _check(v)
+            if v is True:
+                out[item] = done
+            elif v is False:
+                out[item] = undone
             elif type(v) is dict:
-                done, note = v.get("done", False), v.get("note", "")
-                if type(done) is not bool or type(note) is not str:
+                is_done, note = v.get("done", False), v.get("note", "")
+                if type(is_done) is not bool or type(note) is not str:
                     raise _Slow
-                out[sys.intern(k)] = _check(done, note)
+                out[item] = _check(is_done, note)
             else:
                 raise _Slow
         return out
@@ -799,7 +804,12 @@ def _make_fast_project(fields_: tuple[Field, ...]) -> Callable[[Mapping[str, Any
     if "title" not in dict(own) or "lifecycle" in dict(own) or "lifecycle" not in tables:
         return None
     known = _top_keys(fields_)
-    subs = tuple((name, TABLE_MODELS[name], tuple(readers)) for name, readers in tables.items())
+    # A sub-table's model is made from its values in the order of its attributes when the schema names
+    # them all in that order (as it does): by position, not keyword.
+    subs = tuple(
+        (name, TABLE_MODELS[name], tuple(readers), _in_order(TABLE_MODELS[name], readers))
+        for name, readers in tables.items()
+    )
     owns = tuple(own)
     slug = sc.ID_RE.fullmatch
 
@@ -810,15 +820,23 @@ def _make_fast_project(fields_: tuple[Field, ...]) -> Callable[[Mapping[str, Any
         attrs = {key: read(data) for key, read in owns}
         if not attrs["title"].strip():
             raise _Slow
-        for name, cls, readers in subs:
+        for name, cls, readers, in_order in subs:
             t = _sub_table(data, name)
-            attrs[name] = cls(**{key: read(t) for key, read in readers})
+            if in_order:
+                attrs[name] = cls(*[read(t) for _, read in readers])
+            else:
+                attrs[name] = cls(**{key: read(t) for key, read in readers})
         lifecycle = attrs["lifecycle"]
         if lifecycle.status == "killed" and not lifecycle.status_reason.strip():
             raise _Slow
         return Project(id=pid, **attrs, extra={k: v for k, v in data.items() if k not in known})
 
     return read
+
+
+def _in_order(cls: type, readers: list[tuple[str, _Read]]) -> bool:
+    """Whether `readers` name the attributes of dataclass `cls`, all of them, in their order."""
+    return tuple(key for key, _ in readers) == tuple(x.name for x in dataclasses.fields(cls) if x.init)
 
 
 _FAST: dict[int, tuple[tuple[Field, ...], Callable[[Mapping[str, Any]], Project] | None]] = {}
