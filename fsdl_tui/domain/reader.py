@@ -624,7 +624,8 @@ def _fast_checks(f: Field) -> _Read:
                 is_done, note = v.get("done", False), v.get("note", "")
                 if type(is_done) is not bool or type(note) is not str:
                     raise _Slow
-                out[item] = _check(is_done, note)
+                got = _NOTED.get((is_done, note))  # (most notes are short and repeat)
+                out[item] = got if got is not None else _check(is_done, note)
             else:
                 raise _Slow
         return out
@@ -734,7 +735,7 @@ def _fast_history(f: Field) -> _Read:
                 raise _Slow
             if index[dst] < index[src] and not note.strip():
                 raise _Slow
-            entries.append(Move(from_stage=sys.intern(src), to_stage=sys.intern(dst), date=date, note=note))
+            entries.append(Move(sys.intern(src), sys.intern(dst), date, note))
         if not pending:
             return tuple(entries)
         current = t.get("stage")
