@@ -880,7 +880,7 @@ def check_fields(fields_: Iterable[Field], data: Mapping[str, Any], path: Path =
 
 def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project | None, list[Issue]]:
     c = _Checker()
-    return _project(c, data, path), c.issues
+    return _read_project(c, data, path), c.issues
 
 
 def portfolio_from_data(
