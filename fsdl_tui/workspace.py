@@ -28,6 +28,7 @@ from .domain.schema import Field
 from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
 from .storage import PortfolioDocument, PortfolioLoadError, SaveError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
+from .storage.loading import collector_paused
 from .storage.ratings import MAIN_FIELDS, RATING_FIELDS, RaterFile, load_ratings, rater_path, record_many
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -169,11 +170,13 @@ class LoadJob:
             doc = self.stream.document
             if doc is not None:  # the last step: the document's projects, ranked as `rank_projects` ranks them
                 final = doc.portfolio
-                if len(rows) != len(final.projects) or any(
-                    r[1] is not p for r, p in zip(rows, final.projects, strict=True)
-                ):
-                    rows = [_row(i, p, self.scorer, settings, final) for i, p in enumerate(final.projects)]
-                yield LoadStep(final, _ranked(rows), len(rows), len(rows), doc)
+                with collector_paused():  # (a built-in scorer: its scores hold no cycles; never across a yield)
+                    if len(rows) != len(final.projects) or any(
+                        r[1] is not p for r, p in zip(rows, final.projects, strict=True)
+                    ):
+                        rows = [_row(i, p, self.scorer, settings, final) for i, p in enumerate(final.projects)]
+                    ranked = _ranked(rows)
+                yield LoadStep(final, ranked, len(rows), len(rows), doc)
                 continue
             due = not shown or len(rows) >= 2 * shown
             if due:

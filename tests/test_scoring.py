@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fsdl_tui.domain.model import Cost, Impact, Settings
+from fsdl_tui.domain.model import Cost, Impact, Project, Settings
 from fsdl_tui.scoring import FsdlScorer, Score, Scorer, WeightedScorer, feasibility_of, quadrant_of, rank, safe_score
 from fsdl_tui.scoring.base import driver_costs
 from fsdl_tui.scoring.weighted import DEFAULT_WEIGHTS, parse_weights
@@ -251,3 +252,21 @@ def test_the_scoring_benchmark_runs_and_reports_a_ratio():
 
     r = measure(size=30, repeats=1)
     assert r["size"] == 30 and r["load_s"] > 0 and r["ratio"] == pytest.approx(r["rank_s"] / r["load_s"])
+
+
+def test_fsdl_scores_shared_by_equal_values_are_the_ones_made_for_each_project() -> None:
+    scorer = FsdlScorer()
+    values = (None, 1, 2, 3, 4, 5)
+    rng = random.Random(0)
+    combos = list(itertools.product(values, repeat=8))
+    for combo in [*rng.sample(combos, 3000), (None,) * 8, (5,) * 8, (1,) * 8]:
+        imp, cost = combo[:5], combo[5:]
+        p = Project(
+            id="p",
+            title="P",
+            impact=Impact(*imp),
+            cost=Cost(data_availability=cost[0], accuracy_requirement=cost[1], problem_difficulty=cost[2]),
+        )
+        assert scorer.score(p, {}) == scorer.score(p, {}) == scorer._score(p)
+    floats = Project(id="f", title="F", impact=Impact(overall=3.5), cost=Cost(2.0, "", 3, "", 4))  # type: ignore[arg-type]
+    assert scorer.score(floats, {}) == scorer._score(floats)

@@ -10,6 +10,7 @@ the offending key (storage turns paths into FILE:LINE:COL) and builds the best m
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import math
@@ -63,7 +64,10 @@ _MEMO_BOUND = 100_000  # entries of `_NOTED` and `_DATES`: a bound for a process
 
 
 def _check(done: bool, note: str = "") -> Check:
-    got = _CHECKS.get((done, note))
+    key = (done, note)
+    got = _CHECKS.get(key)
+    if got is None:
+        got = _NOTED.get(key)
     if got is not None:
         return got
     if len(note) > _SHORT:
@@ -465,6 +469,400 @@ def _project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None
     return Project(id=pid, **attrs, extra=extra)
 
 
+# --- the fast reader: the common case, exact ------------------------------------------------------------
+#
+# Most projects have no problem at all. For them, a reader made once from the schema (one small closure per
+# field) takes each value only when it is plainly valid (the exact types the parser makes, in range, known
+# keys), with no per-field dispatch, no paths and no `Issue`s. On anything else it gives up (`_Slow`) and the
+# project is read again by the checking reader above, which words every problem: so the fast reader only
+# ever builds the model the checking reader would build without a problem, or none.
+
+
+class _Slow(Exception):
+    """The fast reader met something it does not take: the checking reader reads this project."""
+
+
+_ABSENT: Any = object()
+_Read = Callable[[Mapping[str, Any]], Any]
+
+
+def _fast_text(f: Field) -> _Read:
+    key, default, blank, fdefault = (
+        f.key,
+        (f.default if isinstance(f.default, str) else ""),
+        f.blank_is_default,
+        f.default,
+    )
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, default)
+        if type(v) is not str:
+            raise _Slow
+        if len(v) <= _SHORT:
+            v = sys.intern(v)
+        return fdefault if blank and not v else v
+
+    return read
+
+
+def _fast_score(f: Field) -> _Read:
+    key, (lo, hi) = f.key, f.range
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, _ABSENT)
+        if v is _ABSENT:
+            return None
+        if type(v) is int and lo <= v <= hi:
+            return v
+        raise _Slow
+
+    return read
+
+
+def _finite(v: Any) -> bool:
+    tv = type(v)
+    return tv is int or (tv is float and math.isfinite(v))
+
+
+def _fast_number(f: Field) -> _Read:
+    key, (lo, hi), default = f.key, f.bounds, f.default
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, _ABSENT)
+        if v is _ABSENT:
+            return default
+        if not _finite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise _Slow
+        return v
+
+    return read
+
+
+def _fast_range(f: Field) -> _Read:
+    key, (lo, hi) = f.key, f.range
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, _ABSENT)
+        if v is _ABSENT:
+            return None
+        if type(v) is list and len(v) == 2:
+            a, b = v
+            if type(a) is int and type(b) is int and lo <= a <= b <= hi:
+                return (a, b)
+        raise _Slow
+
+    return read
+
+
+def _fast_bool(f: Field) -> _Read:
+    key, default = f.key, f.default
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, default)
+        if v is None or type(v) is bool:
+            return v
+        raise _Slow
+
+    return read
+
+
+def _fast_choice(f: Field) -> _Read:
+    key, choices, default = f.key, frozenset(f.choices), f.default
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, _ABSENT)
+        if v is _ABSENT:
+            return default
+        if type(v) is str and v in choices:
+            return sys.intern(v)
+        raise _Slow
+
+    return read
+
+
+def _fast_list(f: Field) -> _Read:
+    key, choices = f.key, frozenset(f.choices)
+
+    def read(t: Mapping[str, Any]) -> Any:
+        v = t.get(key, _ABSENT)
+        if v is _ABSENT:
+            return ()
+        if type(v) is not list:
+            raise _Slow
+        for s in v:
+            if type(s) is not str or (choices and s not in choices):
+                raise _Slow
+        return tuple(_short(s) for s in v)
+
+    return read
+
+
+def _sub_table(t: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    v = t.get(key, _ABSENT)
+    if v is _ABSENT:
+        return {}
+    if type(v) is not dict:
+        raise _Slow
+    return v
+
+
+def _fast_checks(f: Field) -> _Read:
+    key, known = f.key, {k: sys.intern(k) for k in f.item_ids}
+    done, undone = _check(True), _check(False)
+
+    def read(t: Mapping[str, Any]) -> Any:
+        out: dict[str, Check] = {}
+        for k, v in _sub_table(t, key).items():
+            item = known.get(k)
+            if item is None:
+                raise _Slow
+            if v is True:
+                out[item] = done
+            elif v is False:
+                out[item] = undone
+            elif type(v) is dict:
+                is_done, note = v.get("done", False), v.get("note", "")
+                if type(is_done) is not bool or type(note) is not str:
+                    raise _Slow
+                got = _NOTED.get((is_done, note))  # (most notes are short and repeat)
+                out[item] = got if got is not None else _check(is_done, note)
+            else:
+                raise _Slow
+        return out
+
+    return read
+
+
+def _fast_answers(f: Field) -> _Read:
+    key, known = f.key, frozenset(f.item_ids)
+
+    def read(t: Mapping[str, Any]) -> Any:
+        out: dict[str, str] = {}
+        for k, v in _sub_table(t, key).items():
+            if k not in known or type(v) is not str:
+                raise _Slow
+            out[sys.intern(k)] = v
+        return out
+
+    return read
+
+
+def _fast_entries(t: Mapping[str, Any], key: str) -> list[Any]:
+    raw = t.get(key, _ABSENT)
+    if raw is _ABSENT:
+        return []
+    if type(raw) is not list:
+        raise _Slow
+    for entry in raw:
+        if type(entry) is not dict:
+            raise _Slow
+    return raw
+
+
+def _fast_text_of(entry: Mapping[str, Any], key: str) -> str:
+    v = entry.get(key, "")
+    if type(v) is not str:
+        raise _Slow
+    return _short(v)
+
+
+def _fast_choice_of(entry: Mapping[str, Any], key: str, choices: frozenset[str], default: str) -> str:
+    v = entry.get(key, _ABSENT)
+    if v is _ABSENT:
+        return default
+    if type(v) is str and v in choices:
+        return sys.intern(v)
+    raise _Slow
+
+
+def _fast_satisficing(f: Field) -> _Read:
+    key, directions = f.key, frozenset(_DIRECTIONS)
+
+    def read(t: Mapping[str, Any]) -> Any:
+        out = []
+        for entry in _fast_entries(t, key):
+            threshold = entry.get("threshold", 0.0)
+            if not _finite(threshold):
+                raise _Slow
+            direction = _fast_choice_of(entry, "direction", directions, "min")
+            out.append(Threshold(metric=_fast_text_of(entry, "metric"), threshold=threshold, direction=direction))
+        return tuple(out)
+
+    return read
+
+
+def _fast_baselines(f: Field) -> _Read:
+    key, kinds = f.key, frozenset(k.id for k in fw.BASELINE_KINDS)
+
+    def read(t: Mapping[str, Any]) -> Any:
+        out = []
+        for entry in _fast_entries(t, key):
+            kind = _fast_choice_of(entry, "kind", kinds, "internal")
+            name = _fast_text_of(entry, "name")
+            value = entry.get("value", None)
+            if "value" in entry and not _finite(value):
+                raise _Slow
+            out.append(Baseline(kind=kind, name=name, value=value))
+        return tuple(out)
+
+    return read
+
+
+def _fast_history(f: Field) -> _Read:
+    stages, statuses = frozenset(fw.STAGE_IDS), frozenset(fw.STATUSES)
+    index = fw.STAGE_INDEX
+
+    def read(t: Mapping[str, Any]) -> Any:
+        entries: list[Move | None] = []
+        pending: list[tuple[int, str, _dt.date, str]] = []
+        for entry in _fast_entries(t, "history"):
+            date = entry.get("date")
+            if type(date) is not _dt.date:
+                raise _Slow
+            date = _date(date)
+            note = _fast_text_of(entry, "note")
+            if "status" in entry:
+                status = entry["status"]
+                if "from" in entry or "to" in entry or type(status) is not str or status not in statuses:
+                    raise _Slow
+                if status == "killed" and not note.strip():
+                    raise _Slow
+                pending.append((len(entries), sys.intern(status), date, note))
+                entries.append(None)
+                continue
+            src, dst = entry.get("from"), entry.get("to")
+            if type(src) is not str or type(dst) is not str or src not in stages or dst not in stages:
+                raise _Slow
+            if index[dst] < index[src] and not note.strip():
+                raise _Slow
+            entries.append(Move(sys.intern(src), sys.intern(dst), date, note))
+        if not pending:
+            return tuple(entries)
+        current = t.get("stage")
+        for at, status, date, note in pending:
+            before = next((m.to_stage for m in reversed(entries[:at]) if m is not None), None)
+            after = next((m.from_stage for m in entries[at + 1 :] if m is not None), None)
+            stage = before or after or (current if current in index else "planning")
+            entries[at] = Move(stage, stage, date, note, status)
+        return tuple(m for m in entries if m is not None)
+
+    return read
+
+
+def _fast_plugins(f: Field) -> _Read:
+    key = f.key
+
+    def read(t: Mapping[str, Any]) -> Any:
+        out: dict[str, Any] = {}
+        for k, v in _sub_table(t, key).items():
+            if type(v) is not dict:
+                raise _Slow
+            out[sys.intern(k)] = _interned_keys(v)
+        return out
+
+    return read
+
+
+_FAST_READERS: dict[str, Callable[[Field], _Read]] = {
+    "text": _fast_text,
+    "longtext": _fast_text,
+    "score": _fast_score,
+    "number": _fast_number,
+    "range": _fast_range,
+    "bool": _fast_bool,
+    "choice": _fast_choice,
+    "list": _fast_list,
+    "checks": _fast_checks,
+    "answers": _fast_answers,
+    "history": _fast_history,
+    "satisficing": _fast_satisficing,
+    "baselines": _fast_baselines,
+    "plugins": _fast_plugins,
+}
+
+
+def _make_fast_project(fields_: tuple[Field, ...]) -> Callable[[Mapping[str, Any]], Project] | None:
+    """The fast reader of a project with these fields, or None where the schema has what it does not take
+    (a kind it has no reader for, a project-level field the model has no attribute for, a sub-table of
+    several levels): those projects are all read by the checking reader."""
+    names = sc.model_attributes(Project)
+    own: list[tuple[str, _Read]] = []
+    tables: dict[str, list[tuple[str, _Read]]] = {}
+    for f in fields_:
+        if f.kind in ("id", "version", "projects"):
+            continue
+        make = _FAST_READERS.get(f.kind)
+        if make is None or (f.table and (f.table not in TABLE_MODELS or "." in f.table)):
+            return None
+        if f.table:
+            if f.key not in sc.model_attributes(TABLE_MODELS[f.table]):
+                return None
+            tables.setdefault(f.table, []).append((f.key, make(f)))
+        elif f.key in names:
+            own.append((f.key, make(f)))
+        else:
+            return None
+    if "title" not in dict(own) or "lifecycle" in dict(own) or "lifecycle" not in tables:
+        return None
+    known = _top_keys(fields_)
+    # A sub-table's model is made from its values in the order of its attributes when the schema names
+    # them all in that order (as it does): by position, not keyword.
+    subs = tuple(
+        (name, TABLE_MODELS[name], tuple(readers), _in_order(TABLE_MODELS[name], readers))
+        for name, readers in tables.items()
+    )
+    owns = tuple(own)
+    slug = sc.ID_RE.fullmatch
+
+    def read(data: Mapping[str, Any]) -> Project:
+        pid = data.get("id")
+        if type(pid) is not str or not slug(pid):
+            raise _Slow
+        attrs = {key: read(data) for key, read in owns}
+        if not attrs["title"].strip():
+            raise _Slow
+        for name, cls, readers, in_order in subs:
+            t = _sub_table(data, name)
+            if in_order:
+                attrs[name] = cls(*[read(t) for _, read in readers])
+            else:
+                attrs[name] = cls(**{key: read(t) for key, read in readers})
+        lifecycle = attrs["lifecycle"]
+        if lifecycle.status == "killed" and not lifecycle.status_reason.strip():
+            raise _Slow
+        return Project(id=pid, **attrs, extra={k: v for k, v in data.items() if k not in known})
+
+    return read
+
+
+def _in_order(cls: type, readers: list[tuple[str, _Read]]) -> bool:
+    """Whether `readers` name the attributes of dataclass `cls`, all of them, in their order."""
+    return tuple(key for key, _ in readers) == tuple(x.name for x in dataclasses.fields(cls) if x.init)
+
+
+_FAST: dict[int, tuple[tuple[Field, ...], Callable[[Mapping[str, Any]], Project] | None]] = {}
+
+
+def _fast_project_reader() -> Callable[[Mapping[str, Any]], Project] | None:
+    """The fast reader of the schema's projects, made once."""
+    fields_ = sc.PROJECT_FIELDS
+    cached = _FAST.get(id(fields_))
+    if cached is None or cached[0] is not fields_:
+        cached = _FAST[id(fields_)] = (fields_, _make_fast_project(fields_))
+    return cached[1]
+
+
+def _read_project(c: _Checker, data: Mapping[str, Any], path: Path) -> Project | None:
+    """`_project`: by the fast reader when the project is plain, else by the checking reader."""
+    fast = _fast_project_reader()
+    if fast is not None:
+        try:
+            return fast(data)
+        except _Slow:
+            pass
+    return _project(c, data, path)
+
+
 def check_fields(fields_: Iterable[Field], data: Mapping[str, Any], path: Path = ()) -> list[Issue]:
     """The problems of the values of `fields_` (e.g. a plugin's, at `plugins.NAME.KEY`) in a record's plain
     data `data` at `path`: a value of the wrong type or out of range. Absent values are no problem."""
@@ -482,7 +880,7 @@ def check_fields(fields_: Iterable[Field], data: Mapping[str, Any], path: Path =
 
 def project_from_data(data: Mapping[str, Any], path: Path = ()) -> tuple[Project | None, list[Issue]]:
     c = _Checker()
-    return _project(c, data, path), c.issues
+    return _read_project(c, data, path), c.issues
 
 
 def portfolio_from_data(
@@ -529,7 +927,7 @@ def portfolio_from_data(
             project: Project | None = lent[1]
         else:
             before = len(c.issues)
-            project = _project(c, entry, ("projects", i))
+            project = _read_project(c, entry, ("projects", i))
             if built is not None and project is not None and len(c.issues) == before:
                 built[id(entry)] = (entry, project)
         if project is None:

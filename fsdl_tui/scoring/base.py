@@ -234,6 +234,29 @@ class FsdlScorer(Scorer):
     )
 
     def score(self, project: Project, settings: Mapping[str, Any]) -> Score:
+        # The score depends on the project's five impact values and three cost drivers alone, whole numbers
+        # from 1 to 5 or None: projects with the same ones share one (immutable) score, made once.
+        i, c = project.impact, project.cost
+        key = (
+            i.overall,
+            i.cheap_prediction,
+            i.product_friction,
+            i.automation,
+            i.peers,
+            c.data_availability,
+            c.accuracy_requirement,
+            c.problem_difficulty,
+        )
+        if not all(v is None or type(v) is int for v in key):
+            return self._score(project)
+        got = _SCORES.get(key)
+        if got is None:
+            if len(_SCORES) > _SCORES_BOUND:
+                _SCORES.clear()
+            got = _SCORES[key] = self._score(project)
+        return got
+
+    def _score(self, project: Project) -> Score:
         imp = impact_of(project)
         costs = driver_costs(project)
         missing = []
@@ -255,6 +278,9 @@ class FsdlScorer(Scorer):
             terms.append(Term(name, costs[d.id], weight, details.get(score or 0) or f"{d.label.lower()} {score}/5"))
         return Score.from_terms(terms)
 
+
+_SCORES: dict[tuple[int | None, ...], Score] = {}  # `FsdlScorer.score` by the values it reads
+_SCORES_BOUND = 100_000  # (at most 6^8 keys in all; a bound for a process that scores many files)
 
 # The terms' parts every project shares, made once rather than for each project (memory at 100,000).
 _BASE_TERM = Term("base", 1.0, 2.5, "feasibility at zero cost: 0.5 x 5")
