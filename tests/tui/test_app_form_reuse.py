@@ -102,6 +102,67 @@ async def test_an_error_shown_for_one_project_is_gone_when_the_form_opens_on_the
         assert app.session.portfolio.get("label-tool") == again.original  # nothing changed: nothing applied
 
 
+async def test_a_field_s_error_line_is_made_when_it_first_shows_an_error_under_the_field(
+    make_app: Any, portfolio_file: Path
+) -> None:
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = await open_form(pilot, "grasp-pose")
+        assert not form.query(".field-error")  # none until a field shows an error
+        path = "impact.overall"
+        field = form.query_one(f"#{widget_id(path)}", Input)
+        form.query_one("#form").scroll_to_widget(field, animate=False, immediate=True)
+        field.focus()
+        field.value = "9"  # refused
+        await pilot.pause()
+        error = form.query_one(f"#err-{widget_id(path)}", Label)
+        box = form.query_one(f"#box-{widget_id(path)}")
+        assert error.parent is box and box.children[-1] is error  # the field's last line, as it always was
+        assert error.display and "from 1 to 5" in str(error.render()) and error.region.y > field.region.y
+        field.value = "4"
+        await pilot.pause()
+        assert not error.display and not form.errors
+        field.value = "0"
+        await pilot.pause()
+        assert list(form.query(".field-error")) == [error] and error.display  # the same line shows it again
+
+
+async def test_the_form_reopened_with_other_values_shows_them_without_a_layout(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any
+) -> None:
+    """Values of fixed-size fields move nothing: loading them repaints the fields and lays nothing out (a
+    layout of the form's hundreds of widgets was most of the time a reused form took to open)."""
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        other = app.session.portfolio.get("label-tool")  # an unsaved change first: the app's title, in each
+        app.replace_project(dataclasses.replace(other, owner="someone"), "edit")  # screen's header, stays
+        form = await open_form(pilot, "grasp-pose")
+        await pilot.pause()
+        before = form_state(form)
+        await close(pilot)
+        p = app.session.portfolio.get("grasp-pose")
+        edited = dataclasses.replace(
+            p, title="Renamed", owner="", tags=("a-much-longer-tag",), impact=dataclasses.replace(p.impact, overall=2)
+        )
+        app.replace_project(edited, "edit")
+        layouts: list[bool] = []  # each layout of the form: whether it was a whole one (else of a scroll)
+        lay_out = form._refresh_layout
+        monkeypatch.setattr(
+            form, "_refresh_layout", lambda *a, **k: (layouts.append(not k.get("scroll")), lay_out(*a, **k))[1]
+        )
+
+        again = await open_form(pilot, "grasp-pose")
+        await pilot.pause()
+        assert again is form and True not in layouts  # at most the scroll to the top, of what shows
+        after = form_state(again)
+        changed = {wid for wid, shown in after.items() if shown != before[wid]}
+        assert changed == {widget_id(f) for f in ("title", "owner", "tags", "impact.overall")}
+        assert after[widget_id("title")] == ("input", "Renamed") and after[widget_id("owner")] == ("input", "")
+        assert again.working == app.session.portfolio.get("grasp-pose") == edited
+
+
 async def test_the_reused_board_and_2x2_show_a_change_made_while_they_were_hidden(
     make_app: Any, portfolio_file: Path
 ) -> None:

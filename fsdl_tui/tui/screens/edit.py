@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.compose import compose
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Header, Input, Label, Select, SelectionList, Static, TextArea
@@ -91,6 +92,44 @@ FOCUS_BINDINGS = [
 ]
 
 
+class StateCheckbox(Checkbox):
+    """A checkbox whose label shows its state (`check_label`). Its size never depends on its label (the form
+    gives each a fixed width, and a label of one line): `relabel` repaints it without laying the form out
+    again, as the `label` setter does."""
+
+    def relabel(self, done: bool) -> None:
+        label = check_label(str(self.label)[2:], done)
+        if hasattr(self, "_label"):  # Textual keeps the label there; else the setter, which lays out again
+            self._label = self._make_label(label)
+            self.refresh()
+        else:
+            self.label = label
+
+
+def update_in_place(static: Static, content: str | Text) -> None:
+    """Update `static`, laying the screen out again only when its height changes (a value of fixed-size
+    widgets does not move anything: a layout of the form's hundreds of widgets is most of an open's time)."""
+    height = static.content_size.height
+    static.update(content, layout=False)
+    width = static.content_size.width
+    if not width or static.get_content_height(static.container_size, static.app.size, width) != height:
+        static.refresh(layout=True)
+
+
+def set_value_in_place(widget: Input, text: str) -> None:
+    """Set an input's value without laying the screen out again. The value's watcher gives the input the
+    virtual size of its new text, and a new virtual size lays the whole screen out (most of the time a
+    reused form takes to open); an input's own size does not depend on its value (the form's are of fixed
+    size). So the input gets that virtual size first, without a layout; the watcher then finds it unchanged
+    and does the rest (its Changed message, the cursor) as for any value."""
+    old = widget.value
+    widget.set_reactive(Input.value, text)
+    size = Size(widget.content_width, 1)  # the virtual size the watcher gives it (its text's width)
+    widget.set_reactive(Input.value, old)
+    widget.set_reactive(Widget.virtual_size, size)
+    widget.value = text
+
+
 BASELINE_HELP = "Kinds: " + ", ".join(f"{k.id} ({k.label.lower()})" for k in fw.BASELINE_KINDS) + "."
 
 
@@ -136,35 +175,35 @@ class EditScreen(Screen[Project | None]):
             yield Label(Text(spec.label), classes="field-label")
             if help_text and spec.kind != "bool" and not beside:
                 yield Static(help_text, classes="field-help", markup=False)
-            with Horizontal(classes="field-row"):
-                if spec.kind == "longtext":
-                    yield PlainTextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
-                elif spec.kind == "choice":
-                    options = [(c, c) for c in spec.choices]
-                    yield Select(
-                        options,
-                        value=value if value in spec.choices else Select.NULL,
-                        id=wid,
-                        allow_blank=spec.path != "lifecycle.status",
-                        classes="field-input",
-                    )
-                elif spec.kind == "bool":
-                    yield Checkbox(check_label(spec.label, bool(value)), bool(value), id=wid, classes="field-input")
-                else:
-                    yield PlainInput(
-                        shown_value(spec, value),
-                        id=wid,
-                        classes="field-input",
-                        placeholder="1-5" if spec.kind == "score" else "",
-                    )
-                if beside:
+            if beside:  # the field's scale beside its input
+                with Horizontal(classes="field-row"):
+                    yield self._editor(spec, wid, value)
                     yield Static(beside, classes="beside", markup=False)
-            yield Label("", classes="field-error", id=f"err-{wid}")
+            else:  # alone under its label (in a row of its own, it would look the same: one widget less)
+                yield self._editor(spec, wid, value)
+
+    def _editor(self, spec: FieldSpec, wid: str, value: Any) -> Widget:
+        """The widget that edits a field, by its kind."""
+        if spec.kind == "longtext":
+            return PlainTextArea(value or "", id=wid, classes="field-input longtext", soft_wrap=True)
+        if spec.kind == "choice":
+            return Select(
+                [(c, c) for c in spec.choices],
+                value=value if value in spec.choices else Select.NULL,
+                id=wid,
+                allow_blank=spec.path != "lifecycle.status",
+                classes="field-input",
+            )
+        if spec.kind == "bool":
+            return StateCheckbox(check_label(spec.label, bool(value)), bool(value), id=wid, classes="field-input")
+        return PlainInput(
+            shown_value(spec, value), id=wid, classes="field-input", placeholder="1-5" if spec.kind == "score" else ""
+        )
 
     def _check_row(self, group: str, item: fw.Item) -> ComposeResult:
         done = bool(self._value(f"{group}.{item.id}.done"))
         with Horizontal(classes="check-row"):
-            yield Checkbox(
+            yield StateCheckbox(
                 check_label(item.label, done), done, id=widget_id(f"{group}.{item.id}.done"), tooltip=item.question
             )
             yield PlainInput(
@@ -173,7 +212,6 @@ class EditScreen(Screen[Project | None]):
                 placeholder=item.question,
                 classes="check-note",
             )
-        yield Label("", classes="field-error", id=f"err-{widget_id(f'{group}.{item.id}.note')}")
 
     def _schema_field(self, f: sc.Field) -> ComposeResult:
         """The widgets of one schema field, by its kind."""
@@ -303,8 +341,8 @@ class EditScreen(Screen[Project | None]):
             for widget, path in self._inputs:
                 self._load_widget(widget, path)
         hint = self.query_one("#form-hint", Static)
-        if str(hint.render()) != self._hint():  # an update lays the form out again: only when it differs
-            hint.update(self._hint())
+        if str(hint.render()) != self._hint():  # an update repaints the form: only when it differs
+            update_in_place(hint, self._hint())
         self._show_questions()
         self._preview()
         self.query_one("#form", VerticalScroll).scroll_home(animate=False, immediate=True)
@@ -335,11 +373,14 @@ class EditScreen(Screen[Project | None]):
         elif isinstance(widget, Checkbox):
             if widget.value != bool(value):
                 widget.value = bool(value)
-                widget.label = check_label(str(widget.label)[2:], bool(value))
+                if isinstance(widget, StateCheckbox):
+                    widget.relabel(bool(value))
+                else:
+                    widget.label = check_label(str(widget.label)[2:], bool(value))
         elif isinstance(widget, Input):
             text = shown_value(spec, value)
             if widget.value != text:
-                widget.value = text
+                set_value_in_place(widget, text)
             widget.cursor_position = len(text)
 
     def _show_questions(self) -> None:
@@ -387,7 +428,7 @@ class EditScreen(Screen[Project | None]):
         line.append("   (ctrl+g: go to a section)", style="dim")
         if line != self._previewed:  # an update lays the form out again: only when it differs
             self._previewed = line
-            self.query_one("#preview", Static).update(line)
+            update_in_place(self.query_one("#preview", Static), line)
 
     def action_jump(self) -> None:
         """Pick a section of the form and scroll to it."""
@@ -413,11 +454,28 @@ class EditScreen(Screen[Project | None]):
             self.errors[path] = message
         else:
             self.errors.pop(path, None)
-        for err in self.query(f"#err-{wid}"):
+        errs: list[Widget] = list(self.query(f"#err-{wid}"))
+        if message and not errs:
+            errs = self._error_label(wid)
+        for err in errs:
             err.update(message)  # type: ignore[attr-defined]
             err.display = bool(message)
         for w in self.query(f"#{wid}"):
             w.set_class(bool(message), "-invalid")
+
+    def _error_label(self, wid: str) -> list[Widget]:
+        """The line that shows a field's error, mounted when it first shows one (few fields ever do, and
+        each widget costs time on every open): the last line of the field's box, or the line under a gate
+        or step's row for its note. None for a field without one (a checkbox of a row)."""
+        label = Label("", classes="field-error", id=f"err-{wid}")
+        if boxes := self.query(f"#box-{wid}"):
+            boxes.first().mount(label)
+        elif wid.endswith("--note") and (row := self.query_one(f"#{wid}").parent) and row.has_class("check-row"):
+            assert isinstance(row, Widget) and isinstance(row.parent, Widget)
+            row.parent.mount(label, after=row)
+        else:
+            return []
+        return [label]
 
     def _path(self, widget: Widget) -> str | None:
         if widget.id and widget.id.startswith("f-"):
@@ -450,8 +508,10 @@ class EditScreen(Screen[Project | None]):
         path = self._path(event.checkbox)
         if path:
             self.set_value(path, event.value)
-            label = str(event.checkbox.label)[2:]
-            event.checkbox.label = check_label(label, event.value)  # the state in words, not only a colour
+            if isinstance(event.checkbox, StateCheckbox):  # the state in words, not only a colour
+                event.checkbox.relabel(event.value)
+            else:
+                event.checkbox.label = check_label(str(event.checkbox.label)[2:], event.value)
 
     @on(SelectionList.SelectedChanged)
     def _choices(self, event: SelectionList.SelectedChanged[str]) -> None:
