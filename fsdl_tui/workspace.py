@@ -25,7 +25,18 @@ from .domain import framework as fw
 from .domain.lifecycle import slugify
 from .domain.model import Lifecycle, Portfolio, Project
 from .domain.schema import Field
-from .scoring.base import FsdlScorer, Ranked, Score, Scorer, feasibility_of, impact_of, quadrant_of, safe_score
+from .scoring.base import (
+    FsdlScorer,
+    Ranked,
+    RankRow,
+    Score,
+    Scorer,
+    feasibility_of,
+    impact_of,
+    quadrant_of,
+    ranked_in_order,
+    safe_score,
+)
 from .storage import PortfolioDocument, PortfolioLoadError, SaveError, load, loads, new_document, render_text, save
 from .storage.atomic import read_digest
 from .storage.loading import collector_paused
@@ -75,7 +86,7 @@ def contained_score(scorer: Scorer, project: Project, settings: Mapping[str, Any
         return Score(None, (), f"{type(exc).__name__}: {exc}", error=True)
 
 
-_Row = tuple[int, Project, Score, float | None, float | None, str | None]
+_Row = RankRow
 
 
 def _row(i: int, p: Project, scorer: Scorer, settings: Mapping[str, Any], portfolio: Portfolio) -> _Row:
@@ -83,18 +94,6 @@ def _row(i: int, p: Project, scorer: Scorer, settings: Mapping[str, Any], portfo
     s = contained_score(scorer, p, settings)
     imp, fea = impact_of(p), feasibility_of(p)
     return (i, p, s, imp, fea, quadrant_of(imp, fea, portfolio))
-
-
-def _ranked(rows: Sequence[_Row]) -> list[Ranked]:
-    """The rows in ranking order (best score first, unscorable last, then by place in the file), numbered."""
-    ordered = sorted(rows, key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
-    out: list[Ranked] = []
-    n = 0
-    for _, p, s, imp, fea, quad in ordered:
-        if s.value is not None:
-            n += 1
-        out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
-    return out
 
 
 def rank_projects(
@@ -119,7 +118,7 @@ def rank_projects(
         rows.append(_row(i, p, scorer, settings, portfolio))
     if cancelled():
         return None
-    return _ranked(rows)
+    return ranked_in_order(rows)
 
 
 @dataclass(frozen=True)
@@ -175,14 +174,14 @@ class LoadJob:
                         r[1] is not p for r, p in zip(rows, final.projects, strict=True)
                     ):
                         rows = [_row(i, p, self.scorer, settings, final) for i, p in enumerate(final.projects)]
-                    ranked = _ranked(rows)
+                    ranked = ranked_in_order(rows)
                 yield LoadStep(final, ranked, len(rows), len(rows), doc)
                 continue
             due = not shown or len(rows) >= 2 * shown
             if due:
                 shown = len(rows)
                 portfolio = header.replace(projects=tuple(r[1] for r in rows))
-                yield LoadStep(portfolio, _ranked(rows), len(rows), chunk.expected)
+                yield LoadStep(portfolio, ranked_in_order(rows), len(rows), chunk.expected)
             else:
                 yield LoadStep(None, None, len(rows), chunk.expected)
 

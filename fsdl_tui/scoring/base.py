@@ -208,15 +208,24 @@ def rank(
     scores = scorer.score_all(projects, settings, progress=progress, cancelled=cancelled)
     if len(scores) != len(projects):
         raise RankCancelled(f"ranking by {scorer.name} stopped after {len(scores)} of {len(projects)} projects")
-    rows = []
+    rows: list[RankRow] = []
     for i, (p, raw) in enumerate(zip(projects, scores, strict=True)):
         s = check_score(raw)
         imp, fea = impact_of(p), feasibility_of(p)
         rows.append((i, p, s, imp, fea, quadrant_of(imp, fea, portfolio)))
-    rows.sort(key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
-    out = []
+    return ranked_in_order(rows)
+
+
+RankRow = tuple[int, Project, Score, float | None, float | None, str | None]
+
+
+def ranked_in_order(rows: Iterable[RankRow]) -> list[Ranked]:
+    """Rows of (place in the file, project, score, impact, feasibility, quadrant) in ranking order (best score
+    first, unscorable last, ties by place in the file), numbered."""
+    ordered = sorted(rows, key=lambda r: (r[2].value is None, -(r[2].value or 0.0), r[0]))
+    out: list[Ranked] = []
     n = 0
-    for _, p, s, imp, fea, quad in rows:
+    for _, p, s, imp, fea, quad in ordered:
         if s.value is not None:
             n += 1
         out.append(Ranked(n if s.value is not None else None, p, s, imp, fea, quad))
