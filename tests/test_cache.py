@@ -76,9 +76,10 @@ def _plausible_lie(entry: Path) -> None:
     """Valid JSON with other data under an untouched first line: only the body's hash can tell."""
     raw = entry.read_bytes()
     nl = raw.index(b"\n")
-    data = json.loads(raw[nl + 1 :])
+    header, *rest = raw[nl + 1 :].split(b"\n")
+    data = json.loads(header)
     data["name"] = "not what the file says"
-    entry.write_bytes(raw[: nl + 1] + json.dumps(data).encode())
+    entry.write_bytes(raw[: nl + 1] + b"\n".join([json.dumps(data).encode(), *rest]))
 
 
 def _stale_format(entry: Path) -> None:
@@ -112,7 +113,7 @@ def test_a_corrupt_or_stale_entry_is_detected_and_rebuilt(tmp_path: Path, spoil)
     (entry,) = entries()
     good = entry.read_bytes()
     spoil(entry)
-    assert cache.get(cold.digest or "") is None  # detected, and removed
+    assert cache.get_parsed(cold.digest or "") is None  # detected, and removed
     assert not entry.exists()
     again = load(path)  # parsed again and the entry written anew
     assert again.portfolio == cold.portfolio

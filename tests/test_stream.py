@@ -111,7 +111,7 @@ def test_a_warm_cache_gives_every_project_at_once(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(cache, "MIN_FILE_BYTES", 0)
     path = write(tmp_path, make_portfolio_text(10, seed=8))
     cold, _ = chunks(path)  # fills the cache, as `load` does
-    assert cache.get(load(path).digest or "") is not None
+    assert cache.get_parsed(load(path).digest or "") is not None
     warm, got = chunks(path)
     assert warm.from_cache
     assert len(got) == 2 and not got[0].restart and got[1].restart  # the first piece, then all from the cache

@@ -895,7 +895,9 @@ def portfolio_from_data(
     tables (`storage.segment_memo`) build each unchanged project once.
 
     `projects_data`, when given, yields the project tables in place of `data["projects"]`: a reader that
-    parses them one at a time need not hold them all, since each is let go once its project is built."""
+    parses them one at a time need not hold them all, since each is let go once its project is built. It
+    may yield a `Project` in place of a table, built already (from the cache of parsed files): it is taken
+    as it is, and only the rules across projects (unique ids, known dependencies) are checked."""
     c = _Checker()
     version = data.get("schema_version")
     if version is None:
@@ -919,17 +921,20 @@ def portfolio_from_data(
         raw = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
+        if type(entry) is Project:  # built already (`projects_data` only: parsed data holds no such value)
+            project: Project | None = entry
+        elif not isinstance(entry, dict):
             c.add(("projects", i), "a project must be a table")
             continue
-        lent = built.get(id(entry)) if built is not None else None
-        if lent is not None and lent[0] is entry:
-            project: Project | None = lent[1]
         else:
-            before = len(c.issues)
-            project = _read_project(c, entry, ("projects", i))
-            if built is not None and project is not None and len(c.issues) == before:
-                built[id(entry)] = (entry, project)
+            lent = built.get(id(entry)) if built is not None else None
+            if lent is not None and lent[0] is entry:
+                project = lent[1]
+            else:
+                before = len(c.issues)
+                project = _read_project(c, entry, ("projects", i))
+                if built is not None and project is not None and len(c.issues) == before:
+                    built[id(entry)] = (entry, project)
         if project is None:
             continue
         if project.id in seen:

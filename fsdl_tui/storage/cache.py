@@ -1,13 +1,22 @@
 """A cache of parsed portfolio files, so a large portfolio is parsed once, not by every command.
 
-An entry holds the plain data `tomllib` made of a file (what the codec reads), keyed by the sha256 of the
-file's bytes, in JSON: data only, so an entry can never run code, whoever wrote it. Dates, times and
-date-times, which JSON has no words for, are written as one-key objects under a key no TOML key can be
-(see `_TAG`). Each entry starts with a line that names the cache format, the Python version (whose `tomllib`
-made the data), the content hash it stands for and the sha256 of the rest of the entry; an entry whose line
-does not match, or whose rest does not hash to it, is deleted and the file parsed again. The file is always
-read: the cache only ever replaces the parse of bytes it has seen, so a hit gives the same document, the
-same problems and the same warnings as a cold load.
+An entry stands for the bytes of a file, keyed by their sha256, and holds what was made of them, in JSON:
+data only, so an entry can never run code, whoever wrote it. It has three lines after its first: the
+file's header (every table but the projects), as `tomllib` made it; the projects, each a plain project in
+its flat form (`domain/flat.py`: its values in the model's order, the checks, history entries and other
+small records it shares with other projects kept once), or the number of its table in the third line, the
+tables of the projects that are not plain (a problem or a warning to give, a date among their extra keys),
+and of every project when the file has a problem. A warm load builds a plain project from its flat form
+without reading a table, and every other from its table as a cold load does. In the first and third lines,
+dates, times and date-times, which JSON has no words for, are written as one-key objects under a key no TOML
+key can be (see `_TAG`); in the flat form a date is text where the model has a date, and nowhere else.
+
+Each entry starts with a line that names the cache format, the kind of entry, the layout of the model, the
+Python version (whose `tomllib` made the data), the content hash it stands for and the sha256 of the rest of
+the entry; an entry whose line does not match, or whose rest does not hash to it, or does not read, is
+deleted and the file parsed again. The file is always read: the cache only ever replaces the parse of bytes
+it has seen, so a hit gives the same document, the same problems and the same warnings as a cold load.
+`get` and `put` keep plain data of any other kind the same way (one line of JSON after the first).
 
 Entries live in `paths.cache_dir()/parsed/`, are written atomically (a temp file, then a rename), and the
 folder is kept under `MAX_TOTAL_BYTES` by removing the entries used least recently. A missing or read-only
@@ -25,12 +34,16 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import paths
+from ..domain.flat import LAYOUT, Reader, Writer
+from ..domain.model import Project
+from ..domain.reader import project_key_warnings
 
-FORMAT = 1
+FORMAT = 2
 ENV_OFF = "FSDL_TUI_NO_CACHE"
 MIN_FILE_BYTES = 128 * 1024  # about 35 projects; below it a parse is a few milliseconds
 # An entry is read whole, the data of every project at once: over a GiB for a 100,000-project file, where a
@@ -42,6 +55,8 @@ _SUFFIX = ".json"
 # key in a cached file's data is this one.
 _TAG = "\x00"
 _PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
+# The layout of the model the flat form is read into: an entry made for another one is not read.
+_MODEL = hashlib.sha256(LAYOUT.encode("utf-8")).hexdigest()[:16]
 
 
 def enabled() -> bool:
@@ -63,8 +78,9 @@ def _entry(sha: str) -> Path:
     return folder() / f"{sha}{_SUFFIX}"
 
 
-def _header(sha: str, body_sha: str) -> str:
-    return json.dumps({"format": FORMAT, "python": _PY, "sha256": sha, "body_sha256": body_sha}, sort_keys=True)
+def _header(sha: str, body_sha: str, kind: str = "data") -> str:
+    fields = {"format": FORMAT, "kind": kind, "model": _MODEL, "python": _PY, "sha256": sha, "body_sha256": body_sha}
+    return json.dumps(fields, sort_keys=True)
 
 
 def _encode_default(v: Any) -> Any:
@@ -87,7 +103,7 @@ def _decode_hook(d: dict[str, Any]) -> Any:
     return d
 
 
-def encode(data: dict[str, Any]) -> str:
+def encode(data: Any) -> str:
     return json.dumps(data, default=_encode_default, ensure_ascii=False, check_circular=False, allow_nan=True)
 
 
@@ -98,34 +114,26 @@ def decode(body: str) -> dict[str, Any]:
     return data
 
 
-def get(sha: str) -> dict[str, Any] | None:
-    """The data cached for the file whose bytes hash to `sha`, or None (no entry, or a bad one, now removed)."""
+def _read_entry(sha: str, kind: str) -> bytes | None:
+    """The body of the entry of `kind` for the bytes hashing to `sha`, checked against its first line; or None
+    (no entry, or a bad one, now removed)."""
     path = _entry(sha)
     try:
         raw = path.read_bytes()
     except OSError:
         return None
-    try:
-        nl = raw.index(b"\n")
-        body = raw[nl + 1 :]
-        if raw[:nl].decode("utf-8") != _header(sha, hashlib.sha256(body).hexdigest()):
-            raise ValueError("stale or corrupt entry")
-        data = decode(body.decode("utf-8"))
-    except (ValueError, TypeError, KeyError, RecursionError):
+    nl = raw.find(b"\n")
+    body = raw[nl + 1 :]
+    if nl < 0 or raw[:nl] != _header(sha, hashlib.sha256(body).hexdigest(), kind).encode("utf-8"):
         _remove(path)
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # used now: eviction removes the entries used least recently
-    return data
+    return body
 
 
-def put(sha: str, data: dict[str, Any]) -> None:
-    """Store the parsed data of the file whose bytes hash to `sha`; quietly nothing if the folder is unusable."""
-    try:
-        body = encode(data).encode("utf-8")
-    except (TypeError, ValueError, RecursionError):
-        return
-    entry = (_header(sha, hashlib.sha256(body).hexdigest()) + "\n").encode("utf-8") + body
+def _write_entry(sha: str, body: bytes, kind: str) -> None:
+    entry = (_header(sha, hashlib.sha256(body).hexdigest(), kind) + "\n").encode("utf-8") + body
     target = _entry(sha)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +148,82 @@ def put(sha: str, data: dict[str, Any]) -> None:
         _remove(Path(tmp))
         return
     evict(keep=target)
+
+
+def get(sha: str) -> dict[str, Any] | None:
+    """The plain data stored by `put` for `sha`, or None (no entry, or a bad one, now removed)."""
+    body = _read_entry(sha, "data")
+    if body is None:
+        return None
+    try:
+        return decode(body.decode("utf-8"))
+    except (ValueError, TypeError, KeyError, RecursionError):
+        _remove(_entry(sha))
+        return None
+
+
+def put(sha: str, data: dict[str, Any]) -> None:
+    """Store plain data (as `tomllib` makes) under `sha`; quietly nothing if the folder is unusable."""
+    try:
+        body = encode(data).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return
+    _write_entry(sha, body, "data")
+
+
+# --- a parsed portfolio file ------------------------------------------------------------------------------
+
+Items = list[Project | dict[str, Any]]
+
+
+def get_parsed(sha: str) -> tuple[dict[str, Any], Items] | None:
+    """The parsed file whose bytes hash to `sha`, as `put_parsed` stored it: its header's data (every table
+    but the projects) and its projects in file order, each a `Project` (built from its flat form, as the
+    reader would build it from its table) or, where the project is not plain, its table. None when there is
+    no entry or a bad one (now removed)."""
+    body = _read_entry(sha, "parsed")
+    if body is None:
+        return None
+    try:
+        head, flats, tables = body.decode("utf-8").split("\n")
+        header = decode(head)
+        kept = json.loads(tables, object_hook=_decode_hook)
+        if not isinstance(kept, list) or not all(isinstance(t, dict) for t in kept):
+            raise ValueError("not a list of tables")
+        pools, flat = json.loads(flats)
+        read = Reader(pools).project
+        items: Items = [read(f) if type(f) is list else kept[f] for f in flat]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        _remove(_entry(sha))
+        return None
+    return header, items
+
+
+def put_parsed(sha: str, header: dict[str, Any], tables: list[Any], projects: Sequence[Project] | None) -> None:
+    """Store the parsed file whose bytes hash to `sha`: its header's data, its project tables and, when
+    the file loaded without a problem, the projects built from them (one per table, in order). A project
+    is kept in its flat form (`domain/flat.py`) when it has no warning to give (`project_key_warnings`),
+    else, and when `projects` is None, as its table. Quietly nothing if the folder is unusable."""
+    if projects is not None and len(projects) != len(tables):
+        projects = None
+    flats: list[Any] = []
+    kept: list[Any] = []
+    writer = Writer()
+    for i, table in enumerate(tables):
+        flat = None
+        if projects is not None and not project_key_warnings(table, ()):
+            flat = writer.project(projects[i])
+        if flat is None:
+            flats.append(len(kept))
+            kept.append(table)
+        else:
+            flats.append(flat)
+    try:
+        plain = json.dumps([writer.pools(), flats], ensure_ascii=False, check_circular=False, allow_nan=True)
+        body = "\n".join((encode(header), plain, encode(kept))).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return
+    _write_entry(sha, body, "parsed")
 
 
 def evict(max_total: int | None = None, keep: Path | None = None) -> None:

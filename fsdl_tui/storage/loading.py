@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ..domain.codec import Issue, portfolio_from_data, project_key_warnings
-from ..domain.model import Portfolio
+from ..domain.model import Portfolio, Project
 from . import cache, limits
 from .atomic import FileTooLarge, NotRegularFile, digest, read_file
 from .document import PortfolioDocument
@@ -283,10 +283,13 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
         memo_holds_a_version()
     ):  # another version of the file was read in this memo: its unchanged projects need no parse
         sha = None
-    cached = cache.get(sha) if sha is not None else None
+    with collector_paused():  # (the decoded entry: every project, made of some 40 objects each)
+        cached = cache.get_parsed(sha) if sha is not None else None
     if cached is not None:
-        remember_segments(text, cached)
-        return _from_data(cached, text, filename, problems, warnings)
+        header, items = cached
+        remember_segments(text, items)
+        found = _entry_warnings(items) if warnings else None
+        return _from_data(header, text, filename, problems, warnings, iter(items), found)
     if sha is None:  # nothing to cache: each project is built as soon as its segment is parsed
         streamed = _load_by_segment(text, filename, problems, warnings)
         if streamed is not None:
@@ -321,9 +324,32 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
     if hostile:  # the model is not built from values it cannot hold
         problems.extend(problems_at(PortfolioDocument(Portfolio(name=""), text), filename, hostile))
         raise PortfolioLoadError(sorted(problems, key=lambda p: (p.line, p.col)))
-    if sha is not None:  # only data within the limits is cached: a hit needs no second look at them
-        cache.put(sha, data)
-    return _from_data(data, text, filename, problems, warnings)
+    if sha is None:
+        return _from_data(data, text, filename, problems, warnings)
+    try:  # only data within the limits is cached: a hit needs no second look at them
+        doc = _from_data(data, text, filename, problems, warnings)
+    except PortfolioLoadError:
+        cache_parsed(sha, data, None)  # its tables: a warm load finds the same problems
+        raise
+    cache_parsed(sha, data, doc.portfolio.projects)
+    return doc
+
+
+def cache_parsed(sha: str, data: dict[str, Any], projects: tuple[Project, ...] | None) -> None:
+    """Put the parsed `data` of the file whose bytes hash to `sha` in the cache, with the `projects` built
+    from it when it loaded without a problem (else None)."""
+    tables = data.get("projects", [])
+    if isinstance(tables, list):
+        cache.put_parsed(sha, {k: v for k, v in data.items() if k != "projects"}, tables, projects)
+
+
+def _entry_warnings(items: cache.Items) -> list[Issue]:
+    """The warnings of the projects of a cache entry: those it keeps as tables (the others have none)."""
+    found: list[Issue] = []
+    for i, item in enumerate(items):
+        if type(item) is not Project:
+            found.extend(project_key_warnings(item, ("projects", i)))
+    return found
 
 
 def _from_data(
@@ -332,12 +358,12 @@ def _from_data(
     filename: str,
     problems: list[Problem],
     warnings: bool = False,
-    projects_data: Iterator[dict[str, Any]] | None = None,
+    projects_data: Iterator[Any] | None = None,
     project_warnings: list[Issue] | None = None,
 ) -> PortfolioDocument:
     """The document for parsed `data` of `text`: conflict markers, validation and the model. With
-    `projects_data`, the project tables come from it, one at a time (and their warnings, once it is spent,
-    are in `project_warnings`)."""
+    `projects_data`, the project tables (or projects built already) come from it, one at a time (and their
+    warnings, once it is spent, are in `project_warnings`)."""
     if "<<<<<<<" in text or ">>>>>>>" in text:
         problems.extend(_conflict_problems(text, filename, parsed=True))
     with collector_paused():  # building ~100 small immutable objects per project creates no cycles
@@ -413,6 +439,9 @@ def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
         issues = doc._warnings
     else:
         cacheable = doc.digest is not None and cache.cacheable(doc.text, len(doc.text))
-        data = cache.get(doc.digest) if doc.digest is not None and cacheable else None
-        issues = unknown_key_warnings(data if data is not None else tomllib.loads(doc.text))
+        cached = cache.get_parsed(doc.digest) if doc.digest is not None and cacheable else None
+        if cached is not None:
+            issues = unknown_key_warnings(cached[0]) + _entry_warnings(cached[1])
+        else:
+            issues = unknown_key_warnings(tomllib.loads(doc.text))
     return problems_at(doc, filename or doc.label, issues) if issues else []

@@ -202,18 +202,25 @@ def memo_holds_a_version() -> bool:
     return bool(_SEGMENT_MEMO.get())
 
 
-def remember_segments(text: str, data: dict[str, Any]) -> None:
-    """Put the projects of a file read from the cache in the current segment memo (if any), by their
-    segment's text, as `_parse_by_segment` would have."""
-    memo = _SEGMENT_MEMO.get()
-    if memo is None:
+def remember_segments(text: str, items: list[Any]) -> None:
+    """Put the projects of a file read from the cache (each a table, or a `Project` built already) in the
+    current segment memo (if any), by their segment's text, as `_parse_by_segment` would have. A built
+    project's segment gets an empty table of its own, which the built memo maps to the project: only
+    `portfolio_from_data` reads such a table, and takes the project (a plain project, which has no
+    warning to give, as the empty table has none)."""
+    memo, built = _SEGMENT_MEMO.get(), _BUILT_MEMO.get()
+    if memo is None or built is None:
         return
     lay = layout(text)
-    projects = data.get("projects")
     segs = [s for s in lay.segments if s.kind == "project"]
-    if lay.standard and isinstance(projects, list) and len(projects) == len(segs):
-        for seg, entry in zip(segs, projects, strict=True):
-            memo.setdefault(lay.segment_text(seg), entry)
+    if lay.standard and len(items) == len(segs):
+        for seg, item in zip(segs, items, strict=True):
+            if isinstance(item, Project):
+                table: dict[str, Any] = {}
+                if memo.setdefault(lay.segment_text(seg), table) is table:
+                    built[id(table)] = (table, item)
+            else:
+                memo.setdefault(lay.segment_text(seg), item)
 
 
 def built_memo() -> dict[int, tuple[Any, Project]] | None:

@@ -46,7 +46,7 @@ from .atomic import digest, read_file
 # the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
 from .document import PortfolioDocument
 from .limits import max_file_bytes
-from .loading import collector_paused, load
+from .loading import cache_parsed, collector_paused, load
 from .lock import tidy
 from .parsing import NotBySegment, header_table, project_table
 from .scan import layout
@@ -172,12 +172,12 @@ class StreamLoad:
     def _cached(self, text: str, sha: str) -> Chunk | None:
         """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
         with collector_paused():  # (the decoded entry is every project's data: a quarter of the read)
-            cached = cache.get(sha)
+            cached = cache.get_parsed(sha)
         if cached is None:
             return None
         self.from_cache = True
         with collector_paused():
-            portfolio, issues = portfolio_from_data(cached)
+            portfolio, issues = portfolio_from_data(cached[0], None, cached[1])
         if issues:
             raise _Fallback
         self.document = PortfolioDocument(portfolio, text, self.path, sha)
@@ -253,7 +253,7 @@ class StreamLoad:
         assert self.document is not None  # the last chunk: the header as the whole file has it
         yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
         if cacheable:  # within the limits (checked piece by piece), as `load` caches it
-            cache.put(sha, data)
+            cache_parsed(sha, data, self.document.portfolio.projects)
 
     @staticmethod
     def _header(data: dict[str, Any]) -> Portfolio:
