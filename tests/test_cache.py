@@ -329,3 +329,202 @@ def test_in_a_segment_memo_an_unchanged_project_is_built_once() -> None:
     assert (a, b) == (loads(text).portfolio, loads(edited).portfolio)
     shared = [x is y for x, y in zip(a.projects, b.projects, strict=True)]
     assert shared == [False, True, True, True, True]  # the first project's cost was edited
+
+
+# --- the entry's format: plain projects in their flat form -------------------------------------------------
+
+
+def _body_lines(entry: Path) -> tuple[bytes, list[bytes]]:
+    raw = entry.read_bytes()
+    nl = raw.index(b"\n")
+    return raw[:nl], raw[nl + 1 :].split(b"\n")
+
+
+def _rehash(entry: Path, lines: list[bytes]) -> None:
+    """Write `lines` as the entry's body under a first line that vouches for them (as a forger would)."""
+    import hashlib
+
+    first, _ = _body_lines(entry)
+    header = json.loads(first)
+    body = b"\n".join(lines)
+    header["body_sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+def test_the_flat_form_reads_the_model_the_cache_was_made_for() -> None:
+    from fsdl_tui.domain import flat
+
+    assert flat.USABLE, "the model's attributes changed: update domain/flat.py (Writer, Reader, _EXPECTED)"
+
+
+def test_a_plain_file_is_cached_in_flat_form_and_built_back_equal(tmp_path: Path, monkeypatch) -> None:
+    path = write(tmp_path, make_portfolio_text(9, seed=8))
+    cold = load(path)
+    (entry,) = entries()
+    _, (_, flats, tables) = _body_lines(entry)
+    assert json.loads(tables) == []  # no project kept as a table
+    assert all(type(f) is list for f in json.loads(flats)[1])
+    monkeypatch.setattr("fsdl_tui.domain.reader._read_project", lambda *a: pytest.fail("read a table"))
+    no_parse(monkeypatch)
+    assert load(path).portfolio == cold.portfolio
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_every_corpus_project_comes_back_equal_from_its_flat_form(path: Path) -> None:
+    from fsdl_tui.domain import flat
+
+    try:
+        doc = loads(path.read_text(encoding="utf-8"))
+    except PortfolioLoadError:
+        return
+    writer = flat.Writer()
+    flats = [(p, writer.project(p)) for p in doc.portfolio.projects]
+    read = flat.Reader(json.loads(json.dumps(writer.pools()))).project  # through JSON, as the cache keeps it
+    for project, f in flats:
+        if f is not None:
+            back = read(json.loads(json.dumps(f)))
+            assert back == project
+            assert repr(back) == repr(project)  # the same types too (an int stays an int, a tuple a tuple)
+
+
+def test_strings_that_spell_dates_stay_strings_and_dates_stay_dates(tmp_path: Path, monkeypatch) -> None:
+    text = make_portfolio_text(3, seed=2).replace(
+        'title = "', 'when = 2024-05-06\nsaid = "2024-05-06"\nodd = "\\u00e4 {x}"\ntitle = "', 2
+    )
+    path = write(tmp_path, text)
+    cold = load(path)
+    no_parse(monkeypatch)
+    warm = load(path)
+    assert warm.portfolio == cold.portfolio
+    first, second = warm.portfolio.projects[:2]
+    assert type(first.extra["when"]) is dt.date and first.extra["said"] == "2024-05-06"
+    assert [type(v) for v in second.extra.values()] == [dt.date, str, str]
+
+
+def test_a_string_of_the_tag_cannot_come_from_toml() -> None:
+    import tomllib
+
+    # A NUL can only be written as an escape (a raw one is an error), and a file with the escape is not cached.
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads('x = "\x00date"\n')
+    with pytest.raises(tomllib.TOMLDecodeError):
+        tomllib.loads("x = '''\x00date'''\n")
+    assert not cache.cacheable('x = "\\u0000date"\n', 10**6)
+    assert not cache.cacheable('x = "\\U00000000date"\n', 10**6)
+
+
+def test_a_user_table_shaped_like_a_tagged_value_is_read_as_written(tmp_path: Path, monkeypatch) -> None:
+    text = make_portfolio_text(2, seed=3).replace('title = "', 'x = { "date" = ["date", "2024-01-01"] }\ntitle = "', 1)
+    path = write(tmp_path, text)
+    cold = load(path)
+    no_parse(monkeypatch)
+    assert load(path).portfolio.projects[0].extra == {"x": {"date": ["date", "2024-01-01"]}}
+    assert load(path).portfolio == cold.portfolio
+
+
+def test_a_project_with_a_warning_is_kept_as_its_table_and_warns_warm(tmp_path: Path, monkeypatch) -> None:
+    text = make_portfolio_text(4, seed=5).replace("overall = ", "overal = 2\noverall = ", 2)
+    path = write(tmp_path, text)
+    cold = load(path, warnings=True)
+    expected = lint(cold)
+    assert len(expected) == 2
+    (entry,) = entries()
+    _, (_, flats, _tables) = _body_lines(entry)
+    assert [type(f) for f in json.loads(flats)[1]] == [int, int, list, list]
+    no_parse(monkeypatch)
+    assert lint(load(path, warnings=True)) == expected
+    assert lint(load(path)) == expected
+
+
+def _old_format(entry: Path) -> None:
+    """An entry as the first format wrote it: the parsed data of the whole file, one JSON object."""
+    import hashlib
+    import sys
+
+    first, _ = _body_lines(entry)
+    sha = json.loads(first)["sha256"]
+    body = json.dumps({"schema_version": 1, "name": "old", "projects": []}).encode()
+    header = {
+        "format": 1,
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "sha256": sha,
+        "body_sha256": hashlib.sha256(body).hexdigest(),
+    }
+    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+def _hand_edited_title(entry: Path) -> None:
+    raw = entry.read_bytes()
+    entry.write_bytes(raw.replace(b'"Predict ', b'"Edited ', 1))
+
+
+def _forged_short_project(entry: Path) -> None:
+    """A body vouched for by its first line, with a project list too short to be a project."""
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0] = projects[0][:5]
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _forged_check_number(entry: Path) -> None:
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0][11] = {k: 10**6 for k in projects[0][11]}
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _forged_table_number(entry: Path) -> None:
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0] = 7
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _two_lines(entry: Path) -> None:
+    _, (head, flats, _tables) = _body_lines(entry)
+    _rehash(entry, [head, flats])
+
+
+def _another_model(entry: Path) -> None:
+    raw = entry.read_bytes()
+    nl = raw.index(b"\n")
+    header = json.loads(raw[:nl])
+    header["model"] = "0" * 16
+    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + raw[nl:])
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        _old_format,
+        _hand_edited_title,
+        _forged_short_project,
+        _forged_check_number,
+        _forged_table_number,
+        _two_lines,
+        _another_model,
+    ],
+)
+def test_an_old_edited_or_malformed_entry_is_rebuilt_not_misread(tmp_path: Path, spoil) -> None:
+    path = write(tmp_path, make_portfolio_text(5, seed=2))
+    cold = load(path)
+    (entry,) = entries()
+    good = entry.read_bytes()
+    spoil(entry)
+    assert entry.read_bytes() != good
+    assert load(path).portfolio == cold.portfolio  # not misread: parsed again
+    assert entry.read_bytes() == good  # and the entry written anew
+
+
+def test_a_warm_first_version_in_a_segment_memo_reads_as_a_cold_one(tmp_path: Path) -> None:
+    from fsdl_tui.storage import loads_bytes
+
+    text = make_portfolio_text(6, seed=4)
+    edited = text.replace("data_availability = ", "data_availability = 1 #", 1)
+    load(write(tmp_path, text))  # the first version is in the cache now
+    assert entries()
+    with parsing.segment_memo():
+        a, b = loads_bytes(text.encode()).portfolio, loads(edited).portfolio
+    assert (a, b) == (loads(text).portfolio, loads(edited).portfolio)
+    shared = [x is y for x, y in zip(a.projects, b.projects, strict=True)]
+    assert shared == [False, True, True, True, True, True]  # the first project's cost was edited
