@@ -409,8 +409,8 @@ def test_a_string_of_the_tag_cannot_come_from_toml() -> None:
         tomllib.loads('x = "\x00date"\n')
     with pytest.raises(tomllib.TOMLDecodeError):
         tomllib.loads("x = '''\x00date'''\n")
-    assert not cache.cacheable('x = "\\u0000date"\n', 10**6)
-    assert not cache.cacheable('x = "\\U00000000date"\n', 10**6)
+    assert not cache.text_cacheable('x = "\\u0000date"\n')
+    assert not cache.text_cacheable('x = "\\U00000000date"\n')
 
 
 def test_a_user_table_shaped_like_a_tagged_value_is_read_as_written(tmp_path: Path, monkeypatch) -> None:

@@ -987,9 +987,23 @@ def project_key_warnings(project: Any, path: Path) -> list[Issue]:
     """`unknown_key_warnings` of one project's table at `path`."""
     out: list[Issue] = []
     if isinstance(project, dict):
-        for name, known in sc.table_keys(sc.PROJECT_FIELDS).items():
-            _unknown_keys(out, project.get(name), known, (*path, name), f"projects.{name}")
+        for name, known, known_set in _table_keys(sc.PROJECT_FIELDS):
+            table = project.get(name)
+            if isinstance(table, dict) and not known_set.issuperset(table):  # (most tables: no unknown key)
+                _unknown_keys(out, table, known, (*path, name), f"projects.{name}")
     return out
+
+
+_TABLE_KEYS: dict[int, tuple[tuple[Field, ...], tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]]] = {}
+
+
+def _table_keys(fields_: tuple[Field, ...]) -> tuple[tuple[str, tuple[str, ...], frozenset[str]], ...]:
+    """`sc.table_keys(fields_)`, each with its keys as a set too, worked out once per schema."""
+    cached = _TABLE_KEYS.get(id(fields_))
+    if cached is None or cached[0] is not fields_:
+        keys = tuple((name, known, frozenset(known)) for name, known in sc.table_keys(fields_).items())
+        cached = _TABLE_KEYS[id(fields_)] = (fields_, keys)
+    return cached[1]
 
 
 def _unknown_keys(out: list[Issue], table: Any, known: tuple[str, ...], path: Path, where: str) -> None:

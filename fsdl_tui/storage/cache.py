@@ -67,11 +67,15 @@ def folder() -> Path:
     return paths.cache_dir() / "parsed"
 
 
-def cacheable(text: str, size: int) -> bool:
-    """Whether a file of `size` bytes with this text may be cached at all."""
-    return (
-        MIN_FILE_BYTES <= size <= MAX_FILE_BYTES and enabled() and "\\u0000" not in text and "\\U00000000" not in text
-    )
+def cacheable(size: int) -> bool:
+    """Whether a file of `size` bytes may be cached at all (and its entry looked for)."""
+    return MIN_FILE_BYTES <= size <= MAX_FILE_BYTES and enabled()
+
+
+def text_cacheable(text: str) -> bool:
+    """Whether a file with this text may be cached: not one that escapes a NUL (see `_TAG`). Checked when an
+    entry is written, not when one is read: an entry stands for the very bytes it was written for."""
+    return "\\u0000" not in text and "\\U00000000" not in text
 
 
 def _entry(sha: str) -> Path:
@@ -199,11 +203,15 @@ def get_parsed(sha: str) -> tuple[dict[str, Any], Items] | None:
     return header, items
 
 
-def put_parsed(sha: str, header: dict[str, Any], tables: list[Any], projects: Sequence[Project] | None) -> None:
-    """Store the parsed file whose bytes hash to `sha`: its header's data, its project tables and, when
+def put_parsed(
+    sha: str, text: str, header: dict[str, Any], tables: list[Any], projects: Sequence[Project] | None
+) -> None:
+    """Store the parsed file whose bytes hash to `sha` (and which has this `text`): its header's data, its project tables and, when
     the file loaded without a problem, the projects built from them (one per table, in order). A project
     is kept in its flat form (`domain/flat.py`) when it has no warning to give (`project_key_warnings`),
     else, and when `projects` is None, as its table. Quietly nothing if the folder is unusable."""
+    if not text_cacheable(text):
+        return
     if projects is not None and len(projects) != len(tables):
         projects = None
     flats: list[Any] = []

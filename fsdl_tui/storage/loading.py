@@ -62,7 +62,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
         return _loads_invalid_utf8(data, str(path))
     size = len(data)
     del data  # not needed any more: at 10,000 projects that is 35 MB less at the peak
-    doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None, warnings=warnings)
+    doc = _loads(text, str(path), sha if cache.cacheable(size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
     return doc
@@ -209,7 +209,7 @@ def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _loads_invalid_utf8(data, filename)
-    return _loads(text, filename, digest(data) if cache.cacheable(text, len(data)) else None)
+    return _loads(text, filename, digest(data) if cache.cacheable(len(data)) else None)
 
 
 _MAX_ENCODING_PROBLEMS = 10
@@ -329,18 +329,19 @@ def _loads(text: str, filename: str, sha: str | None, *, warnings: bool = False)
     try:  # only data within the limits is cached: a hit needs no second look at them
         doc = _from_data(data, text, filename, problems, warnings)
     except PortfolioLoadError:
-        cache_parsed(sha, data, None)  # its tables: a warm load finds the same problems
+        cache_parsed(sha, text, data, None)  # its tables: a warm load finds the same problems
         raise
-    cache_parsed(sha, data, doc.portfolio.projects)
+    cache_parsed(sha, text, data, doc.portfolio.projects)
     return doc
 
 
-def cache_parsed(sha: str, data: dict[str, Any], projects: tuple[Project, ...] | None) -> None:
-    """Put the parsed `data` of the file whose bytes hash to `sha` in the cache, with the `projects` built
+def cache_parsed(sha: str, text: str, data: dict[str, Any], projects: tuple[Project, ...] | None) -> None:
+    """Put the parsed `data` of the file whose bytes hash to `sha` (its `text`) in the cache, with the `projects` built
     from it when it loaded without a problem (else None)."""
     tables = data.get("projects", [])
     if isinstance(tables, list):
-        cache.put_parsed(sha, {k: v for k, v in data.items() if k != "projects"}, tables, projects)
+        with collector_paused():  # (the flat form: some 30 small lists per project, no cycles)
+            cache.put_parsed(sha, text, {k: v for k, v in data.items() if k != "projects"}, tables, projects)
 
 
 def _entry_warnings(items: cache.Items) -> list[Issue]:
@@ -438,7 +439,7 @@ def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
     if doc._warnings is not None:
         issues = doc._warnings
     else:
-        cacheable = doc.digest is not None and cache.cacheable(doc.text, len(doc.text))
+        cacheable = doc.digest is not None and cache.cacheable(len(doc.text))
         cached = cache.get_parsed(doc.digest) if doc.digest is not None and cacheable else None
         if cached is not None:
             issues = unknown_key_warnings(cached[0]) + _entry_warnings(cached[1])

@@ -232,7 +232,7 @@ class StreamLoad:
                     if not text.startswith(shown):
                         raise _Fallback
                 tidy(self.path)
-                sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+                sha, cacheable = digest(raw), cache.cacheable(len(raw))
                 raw = b""
                 expected = text.count("[[projects]]")
                 whole = self._cached(text, sha) if cacheable else None
@@ -241,7 +241,7 @@ class StreamLoad:
                     return
         if not sha:  # an empty file
             tidy(self.path)
-            sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+            sha, cacheable = digest(raw), cache.cacheable(len(raw))
         head = header_table(before + after)
         first = header_table(before) if entries and after else head
         # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
@@ -253,7 +253,7 @@ class StreamLoad:
         assert self.document is not None  # the last chunk: the header as the whole file has it
         yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
         if cacheable:  # within the limits (checked piece by piece), as `load` caches it
-            cache_parsed(sha, data, self.document.portfolio.projects)
+            cache_parsed(sha, text, data, self.document.portfolio.projects)
 
     @staticmethod
     def _header(data: dict[str, Any]) -> Portfolio:
