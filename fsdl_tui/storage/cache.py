@@ -67,15 +67,20 @@ def folder() -> Path:
     return paths.cache_dir() / "parsed"
 
 
-def cacheable(size: int) -> bool:
-    """Whether a file of `size` bytes may be cached at all (and its entry looked for)."""
+def may_hold(size: int) -> bool:
+    """Whether the cache may hold an entry for a file of `size` bytes: one to look for."""
     return MIN_FILE_BYTES <= size <= MAX_FILE_BYTES and enabled()
 
 
 def text_cacheable(text: str) -> bool:
-    """Whether a file with this text may be cached: not one that escapes a NUL (see `_TAG`). Checked when an
-    entry is written, not when one is read: an entry stands for the very bytes it was written for."""
+    """Whether a file with this text may be cached: not one that escapes a NUL (see `_TAG`). `put_parsed`
+    checks it; a read need not: an entry stands for the very bytes it was written for."""
     return "\\u0000" not in text and "\\U00000000" not in text
+
+
+def cacheable(text: str, size: int) -> bool:
+    """Whether a file of `size` bytes with this text may be cached at all."""
+    return may_hold(size) and text_cacheable(text)
 
 
 def _entry(sha: str) -> Path:

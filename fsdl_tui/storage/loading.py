@@ -62,7 +62,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
         return _loads_invalid_utf8(data, str(path))
     size = len(data)
     del data  # not needed any more: at 10,000 projects that is 35 MB less at the peak
-    doc = _loads(text, str(path), sha if cache.cacheable(size) else None, warnings=warnings)
+    doc = _loads(text, str(path), sha if cache.may_hold(size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
     return doc
@@ -209,7 +209,7 @@ def loads_bytes(data: bytes, filename: str = "<string>") -> PortfolioDocument:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _loads_invalid_utf8(data, filename)
-    return _loads(text, filename, digest(data) if cache.cacheable(len(data)) else None)
+    return _loads(text, filename, digest(data) if cache.may_hold(len(data)) else None)
 
 
 _MAX_ENCODING_PROBLEMS = 10
@@ -439,7 +439,7 @@ def lint(doc: PortfolioDocument, filename: str | None = None) -> list[Problem]:
     if doc._warnings is not None:
         issues = doc._warnings
     else:
-        cacheable = doc.digest is not None and cache.cacheable(len(doc.text))
+        cacheable = doc.digest is not None and cache.may_hold(len(doc.text))
         cached = cache.get_parsed(doc.digest) if doc.digest is not None and cacheable else None
         if cached is not None:
             issues = unknown_key_warnings(cached[0]) + _entry_warnings(cached[1])

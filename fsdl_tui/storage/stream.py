@@ -232,7 +232,7 @@ class StreamLoad:
                     if not text.startswith(shown):
                         raise _Fallback
                 tidy(self.path)
-                sha, cacheable = digest(raw), cache.cacheable(len(raw))
+                sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
                 raw = b""
                 expected = text.count("[[projects]]")
                 whole = self._cached(text, sha) if cacheable else None
@@ -241,7 +241,7 @@ class StreamLoad:
                     return
         if not sha:  # an empty file
             tidy(self.path)
-            sha, cacheable = digest(raw), cache.cacheable(len(raw))
+            sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
         head = header_table(before + after)
         first = header_table(before) if entries and after else head
         # The order tomllib gives: keys first defined before the first project, the projects, then the rest.
