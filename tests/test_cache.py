@@ -94,18 +94,106 @@ def _truncated(entry: Path) -> None:
     entry.write_bytes(entry.read_bytes()[:-100])
 
 
-def _other_files_entry(entry: Path) -> None:
-    """The entry of another file under this file's name (say, copied by hand)."""
+def _first_line_changed(entry: Path, **changes: object) -> None:
     raw = entry.read_bytes()
     nl = raw.index(b"\n")
-    header = json.loads(raw[:nl])
-    header["sha256"] = "0" * 64
+    header = json.loads(raw[:nl]) | changes
     entry.write_bytes(json.dumps(header, sort_keys=True).encode() + raw[nl:])
+
+
+def _other_files_entry(entry: Path) -> None:
+    """The entry of another file under this file's name (say, copied by hand)."""
+    _first_line_changed(entry, sha256="0" * 64)
+
+
+def _body_lines(entry: Path) -> tuple[bytes, list[bytes]]:
+    raw = entry.read_bytes()
+    nl = raw.index(b"\n")
+    return raw[:nl], raw[nl + 1 :].split(b"\n")
+
+
+def _rehash(entry: Path, lines: list[bytes]) -> None:
+    """Write `lines` as the entry's body under a first line that vouches for them (as a forger would)."""
+    import hashlib
+
+    first, _ = _body_lines(entry)
+    header = json.loads(first)
+    body = b"\n".join(lines)
+    header["body_sha256"] = hashlib.sha256(body).hexdigest()
+    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+def _old_format(entry: Path) -> None:
+    """An entry as the first format wrote it: the parsed data of the whole file, one JSON object."""
+    import hashlib
+    import sys
+
+    first, _ = _body_lines(entry)
+    sha = json.loads(first)["sha256"]
+    body = json.dumps({"schema_version": 1, "name": "old", "projects": []}).encode()
+    header = {
+        "format": 1,
+        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+        "sha256": sha,
+        "body_sha256": hashlib.sha256(body).hexdigest(),
+    }
+    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
+
+
+def _hand_edited_title(entry: Path) -> None:
+    raw = entry.read_bytes()
+    entry.write_bytes(raw.replace(b'"Predict ', b'"Edited ', 1))
+
+
+def _forged_short_project(entry: Path) -> None:
+    """A body vouched for by its first line, with a project list too short to be a project."""
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0] = projects[0][:5]
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _forged_check_number(entry: Path) -> None:
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0][11] = {k: 10**6 for k in projects[0][11]}
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _forged_table_number(entry: Path) -> None:
+    _, (head, flats, tables) = _body_lines(entry)
+    pools, projects = json.loads(flats)
+    projects[0] = 7
+    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
+
+
+def _two_lines(entry: Path) -> None:
+    _, (head, flats, _tables) = _body_lines(entry)
+    _rehash(entry, [head, flats])
+
+
+def _another_model(entry: Path) -> None:
+    _first_line_changed(entry, model="0" * 16)
 
 
 @pytest.mark.parametrize(
     "spoil",
-    [_corrupt_body, _plausible_lie, _stale_format, _truncated, _other_files_entry, lambda e: e.write_bytes(b"")],
+    [
+        _corrupt_body,
+        _plausible_lie,
+        _stale_format,
+        _truncated,
+        _other_files_entry,
+        lambda e: e.write_bytes(b""),
+        # the flat format: an entry of the first format, a hand edit, forged bodies that do not read
+        _old_format,
+        _hand_edited_title,
+        _forged_short_project,
+        _forged_check_number,
+        _forged_table_number,
+        _two_lines,
+        _another_model,
+    ],
 )
 def test_a_corrupt_or_stale_entry_is_detected_and_rebuilt(tmp_path: Path, spoil) -> None:
     path = write(tmp_path, make_portfolio_text(5, seed=2))
@@ -334,23 +422,6 @@ def test_in_a_segment_memo_an_unchanged_project_is_built_once() -> None:
 # --- the entry's format: plain projects in their flat form -------------------------------------------------
 
 
-def _body_lines(entry: Path) -> tuple[bytes, list[bytes]]:
-    raw = entry.read_bytes()
-    nl = raw.index(b"\n")
-    return raw[:nl], raw[nl + 1 :].split(b"\n")
-
-
-def _rehash(entry: Path, lines: list[bytes]) -> None:
-    """Write `lines` as the entry's body under a first line that vouches for them (as a forger would)."""
-    import hashlib
-
-    first, _ = _body_lines(entry)
-    header = json.loads(first)
-    body = b"\n".join(lines)
-    header["body_sha256"] = hashlib.sha256(body).hexdigest()
-    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
-
-
 def test_the_flat_form_reads_the_model_the_cache_was_made_for() -> None:
     from fsdl_tui.domain import flat
 
@@ -434,86 +505,6 @@ def test_a_project_with_a_warning_is_kept_as_its_table_and_warns_warm(tmp_path: 
     no_parse(monkeypatch)
     assert lint(load(path, warnings=True)) == expected
     assert lint(load(path)) == expected
-
-
-def _old_format(entry: Path) -> None:
-    """An entry as the first format wrote it: the parsed data of the whole file, one JSON object."""
-    import hashlib
-    import sys
-
-    first, _ = _body_lines(entry)
-    sha = json.loads(first)["sha256"]
-    body = json.dumps({"schema_version": 1, "name": "old", "projects": []}).encode()
-    header = {
-        "format": 1,
-        "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
-        "sha256": sha,
-        "body_sha256": hashlib.sha256(body).hexdigest(),
-    }
-    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + b"\n" + body)
-
-
-def _hand_edited_title(entry: Path) -> None:
-    raw = entry.read_bytes()
-    entry.write_bytes(raw.replace(b'"Predict ', b'"Edited ', 1))
-
-
-def _forged_short_project(entry: Path) -> None:
-    """A body vouched for by its first line, with a project list too short to be a project."""
-    _, (head, flats, tables) = _body_lines(entry)
-    pools, projects = json.loads(flats)
-    projects[0] = projects[0][:5]
-    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
-
-
-def _forged_check_number(entry: Path) -> None:
-    _, (head, flats, tables) = _body_lines(entry)
-    pools, projects = json.loads(flats)
-    projects[0][11] = {k: 10**6 for k in projects[0][11]}
-    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
-
-
-def _forged_table_number(entry: Path) -> None:
-    _, (head, flats, tables) = _body_lines(entry)
-    pools, projects = json.loads(flats)
-    projects[0] = 7
-    _rehash(entry, [head, json.dumps([pools, projects]).encode(), tables])
-
-
-def _two_lines(entry: Path) -> None:
-    _, (head, flats, _tables) = _body_lines(entry)
-    _rehash(entry, [head, flats])
-
-
-def _another_model(entry: Path) -> None:
-    raw = entry.read_bytes()
-    nl = raw.index(b"\n")
-    header = json.loads(raw[:nl])
-    header["model"] = "0" * 16
-    entry.write_bytes(json.dumps(header, sort_keys=True).encode() + raw[nl:])
-
-
-@pytest.mark.parametrize(
-    "spoil",
-    [
-        _old_format,
-        _hand_edited_title,
-        _forged_short_project,
-        _forged_check_number,
-        _forged_table_number,
-        _two_lines,
-        _another_model,
-    ],
-)
-def test_an_old_edited_or_malformed_entry_is_rebuilt_not_misread(tmp_path: Path, spoil) -> None:
-    path = write(tmp_path, make_portfolio_text(5, seed=2))
-    cold = load(path)
-    (entry,) = entries()
-    good = entry.read_bytes()
-    spoil(entry)
-    assert entry.read_bytes() != good
-    assert load(path).portfolio == cold.portfolio  # not misread: parsed again
-    assert entry.read_bytes() == good  # and the entry written anew
 
 
 def test_a_warm_first_version_in_a_segment_memo_reads_as_a_cold_one(tmp_path: Path) -> None:
