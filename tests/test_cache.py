@@ -11,7 +11,7 @@ import pytest
 
 from fsdl_tui.storage import PortfolioLoadError, cache, lint, load, loads, parsing
 from fsdl_tui.testing import portfolio_file, run_cli  # noqa: F401 - pytest fixtures
-from tests.helpers_storage import CORPUS_FILES, make_portfolio_text
+from tests.helpers_storage import CORPUS, CORPUS_FILES, HOSTILE, make_portfolio_text
 
 
 @pytest.fixture(autouse=True)
@@ -519,3 +519,20 @@ def test_a_warm_first_version_in_a_segment_memo_reads_as_a_cold_one(tmp_path: Pa
     assert (a, b) == (loads(text).portfolio, loads(edited).portfolio)
     shared = [x is y for x, y in zip(a.projects, b.projects, strict=True)]
     assert shared == [False, True, True, True, True, True]  # the first project's cost was edited
+
+
+def _outcome(path: Path) -> object:
+    try:
+        doc = load(path, warnings=True)
+    except PortfolioLoadError as exc:
+        return [str(p) for p in exc.problems]
+    return repr(doc.portfolio), [str(w) for w in lint(doc)], [str(w) for w in lint(load(path))]
+
+
+@pytest.mark.parametrize("case", [p.name for p in CORPUS_FILES] + sorted(HOSTILE))
+def test_cold_and_warm_loads_agree_over_the_corpus_and_the_hostile_files(tmp_path: Path, monkeypatch, case) -> None:
+    path = HOSTILE[case](tmp_path) if case in HOSTILE else write(tmp_path, (CORPUS / case).read_text("utf-8"))
+    cold = _outcome(path)
+    if entries():  # cached: the warm load must not parse, and must say the same
+        no_parse(monkeypatch)
+    assert _outcome(path) == cold
