@@ -270,3 +270,23 @@ def test_fsdl_scores_shared_by_equal_values_are_the_ones_made_for_each_project()
         assert scorer.score(p, {}) == scorer.score(p, {}) == scorer._score(p)
     floats = Project(id="f", title="F", impact=Impact(overall=3.5), cost=Cost(2.0, "", 3, "", 4))  # type: ignore[arg-type]
     assert scorer.score(floats, {}) == scorer._score(floats)
+
+
+@pytest.mark.parametrize("first", ["whole", "other"])
+@pytest.mark.parametrize("other", [3.0, True, 2.5, [3]])
+def test_a_shared_fsdl_score_is_the_score_of_the_project_whatever_its_number_types(first: str, other) -> None:
+    from fsdl_tui.scoring import base
+
+    base._SCORES.clear()
+    whole_value = 1 if other is True else 3
+    whole = Project(id="a", title="A", impact=Impact(overall=whole_value), cost=Cost(3, "", 2, "", whole_value))
+    odd = whole.replace(impact=Impact(overall=other), cost=Cost(3, "", 2, "", other))
+    order = [whole, odd] if first == "whole" else [odd, whole]
+    scorer = FsdlScorer()
+    for p in order:
+        try:
+            expected = scorer._score(p)
+        except TypeError:  # a list is no number: it fails either way, as an error score in `safe_score`
+            assert safe_score(scorer, p, {}).error
+            continue
+        assert scorer.score(p, {}) == expected

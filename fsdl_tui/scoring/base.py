@@ -256,13 +256,17 @@ class FsdlScorer(Scorer):
             c.accuracy_requirement,
             c.problem_difficulty,
         )
+        try:
+            got = _SCORES.get(key)
+        except TypeError:  # (an unhashable value: no score of the reader's model)
+            return self._score(project)
+        if got is not None:  # (a key equal to one of whole numbers, such as 3.0 for 3, scores the same)
+            return got
         if not all(v is None or type(v) is int for v in key):
             return self._score(project)
-        got = _SCORES.get(key)
-        if got is None:
-            if len(_SCORES) > _SCORES_BOUND:
-                _SCORES.clear()
-            got = _SCORES[key] = self._score(project)
+        if len(_SCORES) > _SCORES_BOUND:
+            _SCORES.clear()
+        got = _SCORES[key] = self._score(project)
         return got
 
     def _score(self, project: Project) -> Score:
