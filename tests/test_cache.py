@@ -536,3 +536,20 @@ def test_cold_and_warm_loads_agree_over_the_corpus_and_the_hostile_files(tmp_pat
     if entries():  # cached: the warm load must not parse, and must say the same
         no_parse(monkeypatch)
     assert _outcome(path) == cold
+
+
+def test_equal_numbers_of_other_types_are_not_shared(tmp_path: Path, monkeypatch) -> None:
+    from fsdl_tui.domain import flat
+    from fsdl_tui.domain.model import Baseline, Effort, Metrics, Project, Threshold
+
+    def project(pid: str, n: float) -> Project:
+        metrics = Metrics(satisficing=(Threshold("m", n),), baselines=(Baseline("human", "b", n),))
+        return Project(id=pid, title=pid, metrics=metrics, effort=Effort(weeks=n, gpu_days=n))
+
+    projects = [project(f"p{i}", n) for i, n in enumerate([2, 2.0, 0.0, -0.0, 2, 0.0])]
+    writer = flat.Writer()
+    flats = [writer.project(p) for p in projects]
+    read = flat.Reader(json.loads(json.dumps(writer.pools()))).project
+    back = [read(json.loads(json.dumps(f))) for f in flats]
+    assert [repr(p) for p in back] == [repr(p) for p in projects]
+    assert [len(pool) for pool in writer.pools()[2:5]] == [4, 4, 4]  # 2, 2.0, 0.0 and -0.0 once each

@@ -59,24 +59,29 @@ def _plain(value: Any) -> bool:
 
 class Writer:
     """Puts projects in their flat form (`project`), keeping each distinct check, move, threshold,
-    baseline, effort and range once, in `pools()`: a project names them by their place there."""
+    baseline, effort and range once, in `pools()`: a project names them by their place there. Records that
+    hold numbers which may be floats are told apart by the numbers' text (3 and 3.0, 0.0 and -0.0 are equal
+    but not the same value to show)."""
 
     def __init__(self) -> None:
-        self._pools: tuple[dict[Any, int], ...] = tuple({} for _ in _POOLS)
+        self._places: tuple[dict[Any, int], ...] = tuple({} for _ in _POOLS)
+        self._values: tuple[list[Any], ...] = tuple([] for _ in _POOLS)
 
-    def _at(self, pool: int, value: Any) -> int:
-        places = self._pools[pool]
-        got = places.get(value)
+    def _at(self, pool: int, value: Any, key: Any = None) -> int:
+        """The place of `value` in its pool, found by `key` (by default the value itself: records of
+        strings, booleans, whole numbers and dates, equal only when they are the same)."""
+        places = self._places[pool]
+        if key is None:
+            key = value
+        got = places.get(key)
         if got is None:
-            got = places[value] = len(places)
+            got = places[key] = len(places)
+            self._values[pool].append(value)
         return got
 
     def pools(self) -> list[list[Any]]:
         """The distinct values the projects put so far name, each pool in the order of `_POOLS`."""
-        out: list[list[Any]] = []
-        for kind, places in zip(_POOLS, self._pools, strict=True):
-            out.append([_POOL_WRITERS[kind](v) for v in places])
-        return out
+        return [[_POOL_WRITERS[kind](v) for v in values] for kind, values in zip(_POOLS, self._values, strict=True)]
 
     def _checks(self, checks: Mapping[str, Check]) -> dict[str, int]:
         return {k: self._at(0, c) for k, c in checks.items()}
@@ -111,10 +116,10 @@ class Writer:
             [
                 m.optimizing,
                 m.target,
-                [self._at(2, t) for t in m.satisficing],
-                [self._at(3, b) for b in m.baselines],
+                [self._at(2, t, (t.metric, repr(t.threshold), t.direction)) for t in m.satisficing],
+                [self._at(3, b, (b.kind, b.name, repr(b.value))) for b in m.baselines],
             ],
-            self._at(4, p.effort),
+            self._at(4, p.effort, (repr(p.effort.weeks), repr(p.effort.gpu_days))),
             self._at(5, p.range),
             [lc.stage, lc.status, lc.status_reason, [self._at(1, h) for h in lc.history]],
             dict(p.plugins),

@@ -211,10 +211,11 @@ def get_parsed(sha: str) -> tuple[dict[str, Any], Items] | None:
 def put_parsed(
     sha: str, text: str, header: dict[str, Any], tables: list[Any], projects: Sequence[Project] | None
 ) -> None:
-    """Store the parsed file whose bytes hash to `sha` (and which has this `text`): its header's data, its project tables and, when
-    the file loaded without a problem, the projects built from them (one per table, in order). A project
-    is kept in its flat form (`domain/flat.py`) when it has no warning to give (`project_key_warnings`),
-    else, and when `projects` is None, as its table. Quietly nothing if the folder is unusable."""
+    """Store the parsed file whose bytes hash to `sha` (and which has this `text`): its header's data, its
+    project tables and, when the file loaded without a problem, the projects built from them (one per table,
+    in order). A project is kept in its flat form (`domain/flat.py`) when it has no warning to give
+    (`project_key_warnings`) and the form can hold it, else, and when `projects` is None, as its table.
+    Quietly nothing if the text escapes a NUL or the folder is unusable."""
     if not text_cacheable(text):
         return
     if projects is not None and len(projects) != len(tables):
