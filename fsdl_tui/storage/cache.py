@@ -144,10 +144,13 @@ def put(sha: str, data: dict[str, Any]) -> None:
 
 def evict(max_total: int | None = None, keep: Path | None = None) -> None:
     """Remove the least recently used entries until the folder holds at most `max_total` bytes."""
-    limit = MAX_TOTAL_BYTES if max_total is None else max_total
+    _evict_in(folder(), MAX_TOTAL_BYTES if max_total is None else max_total, keep)
+
+
+def _evict_in(where: Path, limit: int, keep: Path | None) -> None:
     try:
         found = []
-        with os.scandir(folder()) as it:
+        with os.scandir(where) as it:
             for e in it:
                 if e.name.endswith(_SUFFIX) and e.is_file(follow_symlinks=False):
                     st = e.stat(follow_symlinks=False)
@@ -167,3 +170,83 @@ def evict(max_total: int | None = None, keep: Path | None = None) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+# --- the index of a file's projects (`one_project.py`) ------------------------------------------------------
+#
+# Beside the parsed entries, in `paths.cache_dir()/index/`: for a file that loaded without a problem, where
+# each project's segment lies in its bytes (and what a one-project edit must know of the others), keyed by
+# the sha256 of the file's bytes. Data only (JSON of strings and integers), with a first line like a parsed
+# entry's: its own format, the Python version, the content hash, a stamp of the code that validated the
+# file (`one_project.stamp`) and the sha256 of the rest. Anything that does not match is removed and not used.
+
+INDEX_FORMAT = 1
+INDEX_MAX_TOTAL_BYTES = 64 * 1024 * 1024
+
+
+def index_folder() -> Path:
+    return paths.cache_dir() / "index"
+
+
+def _index_entry(sha: str) -> Path:
+    return index_folder() / f"{sha}{_SUFFIX}"
+
+
+def _index_header(sha: str, stamp: str, body_sha: str) -> str:
+    head = {"format": INDEX_FORMAT, "python": _PY, "sha256": sha, "stamp": stamp, "body_sha256": body_sha}
+    return json.dumps(head, sort_keys=True)
+
+
+def has_index(sha: str) -> bool:
+    return enabled() and _index_entry(sha).is_file()
+
+
+def get_index(sha: str, stamp: str) -> dict[str, Any] | None:
+    """The index stored for the file whose bytes hash to `sha` by the code `stamp` names, or None (no entry,
+    or a stale or corrupt one, now removed)."""
+    if not enabled():
+        return None
+    path = _index_entry(sha)
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        nl = raw.index(b"\n")
+        body = raw[nl + 1 :]
+        if raw[:nl].decode("utf-8") != _index_header(sha, stamp, hashlib.sha256(body).hexdigest()):
+            raise ValueError("stale or corrupt index")
+        data = json.loads(body)
+        if not isinstance(data, dict):
+            raise ValueError("not a table")
+    except (ValueError, TypeError, RecursionError):
+        _remove(path)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return data
+
+
+def put_index(sha: str, stamp: str, data: dict[str, Any]) -> None:
+    """Store the index of the file whose bytes hash to `sha`; quietly nothing if the folder is unusable."""
+    if not enabled():
+        return
+    try:
+        body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return
+    entry = (_index_header(sha, stamp, hashlib.sha256(body).hexdigest()) + "\n").encode("utf-8") + body
+    target = _index_entry(sha)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(entry)
+        os.replace(tmp, target)
+    except OSError:
+        _remove(Path(tmp))
+        return
+    _evict_in(index_folder(), INDEX_MAX_TOTAL_BYTES, target)

@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from ..domain.codec import Issue, portfolio_from_data, project_key_warnings
 from ..domain.model import Portfolio
-from . import cache, limits
+from . import cache, limits, one_project
 from .atomic import FileTooLarge, NotRegularFile, digest, read_file
 from .document import PortfolioDocument
 from .errors import PortfolioLoadError, Problem
@@ -65,6 +65,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
     doc = _loads(text, str(path), sha if cache.cacheable(text, size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
+    one_project.remember(doc, size)  # where each project lies, for `set` to edit one alone (once per content)
     return doc
 
 
