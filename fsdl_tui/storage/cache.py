@@ -197,8 +197,19 @@ def _index_header(sha: str, stamp: str, body_sha: str) -> str:
     return json.dumps(head, sort_keys=True)
 
 
-def has_index(sha: str) -> bool:
-    return enabled() and _index_entry(sha).is_file()
+def has_index(sha: str, stamp: str) -> bool:
+    """Whether an index by the code `stamp` names is stored for these bytes (only its first line is read)."""
+    if not enabled():
+        return False
+    try:
+        with _index_entry(sha).open("rb") as f:
+            head = json.loads(f.readline())
+        body_sha = head.pop("body_sha256")
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return False
+    return isinstance(body_sha, str) and _index_header(sha, stamp, body_sha) == json.dumps(
+        head | {"body_sha256": body_sha}, sort_keys=True
+    )
 
 
 def get_index(sha: str, stamp: str) -> dict[str, Any] | None:

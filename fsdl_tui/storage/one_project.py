@@ -73,7 +73,7 @@ def remember(doc: PortfolioDocument, size: int) -> None:
     """Store the index of a document `load` has just validated (once per content), if it is large enough to
     gain from one and its layout is the one the minimal-diff writer edits segment by segment."""
     sha = doc.digest
-    if sha is None or size < cache.MIN_FILE_BYTES or not cache.enabled() or cache.has_index(sha):
+    if sha is None or size < cache.MIN_FILE_BYTES or not cache.enabled() or cache.has_index(sha, stamp()):
         return
     from .parsing import in_segment_memo
 
@@ -82,7 +82,8 @@ def remember(doc: PortfolioDocument, size: int) -> None:
     lay = doc.layout
     projects = doc.portfolio.projects
     segs = [s for s in lay.segments if s.kind == "project"]
-    if not lay.standard or len(segs) != len(projects):
+    if not lay.standard or len(segs) != len(projects):  # edited by a full pass: said once, not scanned again
+        cache.put_index(sha, stamp(), {"size": size, "usable": False})
         return
     text = doc.text
     spans: list[int] = []
@@ -109,7 +110,12 @@ def _index(sha: str, size: int) -> tuple[list[str], list[int]] | None:
     if got is None:
         return None
     ids, spans = got.get("ids"), got.get("spans")
-    if got.get("size") != size or not isinstance(ids, list) or not isinstance(spans, list):
+    if (
+        got.get("usable", True) is not True
+        or got.get("size") != size
+        or not isinstance(ids, list)
+        or not isinstance(spans, list)
+    ):
         return None
     if len(spans) != 2 * len(ids) or not all(isinstance(x, str) for x in ids):
         return None
@@ -144,6 +150,23 @@ def _one_project_segment(text: str) -> bool:
         if '"""' in line or "'''" in line:
             state = string_state_after(line, state)
     return state is None
+
+
+def _bounds_hold(data: bytes, start: int, end: int) -> bool:
+    """Whether `start` and `end` could be where the layout cuts a project segment: on line starts, with no
+    comment line just before it (the layout would attach it) and a header or comment line just after it
+    (blank lines belong to the segment above). Any doubt is a no."""
+    if start > end or (start and data[start - 1] != 10) or (end < len(data) and data[end - 1] != 10):
+        return False
+    if start:
+        before = data[data.rfind(b"\n", 0, start - 1) + 1 : start]
+        if before.lstrip().startswith(b"#"):
+            return False
+    if end < len(data):
+        after = data[end : end + 256].lstrip(b" \t")
+        if not after.startswith((b"[", b"#")):
+            return False
+    return True
 
 
 def _ends_with_comment(text: str) -> bool:
@@ -255,6 +278,12 @@ class ProjectEdit:
         last = self.end == len(self.data)
         if not _one_project_segment(piece) or (not last and _ends_with_comment(piece)):
             return
+        try:  # it reads alone as the one project it is, within the limits
+            got, issues = project_from_data(project_table(piece), ("projects", self.i))
+        except NotBySegment:
+            return
+        if issues or got is None or project_to_data(got) != project_to_data(new):
+            return
         known = set(self.ids)
         if any(dep not in known or dep == new.id for dep in new.depends_on):
             return  # the file now has a problem a load reports: no index says it loads
@@ -279,8 +308,11 @@ def _open(path: Path, project_id: str) -> ProjectEdit | None:
     if found is None or project_id not in found[0]:
         return None
     ids, spans = found
+    i = ids.index(project_id)
+    if not _bounds_hold(data, spans[2 * i], spans[2 * i + 1]):
+        return None
     try:
-        edit = ProjectEdit(path, data, sha, ids, spans, ids.index(project_id))
+        edit = ProjectEdit(path, data, sha, ids, spans, i)
     except UnicodeDecodeError:
         return None
     return edit if edit.read(project_id) else None
@@ -300,7 +332,11 @@ def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEd
         from .loading import load
         from .saving import Edit
 
-        yield Edit(load(path))
+        full = Edit(load(path))
+        yield full
+        if full.saved is not None:  # the next `set` of this file need not read it whole
+            with contextlib.suppress(OSError):
+                remember(full.saved, os.stat(path).st_size)
 
 
 def index_entry_data(sha: str) -> dict[str, Any] | None:
