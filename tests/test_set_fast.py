@@ -286,6 +286,12 @@ def test_a_set_after_a_set_stays_on_the_fast_path_and_agrees(tmp_path: Path, chd
         ]
         assert _run_in(fast, argv, full=False) == _run_in(full, argv, full=True)
         assert (fast / "team.toml").read_bytes() == (full / "team.toml").read_bytes()
+        # The index the save wrote for its bytes is the one a load of them writes.
+        sha = hashlib.sha256((fast / "team.toml").read_bytes()).hexdigest()
+        written = one_project.index_entry_data(sha)
+        (cache.index_folder() / f"{sha}.json").unlink()
+        load(fast / "team.toml")
+        assert written is not None and written == one_project.index_entry_data(sha)
     assert all(spy) and len(spy) == 12  # each save indexed the bytes it wrote
     assert len(loads((fast / "team.toml").read_text()).portfolio.projects) == len(ids)
 
@@ -322,6 +328,7 @@ def test_refusals_are_the_full_paths(tmp_path: Path, chdir_back: None, spy: list
         [IDS[0], "lifecycle.status=killed", "lifecycle.status_reason="],
         [IDS[0], "metrics.satisficing=[1, 2]"],
         [IDS[0], "effort.weeks=nan"],
+        [IDS[0], "effort.weeks=99999999999999999999"],  # beyond 64 bits: the limits a file is read with
         [IDS[0], f"impact.overall={overall}"],  # nothing changed: exit 0, nothing written
         ["no-such-project", "owner=x"],
         [IDS[0][:-1], "owner=x"],
@@ -330,7 +337,7 @@ def test_refusals_are_the_full_paths(tmp_path: Path, chdir_back: None, spy: list
         (rc, _out, err, written), _ = both(tmp_path, BASE.encode(), argv[0], argv[1:])
         assert written == BASE.encode(), argv
         assert (rc == 0) == (argv[1] == f"impact.overall={overall}"), (argv, err)
-    assert spy == [True] * 9 + [False, False]  # the project exists: the refusal came from the fast path itself
+    assert spy == [True] * 10 + [False, False]  # the project exists: the refusal came from the fast path itself
 
 
 def test_a_file_that_does_not_load_is_refused_with_its_problems(tmp_path: Path, chdir_back: None) -> None:

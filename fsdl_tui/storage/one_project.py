@@ -19,6 +19,7 @@ a project with problems, plugin fields) sends the edit to the full path, which i
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import os
 import stat
@@ -69,6 +70,11 @@ def stamp() -> str:
 # --- the index ---------------------------------------------------------------------------------------------
 
 
+# Set while `edit_project` loads a file whole: the document is about to be saved, and its save needs the
+# layout `remember` works out, so the document keeps it.
+_KEEP_LAYOUT: contextvars.ContextVar[bool] = contextvars.ContextVar("keep_layout", default=False)
+
+
 def remember(doc: PortfolioDocument, size: int) -> None:
     """Store the index of a document `load` has just validated (once per content), if it is large enough to
     gain from one and its layout is the one the minimal-diff writer edits segment by segment."""
@@ -79,7 +85,10 @@ def remember(doc: PortfolioDocument, size: int) -> None:
 
     if in_segment_memo():  # versions of a file read for git: none of them is edited in place
         return
+    had_layout = doc._layout is not None
     lay = doc.layout
+    if not had_layout and not _KEEP_LAYOUT.get():
+        doc._layout = None  # a document that may never be saved does not hold it (100,000 segments)
     projects = doc.portfolio.projects
     segs = [s for s in lay.segments if s.kind == "project"]
     if not lay.standard or len(segs) != len(projects):  # edited by a full pass: said once, not scanned again
@@ -332,7 +341,11 @@ def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEd
         from .loading import load
         from .saving import Edit
 
-        full = Edit(load(path))
+        token = _KEEP_LAYOUT.set(True)
+        try:
+            full = Edit(load(path))
+        finally:
+            _KEEP_LAYOUT.reset(token)
         yield full
         if full.saved is not None:  # the next `set` of this file need not read it whole
             with contextlib.suppress(OSError):
