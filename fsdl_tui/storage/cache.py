@@ -127,19 +127,25 @@ def put(sha: str, data: dict[str, Any]) -> None:
         return
     entry = (_header(sha, hashlib.sha256(body).hexdigest()) + "\n").encode("utf-8") + body
     target = _entry(sha)
+    if _write_entry(target, entry):
+        evict(keep=target)
+
+
+def _write_entry(target: Path, entry: bytes) -> bool:
+    """Write `entry` to `target` atomically (a temp file, then a rename); False where the folder is unusable."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(entry)
         os.replace(tmp, target)
     except OSError:
         _remove(Path(tmp))
-        return
-    evict(keep=target)
+        return False
+    return True
 
 
 def evict(max_total: int | None = None, keep: Path | None = None) -> None:
@@ -215,22 +221,15 @@ def has_index(sha: str, stamp: str) -> bool:
 def get_index(sha: str, stamp: str) -> dict[str, Any] | None:
     """The index stored for the file whose bytes hash to `sha` by the code `stamp` names, or None (no entry,
     or a stale or corrupt one, now removed)."""
-    if not enabled():
-        return None
     path = _index_entry(sha)
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    if not enabled() or not path.is_file():
         return None
-    try:
-        nl = raw.index(b"\n")
-        body = raw[nl + 1 :]
-        if raw[:nl].decode("utf-8") != _index_header(sha, stamp, hashlib.sha256(body).hexdigest()):
-            raise ValueError("stale or corrupt index")
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError("not a table")
-    except (ValueError, TypeError, RecursionError):
+    data: Any = None
+    with contextlib.suppress(OSError, ValueError, RecursionError):
+        head, body = path.read_bytes().split(b"\n", 1)
+        if head.decode("utf-8") == _index_header(sha, stamp, hashlib.sha256(body).hexdigest()):
+            data = json.loads(body)
+    if not isinstance(data, dict):  # stale, corrupt or unreadable
         _remove(path)
         return None
     with contextlib.suppress(OSError):
@@ -248,16 +247,5 @@ def put_index(sha: str, stamp: str, data: dict[str, Any]) -> None:
         return
     entry = (_index_header(sha, stamp, hashlib.sha256(body).hexdigest()) + "\n").encode("utf-8") + body
     target = _index_entry(sha)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(entry)
-        os.replace(tmp, target)
-    except OSError:
-        _remove(Path(tmp))
-        return
-    _evict_in(index_folder(), INDEX_MAX_TOTAL_BYTES, target)
+    if _write_entry(target, entry):
+        _evict_in(index_folder(), INDEX_MAX_TOTAL_BYTES, target)
