@@ -296,22 +296,16 @@ def test_a_set_after_a_set_stays_on_the_fast_path_and_agrees(tmp_path: Path, chd
     assert len(loads((fast / "team.toml").read_text()).portfolio.projects) == len(ids)
 
 
-def test_an_unknown_dependency_is_written_as_the_full_path_writes_it_and_then_refused_alike(
+def test_a_dependency_on_no_project_or_on_itself_is_refused_alike(
     tmp_path: Path, chdir_back: None, spy: list[bool]
 ) -> None:
-    """Both paths save `depends_on` naming no project (the project alone is valid); the file then does not
-    load, so the one-project save keeps no index for it and the next `set` is the full path's refusal."""
-    fast, full = _folder(tmp_path), _folder(tmp_path)
-    for folder in (fast, full):
-        (folder / "team.toml").write_text(BASE)
-    os.chdir(fast)
-    load("team.toml")
-    for argv in (["set", "team.toml", IDS[0], "depends_on=nowhere"], ["set", "team.toml", IDS[1], "owner=x"]):
-        got = _run_in(fast, argv, full=False)
-        assert got == _run_in(full, argv, full=True)
-        assert (fast / "team.toml").read_bytes() == (full / "team.toml").read_bytes()
-    assert spy == [True, False]
-    assert got[0] == 1 and "depends on unknown project 'nowhere'" in got[2]
+    """The project alone would be valid, the file then not: both paths refuse, and the file stays loadable."""
+    for dep, words in (("nowhere", "depends on unknown project 'nowhere'"), (IDS[0], "depends on itself")):
+        (rc, _out, err, written), _ = both(tmp_path, BASE.encode(), IDS[0], [f"depends_on={IDS[1]}, {dep}"])
+        assert rc == 1 and words in err and written == BASE.encode()
+    (rc, _out, _err, written), _ = both(tmp_path, BASE.encode(), IDS[0], [f"depends_on={IDS[1]}, {IDS[2]}"])
+    assert rc == 0 and loads(written.decode()).portfolio.get(IDS[0]).depends_on == (IDS[1], IDS[2])  # type: ignore[union-attr]
+    assert spy == [True, True, True]
 
 
 # --- refusals ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import contextlib
 import datetime as _dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -253,8 +253,9 @@ def cmd_set(args: argparse.Namespace) -> int:
             doc = edit.doc
             label, p = doc.label, _project(doc, args.id)
             extra = _plugin_fields(args, doc.portfolio)
+            known: Container[str] = doc.portfolio
         else:
-            label, extra = edit.label, ()
+            label, extra, known = edit.label, (), frozenset(edit.ids)
             assert edit.project is not None
             p = edit.project
         changes: list[tuple[str, Any]] = []
@@ -277,6 +278,12 @@ def cmd_set(args: argparse.Namespace) -> int:
         if p == before:
             print(f"{label}: {args.id}: nothing changed")
             return 0
+        if p.depends_on != before.depends_on:  # a file that would then not load is never written
+            for dep in p.depends_on:
+                if dep == p.id:
+                    raise CliError(f"{args.id}: depends_on: project '{p.id}' depends on itself")
+                if dep not in known:
+                    raise CliError(f"{args.id}: depends_on: project '{p.id}' depends on unknown project '{dep}'")
         if isinstance(edit, Edit):
             return _save(edit, edit.doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
         edit.save(p)
