@@ -100,16 +100,11 @@ class ReadOnlyDocument(PortfolioDocument):
     """`load_read_only`'s document: its text is read from the file again when first asked for, and must be
     the very bytes that were read (their digest); anything else is a problem, never a wrong position."""
 
-    @property  # (the dataclass field `text`, read from the file when first asked for)
+    @property  # (made with the text "": read from the file when first asked for)
     def text(self) -> str:
-        held: str | None = self.__dict__.get("_text")
-        if held is None:
-            held = self.__dict__["_text"] = _read_again(self)
-        return held
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.__dict__["_text"] = value or None
+        if not self._text:
+            self._text = _read_again(self)
+        return self._text
 
 
 def _read_again(doc: PortfolioDocument) -> str:
