@@ -35,6 +35,7 @@ from .parsing import (
     parse_text,
     project_table,
     remember_segments,
+    shared_projects_now,
     split_for_streaming,
     tables_of_pieces,
 )
@@ -128,7 +129,8 @@ def _load_in_pieces(path: Path, warnings: bool, piece_bytes: int) -> PortfolioDo
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotBySegment
         tidy(path)
-        tables = tables_of_pieces(_pieces(f, sha, piece_bytes, limits.max_file_bytes()))
+        shared = shared_projects_now() if not warnings else None  # (`diff` of large files)
+        tables = tables_of_pieces(_pieces(f, sha, piece_bytes, limits.max_file_bytes()), shared)
         found: list[Issue] = []
 
         def projects() -> Iterator[dict[str, Any]]:
@@ -139,7 +141,7 @@ def _load_in_pieces(path: Path, warnings: bool, piece_bytes: int) -> PortfolioDo
 
         with collector_paused():
             header = next(tables)
-            portfolio, issues = portfolio_from_data(header, None, projects())
+            portfolio, issues = portfolio_from_data(header, shared.built if shared else None, projects())
     if issues:
         raise NotBySegment  # `load` words and places them
     doc = ReadOnlyDocument(portfolio, "", path, sha.hexdigest())
