@@ -419,3 +419,13 @@ class StreamLoad:
         if issues:
             raise _Fallback
         return portfolio
+
+
+def load_kept(path: str | Path) -> PortfolioDocument:
+    """`load(path)` as the app reads a file: the same document and problems, a large file's text kept out of
+    memory (`document.KeptBytes`)."""
+    stream = StreamLoad(path)
+    for _ in stream:
+        pass
+    assert stream.document is not None  # (never cancelled)
+    return stream.document
