@@ -409,7 +409,8 @@ def merge_documents(
     merge). Returns (merged, []) or (None, conflicts)."""
     from .gitops.merge import merge_texts
 
-    result = merge_texts(base.text, render_text(base, ours), theirs.text)
+    with base.holding_text():  # (a large file's text, read back once)
+        result = merge_texts(base.text, render_text(base, ours), theirs.text)
     if result.conflicts or not result.clean:
         return None, [str(c) for c in result.conflicts]
     try:

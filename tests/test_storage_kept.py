@@ -147,3 +147,24 @@ def test_a_small_file_keeps_its_text_in_memory(tmp_path: Path, monkeypatch: pyte
     assert doc.text_in_memory and doc.text == path.read_text(encoding="utf-8")
     saved = save(doc, doc.portfolio.replace(description="x"))
     assert saved.text_in_memory
+
+
+def test_the_text_is_read_back_once_while_held(tmp_path: Path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(make_portfolio_text(3, seed=25), encoding="utf-8")
+    doc = kept_document(path)
+    assert doc._kept is not None
+    reads = 0
+    read = doc._kept.read
+
+    def counted() -> bytes:
+        nonlocal reads
+        reads += 1
+        return read()
+
+    doc._kept.read = counted  # type: ignore[method-assign]
+    new = doc.portfolio.replace(description="x")
+    with doc.holding_text():
+        text, rendered = doc.text, render_text(doc, new)
+    assert reads == 1 and not doc.text_in_memory and doc._text is None
+    assert (text, rendered) == (path.read_text(encoding="utf-8"), render_text(load(path), new))

@@ -17,6 +17,7 @@ import contextlib
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..domain.codec import TOP_KEYS, Issue
@@ -139,18 +140,32 @@ class PortfolioDocument:
 
     @property
     def text_in_memory(self) -> bool:
-        return self._text is not None
+        """Whether the text is held for as long as the document lives (else it is read back when needed)."""
+        return self._kept is None
+
+    @contextlib.contextmanager
+    def holding_text(self) -> Iterator[None]:
+        """Within the block, the text is read back once and held (for a caller that needs it more than once:
+        the journal and the render of the edits, a merge); let go at its end."""
+        if self._text is not None:
+            yield
+            return
+        self._text = self.text
+        try:
+            yield
+        finally:
+            self._text = None
 
     @property
     def layout(self) -> Layout:
         if self._layout is not None:
             return self._layout
-        if self._segments is not None:
+        if self._segments is not None:  # (a kept document's)
             segments, standard = self._segments
             return Layout(self.text, segments, standard)
         text = self.text
         lay = layout(text, len(self.portfolio.projects), _top_keys(self.portfolio))
-        if self._text is not None:
+        if self._kept is None:
             self._layout = lay
         else:  # the segments alone; and the line ending, while the text is at hand
             self._segments = (lay.segments, lay.standard)
@@ -170,7 +185,7 @@ class PortfolioDocument:
         return str(self.path) if self.path else "<new portfolio>"
 
     def __repr__(self) -> str:
-        where = "in memory" if self._text is not None else "kept on disk"
+        where = "in memory" if self._kept is None else "kept on disk"
         return f"PortfolioDocument({self.label!r}, {len(self.portfolio.projects)} projects, text {where})"
 
 
