@@ -25,8 +25,8 @@ from ..domain.model import Portfolio
 from .atomic import digest as digest_of
 from .scan import Layout, Segment, layout
 
-# Texts longer than this (in characters) are kept in a temporary file rather than in memory where the caller
-# allows it (`PortfolioDocument.kept`): about 270 generated projects.
+# Files larger than this (in bytes) keep their text in a temporary file rather than in memory, where the
+# reader allows it (`PortfolioDocument.kept_if_large`, `stream.py`): about 270 generated projects.
 KEEP_IN_MEMORY_CHARS = 1 << 20
 
 
@@ -64,8 +64,10 @@ class KeptBytes:
             return self._file.read(n)
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
+        f = getattr(self, "_file", None)  # (None when the temporary file could not be made)
+        if f is not None:
+            with contextlib.suppress(OSError):
+                f.close()
 
     def __del__(self) -> None:
         self.close()
