@@ -81,7 +81,7 @@ def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force:
         atomic_write(target, data, force=force, exclusive=expected is None and not force)
     except FileExistsError:  # created by someone else between the check and the write
         raise FileChangedError(str(target)) from None
-    return PortfolioDocument(new, text, target, digest(data))
+    return PortfolioDocument.kept_if_large(new, data, target, digest(data), text)
 
 
 class Edit:
