@@ -37,7 +37,7 @@ from .scoring.base import (
     ranked_in_order,
     safe_score,
 )
-from .storage import PortfolioDocument, PortfolioLoadError, SaveError, load, loads, new_document, render_text, save
+from .storage import PortfolioDocument, PortfolioLoadError, SaveError, loads, new_document, render_text, save
 from .storage.atomic import read_digest
 from .storage.loading import collector_paused
 from .storage.ratings import MAIN_FIELDS, RATING_FIELDS, RaterFile, load_ratings, rater_path, record_many
@@ -373,9 +373,11 @@ class Session:
         return read_digest(path) != self.doc.digest
 
     def read_disk(self) -> PortfolioDocument:
-        """The document on disk now (raises PortfolioLoadError or OSError)."""
+        """The document on disk now, read as the app's load reads it (raises PortfolioLoadError or OSError)."""
+        from .storage.stream import load_kept
+
         assert self.doc.path is not None
-        return load(self.doc.path)
+        return load_kept(self.doc.path)
 
     def reload(self, doc: PortfolioDocument | None = None) -> None:
         """Replace the current value with the file on disk, undoably (the edits stay on the undo stack)."""
@@ -407,7 +409,8 @@ def merge_documents(
     merge). Returns (merged, []) or (None, conflicts)."""
     from .gitops.merge import merge_texts
 
-    result = merge_texts(base.text, render_text(base, ours), theirs.text)
+    with base.holding_text():  # (a large file's text, read back once)
+        result = merge_texts(base.text, render_text(base, ours), theirs.text)
     if result.conflicts or not result.clean:
         return None, [str(c) for c in result.conflicts]
     try:

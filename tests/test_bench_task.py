@@ -46,3 +46,10 @@ def test_the_verdict_is_on_set_at_10000_only() -> None:
     [verdict] = bench_task.verdicts([{"n": 10000, **row}, {"n": 1000, "set": (0.1, 0.1, 1.0)}])
     assert verdict.startswith("MISSED") and "5.00x" in verdict
     assert bench_task.verdicts([{"n": 10000, "set": (0.5, 0.2, 2.5)}])[0].startswith("met")
+
+
+def test_the_in_process_save_has_its_own_verdict_against_tomllib() -> None:
+    row: dict[str, object] = {"n": 10000, "set": (0.5, 0.2, 2.5), "in_process": (0.2, 10.0, 0.02)}
+    assert [v.split(":")[0] for v in bench_task.verdicts([row])] == ["met", "met"]
+    [_, missed] = bench_task.verdicts([row | {"in_process": (4.0, 10.0, 0.4)}])
+    assert missed.startswith("MISSED") and "0.40x `tomllib.loads`" in missed

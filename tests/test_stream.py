@@ -166,19 +166,16 @@ def test_a_loading_session_refuses_changes_and_saves(tmp_path: Path) -> None:
 
 def test_the_first_piece_is_read_from_the_first_bytes_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A large file shows its first rows before it is read whole: the whole file is read after that piece."""
-    from fsdl_tui.storage import atomic
-    from fsdl_tui.storage import stream as stream_module
-
     monkeypatch.setenv(cache.ENV_OFF, "1")
     path = write(tmp_path, make_portfolio_text(15, seed=12))
     whole_reads: list[Path] = []
-    read_file = atomic.read_file
+    read_whole = StreamLoad._read_whole
 
-    def counted(p: Path, *args: object) -> bytes:
-        whole_reads.append(Path(p))
-        return read_file(p, *args)  # type: ignore[arg-type]
+    def counted(self: StreamLoad, shown: bytes) -> object:
+        whole_reads.append(self.path)
+        return read_whole(self, shown)
 
-    monkeypatch.setattr(stream_module, "read_file", counted)
+    monkeypatch.setattr(StreamLoad, "_read_whole", counted)
     stream = StreamLoad(path, piece_bytes=SMALL, first_piece_bytes=SMALL)
     it = iter(stream)
     first = next(it)

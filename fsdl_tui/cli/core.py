@@ -7,7 +7,7 @@ import contextlib
 import datetime as _dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -243,10 +243,21 @@ def _plugin_fields(args: argparse.Namespace, portfolio: Portfolio) -> tuple[Any,
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    with _edit(args.path) as edit:
-        doc = edit.doc
-        p = _project(doc, args.id)
-        extra = _plugin_fields(args, doc.portfolio)
+    from ..storage.one_project import edit_project
+
+    # One project's segment read and rewritten alone when the file's index allows (`one_project.py`): the
+    # same bytes and messages as the full edit, which plugin fields (they need the portfolio) always take.
+    plugins = any(a.strip().startswith("plugins.") for a in args.assignments)
+    with _os_errors(args.path), edit_project(args.path, None if plugins else args.id) as edit:
+        if isinstance(edit, Edit):
+            doc = edit.doc
+            label, p = doc.label, _project(doc, args.id)
+            extra = _plugin_fields(args, doc.portfolio)
+            known: Container[str] = doc.portfolio
+        else:
+            label, extra, known = edit.label, (), frozenset(edit.ids)
+            assert edit.project is not None
+            p = edit.project
         changes: list[tuple[str, Any]] = []
         for assignment in args.assignments:
             if "=" not in assignment:
@@ -257,17 +268,27 @@ def cmd_set(args: argparse.Namespace) -> int:
                 changes.append((path, parse_value(spec_for(path, extra), text)))
             except FieldError as exc:
                 raise CliError(f"{args.id}: {exc}") from None
+        before = p
         try:
-            before = p
             p = set_fields(p, changes, extra)  # validated together, so the order of the assignments does not matter
             p = record_status_change(before, p)  # a new status is recorded in the history, with its reason
         except (FieldError, MoveRefused) as exc:
             raise CliError(f"{args.id}: {exc}") from None
         changed = list(dict.fromkeys(path for path, _ in changes))
-        if p == doc.portfolio.get(args.id):
-            print(f"{doc.label}: {args.id}: nothing changed")
+        if p == before:
+            print(f"{label}: {args.id}: nothing changed")
             return 0
-        return _save(edit, doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
+        if p.depends_on != before.depends_on:  # a file that would then not load is never written
+            for dep in p.depends_on:
+                if dep == p.id:
+                    raise CliError(f"{args.id}: depends_on: project '{p.id}' depends on itself")
+                if dep not in known:
+                    raise CliError(f"{args.id}: depends_on: project '{p.id}' depends on unknown project '{dep}'")
+        if isinstance(edit, Edit):
+            return _save(edit, edit.doc.portfolio.with_project(p), f"{args.id}: set {', '.join(changed)}")
+        edit.save(p)
+        print(f"{label}: {args.id}: set {', '.join(changed)}")
+        return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:

@@ -121,11 +121,43 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     if args.textconv:  # one file: nothing to share
         return _diff(args)
+    if _large_files(args.files):  # read as `rank` reads them, the projects alike in both built once
+        from ..storage.parsing import shared_projects
+
+        with shared_projects():
+            return _diff(args, read_only=True)
     with segment_memo():  # the two versions share most projects: each segment is parsed once
         return _diff(args)
 
 
-def _diff(args: argparse.Namespace) -> int:
+# `diff OLD NEW` of files larger than this (which the cache of parsed files never holds) reads them read-only,
+# in pieces, holding neither text (`storage.load_read_only`); smaller ones are read whole, their segments'
+# data shared (`segment_memo`). Both give the same portfolios, so the same output.
+READ_ONLY_DIFF_BYTES = 64 << 20
+
+
+def _large_files(files: list[str]) -> bool:
+    if len(files) != 2:
+        return False
+    try:
+        sizes = [Path(f).stat().st_size for f in files if Path(f).is_file()]
+    except OSError:
+        return False
+    return len(sizes) == 2 and max(sizes) > READ_ONLY_DIFF_BYTES
+
+
+def _read_only_portfolio(spec: str) -> Portfolio | None:
+    """`_portfolio` of the file `spec`, read read-only; anything but a plain portfolio is read as it would
+    be otherwise, for the very same message or result."""
+    from ..storage.loading import load_read_only
+
+    try:
+        return load_read_only(spec).portfolio
+    except (PortfolioLoadError, OSError):
+        return _portfolio(_read_bytes(spec), spec)
+
+
+def _diff(args: argparse.Namespace, *, read_only: bool = False) -> int:
     n = len(args.files)
     if args.textconv:
         if n != 1:
@@ -143,7 +175,10 @@ def _diff(args: argparse.Namespace) -> int:
     revs = _revision_range(specs[0]) if not Path(specs[0]).exists() else None
     if revs is not None:  # scenarios are branches: `diff main..q3-plan team.toml`
         specs = [f"{rev}:./{args.files[1]}" for rev in revs]
-    old, new = (_portfolio(_read_bytes(spec), spec) for spec in specs)
+    if read_only and revs is None:
+        old, new = (_read_only_portfolio(spec) for spec in specs)
+    else:
+        old, new = (_portfolio(_read_bytes(spec), spec) for spec in specs)
     scorer = _scorer(args, new, old)
     d = diff_portfolios(old, new, scorer)
     lines: list[str] = []

@@ -17,6 +17,7 @@ import re
 import secrets
 import stat
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import SaveError
@@ -272,8 +273,11 @@ def _copy_identity(src: Path, st: os.stat_result, fd: int) -> None:
             os.setxattr(fd, attr, os.getxattr(src, attr))
 
 
-def atomic_write(path: Path, data: bytes, *, force: bool = False, exclusive: bool = False) -> None:
+def atomic_write(
+    path: Path, data: bytes | Sequence[bytes | memoryview], *, force: bool = False, exclusive: bool = False
+) -> None:
     """Write `data` to `path` through a temp file in the same folder: write, keep the identity, fsync, replace.
+    `data` may be a sequence of parts (slices of the bytes read, say), written one after another.
 
     Refuses (SaveError) what `check_replaceable` refuses; with `exclusive`, refuses to replace a file that
     appeared meanwhile (FileExistsError). If anything fails, or the process is interrupted, before the
@@ -297,9 +301,10 @@ def atomic_write(path: Path, data: bytes, *, force: bool = False, exclusive: boo
         try:
             if st is not None:
                 _copy_identity(path, st, fd)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            for part in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -141,22 +141,29 @@ def _read_entry(sha: str, kind: str) -> bytes | None:
     return body
 
 
-def _write_entry(sha: str, body: bytes, kind: str) -> None:
+def _store(sha: str, body: bytes, kind: str) -> None:
+    """Write the entry of `kind` with this body for the bytes hashing to `sha`, then keep the folder's size."""
     entry = (_header(sha, hashlib.sha256(body).hexdigest(), kind) + "\n").encode("utf-8") + body
     target = _entry(sha)
+    if _write_entry(target, entry):
+        evict(keep=target)
+
+
+def _write_entry(target: Path, entry: bytes) -> bool:
+    """Write `entry` to `target` atomically (a temp file, then a rename); False where the folder is unusable."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
     except OSError:
-        return
+        return False
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(entry)
         os.replace(tmp, target)
     except OSError:
         _remove(Path(tmp))
-        return
-    evict(keep=target)
+        return False
+    return True
 
 
 def get(sha: str) -> dict[str, Any] | None:
@@ -177,7 +184,7 @@ def put(sha: str, data: dict[str, Any]) -> None:
         body = encode(data).encode("utf-8")
     except (TypeError, ValueError, RecursionError):
         return
-    _write_entry(sha, body, "data")
+    _store(sha, body, "data")
 
 
 # --- a parsed portfolio file ------------------------------------------------------------------------------
@@ -237,15 +244,18 @@ def put_parsed(
         body = "\n".join((encode(header), plain, encode(kept))).encode("utf-8")
     except (TypeError, ValueError, RecursionError):
         return
-    _write_entry(sha, body, "parsed")
+    _store(sha, body, "parsed")
 
 
 def evict(max_total: int | None = None, keep: Path | None = None) -> None:
     """Remove the least recently used entries until the folder holds at most `max_total` bytes."""
-    limit = MAX_TOTAL_BYTES if max_total is None else max_total
+    _evict_in(folder(), MAX_TOTAL_BYTES if max_total is None else max_total, keep)
+
+
+def _evict_in(where: Path, limit: int, keep: Path | None) -> None:
     try:
         found = []
-        with os.scandir(folder()) as it:
+        with os.scandir(where) as it:
             for e in it:
                 if e.name.endswith(_SUFFIX) and e.is_file(follow_symlinks=False):
                     st = e.stat(follow_symlinks=False)
@@ -265,3 +275,76 @@ def evict(max_total: int | None = None, keep: Path | None = None) -> None:
 def _remove(path: Path) -> None:
     with contextlib.suppress(OSError):
         path.unlink()
+
+
+# --- the index of a file's projects (`one_project.py`) ------------------------------------------------------
+#
+# Beside the parsed entries, in `paths.cache_dir()/index/`: for a file that loaded without a problem, where
+# each project's segment lies in its bytes (and what a one-project edit must know of the others), keyed by
+# the sha256 of the file's bytes. Data only (JSON of strings and integers), with a first line like a parsed
+# entry's: its own format, the Python version, the content hash, a stamp of the code that validated the
+# file (`one_project.stamp`) and the sha256 of the rest. Anything that does not match is removed and not used.
+
+INDEX_FORMAT = 1
+INDEX_MAX_TOTAL_BYTES = 64 * 1024 * 1024
+
+
+def index_folder() -> Path:
+    return paths.cache_dir() / "index"
+
+
+def _index_entry(sha: str) -> Path:
+    return index_folder() / f"{sha}{_SUFFIX}"
+
+
+def _index_header(sha: str, stamp: str, body_sha: str) -> str:
+    head = {"format": INDEX_FORMAT, "python": _PY, "sha256": sha, "stamp": stamp, "body_sha256": body_sha}
+    return json.dumps(head, sort_keys=True)
+
+
+def has_index(sha: str, stamp: str) -> bool:
+    """Whether an index by the code `stamp` names is stored for these bytes (only its first line is read)."""
+    if not enabled():
+        return False
+    try:
+        with _index_entry(sha).open("rb") as f:
+            head = json.loads(f.readline())
+        body_sha = head.pop("body_sha256")
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return False
+    return isinstance(body_sha, str) and _index_header(sha, stamp, body_sha) == json.dumps(
+        head | {"body_sha256": body_sha}, sort_keys=True
+    )
+
+
+def get_index(sha: str, stamp: str) -> dict[str, Any] | None:
+    """The index stored for the file whose bytes hash to `sha` by the code `stamp` names, or None (no entry,
+    or a stale or corrupt one, now removed)."""
+    path = _index_entry(sha)
+    if not enabled() or not path.is_file():
+        return None
+    data: Any = None
+    with contextlib.suppress(OSError, ValueError, RecursionError):
+        head, body = path.read_bytes().split(b"\n", 1)
+        if head.decode("utf-8") == _index_header(sha, stamp, hashlib.sha256(body).hexdigest()):
+            data = json.loads(body)
+    if not isinstance(data, dict):  # stale, corrupt or unreadable
+        _remove(path)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)
+    return data
+
+
+def put_index(sha: str, stamp: str, data: dict[str, Any]) -> None:
+    """Store the index of the file whose bytes hash to `sha`; quietly nothing if the folder is unusable."""
+    if not enabled():
+        return
+    try:
+        body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        return
+    entry = (_index_header(sha, stamp, hashlib.sha256(body).hexdigest()) + "\n").encode("utf-8") + body
+    target = _index_entry(sha)
+    if _write_entry(target, entry):
+        _evict_in(index_folder(), INDEX_MAX_TOTAL_BYTES, target)

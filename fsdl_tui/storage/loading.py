@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from ..domain.codec import Issue, portfolio_from_data, project_key_warnings
 from ..domain.model import Portfolio, Project
-from . import cache, limits
+from . import cache, limits, one_project
 from .atomic import FileTooLarge, NotRegularFile, digest, read_file
 from .document import PortfolioDocument
 from .errors import PortfolioLoadError, Problem
@@ -35,6 +35,7 @@ from .parsing import (
     parse_text,
     project_table,
     remember_segments,
+    shared_projects_now,
     split_for_streaming,
     tables_of_pieces,
 )
@@ -65,6 +66,7 @@ def load(path: str | Path, *, warnings: bool = False) -> PortfolioDocument:
     doc = _loads(text, str(path), sha if cache.may_hold(size) else None, warnings=warnings)
     doc.path = path
     doc.digest = sha
+    one_project.remember(doc, size)  # where each project lies, for `set` to edit one alone (once per content)
     return doc
 
 
@@ -100,16 +102,11 @@ class ReadOnlyDocument(PortfolioDocument):
     """`load_read_only`'s document: its text is read from the file again when first asked for, and must be
     the very bytes that were read (their digest); anything else is a problem, never a wrong position."""
 
-    @property  # (the dataclass field `text`, read from the file when first asked for)
+    @property  # (made with the text "": read from the file when first asked for)
     def text(self) -> str:
-        held: str | None = self.__dict__.get("_text")
-        if held is None:
-            held = self.__dict__["_text"] = _read_again(self)
-        return held
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.__dict__["_text"] = value or None
+        if not self._text:
+            self._text = _read_again(self)
+        return self._text
 
 
 def _read_again(doc: PortfolioDocument) -> str:
@@ -133,7 +130,8 @@ def _load_in_pieces(path: Path, warnings: bool, piece_bytes: int) -> PortfolioDo
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotBySegment
         tidy(path)
-        tables = tables_of_pieces(_pieces(f, sha, piece_bytes, limits.max_file_bytes()))
+        shared = shared_projects_now() if not warnings else None  # (`diff` of large files)
+        tables = tables_of_pieces(_pieces(f, sha, piece_bytes, limits.max_file_bytes()), shared)
         found: list[Issue] = []
 
         def projects() -> Iterator[dict[str, Any]]:
@@ -144,7 +142,7 @@ def _load_in_pieces(path: Path, warnings: bool, piece_bytes: int) -> PortfolioDo
 
         with collector_paused():
             header = next(tables)
-            portfolio, issues = portfolio_from_data(header, None, projects())
+            portfolio, issues = portfolio_from_data(header, shared.built if shared else None, projects())
     if issues:
         raise NotBySegment  # `load` words and places them
     doc = ReadOnlyDocument(portfolio, "", path, sha.hexdigest())

@@ -87,15 +87,15 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
     old = doc.portfolio
     if new is old:
         return doc.text
-    lay = doc.layout
+    lay = doc.layout  # (with its text: a document that keeps its text out of memory reads it once, here)
     if not lay.standard:
-        return _render_full(doc, new)
+        return _render_full(doc, new, lay.text)
     pieces = [lay.segment_text(seg) for seg in lay.segments]
     old_h, new_h = portfolio_header_data(old), portfolio_header_data(new)
     if old_h != new_h:
         header_pieces = _render_header(doc, lay, pieces, old_h, new_h)
         if header_pieces is None:
-            return _render_full(doc, new)
+            return _render_full(doc, new, lay.text)
         pieces = header_pieces
     slots: list[int] = []  # pieces that hold a project, in file order
     by_id: dict[str, str] = {}
@@ -226,8 +226,9 @@ def _edit_keys(old: dict[str, Any], new: dict[str, Any]) -> Any:
     return edit
 
 
-def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
-    """Slow path for unusual layouts: one tomlkit parse of the whole file."""
+def _render_full(doc: PortfolioDocument, new: Portfolio, old_text: str | None = None) -> str:
+    """Slow path for unusual layouts: one tomlkit parse of the whole file (`old_text`: the document's text,
+    when the caller has it at hand)."""
     old = doc.portfolio
     old_by_id = {p.id: p for p in old.projects}
 
@@ -254,7 +255,7 @@ def _render_full(doc: PortfolioDocument, new: Portfolio) -> str:
             else:
                 apply_changes(arr[i], before, after)
 
-    text = edit_text(doc.text, edit, doc.newline)
+    text = edit_text(doc.text if old_text is None else old_text, edit, doc.newline)
     added = [p for p in new.projects if p.id not in old_by_id]
     text = _append_projects(text, added, doc.newline) if added else text
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
 import tomllib
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -132,13 +133,14 @@ def split_for_streaming(text: str) -> tuple[dict[str, Any], int, Iterator[str]] 
     return header, len(project_segments), (lay.segment_text(seg) for seg in project_segments)
 
 
-def tables_of_pieces(pieces: Iterable[str]) -> Iterator[dict[str, Any]]:
+def tables_of_pieces(pieces: Iterable[str], shared: SharedProjects | None = None) -> Iterator[dict[str, Any]]:
     """For building a portfolio one project at a time from a file read in pieces, each cut at the start of a
     `[[projects]]` header line: first the header's table (every table before the first project), then each
     project's table, one at a time, parsed as `_parse_by_segment` parses them. Raises NotBySegment where
     that might not read as the whole file would: an unusual layout (a cut inside a multi-line string), a
     table after the first project (the header would not be whole before the projects), a piece that does
-    not parse on its own or holds a value beyond the limits."""
+    not parse on its own or holds a value beyond the limits. With `shared`, each project's table is the
+    empty one standing for it there (`SharedProjects.table`)."""
     before: list[str] = []
     started = False
     for text in pieces:
@@ -155,7 +157,7 @@ def tables_of_pieces(pieces: Iterable[str]) -> Iterator[dict[str, Any]]:
             if not started:
                 started = True
                 yield header_table(before)
-            yield project_table(piece)
+            yield project_table(piece) if shared is None else shared.table(piece)
     if not started:
         yield header_table(before)
 
@@ -190,6 +192,50 @@ def project_table(piece: str) -> dict[str, Any]:
         if memo is not None:
             memo[piece] = got
     return got
+
+
+class SharedProjects:
+    """Projects built from their segments' texts, by the text's digest, for the versions of a file read
+    read-only in one `shared_projects` block (`diff OLD NEW` of large files): a project whose segment is the
+    same in both is built once, and the versions share it (as `segment_memo` shares them, without holding
+    the texts or the tables). `tables_of_pieces` yields an empty table standing for each project, which
+    `built` lends to `portfolio_from_data`."""
+
+    def __init__(self) -> None:
+        self.stand_ins: dict[bytes, dict[str, Any]] = {}
+        self.built: dict[int, tuple[Any, Project]] = {}
+
+    def table(self, piece: str) -> dict[str, Any]:
+        key = hashlib.blake2b(piece.encode("utf-8"), digest_size=20).digest()
+        stand_in = self.stand_ins.get(key)
+        if stand_in is None:
+            from ..domain.codec import project_from_data
+
+            project, issues = project_from_data(project_table(piece))
+            if issues or project is None:  # (`load` words the problems)
+                raise NotBySegment
+            stand_in = self.stand_ins[key] = {}
+            self.built[id(stand_in)] = (stand_in, project)
+        return stand_in
+
+
+_SHARED: contextvars.ContextVar[SharedProjects | None] = contextvars.ContextVar("shared_projects", default=None)
+
+
+@contextlib.contextmanager
+def shared_projects() -> Iterator[SharedProjects]:
+    """Within the block, `load_read_only` (without warnings) builds each project segment's text once."""
+    shared = SharedProjects()
+    token = _SHARED.set(shared)
+    try:
+        yield shared
+    finally:
+        _SHARED.reset(token)
+
+
+def shared_projects_now() -> SharedProjects | None:
+    """The current `shared_projects` block's memo, or None."""
+    return _SHARED.get()
 
 
 def in_segment_memo() -> bool:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..domain.codec import Issue, portfolio_header_data, project_to_data
-from ..domain.model import Portfolio
+from ..domain.model import Portfolio, Project
 from . import limits, render
 from .atomic import atomic_write, digest, read_digest, remove_stale_temp_files, resolve
 from .document import PortfolioDocument
@@ -52,8 +52,13 @@ def _unwritable(doc: PortfolioDocument, new: Portfolio) -> list[Issue]:
     for p in new.projects:
         before = old.get(p.id)
         if before is not p:
-            issues += limits.value_issues({"projects": [project_to_data(p)]})
+            issues += project_unwritable(p)
     return issues
+
+
+def project_unwritable(p: Project) -> list[Issue]:
+    """What one project holds beyond the limits a file is read with (see `_unwritable`)."""
+    return limits.value_issues({"projects": [project_to_data(p)]})
 
 
 def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force: bool) -> PortfolioDocument:
@@ -76,7 +81,7 @@ def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force:
         atomic_write(target, data, force=force, exclusive=expected is None and not force)
     except FileExistsError:  # created by someone else between the check and the write
         raise FileChangedError(str(target)) from None
-    return PortfolioDocument(new, text, target, digest(data))
+    return PortfolioDocument.kept_if_large(new, data, target, digest(data), text)
 
 
 class Edit:

@@ -28,7 +28,9 @@ pieces (then `document` stays None).
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import hashlib
 import os
 import re
 import stat
@@ -44,7 +46,7 @@ from .atomic import digest, read_file
 
 # The per-piece parse (toml-rs where it is safe, else tomllib) and the pause of the cyclic collector while
 # the model is built: the very same as `storage.load`'s, so a piece reads as it does there.
-from .document import PortfolioDocument
+from .document import KeptBytes, PortfolioDocument, held_in_memory
 from .limits import max_file_bytes
 from .loading import cache_parsed, collector_paused, load
 from .lock import tidy
@@ -54,6 +56,7 @@ from .scan import layout
 PIECE_BYTES = 1 << 20  # about 280 generated projects
 FIRST_PIECE_BYTES = 128 << 10  # the first screenful of rows comes quickly
 HEAD_BYTES = 4  # times the first piece: the first bytes read on their own, which must hold the first piece
+BLOCK_BYTES = 4 << 20  # the whole file is read (and the rest of its text cut into pieces) this much at a time
 _PROJECT_HEADER_RE = re.compile(r"^[ \t]*\[\[[ \t]*projects[ \t]*\]\]", re.MULTILINE)
 
 
@@ -69,6 +72,77 @@ class Chunk:
 
 
 _Fallback = NotBySegment  # the pieces might not read as the whole file: `storage.load` decides
+
+
+class _Text:
+    """The text the pieces are cut from: all of it, or (`more`) the rest read on block by block, holding only
+    the text from the current piece on. Positions are in characters from the start of the file."""
+
+    def __init__(self, text: str, base: int = 0, more: Callable[[], bytes] | None = None) -> None:
+        self.buf, self.base, self._more = text, base, more
+        self.pos = base
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self.eof = more is None
+
+    def _read(self) -> None:
+        assert self._more is not None
+        block = self._more()
+        try:
+            self.buf += self._decoder.decode(block, final=not block)
+        except UnicodeDecodeError:
+            raise _Fallback from None
+        self.eof = not block
+
+    def has(self, pos: int) -> bool:
+        """Whether there is text at `pos`, from where the next piece is cut. Read on block by block, the text
+        before it is let go; all of it, it is kept (cutting it there would copy the rest for every piece)."""
+        if self._more is None:
+            self.pos = pos
+            return pos < len(self.buf)
+        if pos > self.base:
+            self.buf, self.base = self.buf[pos - self.base :], pos
+        while not self.buf and not self.eof:
+            self._read()
+        self.pos = pos
+        return bool(self.buf)
+
+    def cut(self, want: int) -> str:
+        """The piece from the current position: up to the first `[[projects]]` line at least `want`
+        characters on, or to the end (as a search of the whole text from there finds it)."""
+        at = self.pos - self.base
+        start = at + want
+        while True:
+            if at + want < len(self.buf):
+                m = _PROJECT_HEADER_RE.search(self.buf, start)
+                if m is not None:
+                    return self.buf[at : m.start()]
+            if self.eof:
+                return self.buf[at:]
+            # A header line is found at its start: search the new text from the last line start on.
+            start = max(at + want, self.buf.rfind("\n") + 1)
+            self._read()
+
+
+@dataclass
+class _Whole:
+    """What reading the whole file found (`StreamLoad._read_whole`)."""
+
+    kept: KeptBytes
+    sha: str
+    size: int
+    expected: int  # `[[projects]]` in it
+    unusual: bool  # a byte-order mark, conflict markers, or not the first bytes that were shown
+    nul_escapes: bool  # what `cache.cacheable` refuses
+
+
+def _stand_ins(entries: list[dict[str, Any]], built: dict[int, tuple[Any, Project]]) -> list[dict[str, Any]]:
+    """Empty tables standing for the projects' `entries`, lending the same projects in `built`."""
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        stand_in: dict[str, Any] = {}
+        built[id(stand_in)] = (stand_in, built.pop(id(entry))[1])
+        out.append(stand_in)
+    return out
 
 
 class StreamLoad:
@@ -120,6 +194,53 @@ class StreamLoad:
             raise _Fallback
         return text, data
 
+    def _open(self) -> int:
+        """The file opened for reading, checked as `read_file` checks it (a regular file within the limit)."""
+        st = os.stat(self.path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_file_bytes():
+            raise _Fallback
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise _Fallback
+        return fd
+
+    def _read_whole(self, shown: bytes) -> _Whole:
+        """The whole file, read block by block into the document's own copy of its bytes (`KeptBytes`) and
+        hashed on the way, never held in memory whole: the rest of the text is cut from that copy, so it is
+        the text of the very bytes hashed. `shown`: the first bytes the first piece came from."""
+        try:
+            fd = self._open()
+        except OSError:
+            raise _Fallback from None
+        kept = None
+        try:
+            kept = KeptBytes()
+            h = hashlib.sha256()
+            limit = max_file_bytes()
+            tail, first = b"", b""
+            expected, unusual, nul = 0, False, False
+            while block := os.read(fd, BLOCK_BYTES):
+                h.update(block)
+                kept.write(block)
+                if len(first) < len(shown):
+                    first += block[: len(shown) - len(first)]
+                window = tail + block
+                expected += window.count(b"[[projects]]") - tail.count(b"[[projects]]")
+                unusual = unusual or b"<<<<<<<" in window or b">>>>>>>" in window
+                nul = nul or b"\\u0000" in window or b"\\U00000000" in window
+                tail = window[-16:]
+                if kept.size > limit:  # it grew while being read
+                    raise _Fallback
+        except OSError:
+            if kept is not None:
+                kept.close()
+            raise _Fallback from None
+        finally:
+            os.close(fd)
+        unusual = unusual or first != shown or first.startswith(codecs.BOM_UTF8)
+        return _Whole(kept, h.hexdigest(), kept.size, expected, unusual, nul)
+
     def _head(self) -> str | None:
         """The text of the file's first piece, read from its first bytes alone; None when they do not hold a
         whole first piece as the whole file's text cuts it (or anything is unusual: the whole file is read)."""
@@ -161,15 +282,29 @@ class StreamLoad:
         self.document = doc
         yield Chunk(pf.replace(projects=()), pf.projects, len(pf.projects), len(pf.projects), restart=True)
 
-    def _finish(self, text: str, sha: str, data: dict[str, Any], built: dict[int, tuple[Any, Project]]) -> None:
+    def _document(self, portfolio: Portfolio, text: str, sha: str, kept: KeptBytes | None) -> PortfolioDocument:
+        """The document, its text in memory when it is short (`held_in_memory`), else in `kept`."""
+        if kept is not None and held_in_memory(kept.size):
+            try:
+                text = kept.read().decode("utf-8")  # (the bytes hashed: `text` is then only the first piece)
+            except OSError:
+                raise _Fallback from None
+            kept.close()
+            kept = None
+        if kept is not None:
+            return PortfolioDocument(portfolio, None, self.path, sha, kept=kept)
+        return PortfolioDocument(portfolio, text, self.path, sha)
+
+    def _finish(
+        self, text: str, sha: str, kept: KeptBytes | None, data: dict[str, Any], built: dict[int, tuple[Any, Project]]
+    ) -> None:
         with collector_paused():
             portfolio, issues = portfolio_from_data(data, built)
         if issues:  # late problems (a duplicate id, an unknown dependency): worded and placed by `load`
             raise _Fallback
-        doc = PortfolioDocument(portfolio, text, self.path, sha)
-        self.document = doc
+        self.document = self._document(portfolio, text, sha, kept)
 
-    def _cached(self, text: str, sha: str) -> Chunk | None:
+    def _cached(self, text: str, sha: str, kept: KeptBytes | None) -> Chunk | None:
         """Every project from the cache entry of the file's bytes, as `load` builds them from it; or None."""
         with collector_paused():  # (the decoded entry is every project's data: a quarter of the read)
             cached = cache.get_parsed(sha)
@@ -180,64 +315,87 @@ class StreamLoad:
             portfolio, issues = portfolio_from_data(cached[0], None, cached[1])
         if issues:
             raise _Fallback
-        self.document = PortfolioDocument(portfolio, text, self.path, sha)
+        self.document = self._document(portfolio, text, sha, kept)
         n = len(portfolio.projects)
         return Chunk(portfolio.replace(projects=()), portfolio.projects, n, n, restart=True)
 
     def _pieces(self, text: str, raw: bytes, partial: bool) -> Iterator[Chunk]:
-        """`partial`: `text` is only the first piece (`_head`), and `raw` is empty until the file is read whole."""
+        """`partial`: `text` is only the first piece (`_head`), and `raw` is empty: the rest is read after it.
+        Otherwise `text` and `raw` are the whole file's."""
         # The first piece is shown before anything reads the whole file (the hash, the count, the cache).
         sha, cacheable, expected = "", False, 0
+        kept: KeptBytes | None = None
+        src = _Text(text)
         before: list[str] = []  # the header's pieces before the first project, and after it
         after: list[str] = []
         entries: list[dict[str, Any]] = []
         built: dict[int, tuple[Any, Project]] = {}
         header: Portfolio | None = None
+        # Once it is known that no cache entry is written, each project's table is let go once it is built
+        # (at 100,000 projects they would hold more than the model): `built` lends the projects to the end.
+        light = False
         pos, n = 0, 0
-        while pos < len(text):
+        while src.has(pos):
             if self.gate is not None:
                 self.gate(n)
             if self.cancelled():
                 return
-            want = self.first_piece_bytes if n == 0 else self.piece_bytes
-            m = _PROJECT_HEADER_RE.search(text, pos + want) if pos + want < len(text) else None
-            end = m.start() if m is not None else len(text)
-            lay = layout(text[pos:end])
+            piece = src.cut(self.first_piece_bytes if n == 0 else self.piece_bytes)
+            lay = layout(piece)
             if not lay.standard:
                 raise _Fallback
             new: list[Project] = []
             with collector_paused():  # (never across a yield: the consumer may hold the load for long)
                 for seg in lay.segments:
-                    piece = lay.segment_text(seg)
+                    seg_text = lay.segment_text(seg)
                     if seg.kind != "project":
-                        (after if entries else before).append(piece)
+                        (after if entries else before).append(seg_text)
                         continue
                     if header is None:  # the tables before the first project: what the rows are ranked with
                         header = self._header(header_table(before))
-                    entry = project_table(piece)
+                    entry = project_table(seg_text)
                     project, issues = project_from_data(entry, ("projects", len(entries)))
                     if issues or project is None:
                         raise _Fallback
+                    if light:  # nothing caches the tables: an empty one stands for it (what `built` lends)
+                        entry = {}
                     built[id(entry)] = (entry, project)
                     entries.append(entry)
                     new.append(project)
-            pos, n = end, n + 1
+            pos, n = pos + len(piece), n + 1
+            del lay, piece
             if new:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
             if not sha:  # after the first piece: the rest of what `load` does first
-                if partial:  # only the first piece was read: the whole file now, which must start with it
-                    shown = text
-                    text, raw = self._read()
-                    if not text.startswith(shown):
-                        raise _Fallback
                 tidy(self.path)
-                sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+                if partial:  # only the first piece was read: the whole file now, which must start with it
+                    shown = text.encode("utf-8")
+                    whole = self._read_whole(shown)
+                    kept, sha, expected = whole.kept, whole.sha, whole.expected
+                    if whole.unusual:
+                        raise _Fallback
+                    cacheable = not whole.nul_escapes and cache.cacheable("", whole.size)
+                    offset = len(shown)
+
+                    def more(kept: KeptBytes = whole.kept) -> bytes:
+                        nonlocal offset
+                        block = kept.read_at(offset, BLOCK_BYTES)
+                        offset += len(block)
+                        return block
+
+                    src = _Text("", pos, more)
+                else:
+                    sha, cacheable = digest(raw), cache.cacheable(text, len(raw))
+                    kept = None if held_in_memory(len(raw)) else KeptBytes.of(raw)
+                    expected = text.count("[[projects]]")
                 raw = b""
-                expected = text.count("[[projects]]")
-                whole = self._cached(text, sha) if cacheable else None
-                if whole is not None:  # a warm cache: every project at once
-                    yield whole
+                if not cacheable:
+                    light = True
+                    entries[:] = _stand_ins(entries, built)
+                cached = self._cached(text, sha, kept) if cacheable else None
+                if cached is not None:  # a warm cache: every project at once
+                    yield cached
                     return
         if not sha:  # an empty file
             tidy(self.path)
@@ -249,7 +407,7 @@ class StreamLoad:
         if entries:
             data["projects"] = entries
         data.update((k, v) for k, v in head.items() if k not in first)
-        self._finish(text, sha, data, built)
+        self._finish(text, sha, kept, data, built)
         assert self.document is not None  # the last chunk: the header as the whole file has it
         yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
         if cacheable:  # within the limits (checked piece by piece), as `load` caches it
@@ -261,3 +419,13 @@ class StreamLoad:
         if issues:
             raise _Fallback
         return portfolio
+
+
+def load_kept(path: str | Path) -> PortfolioDocument:
+    """`load(path)` as the app reads a file: the same document and problems, a large file's text kept out of
+    memory (`document.KeptBytes`)."""
+    stream = StreamLoad(path)
+    for _ in stream:
+        pass
+    assert stream.document is not None  # (never cancelled)
+    return stream.document

@@ -369,7 +369,8 @@ class FsdlBase(App[int]):
                 self.drop_journal()
             return
         try:
-            write_journal(self.state_dir, Journal(str(target), s.doc.digest, s.doc.text, s.edited_text()))
+            with s.doc.holding_text():  # (a large file's text, read back once)
+                write_journal(self.state_dir, Journal(str(target), s.doc.digest, s.doc.text, s.edited_text()))
         except (OSError, PortfolioError, ValueError) as exc:
             if not self._journal_warned:
                 self._journal_warned = True

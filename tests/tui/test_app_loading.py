@@ -216,3 +216,40 @@ def test_the_screens_main_actions_work_from_are_named_as_they_are() -> None:
         kind = getattr(importlib.import_module(f"fsdl_tui.tui.screens.{module}"), name)
         assert isinstance(kind, type) and issubclass(kind, Screen)
     assert not screen_is(object(), MAIN_SCREENS + DECIDE_SCREENS)
+
+
+async def test_a_file_whose_text_is_kept_out_of_memory_journals_saves_and_merges(
+    team: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file counts as large: the loaded document keeps its bytes in a temporary file, and the journal,
+    the save (the same minimal diff) and a merge after a change on disk all work from that copy."""
+    from fsdl_tui.domain.fields import set_field
+    from fsdl_tui.storage import document, render_text
+    from fsdl_tui.storage.journal import read_journal
+
+    monkeypatch.setattr(document, "KEEP_IN_MEMORY_CHARS", 0)
+    held = load(team)
+    app = loading_app(team, None, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: not app.workspace.loading)
+        s = app.session
+        assert s is not None and not s.doc.text_in_memory
+        p = s.portfolio.projects[1]
+        edited = set_field(p, "cost.accuracy_requirement", 1 + (p.cost.accuracy_requirement or 0) % 5)
+        app.replace_project(edited, "edit")
+        journal = read_journal(app.state_dir, team.resolve())
+        assert journal is not None and journal.base_text == held.text
+        assert journal.text == render_text(held, s.portfolio)
+        assert app.save()
+        assert team.read_text(encoding="utf-8") == render_text(held, held.portfolio.with_project(edited))
+        assert s.doc.digest is not None and not s.dirty
+        # Someone else's edit on disk, then one of ours: merged field by field from the text as read.
+        theirs = team.read_text(encoding="utf-8").replace(f'title = "{p.title}"', 'title = "Theirs"', 1)
+        team.write_text(theirs, encoding="utf-8")
+        q = s.portfolio.projects[2]
+        app.replace_project(set_field(q, "impact.overall", 1 + (q.impact.overall or 0) % 5), "edit")
+        assert not app.save()  # refused: changed on disk
+        assert team.read_text(encoding="utf-8") == theirs
+        app.merge(load(team))
+        assert s.portfolio.get(p.id).title == "Theirs"  # type: ignore[union-attr]
+        assert s.portfolio.get(q.id).impact.overall == 1 + (q.impact.overall or 0) % 5  # type: ignore[union-attr]
