@@ -13,8 +13,8 @@ about a third of its processor time went to collections that walked the whole im
 Nothing tested depends on when the collector runs (the loader's own pause of it is tested in test_storage.py).
 
 Bytecode: where PYTHONDONTWRITEBYTECODE is set, every process of a run (the xdist workers, and each
-`python -m fsdl_tui` a test starts: some 300 of them) compiled the package from source again, and pytest rewrote
-every test module's asserts again, per process: some 15 s of processor time in a run. The suite writes the usual
+`python -m fsdl_tui` a test or git starts) compiled the package from source again, and pytest rewrote
+every test module's asserts again, per process: some 20 s of processor time in a run. The suite writes the usual
 `__pycache__` files (ignored by git) for itself and for the processes it starts; what is compiled, and what runs,
 is the same either way."""
 
