@@ -10,15 +10,27 @@ The garbage collector: once everything is imported and collected, the objects al
 collected tests) are frozen out of the collector's view, and it runs after 10,000 net allocations rather than
 700. An app test builds and drops tens of thousands of widget, style and strip objects; with the defaults,
 about a third of its processor time went to collections that walked the whole import graph again and again.
-Nothing tested depends on when the collector runs (the loader's own pause of it is tested in test_storage.py)."""
+Nothing tested depends on when the collector runs (the loader's own pause of it is tested in test_storage.py).
+
+Bytecode: where PYTHONDONTWRITEBYTECODE is set, every process of a run (the xdist workers, and each
+`python -m fsdl_tui` a test or git starts) compiled the package from source again, and pytest rewrote
+every test module's asserts again, per process: some 20 s of processor time in a run. The suite writes the usual
+`__pycache__` files (ignored by git) for itself and for the processes it starts; what is compiled, and what runs,
+is the same either way."""
 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 
 import pytest
 
 GC_THRESHOLD = (10_000, 10, 10)
+
+# Loaded before pytest starts its xdist workers, which inherit the environment (as the suite's subprocesses do).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

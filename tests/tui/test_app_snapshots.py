@@ -57,6 +57,15 @@ async def _rice_form(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _rice_settings_again(pilot: Any) -> None:
+    """After a resize, the settings scrolled from the top to the focused field again, as `_rice_settings` does."""
+    form = pilot.app.screen.query_one("#form")
+    form.scroll_home(animate=False, immediate=True)
+    await pilot.pause()
+    form.scroll_to_widget(pilot.app.focused, animate=False, immediate=True)
+    await pilot.pause()
+
+
 async def _plugins(pilot: Any) -> None:
     from fsdl_tui.plugins.manager import load_plugins
 
@@ -74,6 +83,12 @@ async def _edit_with_error(pilot: Any) -> None:
     field.focus(scroll_visible=False)  # no scroll animation: the scroll below is immediate
     await pilot.pause()
     pilot.app.screen.query_one("#form").scroll_to_widget(field, animate=False, top=True, immediate=True)
+    await pilot.pause()
+
+
+async def _edit_with_error_again(pilot: Any) -> None:
+    """After a resize, the refused field scrolled to the top again, as `_edit_with_error` does."""
+    pilot.app.screen.query_one("#form").scroll_to_widget(pilot.app.focused, animate=False, top=True, immediate=True)
     await pilot.pause()
 
 
@@ -140,14 +155,16 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # SVGs of one run per scenario, taken at each size in turn (tui_helpers.snapshot_of_one_run).
 _SHOTS: dict[tuple[str, str], str] = {}
-# One run per size: a screen that depends on the size it started at (a form scrolled to a field), and one that
-# shows a notification (it times out, so what a later screenshot shows would depend on the clock).
-FRESH_PER_SIZE = {
-    "edit_refused_value",
-    "save_failed",
-    "edit_plugin_section",
-    "settings_plugin_section",
-}  # scrolled to a field at their size
+# A screen that depends on the size it started at (a form scrolled to a field): what makes it again after each
+# resize, so that one run takes every size.
+AFTER_RESIZE: dict[str, Callable[[Any], Any]] = {
+    "edit_refused_value": _edit_with_error_again,
+    "settings_plugin_section": _rice_settings_again,
+}
+# One run per size: a screen that shows a notification (it times out, so what a later screenshot shows would
+# depend on the clock), and the form at the plugin's section: the last section, scrolled as far as the form went
+# before the typed value's error line made it one line longer, which a scroll after a resize cannot tell.
+FRESH_PER_SIZE = {"save_failed", "edit_plugin_section"}
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -162,7 +179,15 @@ def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path
 
     if scenario not in FRESH_PER_SIZE:  # snap_compare compares (or, with --snapshot-update, writes) the SVG taken
         snapshot_of_one_run(
-            _SHOTS, scenario, size, SIZES, lambda: make_app("team.toml"), monkeypatch, press, run_before
+            _SHOTS,
+            scenario,
+            size,
+            SIZES,
+            lambda: make_app("team.toml"),
+            monkeypatch,
+            press,
+            run_before,
+            AFTER_RESIZE.get(scenario),
         )
     assert snap_compare(make_app("team.toml"), press=press, terminal_size=SIZES[size], run_before=run_before)
 

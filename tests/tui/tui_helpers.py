@@ -175,12 +175,18 @@ class LoadGate:
 
 
 def screenshots_at_sizes(
-    app: Any, sizes: list[tuple[int, int]], press: Any = (), run_before: Any = None
+    app: Any,
+    sizes: list[tuple[int, int]],
+    press: Any = (),
+    run_before: Any = None,
+    after_resize: Any = None,
 ) -> dict[tuple[int, int], str]:
     """One run of `app` for several snapshot sizes: at the first size, `run_before` and the key presses, then a
     screenshot exactly as pytest-textual-snapshot takes it (`textual._doc.take_svg_screenshot`); then the
-    terminal resized to each further size and a screenshot there. The SVGs by size; a size is missing where the
-    app exited, or showed a notification (it times out: what a later screenshot shows depends on the clock)."""
+    terminal resized to each further size, `after_resize` (what makes the screen the one a run started at that
+    size shows: a form scrolled to its field again), and a screenshot there. The SVGs by size; a size is missing
+    where the app exited, or showed a notification (it times out: what a later screenshot shows depends on the
+    clock)."""
     import inspect
 
     title = app.title  # as take_svg_screenshot: the title before the app runs
@@ -203,6 +209,8 @@ def screenshots_at_sizes(
             if n:
                 await pilot.resize_terminal(*size)
                 await pilot.pause()
+                if after_resize is not None:
+                    await after_resize(pilot)
             await settle(pilot)
             if not pilot.app.is_running:
                 break
@@ -224,15 +232,16 @@ def snapshot_of_one_run(
     monkeypatch: Any,
     press: Any = (),
     run_before: Any = None,
+    after_resize: Any = None,
 ) -> None:
     """Let the next `snap_compare` compare the SVG of `scenario` at `size` taken in one run at every size
     (`screenshots_at_sizes`, kept in `shots` for the tests of the other sizes): the first test of a scenario
     runs the app, the others compare what it took. A test that finds none (another xdist worker ran the
     scenario) runs it itself; a resized screen must be byte-identical to one started at that size, or the
-    comparison fails. A scenario that shows a notification (it times out: what a later screenshot shows would
+    comparison fails (`after_resize`: see `screenshots_at_sizes`). A scenario that shows a notification (it times out: what a later screenshot shows would
     depend on the clock) needs one run per size: it fails here, to be listed as such."""
     if (scenario, size) not in shots:
-        taken = screenshots_at_sizes(make_app(), list(sizes.values()), press, run_before)
+        taken = screenshots_at_sizes(make_app(), list(sizes.values()), press, run_before, after_resize)
         assert len(taken) == len(sizes), f"{scenario} shows a notification (or quits): give it one run per size"
         shots.update({(scenario, name): taken[wh] for name, wh in sizes.items()})
     svg = shots.pop((scenario, size))
