@@ -312,3 +312,24 @@ def test_show_ranks_by_the_portfolios_default_scorer(tmp_path: Path, capsys: pyt
     assert main(["show", str(path), "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["id"] == "grasp-pose" and rows[0]["score"] == pytest.approx(10.0)  # 2.0 x impact 5
+
+
+def test_the_command_freezes_what_is_left_when_it_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fsdl-tui` (the `run` entry point) returns main's exit code, and leaves what is still alive frozen,
+    out of the collector's last full pass at the process's exit."""
+    import gc
+
+    from fsdl_tui.cli.main import run
+
+    path = tmp_path / "team.toml"
+    path.write_text(HAND_WRITTEN, encoding="utf-8")
+    gc.unfreeze()
+    try:
+        monkeypatch.setattr(sys, "argv", ["fsdl-tui", "validate", str(path)])
+        assert run() == 0
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        monkeypatch.setattr(sys, "argv", ["fsdl-tui", "validate", str(tmp_path / "missing.toml")])
+        assert run() == 1
+    finally:
+        gc.freeze()  # as the suite's conftest leaves it
