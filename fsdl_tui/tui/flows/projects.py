@@ -22,6 +22,16 @@ class ProjectFlows(FsdlBase):
     """Edits of projects and lifecycle moves, on the selected project."""
 
     def selected(self) -> Project | None:
+        """The project the user has highlighted. On the main screen that is its table's row now: a key typed
+        right after an arrow can come before the table's message that the highlight moved."""
+        from ..screens.portfolio import PortfolioScreen
+        from ..widgets.table import PortfolioTable
+
+        if isinstance(self.screen, PortfolioScreen):
+            tables = self.screen.query(PortfolioTable)
+            current = tables.first().current_id if tables else None
+            if current is not None and current != self.workspace.selected_id:
+                self.select(current)
         return self.workspace.selected()
 
     _edit_form: EditScreen | None = None  # the project form, built on the first open and reused
