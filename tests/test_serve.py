@@ -99,11 +99,11 @@ async def served(tmp_path: Path, *args: str) -> AsyncIterator[tuple[str, asyncio
         )
     try:
         match = None
-        for _ in range(200):  # 30 s at most
+        for _ in range(600):  # 30 s at most
             match = re.search(r"(http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]+/)", out_path.read_text(errors="replace"))
             if match or proc.returncode is not None:
                 break
-            await asyncio.sleep(0.15)
+            await asyncio.sleep(0.05)
         assert match, f"no address printed: {out_path.read_text(errors='replace')!r}"
         yield match.group(1), proc
     finally:
@@ -146,7 +146,7 @@ class DevTools:
             text = await self.evaluate(SCREEN_TEXT) or ""
             if predicate(text):
                 return text
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}; the page shows:\n{text}")
 
     async def press(self, key: str) -> None:
@@ -168,11 +168,11 @@ async def chromium(binary: str, tmp_path: Path, http: aiohttp.ClientSession) -> 
         )
     try:
         port_file = profile / "DevToolsActivePort"
-        for _ in range(200):  # 30 s at most
+        for _ in range(600):  # 30 s at most
             if port_file.exists() and port_file.read_text().strip():
                 break
             assert proc.poll() is None, (tmp_path / "chromium.log").read_text(errors="replace")
-            await asyncio.sleep(0.15)
+            await asyncio.sleep(0.05)
         else:
             raise AssertionError("Chromium did not open its DevTools port in 30 s")
         port = int(port_file.read_text().split()[0])

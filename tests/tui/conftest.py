@@ -1,6 +1,6 @@
 """Fixtures for the app's tests: a fixed small portfolio, a fixed date, XDG and HOME in tmp_path, no
 cursor blink, no file-watch timer (tests call `check_disk` themselves), no plugin thread unless asked; the
-stylesheets parsed once per test process."""
+stylesheets parsed once per test process; a shorter idle check after each key (`IDLE_CHECK`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import _wait
 from textual.css.stylesheet import Stylesheet
 from textual.widgets import Input, TextArea
 from tui_helpers import FIXTURES
@@ -18,6 +19,13 @@ from fsdl_tui.tui import open_session
 from fsdl_tui.tui.app import FsdlApp
 
 TODAY = _dt.date(2026, 11, 2)
+
+# Textual's pilot waits, after each key it presses and in each `pilot.pause()`, until the process spent less
+# than a twentieth of a sleep of 1/50 s working (`textual._wait.wait_for_idle`): at least 40 ms of sleeping per
+# key, most of the app tests' waiting. The same check over 5 ms sleeps: the queued messages are processed first
+# either way (`Pilot._wait_for_screen`), and a test that waits for a thread or a timer waits for its condition.
+IDLE_CHECK = 1 / 200
+_wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = IDLE_CHECK, IDLE_CHECK / 20
 
 
 @pytest.fixture(autouse=True, scope="session")

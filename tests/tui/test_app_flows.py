@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList
-from tui_helpers import hold_or_resume, palette_search
+from tui_helpers import hold_or_resume, palette_search, wait_for
 
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.storage import load, save
@@ -461,6 +461,7 @@ async def test_scorer_export_plugins_help(make_app, portfolio_file: Path, tmp_pa
     app = make_app(portfolio_file, load_plugins=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await app.workers.wait_for_complete()
+        await wait_for(pilot, lambda: "weighted" in app.workspace.scorers)  # the plugins load in a thread
         await pilot.pause()
         assert {"fsdl", "weighted"} <= set(app.workspace.scorers) and "csv" in app.workspace.exporters
         await pilot.press("s")

@@ -12,10 +12,13 @@ from typing import Any
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, SelectionList, TextArea
 from tui_helpers import open_form, wait_for
 
+from fsdl_tui.tui.screens import reused
 from fsdl_tui.tui.screens.board import BoardScreen
 from fsdl_tui.tui.screens.edit import EditScreen, widget_id
 from fsdl_tui.tui.screens.matrix import MatrixScreen
 from fsdl_tui.tui.widgets.table import PortfolioTable
+
+APP_STEP_PAUSE = reused.STEP_PAUSE  # the app's pause between two steps of a build ahead
 
 
 def form_state(form: EditScreen) -> dict[str, Any]:
@@ -212,6 +215,8 @@ def ahead_app(make_app: Any, path: Path, monkeypatch: Any, **kwargs: Any) -> Any
     from fsdl_tui.tui.flows import projects
 
     monkeypatch.setattr(projects, "AHEAD_AFTER", 0.01)
+    if reused.STEP_PAUSE == APP_STEP_PAUSE:  # a test that sets its own keeps it; else hardly a pause (the
+        monkeypatch.setattr(reused, "STEP_PAUSE", 0.001)  # steps still run one per timer tick, keys between)
     app = make_app(path, **kwargs)
     app.build_ahead = True
     return app
@@ -314,8 +319,6 @@ async def test_a_change_made_while_the_screens_were_built_ahead_shows_when_they_
 async def test_keys_typed_while_the_screens_are_built_ahead_work(
     make_app: Any, portfolio_file: Path, monkeypatch: Any
 ) -> None:
-    from fsdl_tui.tui.screens import reused
-
     monkeypatch.setattr(reused, "STEP_PAUSE", 0.05)  # a build of some seconds: the keys come in the middle
     app = ahead_app(make_app, portfolio_file, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:

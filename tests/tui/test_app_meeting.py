@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Footer
+from tui_helpers import wait_for
 
 from fsdl_tui.tui.keymap import key_label, keys_label
 from fsdl_tui.tui.screens.columns import ColumnsModal
@@ -80,13 +81,17 @@ async def test_column_chooser_is_remembered(make_app, portfolio_file: Path, env:
 async def test_footer_at_80x24_shows_the_main_actions(make_app, portfolio_file: Path) -> None:  # type: ignore[no-untyped-def]
     app = make_app(portfolio_file)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
         footer = app.screen.query_one(Footer)
-        keys = footer.query("FooterKey")
-        shown = [(k.description, k.region.right) for k in keys]
         wanted = {"Edit", "Add", "Filter", "Save", "Board", "2x2"}
-        visible = {d for d, right in shown if right <= 80}
-        assert wanted <= visible, shown
+
+        def shown() -> list[tuple[str, int]]:
+            return [(k.description, k.region.right) for k in footer.query("FooterKey")]
+
+        def visible() -> set[str]:
+            return {d for d, right in shown() if 0 < right <= 80}
+
+        await wait_for(pilot, lambda: wanted <= visible())  # the footer lays its keys out after the first refresh
+        assert wanted <= visible(), shown()
 
 
 def test_keys_as_people_write_them() -> None:

@@ -142,6 +142,10 @@ class EditScreen(Screen[Project | None]):
         Binding("ctrl+g,f4", "jump", "Section", id="edit.jump", tooltip="Go to a section of the form"),
         *FOCUS_BINDINGS,
     ]
+    # No focus as the form composes: `on_mount` (or the last step of `build_ahead`) focuses the title. Textual's
+    # default focuses the first focusable widget, the form's scroll container, whose focus and then blur each
+    # restyle every widget of the form; naming the title here would scroll to it before the form is laid out.
+    AUTO_FOCUS = ""
 
     def __init__(self, project: Project, plugin_fields: tuple[sc.Field, ...] = (), *, ahead: bool = False) -> None:
         """`plugin_fields`: the fields plugins declare for each project (`PluginHost.fields(portfolio)`).

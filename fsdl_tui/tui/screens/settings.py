@@ -64,6 +64,7 @@ class SettingsScreen(Screen[Portfolio | None]):
         Binding("ctrl+r", "revert", "Revert", id="settings.revert", tooltip="Close and drop the changes"),
         *FOCUS_BINDINGS,
     ]
+    AUTO_FOCUS = ""  # `on_mount` focuses the name: not the form's scroll container first (a restyle of the form)
 
     def __init__(
         self, portfolio: Portfolio, scorers: list[tuple[str, str]], plugin_settings: tuple[sc.Field, ...] = ()
