@@ -224,34 +224,6 @@ def test_the_first_bytes_cut_where_the_whole_text_does(tmp_path: Path, monkeypat
     assert len(by_head) > 3
 
 
-def test_read_ahead_reads_the_rest_once_beside_the_first_piece(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`read_ahead` (the app calls it while the first rows are painted) reads the whole file on a thread; the
-    pieces after the first take what it read, and the document is the one `load` gives."""
-    monkeypatch.setenv(cache.ENV_OFF, "1")
-    path = write(tmp_path, make_portfolio_text(15, seed=14))
-    whole_reads: list[Path] = []
-    read_whole = StreamLoad._read_whole
-
-    def counted(self: StreamLoad, shown: bytes) -> object:
-        whole_reads.append(self.path)
-        return read_whole(self, shown)
-
-    monkeypatch.setattr(StreamLoad, "_read_whole", counted)
-    stream = StreamLoad(path, piece_bytes=SMALL, first_piece_bytes=SMALL)
-    stream.read_ahead()  # nothing is shown yet: nothing to read ahead of
-    it = iter(stream)
-    first = next(it)
-    assert not whole_reads
-    stream.read_ahead()
-    stream.read_ahead()  # (once)
-    rest = list(it)
-    assert whole_reads == [path]
-    doc = load(path)
-    assert stream.document is not None and stream.document.portfolio == doc.portfolio
-    assert stream.document.digest == doc.digest
-    assert [p for c in (first, *rest) for p in c.projects] == list(doc.portfolio.projects)
-
-
 def test_a_file_that_escapes_a_nul_after_its_first_piece_is_not_cached(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

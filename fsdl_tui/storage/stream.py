@@ -17,9 +17,8 @@ as late as the piece that holds them:
 - with a cache entry for the file's bytes (`cache.py`), every project comes from it at once, in one chunk
   after the first piece's (the first piece is read before the whole file is hashed);
 - the first piece is read from the file's first bytes alone (`HEAD_BYTES`), so a large file shows rows
-  before it is read whole; the whole file is read after that piece (or, once that piece is handed out and
-  `read_ahead()` is called, on a thread of its own while the consumer shows the piece), and a file whose
-  text no longer starts with it (changed meanwhile) is read again by `storage.load`.
+  before it is read whole; the whole file is read after that piece, and a file whose text no longer starts
+  with it (changed meanwhile) is read again by `storage.load`.
 
 A chunk with `restart` holds every project (a cache hit, or the whole file read by `storage.load` after
 pieces were shown): it replaces what came before. `document` is set before the last chunk is handed out.
@@ -35,7 +34,6 @@ import hashlib
 import os
 import re
 import stat
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,8 +166,6 @@ class StreamLoad:
         # More than two first pieces: the rest takes a while after the first rows (a smaller file is read in a
         # few milliseconds). Known once the iteration started.
         self.large = False
-        self._shown: bytes | None = None  # the first bytes the first piece came from, once it was handed out
-        self._ahead: tuple[threading.Thread, dict[str, Any]] | None = None  # `read_ahead`'s thread and result
 
     def __iter__(self) -> Iterator[Chunk]:
         head = self._head()
@@ -242,37 +238,6 @@ class StreamLoad:
             os.close(fd)
         unusual = unusual or first != shown or first.startswith(codecs.BOM_UTF8)
         return _Whole(kept, h.hexdigest(), kept.size, expected, unusual)
-
-    def read_ahead(self) -> None:
-        """Read the whole file now, on a thread of its own, while the caller waits for something else (the app:
-        for the first rows to be painted); the pieces after the first then take what it read. Only once the
-        first piece, read from the first bytes alone, was handed out, and once; else nothing. Reading and
-        hashing let the interpreter lock go, so this runs beside the painting."""
-        shown = self._shown
-        if shown is None or self._ahead is not None:
-            return
-        box: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                box["whole"] = self._read_whole(shown)
-            except BaseException as exc:  # noqa: BLE001 - handed to the load, which raises it there
-                box["error"] = exc
-
-        thread = threading.Thread(target=run, name="fsdl-tui-read-ahead", daemon=True)
-        self._ahead = (thread, box)
-        thread.start()
-
-    def _whole_read(self, shown: bytes) -> _Whole:
-        """`_read_whole(shown)`, or what `read_ahead` read."""
-        if self._ahead is None:
-            return self._read_whole(shown)
-        thread, box = self._ahead
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        whole: _Whole = box["whole"]
-        return whole
 
     def _head(self) -> str | None:
         """The text of the file's first piece, read from its first bytes alone; None when they do not hold a
@@ -399,16 +364,14 @@ class StreamLoad:
                     new.append(project)
             pos, n = pos + len(piece), n + 1
             del lay, piece
-            if partial and not sha:
-                self._shown = text.encode("utf-8")  # (`read_ahead` may start reading the rest now)
             if new:
                 assert header is not None
                 yield Chunk(header, tuple(new), len(entries), max(expected, len(entries)))
             if not sha:  # after the first piece: the rest of what `load` does first
                 tidy(self.path)
                 if partial:  # only the first piece was read: the whole file now, which must start with it
-                    shown = self._shown or text.encode("utf-8")
-                    whole = self._whole_read(shown)
+                    shown = text.encode("utf-8")
+                    whole = self._read_whole(shown)
                     kept, sha, expected = whole.kept, whole.sha, whole.expected
                     if whole.unusual:
                         raise _Fallback

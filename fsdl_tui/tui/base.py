@@ -222,7 +222,6 @@ class FsdlBase(App[int]):
                         # otherwise take turns with the painting (one interpreter lock) and delay them. (A
                         # small file is read at once: its rows come complete, with no "loading" in between.)
                         self.call_from_thread(self.call_after_refresh, painted.set)
-                        job.stream.read_ahead()  # the rest of the file is read and hashed meanwhile
                         waited = 0.0
                         while not painted.wait(0.02) and waited < FIRST_PAINT_WAIT:
                             if worker.is_cancelled:
