@@ -7,6 +7,7 @@ import difflib
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..domain.model import Portfolio
@@ -219,24 +220,39 @@ def _read_text(path: str) -> str:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from ..gitops.filemerge import merge_files
     from ..gitops.merge import merge_texts
-    from ..storage.atomic import atomic_write
 
     if args.marker_size < 1:
         raise CliError("--marker-size must be at least 1")
-    base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
     label = args.path or args.ours
-    result = merge_texts(base, ours, theirs, args.marker_size, path=label, portfolio=False)
-    try:
-        atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
-    except OSError as exc:
-        raise CliError(f"{args.ours}: cannot write the merge result: {exc.strerror or exc}") from None
-    if result.clean:
+    # From the files, never holding their texts (`gitops/filemerge.py`); else, when only the merge of the
+    # texts can tell, from the texts: the same result either way.
+    streamed = merge_files(args.base, args.ours, args.theirs, args.marker_size, path=label)
+    if streamed is not None:
+        with streamed:
+            _write_merge(args.ours, streamed.parts)
+        conflicts, clean = streamed.conflicts, streamed.clean
+    else:
+        base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
+        result = merge_texts(base, ours, theirs, args.marker_size, path=label, portfolio=False)
+        _write_merge(args.ours, result.text.encode("utf-8", errors="surrogateescape"))
+        conflicts, clean = result.conflicts, result.clean
+    if clean:
         return 0
-    print(f"fsdl-tui merge: {label}: {len(result.conflicts)} conflict(s)", file=sys.stderr)
-    for message in result.conflicts:
+    print(f"fsdl-tui merge: {label}: {len(conflicts)} conflict(s)", file=sys.stderr)
+    for message in conflicts:
         print(f"  {message}", file=sys.stderr)
     return 1
+
+
+def _write_merge(ours: str, data: bytes | Sequence[bytes]) -> None:
+    from ..storage.atomic import atomic_write
+
+    try:
+        atomic_write(Path(ours), data)
+    except OSError as exc:
+        raise CliError(f"{ours}: cannot write the merge result: {exc.strerror or exc}") from None
 
 
 # --- git-setup --------------------------------------------------------------------------------------------
