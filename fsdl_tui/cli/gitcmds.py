@@ -79,6 +79,8 @@ def _scorer(args: argparse.Namespace, *portfolios: Portfolio | None) -> Scorer:
 def _textconv(path: str, args: argparse.Namespace) -> int:
     from ..gitops.diff import show_text
 
+    if _large_file(path) and _textconv_in_pieces(path, args):
+        return 0
     data = _read_bytes(path) or b""
     try:
         doc = _document(data, path)
@@ -93,6 +95,31 @@ def _textconv(path: str, args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(show_text(doc.portfolio, _scorer(args, doc.portfolio), doc))
     return 0
+
+
+def _textconv_in_pieces(path: str, args: argparse.Namespace) -> bool:
+    """The textconv view of a large file, read as `rank` reads it and shown as it is made, holding neither
+    the text nor the view (`gitops.filemerge.file_source`); False, having written nothing, when only the
+    view of the whole text can tell (a problem, an unusual layout, a file kept whole by `load`)."""
+    from ..gitops.diff import show_lines
+    from ..gitops.filemerge import file_source
+    from ..storage.loading import ReadOnlyDocument, load_read_only
+
+    try:
+        doc = load_read_only(path)
+    except (PortfolioLoadError, OSError):
+        return False
+    if not isinstance(doc, ReadOnlyDocument):
+        return False
+    source = file_source(path, doc.portfolio)
+    if source is None:
+        return False
+    try:
+        for chunk in show_lines(doc.portfolio, _scorer(args, doc.portfolio), source):
+            sys.stdout.write(chunk)
+    except OSError as exc:
+        raise CliError(str(exc)) from None
+    return True
 
 
 def _external(args: argparse.Namespace) -> int:
@@ -145,6 +172,14 @@ def _large_files(files: list[str]) -> bool:
     except OSError:
         return False
     return len(sizes) == 2 and max(sizes) > READ_ONLY_DIFF_BYTES
+
+
+def _large_file(spec: str) -> bool:
+    """A file (not `REV:PATH`) larger than `READ_ONLY_DIFF_BYTES`: textconv reads it read-only, in pieces."""
+    try:
+        return Path(spec).is_file() and Path(spec).stat().st_size > READ_ONLY_DIFF_BYTES
+    except OSError:
+        return False
 
 
 def _read_only_portfolio(spec: str) -> Portfolio | None:

@@ -33,9 +33,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import overload
 
+from ..domain.codec import TOP_KEYS
+from ..domain.model import Portfolio
 from ..domain.schema import ID_RE
 from ..storage import segment_memo
 from ..storage.scan import layout
+from .diff import Source, header_lines, project_lines
 from .merge import merge_reduced
 from .unchanged import ESCAPE_RE, MAX_HITS, PLAIN_HEADER_RE, TOKEN_PREFIX, Aside
 
@@ -61,6 +64,9 @@ def _comments_only(text: str) -> bool:
     return all(line.lstrip().startswith("#") for line in text.splitlines())
 
 
+Segments = list[tuple[str, tuple[str, ...], int, int]]  # (kind, table key, start, end) in a piece's text
+
+
 @dataclass
 class _Version:
     """One version's segment layout, scanned from its file: per segment its kind, its byte span and its
@@ -83,7 +89,7 @@ class _Version:
     blank: bool = True  # nothing but white space
     follows: list[str] = field(default_factory=list)  # what follows each `TOKEN_PREFIX` in the text
 
-    def take(self, text: str, data: bytes, at: int, segments: list[tuple[str, int, int]], first: bool) -> None:
+    def take(self, text: str, data: bytes, at: int, segments: Segments, first: bool) -> None:
         """The segments (kind, character offsets) of `text`, the piece of the file's bytes `data` at byte `at`."""
         self.crlf += data.count(b"\r\n")
         self.lf += data.count(b"\n")
@@ -94,7 +100,7 @@ class _Version:
         one_byte = len(text) == len(data)  # (each character is at least one byte)
         pos = at
         view = memoryview(data)
-        for n, (kind, a, b) in enumerate(segments):
+        for n, (kind, _, a, b) in enumerate(segments):
             seg = text[a:b]
             size = b - a if one_byte else len(seg.encode(*_SURROGATE))
             if n == 0 and not first:
@@ -133,19 +139,18 @@ class _Version:
         return (st.st_size, st.st_mtime_ns) == (self.size, self.mtime)
 
 
-def _segments(text: str) -> tuple[list[tuple[str, int, int]], bool]:
+def _segments(text: str) -> Segments:
     lay = layout(text)
-    return [(s.kind, s.offset, s.end_offset) for s in lay.segments], lay.standard
-
-
-def _scan(fd: int) -> _Version:
-    """The layout of the file open at `fd`, a piece at a time; `_Unsure` when the pieces might not lay out
-    as the whole text does."""
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):
+    if not lay.standard:
         raise _Unsure
-    version = _Version(fd, st.st_size, st.st_mtime_ns)
-    buf, at, eof, first = b"", 0, False, True
+    return [(s.kind, s.key, s.offset, s.end_offset) for s in lay.segments]
+
+
+def _pieces(fd: int) -> Iterator[tuple[str, bytes, int, Segments]]:
+    """The file open at `fd` in pieces of whole segments: (text, bytes, byte offset, its segments), the
+    segments exactly those of the whole text (a piece after the first starts with its first project, after
+    an empty preamble); `_Unsure` when they might not be."""
+    buf, at, eof = b"", 0, False
 
     def more() -> None:
         nonlocal buf, eof
@@ -171,14 +176,14 @@ def _scan(fd: int) -> _Version:
                 continue
             piece = buf if line_end < 0 else buf[: line_end + 1]
             text = piece.decode(*_SURROGATE)
-            segments, standard = _segments(text)
-            if not standard:
-                raise _Unsure
-            kind, start, _ = segments[-1]
+            segments = _segments(text)
+            kind, _, start, _ = segments[-1]
             header = m.start() if len(text) == len(piece) else len(buf[: m.start()].decode(*_SURROGATE))
+            # The line scanner found this line as a project's header (its segment starts at it, or at the
+            # comments right above it): outside any string, so the rest lays out on its own as in the whole.
             if kind == "project" and start > 0 and _comments_only(text[start:header]):
                 cut = len(text[:start].encode(*_SURROGATE)) if len(text) != len(piece) else start
-                version.take(text[:start], buf[:cut], at, segments[:-1], first)
+                yield text[:start], buf[:cut], at, segments[:-1]
                 break
             tries += 1
             if tries > _MAX_TRIES:
@@ -186,12 +191,79 @@ def _scan(fd: int) -> _Version:
             search = m.end()
         if cut < 0:  # the rest of the file is the last piece
             text = buf.decode(*_SURROGATE)
-            segments, standard = _segments(text)
-            if not standard:
-                raise _Unsure
-            version.take(text, buf, at, segments, first)
-            return version
-        buf, at, first = buf[cut:], at + cut, False
+            yield text, buf, at, _segments(text)
+            return
+        buf, at = buf[cut:], at + cut
+
+
+def _scan(fd: int) -> _Version:
+    """The layout of the file open at `fd`, a piece at a time."""
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        raise _Unsure
+    version = _Version(fd, st.st_size, st.st_mtime_ns)
+    for text, data, at, segments in _pieces(fd):
+        version.take(text, data, at, segments, at == 0)
+    return version
+
+
+def _file_segments(fd: int) -> Iterator[tuple[str, tuple[str, ...], str]]:
+    """The segments of the file open at `fd`: (kind, table key, text)."""
+    for text, _, at, segments in _pieces(fd):
+        for n, (kind, key, a, b) in enumerate(segments):
+            if n == 0 and at > 0:
+                if a != b:
+                    raise _Unsure  # pragma: no cover - (a piece after the first starts with its project)
+                continue
+            yield kind, key, text[a:b]
+
+
+def file_source(path: str | os.PathLike[str], portfolio: Portfolio) -> Source | None:
+    """What `show_lines` shows of the file's text (comments, unknown keys) as `show_text` shows it from
+    the document read from `path` (whose portfolio is `portfolio`), read from the file a piece at a time:
+    the header's lines now, each project's as it is shown. None when the view of the whole text must be
+    made (an unusual layout, anything unsure). A file that changes while it is shown is an OSError."""
+    known = set(TOP_KEYS) | set(portfolio.extra)  # (the top-level keys the document's layout checks)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Unsure
+        header: list[str] = []
+        digests = []
+        for kind, key, text in _file_segments(fd):
+            if kind == "project":
+                digests.append(_digest(text.encode(*_SURROGATE)))
+            else:
+                if kind == "table" and key[0] not in known:
+                    raise _Unsure
+                header.append(text)
+        if len(digests) != len(portfolio.projects):
+            raise _Unsure
+        lines = header_lines("".join(header), portfolio)
+    except (OSError, _Unsure):
+        os.close(fd)
+        return None
+    if not digests:
+        os.close(fd)
+        return lines, lambda: iter([])
+
+    def projects() -> Iterator[list[str]]:
+        try:
+            found = (text for kind, _, text in _file_segments(fd) if kind == "project")
+            for p, digest, text in zip(portfolio.projects, digests, found, strict=False):
+                if _digest(text.encode(*_SURROGATE)) != digest:
+                    raise OSError(f"{os.fspath(path)}: changed while it was shown")
+                yield project_lines(text, p)
+        except _Unsure:
+            raise OSError(f"{os.fspath(path)}: changed while it was shown") from None
+        finally:
+            os.close(fd)
+
+    return lines, projects
 
 
 class SharedSpans(Aside[str | bytes]):
@@ -388,6 +460,8 @@ def merge_files(
             fds.append(os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)))
         result = _merge(fds, marker_size, path, labels)
     except (OSError, _Unsure, UnicodeError):
+        result = None
+    except Exception:  # noqa: BLE001 - whatever this path did not foresee, the merge of the texts decides
         result = None
     if result is None:
         _close(fds)
