@@ -17,6 +17,9 @@
 Whenever this cannot tell (an unusual layout, a piece that cannot be cut, a file that changed or is not a
 regular file, anything `merge_texts`' fast path itself leaves to the full merge), `merge_files` answers None
 and the caller merges the texts as ever.
+
+The textconv view of a large file takes its comments and unknown keys from the same pieces
+(`file_source`), so that neither the text nor the view is held.
 """
 
 from __future__ import annotations
