@@ -94,10 +94,11 @@ class _Version:
 
     def take(self, text: str, data: bytes, at: int, segments: Segments, first: bool) -> None:
         """The segments (kind, character offsets) of `text`, the piece of the file's bytes `data` at byte `at`."""
-        self.crlf += data.count(b"\r\n")
+        self.crlf += data.count(b"\r\n") if b"\r" in data else 0  # (a byte is found faster than two)
         self.lf += data.count(b"\n")
         self.blank = self.blank and not text.strip()
-        self.follows += [m.group(0)[len(TOKEN_PREFIX) :] for m in _FOLLOW_RE.finditer(text)]
+        if TOKEN_PREFIX in text:
+            self.follows += [m.group(0)[len(TOKEN_PREFIX) :] for m in _FOLLOW_RE.finditer(text)]
         if len(self.follows) > _MAX_TOKENS:
             raise _Unsure
         one_byte = len(text) == len(data)  # (each character is at least one byte)
