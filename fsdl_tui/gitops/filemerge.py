@@ -93,7 +93,7 @@ class _Version:
     follows: list[str] = field(default_factory=list)  # what follows each `TOKEN_PREFIX` in the text
 
     def take(self, text: str, data: bytes, at: int, segments: Segments, first: bool) -> None:
-        """The segments (kind, character offsets) of `text`, the piece of the file's bytes `data` at byte `at`."""
+        """The segments (kind, key, character offsets) of `text`, the piece of the file's bytes `data` at byte `at`."""
         self.crlf += data.count(b"\r\n") if b"\r" in data else 0  # (a byte is found faster than two)
         self.lf += data.count(b"\n")
         self.blank = self.blank and not text.strip()
