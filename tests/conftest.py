@@ -16,7 +16,13 @@ Bytecode: where PYTHONDONTWRITEBYTECODE is set, every process of a run (the xdis
 `python -m fsdl_tui` a test or git starts) compiled the package from source again, and pytest rewrote
 every test module's asserts again, per process: some 20 s of processor time in a run. The suite writes the usual
 `__pycache__` files (ignored by git) for itself and for the processes it starts; what is compiled, and what runs,
-is the same either way."""
+is the same either way.
+
+`no_fsync`: for the tests of what a save or a cache write puts in a file (round trips, byte-equal paths,
+diffs, fuzzed edits), not of whether it survives a crash: `os.fsync` does nothing there. Each save still
+writes a temp file and replaces the old one; what is read back is the same. The flush to the disk itself is
+tested where it matters (tests/test_storage.py, tests/test_storage_safety.py: a failing fsync, a save killed
+at any moment). Some 3,000 fsyncs a run, each a wait for the disk."""
 
 from __future__ import annotations
 
@@ -31,6 +37,11 @@ GC_THRESHOLD = (10_000, 10, 10)
 # Loaded before pytest starts its xdist workers, which inherit the environment (as the suite's subprocesses do).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
+
+
+@pytest.fixture
+def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "fsync", lambda fd: None)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

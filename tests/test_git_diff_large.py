@@ -16,6 +16,8 @@ from fsdl_tui.storage.loading import load_read_only
 from fsdl_tui.storage.parsing import shared_projects
 from tests.helpers_storage import CORPUS_FILES, corpus_text, make_portfolio_text, run_cli
 
+pytestmark = pytest.mark.usefixtures("no_fsync")  # what is written, not its flush to disk (conftest)
+
 FORMATS = ("text", "json", "markdown")
 
 

@@ -21,6 +21,8 @@ from fsdl_tui.domain.model import Portfolio
 from fsdl_tui.storage import PortfolioDocument, load, loads, render_text, save
 from fsdl_tui.storage.scan import layout
 
+pytestmark = pytest.mark.usefixtures("no_fsync")  # what is written, not its flush to disk (conftest)
+
 # A fixed, fast sample by default; FSDL_PROPERTY_EXAMPLES=2000 explores further with fresh random cases.
 EXAMPLES = int(os.environ.get("FSDL_PROPERTY_EXAMPLES", "150"))
 DERANDOMIZE = "FSDL_PROPERTY_EXAMPLES" not in os.environ

@@ -30,6 +30,8 @@ from fsdl_tui.domain.fields import editable_fields
 from fsdl_tui.storage import cache, load, loads, one_project
 from tests.helpers_storage import CORPUS_FILES, concurrent_cli, corpus_text, make_portfolio_text, run_cli
 
+pytestmark = pytest.mark.usefixtures("no_fsync")  # what is written, not its flush to disk (conftest)
+
 
 @pytest.fixture(autouse=True)
 def _index_everything(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -179,6 +179,7 @@ _SNIPPETS = [
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @pytest.mark.slow
+@pytest.mark.usefixtures("no_fsync")  # what is written, not its flush to disk (conftest)
 @given(edits=st.lists(st.tuples(st.integers(0, len(BASE)), st.sampled_from(_SNIPPETS)), min_size=1, max_size=4))
 def test_fuzz_load_validate_and_a_one_field_save_never_crash(
     tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[int, str]]

@@ -45,41 +45,16 @@ async def close(pilot: Any) -> None:
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, EditScreen))
 
 
-async def test_the_form_reused_on_another_project_shows_its_values_as_a_fresh_form(
+async def test_a_field_s_error_shows_under_it_and_is_gone_when_the_form_opens_on_the_next(
     make_app: Any, portfolio_file: Path
 ) -> None:
-    app = make_app(portfolio_file)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        first = await open_form(pilot, "grasp-pose")
-        shown_a = form_state(first)
-        await close(pilot)
-        reused = await open_form(pilot, "label-tool")
-        assert reused is first  # the same widgets, not a second form
-        await pilot.pause()
-        shown_b = form_state(reused)
-        await close(pilot)
-
-        fresh = EditScreen(app.session.portfolio.get("label-tool"), app.workspace.plugin_fields())
-        app.push_screen(fresh)
-        await wait_for(pilot, lambda: app.screen is fresh)
-        await pilot.pause()
-        expected_b = form_state(fresh)
-        assert shown_b == expected_b  # every field as a fresh form on B shows it
-        assert {v[0] for v in shown_b.values()} == {"list", "longtext", "choice", "bool", "input"}
-        differing = [k for k in shown_a if shown_a[k] != expected_b[k]]
-        assert len(differing) > 10  # the two projects differ in many fields: none of A's values stayed
-        hint = fresh.query_one("#form-hint")
-        assert "label-tool" in str(hint.render()) and "label-tool" in str(reused.query_one("#form-hint").render())
-
-
-async def test_an_error_shown_for_one_project_is_gone_when_the_form_opens_on_the_next(
-    make_app: Any, portfolio_file: Path
-) -> None:
+    """A field's error line is made when it first shows an error, as the last line of the field's box, and shown
+    again by the same line; a form reused on the next project shows none of it, at the top, focus on the title."""
     app = make_app(portfolio_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         form = await open_form(pilot, "grasp-pose")
+        assert not form.query(".field-error")  # none until a field shows an error
         path = "impact.overall"
         field = form.query_one(f"#{widget_id(path)}", Input)
         form.query_one("#form").scroll_to_widget(field, animate=False, immediate=True)
@@ -87,10 +62,19 @@ async def test_an_error_shown_for_one_project_is_gone_when_the_form_opens_on_the
         field.value = "9"  # out of the 1-5 range: refused
         await pilot.pause()
         error = form.query_one(f"#err-{widget_id(path)}", Label)
+        box = form.query_one(f"#box-{widget_id(path)}")
+        assert error.parent is box and box.children[-1] is error  # the field's last line, as it always was
+        assert error.display and "from 1 to 5" in str(error.render()) and error.region.y > field.region.y
         assert form.errors and error.display and field.has_class("-invalid")
         assert form.query_one("#form").scroll_y > 0
+        field.value = "4"
+        await pilot.pause()
+        assert not error.display and not form.errors
+        field.value = "0"
+        await pilot.pause()
+        assert list(form.query(".field-error")) == [error] and error.display  # the same line shows it again
         await close(pilot)
-        assert app.session.portfolio.get("grasp-pose").impact.overall != 9  # the refused value was not applied
+        assert app.session.portfolio.get("grasp-pose").impact.overall == 4  # the refused values were not applied
 
         again = await open_form(pilot, "label-tool")
         assert again is form
@@ -105,37 +89,13 @@ async def test_an_error_shown_for_one_project_is_gone_when_the_form_opens_on_the
         assert app.session.portfolio.get("label-tool") == again.original  # nothing changed: nothing applied
 
 
-async def test_a_field_s_error_line_is_made_when_it_first_shows_an_error_under_the_field(
-    make_app: Any, portfolio_file: Path
-) -> None:
-    app = make_app(portfolio_file)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        form = await open_form(pilot, "grasp-pose")
-        assert not form.query(".field-error")  # none until a field shows an error
-        path = "impact.overall"
-        field = form.query_one(f"#{widget_id(path)}", Input)
-        form.query_one("#form").scroll_to_widget(field, animate=False, immediate=True)
-        field.focus()
-        field.value = "9"  # refused
-        await pilot.pause()
-        error = form.query_one(f"#err-{widget_id(path)}", Label)
-        box = form.query_one(f"#box-{widget_id(path)}")
-        assert error.parent is box and box.children[-1] is error  # the field's last line, as it always was
-        assert error.display and "from 1 to 5" in str(error.render()) and error.region.y > field.region.y
-        field.value = "4"
-        await pilot.pause()
-        assert not error.display and not form.errors
-        field.value = "0"
-        await pilot.pause()
-        assert list(form.query(".field-error")) == [error] and error.display  # the same line shows it again
-
-
-async def test_the_form_reopened_with_other_values_shows_them_without_a_layout(
+async def test_the_form_reused_shows_new_values_without_a_layout_and_another_project_as_a_fresh_form(
     make_app: Any, portfolio_file: Path, monkeypatch: Any
 ) -> None:
-    """Values of fixed-size fields move nothing: loading them repaints the fields and lays nothing out (a
-    layout of the form's hundreds of widgets was most of the time a reused form took to open)."""
+    """Reopened on the same project with other values: values of fixed-size fields move nothing, so loading them
+    repaints the fields and lays nothing out (a layout of the form's hundreds of widgets was most of the time a
+    reused form took to open). Opened on another project: every field shows its value as a fresh form would,
+    nothing left from the project shown before."""
     app = make_app(portfolio_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -152,18 +112,38 @@ async def test_the_form_reopened_with_other_values_shows_them_without_a_layout(
         app.replace_project(edited, "edit")
         layouts: list[bool] = []  # each layout of the form: whether it was a whole one (else of a scroll)
         lay_out = form._refresh_layout
-        monkeypatch.setattr(
-            form, "_refresh_layout", lambda *a, **k: (layouts.append(not k.get("scroll")), lay_out(*a, **k))[1]
-        )
-
-        again = await open_form(pilot, "grasp-pose")
-        await pilot.pause()
+        with monkeypatch.context() as patch:
+            patch.setattr(
+                form, "_refresh_layout", lambda *a, **k: (layouts.append(not k.get("scroll")), lay_out(*a, **k))[1]
+            )
+            again = await open_form(pilot, "grasp-pose")
+            await pilot.pause()
         assert again is form and True not in layouts  # at most the scroll to the top, of what shows
         after = form_state(again)
         changed = {wid for wid, shown in after.items() if shown != before[wid]}
         assert changed == {widget_id(f) for f in ("title", "owner", "tags", "impact.overall")}
         assert after[widget_id("title")] == ("input", "Renamed") and after[widget_id("owner")] == ("input", "")
         assert again.working == app.session.portfolio.get("grasp-pose") == edited
+        shown_a = after
+        await close(pilot)
+
+        reused = await open_form(pilot, "label-tool")
+        assert reused is form  # the same widgets, not a second form
+        await pilot.pause()
+        shown_b = form_state(reused)
+        await close(pilot)
+
+        fresh = EditScreen(app.session.portfolio.get("label-tool"), app.workspace.plugin_fields())
+        app.push_screen(fresh)
+        await wait_for(pilot, lambda: app.screen is fresh)
+        await pilot.pause()
+        expected_b = form_state(fresh)
+        assert shown_b == expected_b  # every field as a fresh form on B shows it
+        assert {v[0] for v in shown_b.values()} == {"list", "longtext", "choice", "bool", "input"}
+        differing = [k for k in shown_a if shown_a[k] != expected_b[k]]
+        assert len(differing) > 10  # the two projects differ in many fields: none of A's values stayed
+        hint = fresh.query_one("#form-hint")
+        assert "label-tool" in str(hint.render()) and "label-tool" in str(reused.query_one("#form-hint").render())
 
 
 async def test_the_reused_board_and_2x2_show_a_change_made_while_they_were_hidden(
@@ -226,7 +206,7 @@ async def built_ahead(pilot: Any) -> None:
     await wait_for(pilot, lambda: pilot.app.built_ahead, tries=1500)
 
 
-async def test_screens_built_ahead_open_as_reused_on_the_selected_project(
+async def test_screens_built_ahead_open_as_reused_on_the_selected_project_with_a_change_made_meanwhile(
     make_app: Any, portfolio_file: Path, monkeypatch: Any
 ) -> None:
     app = ahead_app(make_app, portfolio_file, monkeypatch)
@@ -239,12 +219,17 @@ async def test_screens_built_ahead_open_as_reused_on_the_selected_project(
         assert isinstance(board, BoardScreen) and isinstance(matrix, MatrixScreen)
         assert board.query_one("#col-planning").option_count  # its cards are there before it shows
         target = next(p.id for p in app.session.portfolio.projects if p.id != form.original.id)
+        p = app.session.portfolio.get(target)  # a change while they are hidden
+        app.replace_project(dataclasses.replace(p, title="Hidden rename"), "rename")
+        app.select(target)
+        await pilot.pause()
 
         opened = await open_form(pilot, target)  # another project than the one it was built on
-        assert opened is form
+        assert opened is form and form is app._edit_form
         await pilot.pause()
         shown = form_state(opened)
         assert opened.working == app.session.portfolio.get(target)
+        assert form.query_one(f"#{widget_id('title')}", Input).value == "Hidden rename"
         assert app.focused is opened.query_one(f"#{widget_id('title')}", Input)
         await close(pilot)
 
@@ -260,9 +245,16 @@ async def test_screens_built_ahead_open_as_reused_on_the_selected_project(
         await pilot.press("b")
         await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
         assert app.screen is board
+        await pilot.pause()
+        column = board.query_one(f"#col-{p.stage}", OptionList)
+        prompts = [str(column.get_option_at_index(i).prompt) for i in range(column.option_count)]
+        assert any("Hidden rename" in x for x in prompts)
+        assert column.highlighted is not None and column.get_option_at_index(column.highlighted).id == target
         await pilot.press("m")
         await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
         assert app.screen is matrix
+        await pilot.pause()
+        assert "Hidden rename" in str(matrix.query_one("#matrix-status").render())
 
 
 async def test_a_screen_built_ahead_looks_as_one_built_when_opened(
@@ -285,35 +277,6 @@ async def test_a_screen_built_ahead_looks_as_one_built_when_opened(
     on_open = await shots(make_app(portfolio_file), ahead=False)
     ahead = await shots(ahead_app(make_app, portfolio_file, monkeypatch), ahead=True)
     assert ahead == on_open  # the form, the board and the 2x2, character for character
-
-
-async def test_a_change_made_while_the_screens_were_built_ahead_shows_when_they_open(
-    make_app: Any, portfolio_file: Path, monkeypatch: Any
-) -> None:
-    app = ahead_app(make_app, portfolio_file, monkeypatch)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await built_ahead(pilot)
-        p = app.session.portfolio.get("label-tool")
-        app.replace_project(dataclasses.replace(p, title="Hidden rename"), "rename")
-        app.select("label-tool")
-        await pilot.pause()
-
-        form = await open_form(pilot, "label-tool")
-        assert form is app._edit_form
-        assert form.query_one(f"#{widget_id('title')}", Input).value == "Hidden rename"
-        await close(pilot)
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
-        await pilot.pause()
-        column = app.screen.query_one(f"#col-{p.stage}", OptionList)
-        prompts = [str(column.get_option_at_index(i).prompt) for i in range(column.option_count)]
-        assert any("Hidden rename" in x for x in prompts)
-        assert column.highlighted is not None and column.get_option_at_index(column.highlighted).id == "label-tool"
-        await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, MatrixScreen))
-        await pilot.pause()
-        assert "Hidden rename" in str(app.screen.query_one("#matrix-status").render())
 
 
 async def test_keys_typed_while_the_screens_are_built_ahead_work(

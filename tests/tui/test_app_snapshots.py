@@ -193,14 +193,17 @@ def test_snapshot(scenario: str, size: str, snap_compare, make_app, in_tmp: Path
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_broken_file(size: str, snap_compare, make_app, in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_broken_file(size: str, snap_compare, make_app, in_tmp: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     text = (in_tmp / "team.toml").read_text()
     (in_tmp / "team.toml").write_text(text.replace("overall = 5", "overall = 9").replace('owner = "bo"', "owner = 3"))
+    snapshot_of_one_run(_SHOTS, "broken_file", size, SIZES, lambda: make_app("team.toml"), monkeypatch)
     assert snap_compare(make_app("team.toml"), terminal_size=SIZES[size])
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_snapshot_recovery_offer(size: str, snap_compare, make_app, env: dict[str, str], in_tmp: Path) -> None:  # type: ignore[no-untyped-def]
+def test_snapshot_recovery_offer(
+    size: str, snap_compare, make_app, env: dict[str, str], in_tmp: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from fsdl_tui.paths import state_dir
     from fsdl_tui.storage import render_text
     from fsdl_tui.storage.journal import Journal, write_journal
@@ -218,4 +221,5 @@ def test_snapshot_recovery_offer(size: str, snap_compare, make_app, env: dict[st
         screen.query_one(".dialog-detail").update(screen.detail.replace(str(path), "STATE/journals/KEY.json"))
         await pilot.pause()
 
+    snapshot_of_one_run(_SHOTS, "recovery_offer", size, SIZES, lambda: app, monkeypatch, run_before=hide_tmp)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=hide_tmp)
