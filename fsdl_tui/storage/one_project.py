@@ -12,8 +12,12 @@ atomically and under the lock, as `saving._save_locked` writes. The result is th
 
 The index is written when `load` has validated a file (`remember`), and after a one-project save for the
 new bytes (the spans after the edited project shifted), when the new file is sure to load and to split the
-same way. Anything unsure (no index, a stale or corrupt one, a segment that does not read as one project,
-a project with problems, plugin fields) sends the edit to the full path, which is always right.
+same way. Without one (a file never loaded, a stale index, the cache off) the same index is worked out in
+the process by a read-only scan (`_scan`): the file read in pieces as `load_read_only` reads it, never the
+whole text at once, every project built and checked as `load` checks them, and only the ids and spans
+kept; stored where the cache is on, written nowhere where it is off. Anything unsure (a stale or corrupt
+index, a segment that does not read as one project, a file with problems, an unusual layout, plugin
+fields) sends the edit to the full path, which is always right.
 """
 
 from __future__ import annotations
@@ -24,19 +28,19 @@ import hashlib
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..domain import schema as sc
-from ..domain.codec import project_from_data, project_to_data
+from ..domain.codec import TOP_KEYS, portfolio_from_data, project_from_data, project_to_data
 from ..domain.model import Project
 from . import cache, limits
 from .atomic import atomic_write, read_file, remove_stale_temp_files, resolve
 from .errors import FileChangedError, SaveError
 from .lock import locked
-from .parsing import NotBySegment, project_table
+from .parsing import NotBySegment, project_table, tables_of_pieces
 from .scan import header_match, layout, lines_with_offsets, string_state_after
 
 if TYPE_CHECKING:
@@ -226,6 +230,7 @@ class ProjectEdit:
         self.text = data[self.start : self.end].decode("utf-8")
         self.project: Project | None = None
         self.saved = False
+        self.how = "index"  # how the spans were found: "index" (stored) or "scan" (`_scan`, just now)
 
     @property
     def label(self) -> str:
@@ -303,20 +308,35 @@ class ProjectEdit:
 
 
 def _open(path: Path, project_id: str) -> ProjectEdit | None:
-    """The one-project edit of `project_id` in `path` (under the lock), or None: take the full path."""
-    if not cache.enabled():
-        return None
+    """The one-project edit of `project_id` in `path` (under the lock), or None: take the full path. By the
+    stored index of the bytes; without one (none yet, a stale one, the cache off), by a read-only scan of
+    the file in pieces (`_scan`)."""
     try:
-        if os.stat(path).st_size < cache.MIN_FILE_BYTES:
+        if os.stat(path).st_size < cache.MIN_FILE_BYTES:  # (a full edit of a small file costs less)
             return None
-        data = read_file(path)
     except OSError:
         return None  # the full path words it
-    sha = hashlib.sha256(data).hexdigest()
-    found = _index(sha, len(data))
-    if found is None or project_id not in found[0]:
+    if cache.enabled():
+        try:
+            data = read_file(path)
+        except OSError:
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        found = _index(sha, len(data))
+        if found is not None:
+            return _edit_of(path, data, sha, *found, project_id, "index")
+        if _unusable(sha):  # the layout is not one the writer edits by segment: a scan would find so again
+            return None
+        del data  # (the scan reads the file in pieces; the bytes are read again for the edit)
+    return _streamed(path, project_id)
+
+
+def _edit_of(
+    path: Path, data: bytes, sha: str, ids: list[str], spans: list[int], project_id: str, how: str
+) -> ProjectEdit | None:
+    """The edit of `project_id` in `data` (whose hash is `sha`) by these ids and spans, or None."""
+    if project_id not in ids:
         return None
-    ids, spans = found
     i = ids.index(project_id)
     if not _bounds_hold(data, spans[2 * i], spans[2 * i + 1]):
         return None
@@ -324,14 +344,127 @@ def _open(path: Path, project_id: str) -> ProjectEdit | None:
         edit = ProjectEdit(path, data, sha, ids, spans, i)
     except UnicodeDecodeError:
         return None
+    edit.how = how
     return edit if edit.read(project_id) else None
+
+
+def _unusable(sha: str) -> bool:
+    """Whether the index stored for these bytes says their layout is not edited segment by segment."""
+    got = cache.get_index(sha, stamp())
+    return got is not None and got.get("usable", True) is False
+
+
+# --- without an index: the file scanned in pieces --------------------------------------------------------
+
+
+class _Spans:
+    """The byte spans of the project segments of a text read in pieces, as `scan.layout` of the whole text
+    cuts them (`remember`'s spans): each piece is laid out after the last segment of the text before it,
+    which stays open until the next header (with the comments attached above it) or the end closes it."""
+
+    def __init__(self) -> None:
+        self.spans: list[int] = []
+        self.keys: list[str] = []  # the first key of every other table's header
+        self.standard = True
+        self.size = -1  # the bytes in all, once the last piece is through
+        self._open = ""  # the last segment so far (at first, the preamble), and its byte offset
+        self._at = 0
+
+    def follow(self, pieces: Iterable[str]) -> Iterator[str]:
+        """`pieces`, passed on as they come, their spans noted on the way."""
+        for piece in pieces:
+            self._lay(self._open + piece, final=False)
+            yield piece
+        self._lay(self._open, final=True)
+
+    def _lay(self, text: str, *, final: bool) -> None:
+        lay = layout(text)
+        segs = lay.segments
+        if not lay.standard or (self._at and segs[0].end_offset):  # (past the preamble, a header comes first)
+            self.standard = False
+        closed = segs if final else segs[:-1]
+        ascii_only = text.isascii()
+        chars, at = 0, self._at
+        for seg in closed:
+            if ascii_only:
+                start, at = self._at + seg.offset, self._at + seg.end_offset
+            else:  # character offsets to byte offsets, one segment at a time
+                at += len(text[chars : seg.offset].encode("utf-8"))
+                start = at
+                at += len(text[seg.offset : seg.end_offset].encode("utf-8"))
+                chars = seg.end_offset
+            if seg.kind == "project":
+                self.spans += (start, at)
+            elif seg.kind == "table":
+                self.keys.append(seg.key[0])
+        if final:
+            self.size = at if closed else self._at
+            self._open = ""
+            return
+        last = segs[-1]
+        if ascii_only:
+            self._at += last.offset
+        else:
+            self._at = at + len(text[chars : last.offset].encode("utf-8"))
+        self._open = text[last.offset :]
+
+
+def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
+    """The hash, size, ids and spans of the file at `path`, read read-only in pieces as `load_read_only`
+    reads it (never the whole text at once) and validated as `load` validates it: what `remember` would
+    store for these bytes. None where that is not sure (any problem, an unusual layout, a table after the
+    projects): the full path then reads the file whole and words every problem."""
+    from .loading import PIECE_BYTES, _pieces, collector_paused
+
+    sha = hashlib.sha256()
+    spans = _Spans()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # as `read_file` opens
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        tables = tables_of_pieces(spans.follow(_pieces(f, sha, PIECE_BYTES, limits.max_file_bytes())))
+        try:
+            with collector_paused():
+                portfolio, issues = portfolio_from_data(next(tables), None, tables)
+        except (NotBySegment, OSError, UnicodeDecodeError, RecursionError, ValueError):
+            return None
+    known = set(TOP_KEYS) | set(portfolio.extra)
+    ids = [p.id for p in portfolio.projects]
+    del portfolio  # (the model of every project: the edit needs only the ids)
+    if issues or not spans.standard or spans.size < 0 or any(k not in known for k in spans.keys):
+        return None
+    if len(spans.spans) != 2 * len(ids) or (spans.spans[-1] if spans.spans else 0) > spans.size:
+        return None
+    return sha.hexdigest(), spans.size, ids, spans.spans
+
+
+def _streamed(path: Path, project_id: str) -> ProjectEdit | None:
+    """`_open` without a stored index: the index worked out by `_scan` (and stored, where the cache is on, as
+    `load` would store it), then the edit by it, of the bytes read again, which must be the bytes scanned."""
+    scanned = _scan(path)
+    if scanned is None:
+        return None
+    sha, size, ids, spans = scanned
+    if size >= cache.MIN_FILE_BYTES and cache.enabled():
+        cache.put_index(sha, stamp(), {"size": size, "ids": ids, "spans": spans})
+    try:
+        data = read_file(path)
+    except OSError:
+        return None
+    if len(data) != size or hashlib.sha256(data).hexdigest() != sha:  # changed by a writer ignoring the lock
+        return None
+    return _edit_of(path, data, sha, ids, spans, project_id, "scan")
 
 
 @contextlib.contextmanager
 def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEdit | Edit]:
     """Hold the writers' lock of `path` for the block and give the edit of one project: a `ProjectEdit` of
-    `project_id` when the index allows, else the full `saving.Edit` of the file (as `edit_file` gives it;
-    always with `project_id` None). Raises what `load` raises, on the full path."""
+    `project_id` when the file's index (stored, or worked out by a scan) allows, else the full `saving.Edit`
+    of the file (as `edit_file` gives it; always with `project_id` None). Raises what `load` raises, on the
+    full path."""
     path = Path(path)
     with locked(path):
         one = _open(path, project_id) if project_id is not None else None
