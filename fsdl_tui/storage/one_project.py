@@ -28,7 +28,7 @@ import hashlib
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +37,11 @@ from ..domain import schema as sc
 from ..domain.codec import TOP_KEYS, portfolio_from_data, project_from_data, project_to_data
 from ..domain.model import Project
 from . import cache, limits
-from .atomic import atomic_write, read_file, remove_stale_temp_files, resolve
+from .atomic import atomic_write, read_digest, read_file, remove_stale_temp_files, resolve
 from .errors import FileChangedError, SaveError
 from .lock import locked
 from .parsing import NotBySegment, project_table, tables_of_pieces
+from .piece_layout import PieceLayout
 from .scan import header_match, layout, lines_with_offsets, string_state_after
 
 if TYPE_CHECKING:
@@ -58,10 +59,23 @@ def stamp() -> str:
     if held is not None and held[0] is fields[0]:
         return held[1]
     from ..domain import framework, model, reader, writer
-    from . import minimal_diff, parsing, scan
+    from . import minimal_diff, parsing, piece_layout, scan
 
     h = hashlib.sha256(f"{__version__} {sys.version} {limits.MAX_DEPTH} {limits.INT_MIN} {limits.INT_MAX}".encode())
-    for mod in (sys.modules[__name__], reader, writer, model, framework, sc, limits, scan, parsing, minimal_diff):
+    mods = (
+        sys.modules[__name__],
+        reader,
+        writer,
+        model,
+        framework,
+        sc,
+        limits,
+        scan,
+        parsing,
+        piece_layout,
+        minimal_diff,
+    )
+    for mod in mods:
         with contextlib.suppress(OSError, TypeError):
             st = os.stat(str(mod.__file__))
             h.update(f"{mod.__name__} {st.st_size} {st.st_mtime_ns};".encode())
@@ -196,31 +210,6 @@ def _newline(data: bytes) -> str:
     return "\r\n" if crlf and crlf * 2 >= data.count(b"\n") else "\n"
 
 
-def _digest_now(path: Path) -> str | None:
-    """`atomic.read_digest`, reading and hashing a block at a time rather than holding a second copy."""
-    h = hashlib.sha256()
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}"
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return "unreadable: not a regular file"
-        total, limit = 0, limits.max_file_bytes()
-        while block := os.read(fd, 1 << 22):
-            total += len(block)
-            if total > limit:
-                return "unreadable: too large"
-            h.update(block)
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}"
-    finally:
-        os.close(fd)
-    return h.hexdigest()
-
-
 class ProjectEdit:
     """One project of a file read under the writers' lock (see `edit_project`): `project` as it is now."""
 
@@ -275,7 +264,7 @@ class ProjectEdit:
         except (ValueError, TypeError, RecursionError) as exc:  # as `_save_locked` words it
             raise SaveError(label, f"a value cannot be written as TOML ({exc})") from None
         remove_stale_temp_files(resolve(self.path))
-        if _digest_now(self.path) != self.sha:
+        if read_digest(self.path) != self.sha:
             raise FileChangedError(label)
         view = memoryview(self.data)
         parts = (view[: self.start], middle, view[self.end :])
@@ -357,58 +346,6 @@ def _unusable(sha: str) -> bool:
 # --- without an index: the file scanned in pieces --------------------------------------------------------
 
 
-class _Spans:
-    """The byte spans of the project segments of a text read in pieces, as `scan.layout` of the whole text
-    cuts them (`remember`'s spans): each piece is laid out after the last segment of the text before it,
-    which stays open until the next header (with the comments attached above it) or the end closes it."""
-
-    def __init__(self) -> None:
-        self.spans: list[int] = []
-        self.keys: list[str] = []  # the first key of every other table's header
-        self.standard = True
-        self.size = -1  # the bytes in all, once the last piece is through
-        self._open = ""  # the last segment so far (at first, the preamble), and its byte offset
-        self._at = 0
-
-    def follow(self, pieces: Iterable[str]) -> Iterator[str]:
-        """`pieces`, passed on as they come, their spans noted on the way."""
-        for piece in pieces:
-            self._lay(self._open + piece, final=False)
-            yield piece
-        self._lay(self._open, final=True)
-
-    def _lay(self, text: str, *, final: bool) -> None:
-        lay = layout(text)
-        segs = lay.segments
-        if not lay.standard or (self._at and segs[0].end_offset):  # (past the preamble, a header comes first)
-            self.standard = False
-        closed = segs if final else segs[:-1]
-        ascii_only = text.isascii()
-        chars, at = 0, self._at
-        for seg in closed:
-            if ascii_only:
-                start, at = self._at + seg.offset, self._at + seg.end_offset
-            else:  # character offsets to byte offsets, one segment at a time
-                at += len(text[chars : seg.offset].encode("utf-8"))
-                start = at
-                at += len(text[seg.offset : seg.end_offset].encode("utf-8"))
-                chars = seg.end_offset
-            if seg.kind == "project":
-                self.spans += (start, at)
-            elif seg.kind == "table":
-                self.keys.append(seg.key[0])
-        if final:
-            self.size = at if closed else self._at
-            self._open = ""
-            return
-        last = segs[-1]
-        if ascii_only:
-            self._at += last.offset
-        else:
-            self._at = at + len(text[chars : last.offset].encode("utf-8"))
-        self._open = text[last.offset :]
-
-
 def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
     """The hash, size, ids and spans of the file at `path`, read read-only in pieces as `load_read_only`
     reads it (never the whole text at once) and validated as `load` validates it: what `remember` would
@@ -417,7 +354,7 @@ def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
     from .loading import PIECE_BYTES, _pieces, collector_paused
 
     sha = hashlib.sha256()
-    spans = _Spans()
+    lay = PieceLayout()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # as `read_file` opens
     except OSError:
@@ -425,7 +362,7 @@ def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
     with os.fdopen(fd, "rb", buffering=0) as f:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
-        tables = tables_of_pieces(spans.follow(_pieces(f, sha, PIECE_BYTES, limits.max_file_bytes())))
+        tables = tables_of_pieces(lay.follow(_pieces(f, sha, PIECE_BYTES, limits.max_file_bytes())))
         try:
             with collector_paused():
                 portfolio, issues = portfolio_from_data(next(tables), None, tables)
@@ -434,11 +371,11 @@ def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
     known = set(TOP_KEYS) | set(portfolio.extra)
     ids = [p.id for p in portfolio.projects]
     del portfolio  # (the model of every project: the edit needs only the ids)
-    if issues or not spans.standard or spans.size < 0 or any(k not in known for k in spans.keys):
+    spans = [x for seg in lay.segments if seg.kind == "project" for x in (seg.start, seg.end)]
+    keys = {seg.key[0] for seg in lay.segments if seg.kind == "table"}
+    if issues or not lay.standard or lay.size < 0 or not keys <= known or len(spans) != 2 * len(ids):
         return None
-    if len(spans.spans) != 2 * len(ids) or (spans.spans[-1] if spans.spans else 0) > spans.size:
-        return None
-    return sha.hexdigest(), spans.size, ids, spans.spans
+    return sha.hexdigest(), lay.size, ids, spans
 
 
 def _streamed(path: Path, project_id: str) -> ProjectEdit | None:
