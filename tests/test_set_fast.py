@@ -56,7 +56,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Taken:
     taken = Taken()
     real = one_project._open
 
-    def opened(path: Path, project_id: str) -> one_project.ProjectEdit | None:
+    def opened(path: Path, project_id: str) -> one_project.ProjectEdit | one_project.NoSuchProject | None:
         got = real(path, project_id)
         (taken if cache.enabled() else taken.off).append(got.how if got is not None else None)
         return got
@@ -374,8 +374,8 @@ def test_refusals_are_the_full_paths(tmp_path: Path, chdir_back: None, spy: Take
         (rc, _out, err, written), _ = both(tmp_path, BASE.encode(), argv[0], argv[1:])
         assert written == BASE.encode(), argv
         assert (rc == 0) == (argv[1] == f"impact.overall={overall}"), (argv, err)
-    # The project exists: the refusal came from the one-project path itself.
-    assert spy == ["index"] * 10 + [None, None] and spy.off == ["scan"] * 10 + [None, None]
+    # Every refusal came from the one-project path itself (no such project: by the ids of its index).
+    assert spy == ["index"] * 12 and spy.off == ["scan"] * 12
 
 
 def test_a_file_that_does_not_load_is_refused_with_its_problems(tmp_path: Path, chdir_back: None) -> None:

@@ -296,7 +296,7 @@ class ProjectEdit:
         cache.put_index(sha, stamp(), {"size": size, "ids": self.ids, "spans": spans})
 
 
-def _open(path: Path, project_id: str) -> ProjectEdit | None:
+def _open(path: Path, project_id: str) -> ProjectEdit | NoSuchProject | None:
     """The one-project edit of `project_id` in `path` (under the lock), or None: take the full path. By the
     stored index of the bytes; without one (none yet, a stale one, the cache off), by a read-only scan of
     the file in pieces (`_scan`)."""
@@ -320,12 +320,20 @@ def _open(path: Path, project_id: str) -> ProjectEdit | None:
     return _streamed(path, project_id)
 
 
+class NoSuchProject:
+    """What `edit_project` gives for a project the file has not, when its index (stored, or worked out by the
+    scan: a file that loads) says so: `set` refuses as the full path would, without reading it whole."""
+
+    def __init__(self, path: Path, ids: list[str], how: str) -> None:
+        self.label, self.ids, self.how = str(path), ids, how
+
+
 def _edit_of(
     path: Path, data: bytes, sha: str, ids: list[str], spans: list[int], project_id: str, how: str
-) -> ProjectEdit | None:
+) -> ProjectEdit | NoSuchProject | None:
     """The edit of `project_id` in `data` (whose hash is `sha`) by these ids and spans, or None."""
     if project_id not in ids:
-        return None
+        return NoSuchProject(path, ids, how)
     i = ids.index(project_id)
     if not _bounds_hold(data, spans[2 * i], spans[2 * i + 1]):
         return None
@@ -378,7 +386,7 @@ def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
     return sha.hexdigest(), lay.size, ids, spans
 
 
-def _streamed(path: Path, project_id: str) -> ProjectEdit | None:
+def _streamed(path: Path, project_id: str) -> ProjectEdit | NoSuchProject | None:
     """`_open` without a stored index: the index worked out by `_scan` (and stored, where the cache is on, as
     `load` would store it), then the edit by it, of the bytes read again, which must be the bytes scanned."""
     scanned = _scan(path)
@@ -397,11 +405,11 @@ def _streamed(path: Path, project_id: str) -> ProjectEdit | None:
 
 
 @contextlib.contextmanager
-def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEdit | Edit]:
+def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEdit | NoSuchProject | Edit]:
     """Hold the writers' lock of `path` for the block and give the edit of one project: a `ProjectEdit` of
-    `project_id` when the file's index (stored, or worked out by a scan) allows, else the full `saving.Edit`
-    of the file (as `edit_file` gives it; always with `project_id` None). Raises what `load` raises, on the
-    full path."""
+    `project_id` when the file's index (stored, or worked out by a scan) allows (a `NoSuchProject` when it
+    says the file has no such project), else the full `saving.Edit` of the file (as `edit_file` gives it;
+    always with `project_id` None). Raises what `load` raises, on the full path."""
     path = Path(path)
     with locked(path):
         one = _open(path, project_id) if project_id is not None else None
