@@ -170,3 +170,26 @@ def test_a_kept_copy_that_no_longer_matches_is_never_written_from(tmp_path: Path
             write_document_journal(state, str(path), doc, new)
         assert Journal.from_json(journal_path(state, path).read_text(encoding="utf-8")).text == "kept"
         assert [x.name for x in (state / "journals").iterdir()] == [journal_path(state, path).name]
+
+
+def test_a_large_generated_file_over_several_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Some 5 MiB, read 4 MiB at a time as the app's save reads it, with the document's own threshold."""
+    monkeypatch.setattr(document_module, "KEEP_IN_MEMORY_CHARS", 1 << 20)
+    path = tmp_path / "team.toml"
+    path.write_text(make_portfolio_text(1400, seed=38), encoding="utf-8")
+    assert path.stat().st_size > minimal_diff.BLOCK_BYTES
+    held = load(path)
+    pf = held.portfolio
+    mid, last = pf.projects[1000], pf.projects[-1]
+    for new in (
+        pf.with_project(set_field(mid, "owner", "zed")),
+        pf.without_project(mid.id).with_project(set_field(last, "summary", "changed")),
+        pf.with_project(new_project("zz-new", "New")).replace(description="Changed."),
+    ):
+        kept = kept_document(path)
+        expected = render_text(held, new).encode("utf-8")
+        parts = render_parts(kept, new)
+        assert parts is not None and b"".join(part_bytes(kept, parts)) == expected
+        saved = save(kept, new)
+        assert path.read_bytes() == expected and not saved.text_in_memory
+        path.write_bytes(held.text.encode("utf-8"))
