@@ -193,3 +193,22 @@ def test_a_large_generated_file_over_several_blocks(tmp_path: Path, monkeypatch:
         saved = save(kept, new)
         assert path.read_bytes() == expected and not saved.text_in_memory
         path.write_bytes(held.text.encode("utf-8"))
+
+
+def test_a_copy_that_cannot_be_kept_does_not_stop_the_save(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The saved document's own copy cannot be written (its folder full, say): the file is saved all the
+    same, and the saved document holds the text it wrote."""
+    path = tmp_path / "team.toml"
+    path.write_text(make_portfolio_text(6, seed=39), encoding="utf-8")
+    held = load(path)
+    kept = kept_document(path)
+    new = kept.portfolio.with_project(set_field(kept.portfolio.projects[3], "owner", "zed"))
+
+    def full(self: KeptBytes, block: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(KeptBytes, "write", full)
+    saved = save(kept, new)
+    expected = render_text(held, new)
+    assert path.read_text(encoding="utf-8") == expected
+    assert saved.text_in_memory and saved.text == expected and saved.digest == digest(expected.encode("utf-8"))

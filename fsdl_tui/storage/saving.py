@@ -16,7 +16,7 @@ from pathlib import Path
 from ..domain.codec import Issue, portfolio_header_data, project_to_data
 from ..domain.model import Portfolio, Project
 from . import limits, render
-from .atomic import atomic_write, digest, read_digest, remove_stale_temp_files, resolve
+from .atomic import atomic_write, digest, read_digest, read_file, remove_stale_temp_files, resolve
 from .document import KeptBytes, PortfolioDocument, held_in_memory
 from .errors import FileChangedError, SaveError
 from .loading import load, loads
@@ -111,13 +111,21 @@ def _write_parts(
     force: bool,
     exclusive: bool,
 ) -> PortfolioDocument:
-    """Write the bytes of `parts` to `target` and to `kept`, the saved document's own copy of them."""
+    """Write the bytes of `parts` to `target` and to `kept`, the saved document's own copy of them (should
+    that copy fail, the saved document reads the file it wrote back into memory instead)."""
     h = hashlib.sha256()
+    copy: KeptBytes | None = kept
 
     def blocks() -> Iterator[bytes]:
+        nonlocal copy
         for block in part_bytes(doc, parts):
             h.update(block)
-            kept.write(block)
+            if copy is not None:
+                try:
+                    copy.write(block)
+                except OSError:  # (the temporary folder full, say): the save goes on
+                    copy.close()
+                    copy = None
             yield block
 
     try:
@@ -128,11 +136,13 @@ def _write_parts(
     except BaseException:
         kept.close()
         raise
-    if held_in_memory(kept.size):  # (as `kept_if_large` keeps a short text)
-        data = kept.read()
+    if copy is None or held_in_memory(copy.size):  # (as `kept_if_large` keeps a short text)
+        data = copy.read() if copy is not None else read_file(target)
         kept.close()
+        if digest(data) != h.hexdigest():
+            raise OSError(f"{target}: saved, but changed while it was read back; open it again")
         return PortfolioDocument(new, data.decode("utf-8"), target, h.hexdigest())
-    return PortfolioDocument(new, None, target, h.hexdigest(), kept=kept)
+    return PortfolioDocument(new, None, target, h.hexdigest(), kept=copy)
 
 
 class Edit:
