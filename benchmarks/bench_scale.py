@@ -577,7 +577,8 @@ time at `/usr/bin/time`. `rank`, `show`, `export` and `validate` (and `stats`), 
 read-only (`storage.loading.load_read_only`): the file is read 4 MiB at a time, hashed as it comes, cut
 at `[[projects]]` lines, and each project built as its segment is parsed, so neither the text nor the
 parsed data of every project is held at once (anything not plain is read whole by `load`, which words
-every problem). `diff` and the merge driver hold the text: they work on lines. `set` edits one project
+every problem). `diff` holds the text: it works on lines; the merge driver scans the three files a few
+MiB at a time and holds only the segments that differ (`gitops/filemerge.py`). `set` edits one project
 alone (`storage/one_project.py`) and holds the file's bytes, not its text: by the file's index where there
 is one ("set, index": a `set` before stored it), else by the index a read-only scan as above works out
 ("set, no index": the cold rounds, the cache off). The app keeps a large file's bytes in a temporary file

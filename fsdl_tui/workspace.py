@@ -161,11 +161,14 @@ class LoadJob:
         for chunk in self.stream:
             if chunk.restart:
                 rows = []
-            if header is None or chunk.header != header:  # new settings: every row again with them
-                header = chunk.header
-                settings = header.scoring.get(self.scorer.name, {})
-                rows = [_row(r[0], r[1], self.scorer, settings, header) for r in rows]
-            rows += [_row(len(rows) + k, p, self.scorer, settings, header) for k, p in enumerate(chunk.projects)]
+            # (a built-in scorer: its scores hold no cycles, and the collector would walk every project read
+            # so far again as they are made; never paused across a yield)
+            with collector_paused():
+                if header is None or chunk.header != header:  # new settings: every row again with them
+                    header = chunk.header
+                    settings = header.scoring.get(self.scorer.name, {})
+                    rows = [_row(r[0], r[1], self.scorer, settings, header) for r in rows]
+                rows += [_row(len(rows) + k, p, self.scorer, settings, header) for k, p in enumerate(chunk.projects)]
             doc = self.stream.document
             if doc is not None:  # the last step: the document's projects, ranked as `rank_projects` ranks them
                 final = doc.portfolio
@@ -180,8 +183,10 @@ class LoadJob:
             due = not shown or len(rows) >= 2 * shown
             if due:
                 shown = len(rows)
-                portfolio = header.replace(projects=tuple(r[1] for r in rows))
-                yield LoadStep(portfolio, ranked_in_order(rows), len(rows), chunk.expected)
+                with collector_paused():
+                    portfolio = header.replace(projects=tuple(r[1] for r in rows))
+                    ranked = ranked_in_order(rows)
+                yield LoadStep(portfolio, ranked, len(rows), chunk.expected)
             else:
                 yield LoadStep(None, None, len(rows), chunk.expected)
 

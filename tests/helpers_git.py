@@ -141,3 +141,81 @@ class Repo:
         date = f"2024-01-{self.clock:02d}T12:00:00+00:00"
         self.git("add", *(paths or ("-A",)))
         self.git("commit", "-q", "-m", message, GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date, GIT_AUTHOR_NAME=author)
+
+
+# --- the merge driver from the files (`gitops/filemerge.py`) ---------------------------------------------
+
+
+def file_merge(
+    base: str,
+    ours: str,
+    theirs: str,
+    marker_size: int = 7,
+    *,
+    path: str = "portfolio",
+    labels: tuple[str, str] = ("ours", "theirs"),
+    piece_bytes: int | None = None,
+    block_bytes: int | None = None,
+) -> tuple[bytes, list[str], bool] | None:
+    """`merge_files` of the three texts written to files: (the bytes written, conflicts, clean), or None
+    when it leaves the merge to the texts; `piece_bytes` and `block_bytes` set the sizes it reads in."""
+    import tempfile
+
+    from fsdl_tui.gitops import filemerge
+
+    sizes = (filemerge.PIECE_BYTES, filemerge.BLOCK_BYTES)
+    with tempfile.TemporaryDirectory(prefix="fsdl-test-merge-") as tmp:
+        names = []
+        for name, text in (("base", base), ("ours", ours), ("theirs", theirs)):
+            names.append(Path(tmp) / f"{name}.toml")
+            names[-1].write_bytes(text.encode("utf-8", errors="surrogateescape"))
+        filemerge.PIECE_BYTES = piece_bytes or sizes[0]
+        filemerge.BLOCK_BYTES = block_bytes or sizes[1]
+        try:
+            result = filemerge.merge_files(*names, marker_size, path=path, labels=labels)
+            if result is None:
+                return None
+            with result:
+                return b"".join(result.parts), result.conflicts, result.clean
+        finally:
+            filemerge.PIECE_BYTES, filemerge.BLOCK_BYTES = sizes
+
+
+def files_merge_alike(
+    base: str,
+    ours: str,
+    theirs: str,
+    marker_size: int = 7,
+    *,
+    path: str = "portfolio",
+    labels: tuple[str, str] = ("ours", "theirs"),
+) -> bool:
+    """Assert that the merge from the files, whenever it answers (read in large pieces and in tiny ones),
+    is the driver's merge of the texts byte for byte, with the same conflicts; whether it answered."""
+    from fsdl_tui.gitops.merge import merge_texts
+
+    large = file_merge(base, ours, theirs, marker_size, path=path, labels=labels)
+    tiny = file_merge(base, ours, theirs, marker_size, path=path, labels=labels, piece_bytes=1, block_bytes=5)
+    assert (large is None) == (tiny is None)
+    if large is None:
+        return False
+    want = merge_texts(base, ours, theirs, marker_size, path=path, labels=labels, portfolio=False)
+    assert large == tiny == (want.text.encode("utf-8", errors="surrogateescape"), want.conflicts, want.clean)
+    return True
+
+
+def files_checked(merge: Callable[..., Any]) -> Callable[..., Any]:
+    """`merge_texts` that also checks, on every call, that the merge from the files agrees with it."""
+
+    def checked(base: str, ours: str, theirs: str, marker_size: int = 7, **kw: Any) -> Any:
+        files_merge_alike(
+            base,
+            ours,
+            theirs,
+            marker_size,
+            path=kw.get("path", "portfolio"),
+            labels=kw.get("labels", ("ours", "theirs")),
+        )
+        return merge(base, ours, theirs, marker_size, **kw)
+
+    return checked

@@ -4,13 +4,20 @@ cherry-pick, stash and criss-cross merges keep comment-only, unknown-key-only an
 from __future__ import annotations
 
 import pytest
-from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, Repo, base_text, edit, setting
+from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, Repo, base_text, edit, files_checked, setting
 
 from fsdl_tui.domain.lifecycle import new_project
 from fsdl_tui.gitops.merge import merge_texts
 from fsdl_tui.storage import loads
 
 BASE = base_text()
+
+
+@pytest.fixture(autouse=True)
+def _the_merge_from_the_files_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every merge of these tests is also made from files (`gitops/filemerge.py`): the same bytes whenever
+    that merge answers."""
+    monkeypatch.setitem(globals(), "merge_texts", files_checked(merge_texts))
 
 
 def add_comment(text: str, before: str, comment: str, nth: int = 0) -> str:

@@ -6,7 +6,7 @@ import datetime as _dt
 import re
 
 import pytest
-from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, base_text, edit, setting
+from helpers_git import INLINE_COMMENT, PROJECT_COMMENT, TOP_COMMENT, base_text, edit, files_checked, setting
 
 from fsdl_tui.cli.main import main
 from fsdl_tui.domain.codec import portfolio_to_data
@@ -16,6 +16,13 @@ from fsdl_tui.gitops.merge import merge_texts, with_markers
 from fsdl_tui.storage import PortfolioLoadError, loads
 
 BASE = base_text()
+
+
+@pytest.fixture(autouse=True)
+def _the_merge_from_the_files_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every merge of these tests is also made from files (`gitops/filemerge.py`): the same bytes whenever
+    that merge answers."""
+    monkeypatch.setitem(globals(), "merge_texts", files_checked(merge_texts))
 
 
 def data(text: str) -> dict:

@@ -7,13 +7,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_git import base_text, edit, setting
+from helpers_git import base_text, edit, files_checked, setting
 
 from fsdl_tui.gitops.merge import merge_texts
 from fsdl_tui.storage import PortfolioLoadError, loads
 
 CORPUS = sorted((Path(__file__).parent / "corpus").glob("*.toml"))
 FILES = {p.name: p.read_text(encoding="utf-8") for p in CORPUS} | {"fixture": base_text()}
+
+
+@pytest.fixture(autouse=True)
+def _the_merge_from_the_files_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every merge of these tests is also made from files (`gitops/filemerge.py`): the same bytes whenever
+    that merge answers."""
+    monkeypatch.setitem(globals(), "merge_texts", files_checked(merge_texts))
 
 
 def _insert_after(text: str, starts: str, line: str, nth: int = 0) -> str | None:

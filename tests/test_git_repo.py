@@ -327,3 +327,35 @@ def test_log_ranks_with_the_portfolios_default_scorer_or_scorer_option(repo: Rep
         rows = json.loads(repo.fsdl("log", "portfolio.toml", "grasp-pose", "--json", *args).stdout)
         assert rows[-1]["score"] == pytest.approx(expected)
     assert "weighted scorer" in repo.fsdl("log", "portfolio.toml").stdout
+
+
+@pytest.mark.parametrize("conflict", [False, True])
+def test_a_real_merge_of_a_larger_portfolio_goes_through_the_merge_from_the_files(tmp_path, conflict: bool) -> None:
+    """Git runs the driver on its temporary files: the result is the merge of the texts, byte for byte, and
+    the merge from the files answers for these versions (so that is the path the driver took)."""
+    from helpers_git import file_merge
+    from helpers_storage import make_portfolio_text
+
+    from fsdl_tui.gitops.merge import merge_texts
+
+    repo = Repo(tmp_path)
+    repo.setup()
+    base = make_portfolio_text(300, seed=4)
+    ids = [p.id for p in loads(base).portfolio.projects]
+    repo.write("portfolio.toml", base)
+    repo.commit("Start")
+    repo.git("checkout", "-q", "-b", "feature")
+    theirs = edit(base, setting(ids[20 if conflict else 250], "owner", "theirs-owner"))
+    repo.write("portfolio.toml", theirs)
+    repo.commit("Theirs", author="Bo")
+    repo.git("checkout", "-q", "main")
+    ours = edit(base, setting(ids[20], "owner", "ours-owner"))
+    repo.write("portfolio.toml", ours)
+    repo.commit("Ours")
+    result = repo.git("merge", "--no-edit", "feature", check=False)
+    want = merge_texts(base, ours, theirs, path="portfolio.toml", portfolio=False)
+    assert file_merge(base, ours, theirs, path="portfolio.toml") is not None
+    assert repo.read() == want.text
+    assert result.returncode == (1 if conflict else 0) and want.clean is not conflict
+    if conflict:
+        assert f"project '{ids[20]}': owner: ours \"ours-owner\"" in result.stderr

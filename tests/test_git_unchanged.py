@@ -1,13 +1,14 @@
 """The merge driver's fast path (`merge_texts(..., portfolio=False)`, `gitops/unchanged.py`): the projects
 the three versions share byte for byte are set aside unread, and the result is byte for byte the full
-merge's, over the merge corpus and over generated edits, valid or not."""
+merge's, over the merge corpus and over generated edits, valid or not. The driver's merge from the files
+(`gitops/filemerge.py`), whenever it answers, is that result byte for byte too."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from helpers_git import PROJECT_COMMENT, base_text, edit, setting
+from helpers_git import PROJECT_COMMENT, base_text, edit, file_merge, files_merge_alike, setting
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +49,7 @@ def both(base: str, ours: str, theirs: str) -> tuple[MergeResult, MergeResult | 
         quick = _merge_unchanged_aside(base, ours, theirs, 7, "portfolio", ("ours", "theirs"))
     if quick is not None:
         assert (quick.text, quick.conflicts, quick.clean) == (full.text, full.conflicts, full.clean)
+    assert files_merge_alike(base, ours, theirs) == (quick is not None)
     return full, quick
 
 
@@ -162,7 +164,7 @@ def sides(draw):
         for _ in range(draw(st.integers(0, 3))):
             name, values = draw(st.sampled_from(FIELDS))
             ops.append(("set", draw(st.sampled_from(IDS)), name, draw(values)))
-        extra = draw(st.sampled_from(["none", "none", "add", "remove", "duplicate", "broken", "depend"]))
+        extra = draw(st.sampled_from(["none", "none", "add", "remove", "duplicate", "broken", "depend", "reorder"]))
         ops.append((extra, draw(st.sampled_from(IDS)), tag, draw(st.sampled_from(IDS))))
         out.append(ops)
     return out
@@ -187,6 +189,12 @@ def _apply(text: str, ops: list[tuple]) -> str:
                 text = text.rstrip("\n") + "\n\n" + piece.replace('title = "', 'title = "Copy ', 1)
             else:
                 text = text[: seg.end_offset] + "broken = \n" + text[seg.end_offset :]
+        elif op == "reorder":  # the project's segment moved to the end, as text
+            doc = loads(text)
+            index = next(i for i, p in enumerate(doc.portfolio.projects) if p.id == pid)
+            seg = next(s for s in doc.layout.segments if s.kind == "project" and s.project_index == index)
+            piece = doc.layout.segment_text(seg)
+            text = text[: seg.offset] + text[seg.end_offset :].rstrip("\n") + "\n\n" + piece
     return text
 
 
@@ -198,13 +206,112 @@ def _without(pf: Portfolio, pid: str) -> Portfolio:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(sides())
-def test_generated_edits_merge_the_same_either_way(ops) -> None:
+@given(sides(), st.booleans())
+def test_generated_edits_merge_the_same_either_way(ops, crlf: bool) -> None:
     ours, theirs = _apply(BIG, ops[0]), _apply(BIG, ops[1])
-    full, quick = both(BIG, ours, theirs)
+    base = BIG
+    if crlf:  # every version with Windows line endings
+        base, ours, theirs = (t.replace("\n", "\r\n") for t in (BIG, ours, theirs))
+    full, quick = both(base, ours, theirs)
     plain = all(op in ("set", "none", "add") for side in ops for op, *_ in side)
     if plain and full.clean:
         assert quick is not None  # valid edits merged by segment: the fast path stands for the full merge
+
+
+# --- the merge from the files ----------------------------------------------------------------------------
+
+
+def test_crlf_reorders_and_additions_merge_the_same_from_the_files() -> None:
+    crlf = BIG.replace("\n", "\r\n")
+    ours = edit(crlf, setting("p-03", "owner", "ana"))
+    theirs = edit(crlf, lambda pf: pf.with_project(new_project("p-new", "New")))
+    theirs = theirs.replace("\r\n", "\n", 3)  # a few lines not like the others
+    _, quick = both(crlf, ours, theirs)
+    assert quick is not None and "\r\n" in quick.text
+
+
+def test_text_that_is_not_utf8_or_not_ascii_merges_the_same_from_the_files() -> None:
+    """A shared project with bytes that are not UTF-8 (kept as they are) and one with accents: their
+    characters are not their bytes, so the spans are counted in bytes."""
+    text = BIG.replace('title = "Project 12"', 'title = "Projet \u00e9t\u00e9 \udce9"', 1)
+    text = text.replace('title = "Project 13"', 'title = "Caf\u00e9 \u2603"', 1)
+    ours = edit(BIG, setting("p-03", "owner", "ana")).replace(
+        'title = "Project 12"', 'title = "Projet \u00e9t\u00e9 \udce9"', 1
+    )
+    ours = ours.replace('title = "Project 13"', 'title = "Caf\u00e9 \u2603"', 1)
+    theirs = edit(BIG, setting("p-15", "owner", "bo")).replace(
+        'title = "Project 12"', 'title = "Projet \u00e9t\u00e9 \udce9"', 1
+    )
+    theirs = theirs.replace('title = "Project 13"', 'title = "Caf\u00e9 \u2603"', 1)
+    assert files_merge_alike(text, ours, theirs)
+    got = file_merge(text, ours, theirs)
+    assert got is not None and "\udce9".encode("utf-8", "surrogateescape") in got[0] and got[2]
+
+
+def test_the_stubs_mark_in_a_file_or_a_label_is_avoided_as_in_the_texts() -> None:
+    marked = BIG.replace(PROJECT_COMMENT, "# fsdl-tui-unchanged and fsdl-tui-unchanged1-0, fsdl-tui-unchanged2", 1)
+    ours = edit(marked, setting("p-03", "owner", "ana"))
+    theirs = edit(marked, setting("p-15", "owner", "bo"))
+    assert SharedProjects([marked, ours, theirs]).token == "fsdl-tui-unchanged3"
+    assert files_merge_alike(marked, ours, theirs)
+    assert files_merge_alike(marked, ours, theirs, labels=("fsdl-tui-unchanged3", "theirs"))
+
+
+def test_the_files_are_merged_as_texts_when_the_file_merge_cannot_tell(tmp_path: Path) -> None:
+    from fsdl_tui.gitops.filemerge import merge_files
+
+    ours = edit(BIG, setting("p-03", "owner", "ana"))
+    assert file_merge("", ours, BIG) is None  # no common ancestor
+    assert file_merge(BIG, ours.replace("[projects.cost]", '["projects".cost]', 1), BIG) is None  # unusual
+    assert file_merge(BIG, BIG.replace("\n", "\n\n"), BIG) is None  # nothing shared
+    names = []
+    for name, text in (("base", BIG), ("ours", ours)):
+        names.append(tmp_path / name)
+        names[-1].write_text(text, encoding="utf-8")
+    assert merge_files(names[0], names[1], tmp_path / "missing") is None
+    assert merge_files(names[0], names[1], tmp_path) is None  # a folder
+
+
+def test_a_large_generated_portfolio_merges_the_same_from_the_files_in_pieces() -> None:
+    from helpers_storage import make_portfolio_text
+
+    base = make_portfolio_text(600, seed=7)
+    ids = [p.id for p in loads(base).portfolio.projects]
+    ours = edit(base, lambda pf: setting(ids[10], "owner", "ours-owner")(setting(ids[300], "summary", "ours")(pf)))
+    theirs = edit(base, lambda pf: setting(ids[590], "owner", "bo")(pf.without_project(ids[200])))
+    want = merge_texts(base, ours, theirs, portfolio=False)
+    assert want.clean
+    for piece in (None, 64 << 10, 1):  # (each piece cut at a project: the layouts must join up exactly)
+        got = file_merge(base, ours, theirs, piece_bytes=piece, block_bytes=piece and 4096)
+        assert got == (want.text.encode("utf-8"), [], True)
+    conflicting = edit(base, setting(ids[10], "owner", "theirs-owner"))
+    want = merge_texts(base, ours, conflicting, portfolio=False)
+    assert not want.clean and file_merge(base, ours, conflicting, piece_bytes=64 << 10) == (
+        want.text.encode("utf-8"),
+        want.conflicts,
+        False,
+    )
+
+
+def test_the_driver_writes_and_reports_the_same_from_the_files_and_from_the_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fsdl_tui.cli.main import main
+    from fsdl_tui.gitops import filemerge
+
+    theirs = edit(BIG, setting("p-07", "owner", "bo"))
+    for ours in (edit(BIG, setting("p-03", "owner", "ana")), edit(BIG, setting("p-07", "owner", "ana"))):
+        outcomes = []
+        for streamed in (True, False):
+            if not streamed:
+                monkeypatch.setattr(filemerge, "merge_files", lambda *a, **k: None)
+            for name, text in (("base", BIG), ("ours", ours), ("theirs", theirs)):
+                (tmp_path / name).write_text(text, encoding="utf-8")
+            code = main(["merge", str(tmp_path / "base"), str(tmp_path / "ours"), str(tmp_path / "theirs")])
+            outcomes.append((code, (tmp_path / "ours").read_bytes(), capsys.readouterr()))
+        monkeypatch.undo()
+        assert outcomes[0] == outcomes[1]
+    assert outcomes[0][0] == 1 and b"<<<<<<< ours" in outcomes[0][1] and "1 conflict(s)" in outcomes[0][2].err
 
 
 # --- diff and log: a version from the cache lends its projects to the next --------------------------

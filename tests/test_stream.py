@@ -222,3 +222,19 @@ def test_the_first_bytes_cut_where_the_whole_text_does(tmp_path: Path, monkeypat
     _, by_whole = chunks(path)
     assert [c.projects for c in by_head] == [c.projects for c in by_whole]  # type: ignore[attr-defined]
     assert len(by_head) > 3
+
+
+def test_a_file_that_escapes_a_nul_after_its_first_piece_is_not_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MIN_FILE_BYTES", 1)
+    text = make_portfolio_text(15, seed=15)
+    last = text.rindex("[[projects]]")
+    text = text[:last] + text[last:].replace("\ntitle = ", '\n"a\\u0000b" = 1\ntitle = ', 1)
+    path = write(tmp_path, text)
+    stream, _ = chunks(path)
+    assert stream.document is not None and stream.document.portfolio == load(path).portfolio
+    assert not (cache.folder().exists() and list(cache.folder().glob("*.json")))
+    clean = write(tmp_path, make_portfolio_text(15, seed=15), "clean.toml")
+    chunks(clean)
+    assert list(cache.folder().glob("*.json"))  # (a file without one is)

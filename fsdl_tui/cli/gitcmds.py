@@ -7,6 +7,7 @@ import difflib
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..domain.model import Portfolio
@@ -78,6 +79,8 @@ def _scorer(args: argparse.Namespace, *portfolios: Portfolio | None) -> Scorer:
 def _textconv(path: str, args: argparse.Namespace) -> int:
     from ..gitops.diff import show_text
 
+    if _large_file(path) and _textconv_in_pieces(path, args):
+        return 0
     data = _read_bytes(path) or b""
     try:
         doc = _document(data, path)
@@ -92,6 +95,31 @@ def _textconv(path: str, args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(show_text(doc.portfolio, _scorer(args, doc.portfolio), doc))
     return 0
+
+
+def _textconv_in_pieces(path: str, args: argparse.Namespace) -> bool:
+    """The textconv view of a large file, read as `rank` reads it and shown as it is made, holding neither
+    the text nor the view (`gitops.filemerge.file_source`); False, having written nothing, when only the
+    view of the whole text can tell (a problem, an unusual layout, a file kept whole by `load`)."""
+    from ..gitops.diff import show_lines
+    from ..gitops.filemerge import file_source
+    from ..storage.loading import ReadOnlyDocument, load_read_only
+
+    try:
+        doc = load_read_only(path)
+    except (PortfolioLoadError, OSError):
+        return False
+    if not isinstance(doc, ReadOnlyDocument):
+        return False
+    source = file_source(path, doc.portfolio)
+    if source is None:
+        return False
+    try:
+        for chunk in show_lines(doc.portfolio, _scorer(args, doc.portfolio), source):
+            sys.stdout.write(chunk)
+    except OSError as exc:
+        raise CliError(str(exc)) from None
+    return True
 
 
 def _external(args: argparse.Namespace) -> int:
@@ -144,6 +172,14 @@ def _large_files(files: list[str]) -> bool:
     except OSError:
         return False
     return len(sizes) == 2 and max(sizes) > READ_ONLY_DIFF_BYTES
+
+
+def _large_file(spec: str) -> bool:
+    """A file (not `REV:PATH`) larger than `READ_ONLY_DIFF_BYTES`: textconv reads it read-only, in pieces."""
+    try:
+        return Path(spec).is_file() and Path(spec).stat().st_size > READ_ONLY_DIFF_BYTES
+    except OSError:
+        return False
 
 
 def _read_only_portfolio(spec: str) -> Portfolio | None:
@@ -219,24 +255,39 @@ def _read_text(path: str) -> str:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from ..gitops.filemerge import merge_files
     from ..gitops.merge import merge_texts
-    from ..storage.atomic import atomic_write
 
     if args.marker_size < 1:
         raise CliError("--marker-size must be at least 1")
-    base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
     label = args.path or args.ours
-    result = merge_texts(base, ours, theirs, args.marker_size, path=label, portfolio=False)
-    try:
-        atomic_write(Path(args.ours), result.text.encode("utf-8", errors="surrogateescape"))
-    except OSError as exc:
-        raise CliError(f"{args.ours}: cannot write the merge result: {exc.strerror or exc}") from None
-    if result.clean:
+    # From the files, never holding their texts (`gitops/filemerge.py`); else, when only the merge of the
+    # texts can tell, from the texts: the same result either way.
+    streamed = merge_files(args.base, args.ours, args.theirs, args.marker_size, path=label)
+    if streamed is not None:
+        with streamed:
+            _write_merge(args.ours, streamed.parts)
+        conflicts, clean = streamed.conflicts, streamed.clean
+    else:
+        base, ours, theirs = (_read_text(p) for p in (args.base, args.ours, args.theirs))
+        result = merge_texts(base, ours, theirs, args.marker_size, path=label, portfolio=False)
+        _write_merge(args.ours, result.text.encode("utf-8", errors="surrogateescape"))
+        conflicts, clean = result.conflicts, result.clean
+    if clean:
         return 0
-    print(f"fsdl-tui merge: {label}: {len(result.conflicts)} conflict(s)", file=sys.stderr)
-    for message in result.conflicts:
+    print(f"fsdl-tui merge: {label}: {len(conflicts)} conflict(s)", file=sys.stderr)
+    for message in conflicts:
         print(f"  {message}", file=sys.stderr)
     return 1
+
+
+def _write_merge(ours: str, data: bytes | Sequence[bytes]) -> None:
+    from ..storage.atomic import atomic_write
+
+    try:
+        atomic_write(Path(ours), data)
+    except OSError as exc:
+        raise CliError(f"{ours}: cannot write the merge result: {exc.strerror or exc}") from None
 
 
 # --- git-setup --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,14 +351,32 @@ def show_text(portfolio: Portfolio, scorer: Scorer | None = None, doc: Portfolio
     (`ID # ...`) and each key fsdl-tui does not know (`ID.cost.vendor_quote = ...`), so that a commit that
     only changes those does not look empty in `git log -p`. (Git's patch ids, which `git rebase` uses to
     skip commits already upstream, are computed from the raw text, never from this view.)"""
+    source = _doc_source(doc) if doc is not None else None
+    lines = "".join(show_lines(portfolio, scorer, source))
+    if doc is not None and source is None:  # a layout the scanner does not split: the text itself
+        lines += "\n# the file's text (an unusual layout):\n"
+        lines += "".join(f"| {line}\n" for line in doc.text.splitlines())
+    return lines
+
+
+# What the view shows of a file's text: the lines for its header (what is not a project), and an iterator
+# of each project's lines, in the file's order (the portfolio's).
+Source = tuple[list[str], Callable[[], Iterator[list[str]]]]
+
+
+def show_lines(portfolio: Portfolio, scorer: Scorer | None = None, source: Source | None = None) -> Iterator[str]:
+    """`show_text`'s lines one at a time, each with its line ending, the file's comments and unknown keys
+    taken from `source` (`file_source`: read from the file as they are shown, never held)."""
     sc = scorer or FsdlScorer()
-    out = [f"# fsdl-tui portfolio, ranked by the {sc.name} scorer"]
+    yield f"# fsdl-tui portfolio, ranked by the {sc.name} scorer\n"
+    out: list[str] = []
     for path, value in flatten(portfolio_header_data(portfolio)).items():
         if not is_empty(value):
             out += _field_lines("", path, value)
-    parts = _source_parts(doc) if doc is not None else None
-    if parts is not None:
-        out += parts.get(None, [])
+    projects = None
+    if source is not None:
+        out += source[0]
+        projects = source[1]()
     ranks = standings(portfolio, sc)
     for p in portfolio.projects:
         s = ranks[p.id]
@@ -369,12 +388,12 @@ def show_text(portfolio: Portfolio, scorer: Scorer | None = None, doc: Portfolio
         for path, value in flatten(project_to_data(p)).items():
             if path != ("id",) and not is_empty(value):
                 out += _field_lines(f"{p.id}.", path, value)
-        if parts is not None:
-            out += parts.get(p.id, [])
-    if doc is not None and parts is None:  # a layout the scanner does not split: the text itself
-        out += ["", "# the file's text (an unusual layout):"]
-        out += [f"| {line}" for line in doc.text.splitlines()]
-    return "\n".join(out) + "\n"
+        if projects is not None:
+            out += next(projects)
+        yield "".join(line + "\n" for line in out)
+        out = []
+    if out:
+        yield "".join(line + "\n" for line in out)
 
 
 def _comments(text: str) -> list[str]:
@@ -394,40 +413,48 @@ def _unknown(raw: Any, known: Leaves) -> list[tuple[tuple[str, ...], Any]]:
     return [(path, value) for path, value in flatten(raw).items() if path not in known]
 
 
-def _source_parts(doc: PortfolioDocument) -> dict[str | None, list[str]] | None:
-    """Per project id (None: the rest of the file), the view's lines for what the fields do not show."""
+def _doc_source(doc: PortfolioDocument) -> Source | None:
+    """The view's lines for what the fields do not show, from the document's text; None for a layout the
+    scanner does not split."""
     lay = doc.layout
     if not lay.standard:
         return None
-    parts: dict[str | None, list[str]] = {}
     header_text: list[str] = []
+    projects: list[list[str]] = []
     for seg in lay.segments:
         text = lay.segment_text(seg)
         if seg.kind != "project":
             header_text.append(text)
             continue
-        p = doc.portfolio.projects[seg.project_index]
-        lines = [f"{p.id} {c}" for c in _comments(text)]
-        try:
-            raw = tomllib.loads(text).get("projects", [{}])[0]
-        except (tomllib.TOMLDecodeError, IndexError, AttributeError):
-            raw = {}
-        known = flatten(project_to_data(p))
-        lines += [
-            f"{p.id}.{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
-            for path, value in _unknown(raw, known)
-        ]
-        parts[p.id] = lines
-    rest = "".join(header_text)
+        projects.append(project_lines(text, doc.portfolio.projects[seg.project_index]))
+    return header_lines("".join(header_text), doc.portfolio), lambda: iter(projects)
+
+
+def project_lines(text: str, p: Project) -> list[str]:
+    """The view's lines for the comments and unknown keys of project `p`'s segment `text`."""
+    lines = [f"{p.id} {c}" for c in _comments(text)]
+    try:
+        raw = tomllib.loads(text).get("projects", [{}])[0]
+    except (tomllib.TOMLDecodeError, IndexError, AttributeError):
+        raw = {}
+    known = flatten(project_to_data(p))
+    lines += [
+        f"{p.id}.{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
+        for path, value in _unknown(raw, known)
+    ]
+    return lines
+
+
+def header_lines(rest: str, portfolio: Portfolio) -> list[str]:
+    """The view's lines for the comments and unknown keys of the file's text that is not a project's."""
     lines = [f"portfolio {c}" for c in _comments(rest)]
     try:
         raw_header = tomllib.loads(rest)
     except tomllib.TOMLDecodeError:
         raw_header = {}
-    known = flatten(portfolio_header_data(doc.portfolio))
+    known = flatten(portfolio_header_data(portfolio))
     lines += [
         f"{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
         for path, value in _unknown(raw_header, known)
     ]
-    parts[None] = lines
-    return parts
+    return lines

@@ -273,12 +273,26 @@ def _merge_unchanged_aside(
         return None
     if not shared.close():
         return None
-    reduced = shared.reduced()
+    merged = merge_reduced(shared.reduced(), shared.newlines, marker_size, path, labels)
+    if merged is None:
+        return None
+    restored = shared.restore(merged[0])
+    if restored is None:
+        return None
+    return MergeResult(restored, merged[1], not merged[1])
+
+
+def merge_reduced(
+    reduced: list[str], newlines: list[str], marker_size: int, path: str, labels: tuple[str, str]
+) -> tuple[str, list[str]] | None:
+    """The merge of the reduced versions (base, ours, theirs: `SharedProjects.reduced`) by segment, their
+    line endings those of the whole files: (the text, with the stubs still in it, and the conflicts), or
+    None when it cannot stand for the full merge."""
     try:
         docs = [loads(t, f"{path} ({side})") for t, side in zip(reduced, ("base", "ours", "theirs"), strict=True)]
     except (PortfolioError, ValueError):
         return None
-    for doc, newline in zip(docs, shared.newlines, strict=True):
+    for doc, newline in zip(docs, newlines, strict=True):
         vars(doc)["newline"] = newline  # the line ending of the whole file (a cached property), not the stubs'
     base, ours, theirs = docs
     merged = merge_portfolios(base.portfolio, ours.portfolio, theirs.portfolio)
@@ -296,10 +310,7 @@ def _merge_unchanged_aside(
             return None
         if merged.conflicts or not _agrees(doc.portfolio, merged.ours):
             return None
-    restored = shared.restore(text)
-    if restored is None:
-        return None
-    return MergeResult(restored, conflicts, not conflicts)
+    return text, conflicts
 
 
 def _merge_texts(

@@ -60,8 +60,11 @@ def _name(path: tuple[Any, ...]) -> str:
 def value_issues(data: dict[str, Any], limit: int = 20) -> list[Issue]:
     """Values the rest of fsdl-tui cannot handle: too deep, integers beyond 64 bits, NaN or infinity.
 
-    One iterative walk (no recursion, so no depth can break it); at most `limit` issues.
+    One iterative walk (no recursion, so no depth can break it); at most `limit` issues. A quick look
+    first (`_within`): data with nothing beyond the limits, nearly all of it, is never walked with paths.
     """
+    if isinstance(data, (dict, list)) and _within(data, 0):
+        return []
     issues: list[Issue] = []
     stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
     while stack and len(issues) < limit:
@@ -88,6 +91,29 @@ def value_issues(data: dict[str, Any], limit: int = 20) -> list[Issue]:
                 Issue(path, f"'{_name(path)}' is an integer beyond 64 bits; integers must be from -2^63 to 2^63-1")
             )
     return issues
+
+
+_INF = math.inf
+
+
+def _within(value: dict[str, Any] | list[Any], depth: int) -> bool:
+    """Whether this container at `depth` (the length of its path) and all in it are within the limits, as
+    `value_issues` judges them: True means it would find nothing. It recurses at most `MAX_DEPTH` deep."""
+    if depth >= MAX_DEPTH:
+        return False
+    for v in value.values() if isinstance(value, dict) else value:
+        t = type(v)
+        if t is str or t is bool:
+            continue
+        if t is int:
+            if v < INT_MIN or v > INT_MAX:
+                return False
+        elif t is float:
+            if v != v or v == _INF or v == -_INF:
+                return False
+        elif isinstance(v, (dict, list)) and not _within(v, depth + 1):
+            return False
+    return True
 
 
 # --- positions for what the TOML parser itself cannot get through ---------------------------------------

@@ -132,7 +132,6 @@ class _Whole:
     size: int
     expected: int  # `[[projects]]` in it
     unusual: bool  # a byte-order mark, conflict markers, or not the first bytes that were shown
-    nul_escapes: bool  # what `cache.cacheable` refuses
 
 
 def _stand_ins(entries: list[dict[str, Any]], built: dict[int, tuple[Any, Project]]) -> list[dict[str, Any]]:
@@ -219,7 +218,7 @@ class StreamLoad:
             h = hashlib.sha256()
             limit = max_file_bytes()
             tail, first = b"", b""
-            expected, unusual, nul = 0, False, False
+            expected, unusual = 0, False
             while block := os.read(fd, BLOCK_BYTES):
                 h.update(block)
                 kept.write(block)
@@ -228,7 +227,6 @@ class StreamLoad:
                 window = tail + block
                 expected += window.count(b"[[projects]]") - tail.count(b"[[projects]]")
                 unusual = unusual or b"<<<<<<<" in window or b">>>>>>>" in window
-                nul = nul or b"\\u0000" in window or b"\\U00000000" in window
                 tail = window[-16:]
                 if kept.size > limit:  # it grew while being read
                     raise _Fallback
@@ -239,7 +237,7 @@ class StreamLoad:
         finally:
             os.close(fd)
         unusual = unusual or first != shown or first.startswith(codecs.BOM_UTF8)
-        return _Whole(kept, h.hexdigest(), kept.size, expected, unusual, nul)
+        return _Whole(kept, h.hexdigest(), kept.size, expected, unusual)
 
     def _head(self) -> str | None:
         """The text of the file's first piece, read from its first bytes alone; None when they do not hold a
@@ -331,6 +329,7 @@ class StreamLoad:
         entries: list[dict[str, Any]] = []
         built: dict[int, tuple[Any, Project]] = {}
         header: Portfolio | None = None
+        nul = False  # the text escapes a NUL: never cached (`cache.text_cacheable`), found piece by piece
         # Once it is known that no cache entry is written, each project's table is let go once it is built
         # (at 100,000 projects they would hold more than the model): `built` lends the projects to the end.
         light = False
@@ -341,6 +340,7 @@ class StreamLoad:
             if self.cancelled():
                 return
             piece = src.cut(self.first_piece_bytes if n == 0 else self.piece_bytes)
+            nul = nul or not cache.text_cacheable(piece)
             lay = layout(piece)
             if not lay.standard:
                 raise _Fallback
@@ -375,7 +375,8 @@ class StreamLoad:
                     kept, sha, expected = whole.kept, whole.sha, whole.expected
                     if whole.unusual:
                         raise _Fallback
-                    cacheable = not whole.nul_escapes and cache.cacheable("", whole.size)
+                    # (an entry is only ever written for a text that escapes no NUL: the look needs no check)
+                    cacheable = cache.cacheable("", whole.size)
                     offset = len(shown)
 
                     def more(kept: KeptBytes = whole.kept) -> bytes:
@@ -410,7 +411,7 @@ class StreamLoad:
         self._finish(text, sha, kept, data, built)
         assert self.document is not None  # the last chunk: the header as the whole file has it
         yield Chunk(self.document.portfolio.replace(projects=()), (), len(entries), len(entries))
-        if cacheable:  # within the limits (checked piece by piece), as `load` caches it
+        if cacheable and not nul:  # within the limits (checked piece by piece), as `load` caches it
             cache_parsed(sha, text, data, self.document.portfolio.projects)
 
     @staticmethod

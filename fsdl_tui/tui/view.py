@@ -206,8 +206,11 @@ def summary_counts(rows: Sequence[Ranked]) -> dict[str, dict[str, int]]:
     statuses = {s: 0 for s in fw.STATUSES}
     quadrants = {q.id: 0 for q in fw.QUADRANTS} | {"unscored": 0}
     for r in rows:
-        statuses[r.project.status] = statuses.get(r.project.status, 0) + 1
-        if r.project.status == "active":
-            stages[r.project.stage] = stages.get(r.project.stage, 0) + 1
+        p = r.project
+        status = p.status
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == "active":
+            stage = p.stage
+            stages[stage] = stages.get(stage, 0) + 1
         quadrants[r.quadrant or "unscored"] += 1
     return {"stages": stages, "statuses": statuses, "quadrants": quadrants}

@@ -175,15 +175,49 @@ class PortfolioScreen(Screen[None]):
         self._detail(table.current_id)
 
     def _ranking_status(self) -> None:
+        """Only the status changed (the load's progress, a plugin's ranking): the counts are those shown."""
         ranked = fsdl_app(self).workspace.ranked
-        self._summary(apply_filter(ranked, self.filter), ranked)
+        counted = self._counted_line(ranked)
+        if counted is not None:
+            self._show_summary(self._with_status(counted))
+        else:
+            self._summary(apply_filter(ranked, self.filter), ranked)
+
+    def _counted_line(self, ranked: Sequence[Ranked]) -> str | None:
+        """The counts line made last, if it was made of this ranking (a ranking is never changed in place) with
+        the filter and the sort as they are; else None."""
+        last = self._counted
+        if last is not None and last[0] is ranked and last[1] == (self.filter, self._sort_state()):
+            return last[2]
+        return None
+
+    def _sort_state(self) -> tuple[str | None, str | None]:
+        return self.query_one(PortfolioTable).sort_state
 
     def _summary(self, shown: Sequence[Ranked], ranked: Sequence[Ranked]) -> None:
-        self.query_one("#summary", Static).update(Text(self.summary_line(shown, ranked)))
+        """The last line for the rows `shown` of `ranked` (as the filter gives them)."""
+        counted = self._counted_line(ranked)
+        self._show_summary(self.summary_line(shown, ranked) if counted is None else self._with_status(counted))
+
+    def _show_summary(self, line: str) -> None:
+        # (one line high and as wide as the screen: a new text never changes the layout)
+        self.query_one("#summary", Static).update(Text(line), layout=False)
+
+    _counted: tuple[Sequence[Ranked], object, str] | None = None  # the ranking, filter and sort last counted
 
     def summary_line(self, shown: Sequence[Ranked], ranked: Sequence[Ranked]) -> str:
-        """The last line: how many projects (of how many, when filtered), the scorer, the sort, and the
-        counts by stage, status and quadrant of the projects shown."""
+        """The last line: the status of a load or a ranking, how many projects (of how many, when filtered),
+        the scorer, the sort, and the counts by stage, status and quadrant of the projects shown."""
+        counts = self.counts_line(shown, ranked)
+        self._counted = (ranked, (self.filter, self._sort_state()), counts)
+        return self._with_status(counts)
+
+    def _with_status(self, counts: str) -> str:
+        app = fsdl_app(self)
+        return " · ".join(x for x in (app.loading_status, app.ranking_status, counts) if x)
+
+    def counts_line(self, shown: Sequence[Ranked], ranked: Sequence[Ranked]) -> str:
+        """The summary line without the status."""
         app = fsdl_app(self)
         total = len(ranked)
         noun = "project" if total == 1 else "projects"
@@ -204,7 +238,7 @@ class PortfolioScreen(Screen[None]):
         ):
             if text:
                 parts.append(text)
-        return " · ".join(x for x in (app.loading_status, app.ranking_status, *parts) if x)
+        return " · ".join(parts)
 
     # --- quick scoring ------------------------------------------------------------------------------------
 
@@ -228,7 +262,7 @@ class PortfolioScreen(Screen[None]):
         return line
 
     def _quick(self, project_id: str | None) -> None:
-        self.query_one("#quick", Static).update(self.quick_line(project_id))
+        self.query_one("#quick", Static).update(self.quick_line(project_id), layout=False)  # (one line, as wide)
 
     def watch_quick_field(self) -> None:
         self._quick(self.query_one(PortfolioTable).current_id)

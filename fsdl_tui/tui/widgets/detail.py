@@ -17,8 +17,8 @@ from ...scoring.base import Ranked
 class ProjectDetail(ScrollView, can_focus=True):
     """Scrollable detail of one project; `show(None)` for an empty table.
 
-    It wraps its text itself and paints only the lines on screen, so a new project never re-lays out the
-    screen (moving the cursor through 1,000 projects stays fast)."""
+    It wraps its text itself and paints only the lines on screen (rendering each when it is first painted),
+    so a new project never re-lays out the screen (moving the cursor through 1,000 projects stays fast)."""
 
     BINDINGS = [
         Binding("up", "scroll_up", "Up", id="detail.up", tooltip="Scroll the detail up", show=False),
@@ -30,7 +30,8 @@ class ProjectDetail(ScrollView, can_focus=True):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.text = Text()
-        self._lines: list[Strip] = []
+        self._wrapped: list[Text] = []  # the text's lines, wrapped to the width
+        self._strips: dict[int, Strip] = {}  # the lines painted so far, made as they are first painted
         self._shown: tuple[object, str, tuple[object, ...], bool] | None = None
 
     def show(self, r: Ranked | None, scorer_label: str) -> None:
@@ -54,10 +55,9 @@ class ProjectDetail(ScrollView, can_focus=True):
 
     def _wrap(self) -> None:
         width = max(self.scrollable_content_region.width, 10)
-        console = self.app.console
-        lines = self.text.wrap(console, width)
-        self._lines = [Strip(list(line.render(console, end="")), line.cell_len) for line in lines]
-        self.virtual_size = Size(width, len(self._lines))
+        self._wrapped = list(self.text.wrap(self.app.console, width))
+        self._strips = {}  # (a line is rendered only when painted: most of a long detail is off screen)
+        self.virtual_size = Size(width, len(self._wrapped))
         self.refresh()
 
     def on_resize(self) -> None:
@@ -67,6 +67,10 @@ class ProjectDetail(ScrollView, can_focus=True):
         index = int(self.scroll_y) + y
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if index >= len(self._lines):
+        if index >= len(self._wrapped):
             return Strip.blank(width, base)
-        return self._lines[index].apply_style(base).crop_extend(0, width, base)
+        strip = self._strips.get(index)
+        if strip is None:
+            line = self._wrapped[index]
+            strip = self._strips[index] = Strip(list(line.render(self.app.console, end="")), line.cell_len)
+        return strip.apply_style(base).crop_extend(0, width, base)
