@@ -53,12 +53,16 @@ def _edit(path: str) -> Iterator[Edit]:
 def _project(doc: PortfolioDocument, project_id: str) -> Project:
     p = doc.portfolio.get(project_id)
     if p is None:
-        import difflib
-
-        close = difflib.get_close_matches(project_id, [x.id for x in doc.portfolio.projects], n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise CliError(f"{doc.label}: no project with id '{project_id}'{hint}")
+        raise _no_project(doc.label, project_id, [x.id for x in doc.portfolio.projects])
     return p
+
+
+def _no_project(label: str, project_id: str, ids: list[str]) -> CliError:
+    import difflib
+
+    close = difflib.get_close_matches(project_id, ids, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return CliError(f"{label}: no project with id '{project_id}'{hint}")
 
 
 def _save(edit: Edit, new: Portfolio, what: str) -> int:
@@ -243,12 +247,14 @@ def _plugin_fields(args: argparse.Namespace, portfolio: Portfolio) -> tuple[Any,
 
 
 def cmd_set(args: argparse.Namespace) -> int:
-    from ..storage.one_project import edit_project
+    from ..storage.one_project import NoSuchProject, edit_project
 
     # One project's segment read and rewritten alone when the file's index allows (`one_project.py`): the
     # same bytes and messages as the full edit, which plugin fields (they need the portfolio) always take.
     plugins = any(a.strip().startswith("plugins.") for a in args.assignments)
     with _os_errors(args.path), edit_project(args.path, None if plugins else args.id) as edit:
+        if isinstance(edit, NoSuchProject):  # (a file that loads, by its index: as the full path says it)
+            raise _no_project(edit.label, args.id, edit.ids)
         if isinstance(edit, Edit):
             doc = edit.doc
             label, p = doc.label, _project(doc, args.id)

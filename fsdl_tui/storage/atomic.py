@@ -17,7 +17,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import SaveError
@@ -106,13 +106,32 @@ def read_file(path: str | Path, limit: int | None = None) -> bytes:
 
 def read_digest(path: Path) -> str | None:
     """The digest of the file now; None when there is no file. Something that is not a regular file, or that
-    cannot be read, gets a digest no file has, so it never passes for the file that was read."""
+    cannot be read, gets a digest no file has, so it never passes for the file that was read. Read and
+    hashed a block at a time (as `read_file` reads it, never a copy of the whole file)."""
+    h = hashlib.sha256()
     try:
-        return digest(read_file(path))
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return f"unreadable: {file_kind(st.st_mode)}"
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "unreadable: not a regular file"
+        total, limit = 0, max_file_bytes()
+        while block := os.read(fd, 1 << 22):
+            total += len(block)
+            if total > limit:
+                return "unreadable: too large"
+            h.update(block)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"
+    finally:
+        os.close(fd)
+    return h.hexdigest()
 
 
 # --- reasons in words -------------------------------------------------------------------------------------
@@ -274,10 +293,11 @@ def _copy_identity(src: Path, st: os.stat_result, fd: int) -> None:
 
 
 def atomic_write(
-    path: Path, data: bytes | Sequence[bytes | memoryview], *, force: bool = False, exclusive: bool = False
+    path: Path, data: bytes | Iterable[bytes | memoryview], *, force: bool = False, exclusive: bool = False
 ) -> None:
     """Write `data` to `path` through a temp file in the same folder: write, keep the identity, fsync, replace.
-    `data` may be a sequence of parts (slices of the bytes read, say), written one after another.
+    `data` may be parts (slices of the bytes read, say, or made one at a time by a generator), written one
+    after another; one that raises leaves `path` untouched, as any failure does.
 
     Refuses (SaveError) what `check_replaceable` refuses; with `exclusive`, refuses to replace a file that
     appeared meanwhile (FileExistsError). If anything fails, or the process is interrupted, before the

@@ -63,6 +63,18 @@ class KeptBytes:
             self._file.seek(offset)
             return self._file.read(n)
 
+    def newline(self, block: int = 4 << 20) -> str:
+        """`_newline_of` the text of these bytes, counted a block at a time."""
+        crlf = lf = 0
+        last = b""
+        at = 0
+        while data := self.read_at(at, block):
+            at += len(data)
+            crlf += data.count(b"\r\n") + (last == b"\r" and data[:1] == b"\n")
+            lf += data.count(b"\n")
+            last = data[-1:]
+        return "\r\n" if crlf and crlf * 2 >= lf else "\n"
+
     def close(self) -> None:
         f = getattr(self, "_file", None)  # (None when the temporary file could not be made)
         if f is not None:
@@ -141,6 +153,11 @@ class PortfolioDocument:
         return data.decode("utf-8")
 
     @property
+    def kept(self) -> KeptBytes | None:
+        """The document's own copy of its bytes, when its text is kept out of memory (else None)."""
+        return self._kept
+
+    @property
     def text_in_memory(self) -> bool:
         """Whether the text is held for as long as the document lives (else it is read back when needed)."""
         return self._kept is None
@@ -178,8 +195,8 @@ class PortfolioDocument:
     @property
     def newline(self) -> str:
         """The line ending most lines have: what new lines get (edited lines keep their own)."""
-        if self._newline is None:
-            self._newline = _newline_of(self.text)
+        if self._newline is None:  # (a kept copy counted a block at a time: a save need not read the text)
+            self._newline = _newline_of(self.text) if self._kept is None else self._kept.newline()
         return self._newline
 
     @property

@@ -14,10 +14,14 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..domain.model import Portfolio
 from .atomic import atomic_write
+from .document import PortfolioDocument
+from .minimal_diff import edited_chunks, render_text, text_chunks
 
 FORMAT = "fsdl-tui-journal"
 VERSION = 1
@@ -79,9 +83,37 @@ def journal_path(state_dir: Path, file: Path) -> Path:
 
 def write_journal(state_dir: Path, journal: Journal) -> Path:
     """Write (or replace) the journal of `journal.file`, atomically. Raises OSError when it cannot."""
-    path = journal_path(state_dir, Path(journal.file))
+    return _write(state_dir, journal.file, journal.to_json().encode("utf-8"))
+
+
+def write_document_journal(state_dir: Path, file: str, doc: PortfolioDocument, edited: Portfolio) -> Path:
+    """`write_journal(Journal(file, doc.digest, doc.text, render_text(doc, edited)))`, the same bytes; for a
+    document that keeps its bytes out of memory, both texts written a block at a time, neither held whole
+    (`minimal_diff.text_chunks`, `edited_chunks`: the base checked against its digest as it is read)."""
+    if doc.kept is None:
+        return write_journal(state_dir, Journal(file, doc.digest, doc.text, render_text(doc, edited)))
+    head = Journal(file, doc.digest, "", "").to_json()
+    tail = '",\n "text": ""\n}\n'  # (the two texts come last, in this order: see `to_json`)
+    assert head.endswith(tail)
+
+    def escaped(chunks: Iterator[str]) -> Iterator[bytes]:
+        for chunk in chunks:  # (JSON escapes character by character: chunk by chunk is the same)
+            yield json.dumps(chunk, ensure_ascii=False)[1:-1].encode("utf-8")
+
+    def parts() -> Iterator[bytes]:
+        yield head[: -len(tail)].encode("utf-8")
+        yield from escaped(text_chunks(doc))
+        yield b'",\n "text": "'
+        yield from escaped(edited_chunks(doc, edited))
+        yield b'"\n}\n'
+
+    return _write(state_dir, file, parts())
+
+
+def _write(state_dir: Path, file: str, data: bytes | Iterable[bytes]) -> Path:
+    path = journal_path(state_dir, Path(file))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    atomic_write(path, journal.to_json().encode("utf-8"))
+    atomic_write(path, data)
     with contextlib.suppress(OSError):  # edits may be private: only the user reads them
         os.chmod(path, 0o600)
     return path

@@ -10,13 +10,18 @@ laid out too unusually for segments goes through one tomlkit pass of the whole t
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import re
 import tomllib
-from typing import Any
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
 
 import tomlkit
 
 from ..domain.codec import (
+    TOP_KEYS,
     portfolio_from_data,
     portfolio_header_data,
     portfolio_to_data,
@@ -27,7 +32,8 @@ from ..domain.model import Portfolio, Project
 from . import render
 from .document import PortfolioDocument
 from .errors import WriteBackError
-from .scan import Layout, header_match, join_pieces, lines_with_offsets
+from .piece_layout import PieceLayout, lay_out_bytes
+from .scan import header_match, join_pieces, lines_with_offsets
 from .tomlkit_edit import MISSING, apply_changes, edit_text
 
 
@@ -90,62 +96,258 @@ def render_text(doc: PortfolioDocument, new: Portfolio) -> str:
     lay = doc.layout  # (with its text: a document that keeps its text out of memory reads it once, here)
     if not lay.standard:
         return _render_full(doc, new, lay.text)
-    pieces = [lay.segment_text(seg) for seg in lay.segments]
+    pieces: list[str | Span] = [lay.segment_text(seg) for seg in lay.segments]
+    got = _render_pieces(doc, new, lay.segments, pieces, str)  # (str: every piece is one already)
+    if got is None:
+        return _render_full(doc, new, lay.text)
+    return join_pieces([str(p) for p in got], doc.newline)
+
+
+BLOCK_BYTES = 4 << 20  # how much of a kept copy is read at a time (`render_parts` and the functions beside it)
+
+
+class _Seg(Protocol):
+    kind: str
+    key: tuple[str, ...]
+
+
+class Span:
+    """An untouched segment among the parts of a save (`render_parts`): the bytes `start:end` of the
+    document's kept copy, read only when written."""
+
+    __slots__ = ("end", "start")
+
+    def __init__(self, start: int, end: int) -> None:
+        self.start, self.end = start, end
+
+    def __bool__(self) -> bool:
+        return self.end > self.start
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end})"
+
+
+def render_parts(doc: PortfolioDocument, new: Portfolio) -> list[str | Span] | None:
+    """`render_text(doc, new)` as parts, for a document whose bytes are kept out of memory: the untouched
+    project segments as `Span`s of the kept copy, the rest (the header's segments, what changed) as text.
+    Its bytes (`part_bytes`) are `render_text`'s encoded. None where parts do not apply (the text is in
+    memory, nothing changed, an unusual layout, projects reordered): then `render_text`."""
+    kept = doc.kept
+    if kept is None or new is doc.portfolio:
+        return None
+    lay = _byte_layout(doc)
+    if lay is None:
+        return None
+
+    def read(start: int, end: int) -> str:
+        data = kept.read_at(start, end - start)
+        if len(data) != end - start:
+            raise OSError(f"{doc.label}: the kept copy of the text was cut short")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise OSError(f"{doc.label}: the kept copy of the text read no longer matches it") from None
+
+    def text(piece: str | Span) -> str:
+        return piece if isinstance(piece, str) else read(piece.start, piece.end)
+
+    segs = lay.segments
+    pieces: list[str | Span] = [
+        Span(seg.start, seg.end) if seg.kind == "project" else read(seg.start, seg.end) for seg in segs
+    ]
+    got = _render_pieces(doc, new, segs, pieces, text, reorder=False)
+    if got is None:
+        return None
+    out = [p for p in got if p]
+    for i in range(len(out) - 1):  # as `join_pieces`: each piece starts on a line of its own
+        piece = out[i]
+        if isinstance(piece, Span) and piece.end == lay.size and not read(piece.end - 1, piece.end).endswith("\n"):
+            piece = out[i] = read(piece.start, piece.end)  # (only the file's last segment may end without one)
+        if isinstance(piece, str) and not piece.endswith("\n"):
+            out[i] = piece + doc.newline
+    joined: list[str | Span] = []  # untouched neighbours as one span: the file is read in long runs
+    for piece in out:
+        last = joined[-1] if joined else None
+        if isinstance(piece, Span) and isinstance(last, Span) and last.end == piece.start:
+            joined[-1] = Span(last.start, piece.end)
+        else:
+            joined.append(piece)
+    return joined
+
+
+def part_bytes(doc: PortfolioDocument, parts: list[str | Span], block: int | None = None) -> Iterator[bytes]:
+    """The bytes of `parts` (`render_parts`), a block at a time. The kept copy is read in order, every byte
+    of it hashed (the spans and what lies between them), and must hash to the document's digest: else
+    OSError, once the last part is out (a save writing them raises before it replaces anything)."""
+    kept = doc.kept
+    assert kept is not None
+    h = hashlib.sha256()
+    pos = 0
+    block = block or BLOCK_BYTES
+
+    def through(end: int, keep: bool) -> Iterator[bytes]:
+        nonlocal pos
+        while pos < end:
+            data = kept.read_at(pos, min(block, end - pos))
+            if not data:
+                raise OSError(f"{doc.label}: the kept copy of the text was cut short")
+            pos += len(data)
+            h.update(data)
+            if keep:
+                yield data
+
+    for part in parts:
+        if isinstance(part, str):
+            yield part.encode("utf-8")
+            continue
+        if part.start < pos:
+            raise OSError(f"{doc.label}: internal error: the parts of the save are out of order")
+        yield from through(part.start, keep=False)
+        yield from through(part.end, keep=True)
+    yield from through(kept.size, keep=False)
+    if h.hexdigest() != doc.digest:
+        raise OSError(f"{doc.label}: the kept copy of the text read no longer matches it")
+
+
+def text_chunks(doc: PortfolioDocument, block: int | None = None) -> Iterator[str]:
+    """`doc.text` a block at a time: from memory, or read from the kept copy, which must hash to the
+    document's digest (OSError after the last chunk otherwise)."""
+    kept = doc.kept
+    if kept is None:
+        yield doc.text
+        return
+    h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pos = 0
+    block = block or BLOCK_BYTES
+    try:
+        while pos < kept.size:
+            data = kept.read_at(pos, min(block, kept.size - pos))
+            if not data:
+                break
+            pos += len(data)
+            h.update(data)
+            yield decoder.decode(data)
+        yield decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise OSError(f"{doc.label}: the kept copy of the text read no longer matches it") from None
+    if pos != kept.size or h.hexdigest() != doc.digest:
+        raise OSError(f"{doc.label}: the kept copy of the text read no longer matches it")
+
+
+def edited_chunks(doc: PortfolioDocument, new: Portfolio) -> Iterator[str]:
+    """`render_text(doc, new)` a block at a time (by `render_parts` where it applies)."""
+    if new is doc.portfolio:
+        yield from text_chunks(doc)
+        return
+    parts = render_parts(doc, new)
+    if parts is None:
+        yield render_text(doc, new)
+        return
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for data in part_bytes(doc, parts):
+        yield decoder.decode(data)
+    yield decoder.decode(b"", final=True)
+
+
+# A kept document's layout by the bytes of its segments (None: not the standard one), worked out once.
+_BYTE_LAYOUTS: weakref.WeakKeyDictionary[PortfolioDocument, PieceLayout | None] = weakref.WeakKeyDictionary()
+
+
+def _byte_layout(doc: PortfolioDocument) -> PieceLayout | None:
+    """The layout of the kept copy, read a block at a time (never the whole text), as `doc.layout` would
+    give it; None where that is not the standard one."""
+    if doc in _BYTE_LAYOUTS:
+        return _BYTE_LAYOUTS[doc]
+    kept = doc.kept
+    assert kept is not None and doc.digest is not None
+    try:
+        lay: PieceLayout | None = lay_out_bytes(kept.read_at, kept.size, doc.digest, BLOCK_BYTES)
+    except (OSError, UnicodeDecodeError):
+        raise OSError(f"{doc.label}: the kept copy of the text read no longer matches it") from None
+    assert lay is not None
+    known = set(TOP_KEYS) | set(doc.portfolio.extra)
+    projects = sum(seg.kind == "project" for seg in lay.segments)
+    tables_known = all(seg.key[0] in known for seg in lay.segments if seg.kind == "table")
+    if not lay.standard or projects != len(doc.portfolio.projects) or not tables_known or lay.size != kept.size:
+        lay = None
+    _BYTE_LAYOUTS[doc] = lay
+    return lay
+
+
+def _render_pieces(
+    doc: PortfolioDocument,
+    new: Portfolio,
+    segs: Sequence[_Seg],
+    pieces: list[str | Span],
+    text: Callable[[str | Span], str],
+    *,
+    reorder: bool = True,
+) -> list[str | Span] | None:
+    """`pieces` (one per segment of `segs`, the document's, each its text or a `Span` that `text` reads)
+    made into those of `new`; None where the layout is too unusual for that (the caller goes slow), or the
+    projects were reordered and not `reorder`."""
+    old = doc.portfolio
     old_h, new_h = portfolio_header_data(old), portfolio_header_data(new)
     if old_h != new_h:
-        header_pieces = _render_header(doc, lay, pieces, old_h, new_h)
+        header_pieces = _render_header(doc, segs, pieces, old_h, new_h, text)
         if header_pieces is None:
-            return _render_full(doc, new, lay.text)
+            return None
         pieces = header_pieces
+    project_segs = [(i, seg) for i, seg in enumerate(segs) if seg.kind == "project"]  # (the n-th: project n)
     slots: list[int] = []  # pieces that hold a project, in file order
-    by_id: dict[str, str] = {}
-    for i, seg in enumerate(lay.segments):
-        if seg.kind != "project":
-            continue
-        before = old.projects[seg.project_index]
+    in_file_order: list[str] = []  # their ids
+    by_id: dict[str, str | Span] = {}
+    for n, (i, _seg) in enumerate(project_segs):
+        before = old.projects[n]
         after = new.get(before.id)
         if after is None:  # removed, with the comments attached above it
-            _remove_piece(pieces, i)
+            _remove_piece(pieces, i, text)
             continue
         if after is not before and project_to_data(after) != project_to_data(before):
-            edited = _edit_project_text(pieces[i], before, after, doc.newline, doc.label)
-            pieces[i] = edited.rstrip("\r\n") + (_trailing(pieces[i]) or _trailing(edited))
+            piece = text(pieces[i])
+            edited = _edit_project_text(piece, before, after, doc.newline, doc.label)
+            pieces[i] = edited.rstrip("\r\n") + (_trailing(piece) or _trailing(edited))
         slots.append(i)
+        in_file_order.append(before.id)
         by_id[before.id] = pieces[i]
     added = [p for p in new.projects if p.id not in old]
     for p in added:
         _check_roundtrip(render.project(p), p, doc.label)
-    in_file_order = [old.projects[lay.segments[i].project_index].id for i in slots]
     if [p.id for p in new.projects] == in_file_order + [p.id for p in added]:
         if added:  # the usual case: new projects go after the last project
             i = slots[-1] if slots else len(pieces) - 1
             while i > 0 and not pieces[i]:
                 i -= 1
-            pieces[i] = _append_projects(pieces[i], added, doc.newline)
-    else:  # the projects were reordered: write them all, in the new order, where the first one stood
-        block = ""
-        for p in new.projects:
-            text = by_id[p.id] if p.id in by_id else _fix_newlines(render.project(p), doc.newline)
-            block = _append_block(block, text, doc.newline) if block else text
-        first = slots[0] if slots else len(pieces) - 1
-        for i in slots:
-            pieces[i] = ""
-        pieces[first] = block if slots else _append_block(pieces[first], block, doc.newline)
-    return join_pieces(pieces, doc.newline)
+            pieces[i] = _append_projects(text(pieces[i]), added, doc.newline)
+        return pieces
+    if not reorder:
+        return None
+    # The projects were reordered: write them all, in the new order, where the first one stood.
+    block = ""
+    for p in new.projects:
+        moved = text(by_id[p.id]) if p.id in by_id else _fix_newlines(render.project(p), doc.newline)
+        block = _append_block(block, moved, doc.newline) if block else moved
+    first = slots[0] if slots else len(pieces) - 1
+    for i in slots:
+        pieces[i] = ""
+    pieces[first] = block if slots else _append_block(text(pieces[first]), block, doc.newline)
+    return pieces
 
 
-def _remove_piece(pieces: list[str], i: int) -> None:
+def _remove_piece(pieces: list[str | Span], i: int, text: Callable[[str | Span], str] = str) -> None:
     """Drop piece `i`. The piece before it keeps no more blank lines at its end than the dropped one had, so
     removing a project that was added undoes the addition exactly, and a removal only ever deletes lines."""
-    removed = pieces[i]
+    removed = text(pieces[i])
     pieces[i] = ""
     j = i - 1
     while j >= 0 and not pieces[j]:
         j -= 1
     if j < 0:
         return
-    kept = pieces[j].rstrip("\r\n")
-    kept_end, removed_end = pieces[j][len(kept) :], _trailing(removed)
+    before = text(pieces[j])
+    kept = before.rstrip("\r\n")
+    kept_end, removed_end = before[len(kept) :], _trailing(removed)
     end = min(kept_end, removed_end, key=len)
     if any(pieces[i + 1 :]) and kept[kept.rfind("\n") + 1 :].lstrip().startswith("#"):
         end = kept_end  # a comment ends the piece: keep it apart from the header that now follows
@@ -158,12 +360,17 @@ def _trailing(text: str) -> str:
 
 
 def _render_header(
-    doc: PortfolioDocument, lay: Layout, pieces: list[str], old_h: dict[str, Any], new_h: dict[str, Any]
-) -> list[str] | None:
+    doc: PortfolioDocument,
+    segs: Sequence[_Seg],
+    pieces: list[str | Span],
+    old_h: dict[str, Any],
+    new_h: dict[str, Any],
+    text: Callable[[str | Span], str] = str,
+) -> list[str | Span] | None:
     """`pieces` with the header (everything but the projects) changed from `old_h` to `new_h`, editing only
     the segments that hold a changed key; None when the layout is too unusual (the caller goes slow)."""
     try:
-        return _render_header_pieces(doc, lay, list(pieces), old_h, new_h)
+        return _render_header_pieces(doc, segs, list(pieces), old_h, new_h, text)
     except Exception:  # noqa: BLE001 - tomlkit raises many kinds of errors on odd layouts: take the slow path
         return None
 
@@ -173,9 +380,13 @@ def _only(key: str, value: Any) -> dict[str, Any]:
 
 
 def _render_header_pieces(
-    doc: PortfolioDocument, lay: Layout, pieces: list[str], old_h: dict[str, Any], new_h: dict[str, Any]
-) -> list[str] | None:
-    segs = lay.segments
+    doc: PortfolioDocument,
+    segs: Sequence[_Seg],
+    pieces: list[str | Span],
+    old_h: dict[str, Any],
+    new_h: dict[str, Any],
+    text: Callable[[str | Span], str],
+) -> list[str | Span] | None:
     for k in dict.fromkeys([*old_h, *new_h]):
         ov, nv = old_h.get(k, MISSING), new_h.get(k, MISSING)
         if ov == nv:
@@ -183,7 +394,7 @@ def _render_header_pieces(
         holders = [i for i, s in enumerate(segs) if s.kind == "table" and s.key[0] == k]
         if not holders or [segs[i].key for i in holders] == [(k,)]:
             i = holders[0] if holders else 0  # a key of the preamble, or one [k] table
-            pieces[i] = edit_text(pieces[i], _edit_keys(_only(k, ov), _only(k, nv)), doc.newline)
+            pieces[i] = edit_text(text(pieces[i]), _edit_keys(_only(k, ov), _only(k, nv)), doc.newline)
             continue
         if not isinstance(ov, dict) or not isinstance(nv, dict):
             return None
@@ -199,17 +410,18 @@ def _render_header_pieces(
             if name in by_name:
                 i = by_name[name]
                 if nsub is MISSING:
-                    _remove_piece(pieces, i)
+                    _remove_piece(pieces, i, text)
                 else:
                     o = {k: _only(name, osub)}
-                    pieces[i] = edit_text(pieces[i], _edit_keys(o, {k: {name: nsub}}), doc.newline)
+                    pieces[i] = edit_text(text(pieces[i]), _edit_keys(o, {k: {name: nsub}}), doc.newline)
             else:  # a new [k.name] table, after the last of its siblings
                 i = max(holders)
                 table = tomlkit.document()
                 apply_changes(table, {}, {k: {name: nsub}})
-                pieces[i] = _append_block(pieces[i], tomlkit.dumps(table), doc.newline)
+                pieces[i] = _append_block(text(pieces[i]), tomlkit.dumps(table), doc.newline)
     # The segments other than projects are self-contained: together they must read as the new header.
-    header_text = join_pieces([p for p, s in zip(pieces, segs, strict=False) if s.kind != "project"], doc.newline)
+    header = [text(p) for p, s in zip(pieces, segs, strict=False) if s.kind != "project"]
+    header_text = join_pieces(header, doc.newline)
     try:
         got, _ = portfolio_from_data(tomllib.loads(header_text))
     except tomllib.TOMLDecodeError:

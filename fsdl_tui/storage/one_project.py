@@ -12,8 +12,12 @@ atomically and under the lock, as `saving._save_locked` writes. The result is th
 
 The index is written when `load` has validated a file (`remember`), and after a one-project save for the
 new bytes (the spans after the edited project shifted), when the new file is sure to load and to split the
-same way. Anything unsure (no index, a stale or corrupt one, a segment that does not read as one project,
-a project with problems, plugin fields) sends the edit to the full path, which is always right.
+same way. Without one (a file never loaded, a stale index, the cache off) the same index is worked out in
+the process by a read-only scan (`_scan`): the file read in pieces as `load_read_only` reads it, never the
+whole text at once, every project built and checked as `load` checks them, and only the ids and spans
+kept; stored where the cache is on, written nowhere where it is off. Anything unsure (a stale or corrupt
+index, a segment that does not read as one project, a file with problems, an unusual layout, plugin
+fields) sends the edit to the full path, which is always right.
 """
 
 from __future__ import annotations
@@ -30,13 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..domain import schema as sc
-from ..domain.codec import project_from_data, project_to_data
+from ..domain.codec import TOP_KEYS, portfolio_from_data, project_from_data, project_to_data
 from ..domain.model import Project
 from . import cache, limits
-from .atomic import atomic_write, read_file, remove_stale_temp_files, resolve
+from .atomic import atomic_write, read_digest, read_file, remove_stale_temp_files, resolve
 from .errors import FileChangedError, SaveError
 from .lock import locked
-from .parsing import NotBySegment, project_table
+from .parsing import NotBySegment, project_table, tables_of_pieces
+from .piece_layout import PieceLayout
 from .scan import header_match, layout, lines_with_offsets, string_state_after
 
 if TYPE_CHECKING:
@@ -54,10 +59,23 @@ def stamp() -> str:
     if held is not None and held[0] is fields[0]:
         return held[1]
     from ..domain import framework, model, reader, writer
-    from . import minimal_diff, parsing, scan
+    from . import minimal_diff, parsing, piece_layout, scan
 
     h = hashlib.sha256(f"{__version__} {sys.version} {limits.MAX_DEPTH} {limits.INT_MIN} {limits.INT_MAX}".encode())
-    for mod in (sys.modules[__name__], reader, writer, model, framework, sc, limits, scan, parsing, minimal_diff):
+    mods = (
+        sys.modules[__name__],
+        reader,
+        writer,
+        model,
+        framework,
+        sc,
+        limits,
+        scan,
+        parsing,
+        piece_layout,
+        minimal_diff,
+    )
+    for mod in mods:
         with contextlib.suppress(OSError, TypeError):
             st = os.stat(str(mod.__file__))
             h.update(f"{mod.__name__} {st.st_size} {st.st_mtime_ns};".encode())
@@ -192,31 +210,6 @@ def _newline(data: bytes) -> str:
     return "\r\n" if crlf and crlf * 2 >= data.count(b"\n") else "\n"
 
 
-def _digest_now(path: Path) -> str | None:
-    """`atomic.read_digest`, reading and hashing a block at a time rather than holding a second copy."""
-    h = hashlib.sha256()
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}"
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return "unreadable: not a regular file"
-        total, limit = 0, limits.max_file_bytes()
-        while block := os.read(fd, 1 << 22):
-            total += len(block)
-            if total > limit:
-                return "unreadable: too large"
-            h.update(block)
-    except OSError as exc:
-        return f"unreadable: {exc.strerror}"
-    finally:
-        os.close(fd)
-    return h.hexdigest()
-
-
 class ProjectEdit:
     """One project of a file read under the writers' lock (see `edit_project`): `project` as it is now."""
 
@@ -226,6 +219,7 @@ class ProjectEdit:
         self.text = data[self.start : self.end].decode("utf-8")
         self.project: Project | None = None
         self.saved = False
+        self.how = "index"  # how the spans were found: "index" (stored) or "scan" (`_scan`, just now)
 
     @property
     def label(self) -> str:
@@ -270,7 +264,7 @@ class ProjectEdit:
         except (ValueError, TypeError, RecursionError) as exc:  # as `_save_locked` words it
             raise SaveError(label, f"a value cannot be written as TOML ({exc})") from None
         remove_stale_temp_files(resolve(self.path))
-        if _digest_now(self.path) != self.sha:
+        if read_digest(self.path) != self.sha:
             raise FileChangedError(label)
         view = memoryview(self.data)
         parts = (view[: self.start], middle, view[self.end :])
@@ -302,21 +296,44 @@ class ProjectEdit:
         cache.put_index(sha, stamp(), {"size": size, "ids": self.ids, "spans": spans})
 
 
-def _open(path: Path, project_id: str) -> ProjectEdit | None:
-    """The one-project edit of `project_id` in `path` (under the lock), or None: take the full path."""
-    if not cache.enabled():
-        return None
+def _open(path: Path, project_id: str) -> ProjectEdit | NoSuchProject | None:
+    """The one-project edit of `project_id` in `path` (under the lock), or None: take the full path. By the
+    stored index of the bytes; without one (none yet, a stale one, the cache off), by a read-only scan of
+    the file in pieces (`_scan`)."""
     try:
-        if os.stat(path).st_size < cache.MIN_FILE_BYTES:
+        if os.stat(path).st_size < cache.MIN_FILE_BYTES:  # (a full edit of a small file costs less)
             return None
-        data = read_file(path)
     except OSError:
         return None  # the full path words it
-    sha = hashlib.sha256(data).hexdigest()
-    found = _index(sha, len(data))
-    if found is None or project_id not in found[0]:
-        return None
-    ids, spans = found
+    if cache.enabled():
+        try:
+            data = read_file(path)
+        except OSError:
+            return None
+        sha = hashlib.sha256(data).hexdigest()
+        found = _index(sha, len(data))
+        if found is not None:
+            return _edit_of(path, data, sha, *found, project_id, "index")
+        if _unusable(sha):  # the layout is not one the writer edits by segment: a scan would find so again
+            return None
+        del data  # (the scan reads the file in pieces; the bytes are read again for the edit)
+    return _streamed(path, project_id)
+
+
+class NoSuchProject:
+    """What `edit_project` gives for a project the file has not, when its index (stored, or worked out by the
+    scan: a file that loads) says so: `set` refuses as the full path would, without reading it whole."""
+
+    def __init__(self, path: Path, ids: list[str], how: str) -> None:
+        self.label, self.ids, self.how = str(path), ids, how
+
+
+def _edit_of(
+    path: Path, data: bytes, sha: str, ids: list[str], spans: list[int], project_id: str, how: str
+) -> ProjectEdit | NoSuchProject | None:
+    """The edit of `project_id` in `data` (whose hash is `sha`) by these ids and spans, or None."""
+    if project_id not in ids:
+        return NoSuchProject(path, ids, how)
     i = ids.index(project_id)
     if not _bounds_hold(data, spans[2 * i], spans[2 * i + 1]):
         return None
@@ -324,13 +341,74 @@ def _open(path: Path, project_id: str) -> ProjectEdit | None:
         edit = ProjectEdit(path, data, sha, ids, spans, i)
     except UnicodeDecodeError:
         return None
+    edit.how = how
     return edit if edit.read(project_id) else None
 
 
+def _unusable(sha: str) -> bool:
+    """Whether the index stored for these bytes says their layout is not edited segment by segment."""
+    got = cache.get_index(sha, stamp())
+    return got is not None and got.get("usable", True) is False
+
+
+# --- without an index: the file scanned in pieces --------------------------------------------------------
+
+
+def _scan(path: Path) -> tuple[str, int, list[str], list[int]] | None:
+    """The hash, size, ids and spans of the file at `path`, read read-only in pieces as `load_read_only`
+    reads it (never the whole text at once) and validated as `load` validates it: what `remember` would
+    store for these bytes. None where that is not sure (any problem, an unusual layout, a table after the
+    projects): the full path then reads the file whole and words every problem."""
+    from .loading import PIECE_BYTES, _pieces, collector_paused
+
+    sha = hashlib.sha256()
+    lay = PieceLayout()
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # as `read_file` opens
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        tables = tables_of_pieces(lay.follow(_pieces(f, sha, PIECE_BYTES, limits.max_file_bytes())))
+        try:
+            with collector_paused():
+                portfolio, issues = portfolio_from_data(next(tables), None, tables)
+        except (NotBySegment, OSError, UnicodeDecodeError, RecursionError, ValueError):
+            return None
+    known = set(TOP_KEYS) | set(portfolio.extra)
+    ids = [p.id for p in portfolio.projects]
+    del portfolio  # (the model of every project: the edit needs only the ids)
+    spans = [x for seg in lay.segments if seg.kind == "project" for x in (seg.start, seg.end)]
+    keys = {seg.key[0] for seg in lay.segments if seg.kind == "table"}
+    if issues or not lay.standard or lay.size < 0 or not keys <= known or len(spans) != 2 * len(ids):
+        return None
+    return sha.hexdigest(), lay.size, ids, spans
+
+
+def _streamed(path: Path, project_id: str) -> ProjectEdit | NoSuchProject | None:
+    """`_open` without a stored index: the index worked out by `_scan` (and stored, where the cache is on, as
+    `load` would store it), then the edit by it, of the bytes read again, which must be the bytes scanned."""
+    scanned = _scan(path)
+    if scanned is None:
+        return None
+    sha, size, ids, spans = scanned
+    if size >= cache.MIN_FILE_BYTES and cache.enabled():
+        cache.put_index(sha, stamp(), {"size": size, "ids": ids, "spans": spans})
+    try:
+        data = read_file(path)
+    except OSError:
+        return None
+    if len(data) != size or hashlib.sha256(data).hexdigest() != sha:  # changed by a writer ignoring the lock
+        return None
+    return _edit_of(path, data, sha, ids, spans, project_id, "scan")
+
+
 @contextlib.contextmanager
-def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEdit | Edit]:
+def edit_project(path: str | Path, project_id: str | None) -> Iterator[ProjectEdit | NoSuchProject | Edit]:
     """Hold the writers' lock of `path` for the block and give the edit of one project: a `ProjectEdit` of
-    `project_id` when the index allows, else the full `saving.Edit` of the file (as `edit_file` gives it;
+    `project_id` when the file's index (stored, or worked out by a scan) allows (a `NoSuchProject` when it
+    says the file has no such project), else the full `saving.Edit` of the file (as `edit_file` gives it;
     always with `project_id` None). Raises what `load` raises, on the full path."""
     path = Path(path)
     with locked(path):

@@ -9,18 +9,19 @@ the minimal diff (`minimal_diff.py`) and replaces the file atomically (`atomic.p
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..domain.codec import Issue, portfolio_header_data, project_to_data
 from ..domain.model import Portfolio, Project
 from . import limits, render
-from .atomic import atomic_write, digest, read_digest, remove_stale_temp_files, resolve
-from .document import PortfolioDocument
+from .atomic import atomic_write, digest, read_digest, read_file, remove_stale_temp_files, resolve
+from .document import KeptBytes, PortfolioDocument, held_in_memory
 from .errors import FileChangedError, SaveError
 from .loading import load, loads
 from .lock import locked
-from .minimal_diff import render_text
+from .minimal_diff import Span, part_bytes, render_parts, render_text
 
 
 def save(
@@ -65,9 +66,14 @@ def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force:
     unwritable = _unwritable(doc, new)
     if unwritable:
         raise SaveError(str(target), "; ".join(issue.message for issue in unwritable))
+    # A document whose bytes are kept out of memory is saved from parts (`render_parts`): the untouched
+    # projects read from its copy as they are written, only what changed rendered; the same bytes.
+    kept = _new_kept() if doc.kept is not None else None
     try:
-        text = render_text(doc, new)
-        data = text.encode("utf-8")
+        parts = render_parts(doc, new) if kept is not None else None
+        if parts is None:
+            text = render_text(doc, new)
+            data = text.encode("utf-8")
     except (ValueError, TypeError, RecursionError) as exc:  # a value the writer cannot write (e.g. nan)
         raise SaveError(str(target), f"a value cannot be written as TOML ({exc})") from None
     remove_stale_temp_files(resolve(target))
@@ -77,11 +83,66 @@ def _save_locked(doc: PortfolioDocument, new: Portfolio, target: Path, *, force:
         on_disk = read_digest(target)
         if on_disk != expected:
             raise FileChangedError(str(target))
+    exclusive = expected is None and not force
+    if parts is not None:
+        assert kept is not None
+        return _write_parts(doc, new, target, parts, kept, force=force, exclusive=exclusive)
     try:
-        atomic_write(target, data, force=force, exclusive=expected is None and not force)
+        atomic_write(target, data, force=force, exclusive=exclusive)
     except FileExistsError:  # created by someone else between the check and the write
         raise FileChangedError(str(target)) from None
     return PortfolioDocument.kept_if_large(new, data, target, digest(data), text)
+
+
+def _new_kept() -> KeptBytes | None:
+    try:
+        return KeptBytes()
+    except OSError:
+        return None  # (then the text, in memory)
+
+
+def _write_parts(
+    doc: PortfolioDocument,
+    new: Portfolio,
+    target: Path,
+    parts: list[str | Span],
+    kept: KeptBytes,
+    *,
+    force: bool,
+    exclusive: bool,
+) -> PortfolioDocument:
+    """Write the bytes of `parts` to `target` and to `kept`, the saved document's own copy of them (should
+    that copy fail, the saved document reads the file it wrote back into memory instead)."""
+    h = hashlib.sha256()
+    copy: KeptBytes | None = kept
+
+    def blocks() -> Iterator[bytes]:
+        nonlocal copy
+        for block in part_bytes(doc, parts):
+            h.update(block)
+            if copy is not None:
+                try:
+                    copy.write(block)
+                except OSError:  # (the temporary folder full, say): the save goes on
+                    copy.close()
+                    copy = None
+            yield block
+
+    try:
+        atomic_write(target, blocks(), force=force, exclusive=exclusive)
+    except FileExistsError:
+        kept.close()
+        raise FileChangedError(str(target)) from None
+    except BaseException:
+        kept.close()
+        raise
+    if copy is None or held_in_memory(copy.size):  # (as `kept_if_large` keeps a short text)
+        data = copy.read() if copy is not None else read_file(target)
+        kept.close()
+        if digest(data) != h.hexdigest():
+            raise OSError(f"{target}: saved, but changed while it was read back; open it again")
+        return PortfolioDocument(new, data.decode("utf-8"), target, h.hexdigest())
+    return PortfolioDocument(new, None, target, h.hexdigest(), kept=copy)
 
 
 class Edit:

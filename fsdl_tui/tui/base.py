@@ -27,7 +27,7 @@ from ..domain.model import Portfolio, Project
 from ..paths import state_dir
 from ..scoring.base import Scorer
 from ..storage import PortfolioError, PortfolioLoadError, Problem
-from ..storage.journal import Journal, remove_journal, write_journal
+from ..storage.journal import remove_journal, write_document_journal
 from ..workspace import LoadJob, LoadStep, RankJob, Session, Workspace
 from .view import one_line, printable
 
@@ -400,8 +400,8 @@ class FsdlBase(App[int]):
                 self.drop_journal()
             return
         try:
-            with s.doc.holding_text():  # (a large file's text, read back once)
-                write_journal(self.state_dir, Journal(str(target), s.doc.digest, s.doc.text, s.edited_text()))
+            # (a large file's texts a block at a time, neither held whole)
+            write_document_journal(self.state_dir, str(target), s.doc, s.portfolio)
         except (OSError, PortfolioError, ValueError) as exc:
             if not self._journal_warned:
                 self._journal_warned = True
