@@ -9,7 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fsdl_tui.storage import loads
+from fsdl_tui.storage import PortfolioDocument, load, loads
+from fsdl_tui.storage.atomic import digest
+from fsdl_tui.storage.document import KeptBytes
 from fsdl_tui.storage.limits import max_file_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +191,11 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "a socket": _socket,
     "a file over the size limit": _huge,
 }
+
+
+def kept_document(path: Path) -> PortfolioDocument:
+    """The document of `path` with its bytes kept out of memory, as the app's load makes it."""
+    data = path.read_bytes()
+    kept = KeptBytes.of(data)
+    assert kept is not None
+    return PortfolioDocument(load(path).portfolio, None, path, digest(data), kept=kept)

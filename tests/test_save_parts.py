@@ -14,7 +14,7 @@ import pytest
 from fsdl_tui.domain.fields import set_field
 from fsdl_tui.domain.lifecycle import new_project
 from fsdl_tui.domain.model import Portfolio
-from fsdl_tui.storage import PortfolioDocument, PortfolioError, cache, load, minimal_diff, render_text, save
+from fsdl_tui.storage import PortfolioError, cache, load, minimal_diff, render_text, save
 from fsdl_tui.storage import document as document_module
 from fsdl_tui.storage.atomic import digest
 from fsdl_tui.storage.document import KeptBytes
@@ -22,20 +22,13 @@ from fsdl_tui.storage.journal import Journal, journal_path, write_document_journ
 from fsdl_tui.storage.minimal_diff import part_bytes, render_parts
 from fsdl_tui.storage.piece_layout import PieceLayout
 from fsdl_tui.storage.scan import layout
-from tests.helpers_storage import CORPUS_FILES, corpus_text, make_portfolio_text
+from tests.helpers_storage import CORPUS_FILES, corpus_text, kept_document, make_portfolio_text
 
 
 @pytest.fixture(autouse=True)
 def kept_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(cache.ENV_OFF, "1")
     monkeypatch.setattr(document_module, "KEEP_IN_MEMORY_CHARS", 0)
-
-
-def kept_document(path: Path) -> PortfolioDocument:
-    data = path.read_bytes()
-    kept = KeptBytes.of(data)
-    assert kept is not None
-    return PortfolioDocument(load(path).portfolio, None, path, digest(data), kept=kept)
 
 
 def edits(pf: Portfolio) -> list[Portfolio]:

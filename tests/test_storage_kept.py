@@ -15,10 +15,9 @@ from fsdl_tui.domain.model import Portfolio
 from fsdl_tui.storage import FileChangedError, PortfolioDocument, PortfolioError, cache, load, render_text, save
 from fsdl_tui.storage import document as document_module
 from fsdl_tui.storage.atomic import digest
-from fsdl_tui.storage.document import KeptBytes
 from fsdl_tui.storage.stream import StreamLoad
 from fsdl_tui.workspace import Session, merge_documents
-from tests.helpers_storage import CORPUS_FILES, corpus_text, make_portfolio_text
+from tests.helpers_storage import CORPUS_FILES, corpus_text, kept_document, make_portfolio_text
 
 SMALL = 4096
 DAY = "2026-01-05"
@@ -29,14 +28,6 @@ def no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     """No parse cache; and every text counts as large, kept out of memory (but where a test says otherwise)."""
     monkeypatch.setenv(cache.ENV_OFF, "1")
     monkeypatch.setattr(document_module, "KEEP_IN_MEMORY_CHARS", 0)
-
-
-def kept_document(path: Path) -> PortfolioDocument:
-    """The document of `path` with its bytes kept out of memory, as the app's load makes it."""
-    data = path.read_bytes()
-    kept = KeptBytes.of(data)
-    assert kept is not None
-    return PortfolioDocument(load(path).portfolio, None, path, digest(data), kept=kept)
 
 
 def streamed(path: Path) -> PortfolioDocument:
