@@ -24,12 +24,8 @@ TODAY = _dt.date(2026, 11, 2)
 # than a twentieth of a sleep of 1/50 s working (`textual._wait.wait_for_idle`): at least 40 ms of sleeping per
 # key, most of the app tests' waiting. The same check over 5 ms sleeps: the queued messages are processed first
 # either way (`Pilot._wait_for_screen`), and a test that waits for a thread or a timer waits for its condition.
-# "Idle" is a 5 ms sleep in which the process worked under a quarter of it: Textual's own ratio (a twentieth)
-# over so short a sleep is a quarter of a millisecond, which the event loop's own wake-ups between a test's
-# steps often exceed, so a pause went on sleeping up to its second of timeout with nothing left to do (half
-# the wall time of the snapshot tests, growing as a worker's heap grew).
 IDLE_CHECK = 1 / 200
-_wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = IDLE_CHECK, IDLE_CHECK / 4
+_wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = IDLE_CHECK, IDLE_CHECK / 20
 
 
 @pytest.fixture(autouse=True, scope="session")
