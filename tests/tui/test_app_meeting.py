@@ -467,5 +467,6 @@ async def test_kill_and_revive_are_recorded_and_shown_on_the_timeline(make_app, 
         assert p.status == "active" and p.lifecycle.history[-1].status == "active"
         await pilot.press("b")
         assert isinstance(app.screen, BoardScreen)
+        await wait_for(pilot, lambda: "✗ killed" in str(app.screen.query_one("#timeline").render()))
         timeline = str(app.screen.query_one("#timeline").render())
         assert "✗ killed (in planning)" in timeline and "no data" in timeline and "active (in planning)" in timeline
