@@ -432,29 +432,27 @@ def _doc_source(doc: PortfolioDocument) -> Source | None:
 
 def project_lines(text: str, p: Project) -> list[str]:
     """The view's lines for the comments and unknown keys of project `p`'s segment `text`."""
-    lines = [f"{p.id} {c}" for c in _comments(text)]
     try:
         raw = tomllib.loads(text).get("projects", [{}])[0]
     except (tomllib.TOMLDecodeError, IndexError, AttributeError):
         raw = {}
-    known = flatten(project_to_data(p))
-    lines += [
-        f"{p.id}.{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
-        for path, value in _unknown(raw, known)
-    ]
-    return lines
+    return _extra_lines(text, f"{p.id} ", f"{p.id}.", raw, flatten(project_to_data(p)))
 
 
 def header_lines(rest: str, portfolio: Portfolio) -> list[str]:
     """The view's lines for the comments and unknown keys of the file's text that is not a project's."""
-    lines = [f"portfolio {c}" for c in _comments(rest)]
     try:
         raw_header = tomllib.loads(rest)
     except tomllib.TOMLDecodeError:
         raw_header = {}
-    known = flatten(portfolio_header_data(portfolio))
+    return _extra_lines(rest, "portfolio ", "", raw_header, flatten(portfolio_header_data(portfolio)))
+
+
+def _extra_lines(text: str, comment_prefix: str, key_prefix: str, raw: Any, known: Leaves) -> list[str]:
+    """The comments of `text`, then each key of `raw` that `known` (the fields read) does not hold."""
+    lines = [f"{comment_prefix}{c}" for c in _comments(text)]
     lines += [
-        f"{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
-        for path, value in _unknown(raw_header, known)
+        f"{key_prefix}{dotted(path)} = {show(value, limit=10**9)}  (not an fsdl-tui field)"
+        for path, value in _unknown(raw, known)
     ]
     return lines
