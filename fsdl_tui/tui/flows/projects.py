@@ -71,13 +71,13 @@ class ProjectFlows(FsdlBase):
 
     def start_building_ahead(self) -> None:
         """Called when the whole portfolio is there: the building starts `AHEAD_AFTER` seconds later."""
-        from ..screens.reused import ahead_supported, run_steps
+        from ..screens.reused import ahead_supported, call_after, run_steps
 
         def done() -> None:
             self.built_ahead = True
 
         if self.build_ahead and ahead_supported(self.screen):
-            self.set_timer(AHEAD_AFTER, lambda: run_steps(self, self._ahead_steps(), done))
+            call_after(self, AHEAD_AFTER, lambda: run_steps(self, self._ahead_steps(), done), name="fsdl-ahead")
 
     def _ahead_steps(self) -> Iterator[None]:
         from ..screens.board import BoardScreen

@@ -92,15 +92,37 @@ def lay_out_and_paint_hidden(screen: Screen[Any]) -> Iterator[None]:
         screen._compositor.render_update(full=True)
 
 
+def call_after(app: App[Any], delay: float, callback: Callable[[], None], name: str = "fsdl-after") -> None:
+    """Call `callback` once, `delay` seconds from now, in the app's message loop.
+
+    Not `app.set_timer`: a one-shot Textual timer whose task is held up, between its two reads of the clock,
+    for longer than its delay (a loaded machine: another process ran) counts its one tick as skipped and never
+    calls back. A repeating timer skips the late tick and calls at the next; this one stops at its first."""
+    called = False
+
+    def once() -> None:
+        nonlocal called
+        if not called:  # a second tick can come before the timer is stopped
+            called = True
+            timer.stop()
+            callback()
+
+    timer = app.set_interval(delay, once, name=name)
+
+
 def run_steps(app: App[Any], steps: Iterator[None], done: Callable[[], None] = lambda: None) -> None:
-    """Run `steps` one at a time, `STEP_PAUSE` apart, then `done()`."""
+    """Run `steps` one at a time, `STEP_PAUSE` apart (one repeating timer: see `call_after`), then `done()`."""
+    finished = False
 
     def step() -> None:
+        nonlocal finished
+        if finished:  # a tick that came before the timer was stopped
+            return
         try:
             next(steps)
         except StopIteration:
+            finished = True
+            timer.stop()
             done()
-            return
-        app.set_timer(STEP_PAUSE, step)
 
-    app.set_timer(STEP_PAUSE, step)
+    timer = app.set_interval(STEP_PAUSE, step, name="fsdl-steps")
