@@ -19,8 +19,9 @@ instead of generating one.
 - **complete ranking**: the same app process until the whole file is read and ranked, cold
   (`FSDL_TUI_NO_CACHE=1`) and warm (the cache of parsed files filled by a `validate` before); against
   `tomllib.loads` of the same text, timed inside its own process;
-- **interactions** (in one process, a real app at that size, driven by Pilot): open the edit form, switch
-  to the board and to the 2x2, each until the new screen has been painted; medians over the rounds. The app
+- **interactions** (in one process, a real app at that size): open the edit form, switch to the board and
+  to the 2x2, each on another project than the last, from the key to the app's first frame of the new
+  screen; medians over the rounds. The app
   builds these screens ahead, hidden, in small steps after its first frame, and reuses them; the first open
   of each, once they are built, is also reported on its own (the median is over the later opens), with the
   time the building took.
@@ -143,17 +144,33 @@ def tomllib_loads(path: Path, env: dict[str, str]) -> float:
 
 
 async def interactions(path: Path, repeats: int) -> dict[str, float]:
-    """Milliseconds from the key to the painted screen: edit form, board, 2x2, each the median of the opens
+    """Milliseconds from the key to the first frame of the screen it opens (edit form, board, 2x2), each open on
+    another project than the last (the selection moves down a row first, unmeasured): the median of the opens
     after the first (`repeats` of them), and `first KIND`: the first open, of the screen built ahead (`ahead`:
-    the seconds the app took to build the three, hidden, after its first frame)."""
+    the seconds the app took to build the three, hidden, after its first frame).
+
+    The frame is the app's first write of that screen to its (headless) terminal; the key is posted to the app
+    as a terminal's key is, and the clock stops there, not when a Pilot finds the app idle (its idle check
+    sleeps 20 ms at a time). The form's frame must show the project the selection moved to."""
+    from textual import events
+
     from fsdl_tui.tui import open_session
     from fsdl_tui.tui.app import FsdlApp
     from fsdl_tui.tui.screens.board import BoardScreen
-    from fsdl_tui.tui.screens.edit import EditScreen
+    from fsdl_tui.tui.screens.edit import EditScreen, widget_id
     from fsdl_tui.tui.screens.matrix import MatrixScreen
 
     session, _ = open_session(str(path))
+    painted: list[tuple[object, float]] = []
+
     app = FsdlApp(session, load_plugins=False, watch_interval=None)
+    display = app._display  # Textual writes each frame of a screen through it
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        painted.append((screen, time.perf_counter()))
+        display(screen, renderable)
+
+    app._display = timed_display  # type: ignore[method-assign]
     app.build_ahead = True  # as `launch` runs it
     results: dict[str, list[float]] = {"edit": [], "board": [], "2x2": []}
     async with app.run_test(size=SIZE) as pilot:
@@ -164,12 +181,19 @@ async def interactions(path: Path, repeats: int) -> dict[str, float]:
         ahead = time.perf_counter() - t0
 
         async def timed(kind: str, key: str, screen: type[Any]) -> None:
+            await pilot.press("down")  # another project
+            await pilot.pause()
+            painted.clear()
             t0 = time.perf_counter()
-            await pilot.press(key)
-            while not isinstance(app.screen, screen):
-                await pilot.pause()
-            await pilot.pause()  # until the new screen has been painted
-            results[kind].append((time.perf_counter() - t0) * 1000)
+            app.post_message(events.Key(key, key))
+            while not any(isinstance(s, screen) for s, _ in painted):
+                await asyncio.sleep(0.001)
+            shown, t1 = next((s, t) for s, t in painted if isinstance(s, screen))
+            if isinstance(shown, EditScreen):
+                title = shown.query_one(f"#{widget_id('title')}").value  # type: ignore[attr-defined]
+                assert title == app.workspace.selected().title, "the form's first frame is of another project"
+            results[kind].append((t1 - t0) * 1000)
+            await pilot.pause()
             await pilot.press("escape")
             await pilot.pause()
 
@@ -337,7 +361,8 @@ bytecode as an installed package is; rounds alternate them; each time is the med
 ratio the median of the rounds' ratios. First frame: `fsdl-tui PATH` (headless, 120x40) until its table
 paints a row, against VisiData opening the CSV export in a pseudo-terminal until the first project shows. Complete: until the whole file is read and ranked,
 cold (`FSDL_TUI_NO_CACHE=1`) and warm (the cache filled before), against `tomllib.loads` of the same text.
-Edit form, board, 2x2: from the key to the painted screen, a real app driven by Pilot. Once the portfolio
+Edit form, board, 2x2: from the key to the app's first frame of that screen (its first write of it to the
+terminal, headless), each open on another project than the last, in a real app. Once the portfolio
 is read and ranked, the app builds these screens ahead, hidden, in small steps a timer tick apart (the keys
 are answered in between): the 2x2, the board a column at a time, the form a field at a time, each then laid
 out and painted off screen. It reuses them after: the form loads the selected project's values into its

@@ -9,6 +9,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, SelectionList, TextArea
 from tui_helpers import open_form, wait_for
 
@@ -185,6 +186,48 @@ async def test_the_reused_board_and_2x2_show_a_change_made_while_they_were_hidde
         assert app.screen is matrix
         await pilot.pause()
         assert "Renamed" in str(matrix.query_one("#matrix-status").render())
+
+
+@pytest.mark.parametrize("cards", [100, 1], ids=["all-cards", "one-card-a-column"])
+async def test_the_board_and_2x2_reused_on_another_selection_look_as_drawn_for_it(
+    make_app: Any, portfolio_file: Path, monkeypatch: Any, cards: int
+) -> None:
+    # Reused after the selection alone changed, the board moves its highlight instead of drawing its cards
+    # again (with one card a column, a selected card past it is drawn as an extra, and goes with the selection).
+    from fsdl_tui.tui.screens import board as board_module
+
+    monkeypatch.setattr(board_module, "CARDS_PER_COLUMN", cards)
+
+    async def shot(app: Any, pilot: Any, key: str, screen: type[Any]) -> str:
+        await pilot.press(key)
+        await wait_for(pilot, lambda: isinstance(app.screen, screen))
+        await pilot.pause()
+        await pilot.pause()
+        return str(app.export_screenshot())
+
+    app = make_app(portfolio_file)
+    seen: list[tuple[str, str, str]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        ids = [p.id for p in app.session.portfolio.projects]
+        for pid in [*ids, ids[0]]:
+            app.select(pid)
+            await pilot.pause()
+            board = await shot(app, pilot, "b", BoardScreen)
+            matrix = await shot(app, pilot, "m", MatrixScreen)
+            assert app.selected_id == pid
+            seen.append((pid, board, matrix))
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: not isinstance(app.screen, MatrixScreen))
+    for pid, board, matrix in seen[:-1]:
+        fresh = make_app(portfolio_file)
+        async with fresh.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            fresh.select(pid)
+            await pilot.pause()
+            assert await shot(fresh, pilot, "b", BoardScreen) == board, pid
+            assert await shot(fresh, pilot, "m", MatrixScreen) == matrix, pid
+    assert seen[-1][1:] == seen[0][1:]  # back on the first project: as the first time
 
 
 # --- screens built ahead ---------------------------------------------------------------------------------

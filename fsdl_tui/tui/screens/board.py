@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Header, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from ...domain import framework as fw
 from ...domain.model import Project
@@ -80,6 +80,14 @@ def timeline(p: Project | None) -> Text:
     return out
 
 
+def card_index(column: OptionList, project_id: str | None) -> int | None:
+    """The index of the project's card in a column, if it is there."""
+    try:
+        return None if project_id is None else column.get_option_index(project_id)
+    except OptionDoesNotExist:
+        return None
+
+
 class BoardScreen(Screen[None]):
     """Move projects with `]` (forward) and `[` (back); left/right change column."""
 
@@ -117,6 +125,8 @@ class BoardScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self._drawn: tuple[object, ...] | None = None  # what the cards show (see refresh_board)
+        self._drawn_selected: str | None = None  # the project highlighted when they were drawn
+        self._extra: str | None = None  # a card shown past a column's first cards because it was selected
 
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_board, init=True)
@@ -162,20 +172,22 @@ class BoardScreen(Screen[None]):
         yield from lay_out_and_paint_hidden(self)
 
     def _state(self) -> tuple[object, ...]:
-        """What the cards show: the board is drawn again only when it changed."""
+        """What the cards show: the board is drawn again only when it changed (a change of the selection alone
+        moves the highlight, `_highlight`)."""
         app = fsdl_app(self)
         widths = tuple(self.query_one(f"#col-{key}", OptionList).scrollable_content_region.width for key, _ in COLUMNS)
-        return (id(app.session), app.version, app.plugins_version, app.selected_id, self.show, widths)
+        return (id(app.session), app.version, app.plugins_version, self.show, widths)
 
     def _draw(self) -> Iterator[None]:
         """Draw the cards, a column at a time (a `yield` after each)."""
         app = fsdl_app(self)
         assert app.session is not None
         shown = self._state()
-        if shown == self._drawn:
+        selected = app.selected_id
+        if shown == self._drawn and (selected == self._drawn_selected or self._highlight(selected)):
             return
         portfolio = app.session.portfolio
-        selected = app.selected_id
+        extra = None
         order = {r.project.id: i for i, r in enumerate(app.workspace.ranked)}
         by_col: dict[str, list[Project]] = {key: [] for key, _ in COLUMNS}
         for p in portfolio.projects:
@@ -186,7 +198,9 @@ class BoardScreen(Screen[None]):
         for key, label in COLUMNS:
             in_column = sorted(by_col[key], key=lambda p: order.get(p.id, 0))
             projects = in_column[:CARDS_PER_COLUMN]
-            projects += [p for p in in_column[CARDS_PER_COLUMN:] if p.id == selected]
+            beyond = [p for p in in_column[CARDS_PER_COLUMN:] if p.id == selected]
+            projects += beyond
+            extra = beyond[0].id if beyond else extra
             ol = self.query_one(f"#col-{key}", OptionList)
             width = (ol.scrollable_content_region.width or ol.size.width or 14) - 1
             options: list[Option | None] = []
@@ -211,7 +225,30 @@ class BoardScreen(Screen[None]):
         if focus_col is not None and self.focused is not focus_col:
             focus_col.focus()
         self.show_timeline(selected)
-        self._drawn = shown
+        self._drawn, self._drawn_selected, self._extra = shown, selected, extra
+
+    def _highlight(self, selected: str | None) -> bool:
+        """Move the highlight to `selected` on the cards drawn, as drawing them again would leave it; False when
+        they must be drawn again (its card is not there yet, or one is there only for the last selection)."""
+        app = fsdl_app(self)
+        assert app.session is not None
+        lists = [self.query_one(f"#col-{key}", OptionList) for key, _ in COLUMNS]
+        at = {ol: i for ol in lists if (i := card_index(ol, selected)) is not None}
+        project = app.session.portfolio.get(selected) if selected else None
+        if self._extra is not None or (not at and project is not None and shown_on_board(project, self.show)):
+            return False
+        with self.prevent(OptionList.OptionHighlighted):
+            for ol in lists:  # as `set_options` leaves a list: at the top, nothing highlighted; then the card
+                ol.highlighted = None
+                ol.scroll_y = 0
+                if ol in at:
+                    ol.highlighted = at[ol]
+        focus = next(iter(at), None)
+        if focus is not None and self.focused is not focus:
+            focus.focus()
+        self.show_timeline(selected)
+        self._drawn_selected = selected
+        return True
 
     def show_timeline(self, project_id: str | None) -> None:
         session = fsdl_app(self).session

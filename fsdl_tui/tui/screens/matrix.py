@@ -37,7 +37,8 @@ class MatrixScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._drawn: tuple[object, ...] | None = None  # what the points show (see refresh_matrix)
+        self._drawn: tuple[object, ...] | None = None  # the rows the points show (see `_draw`)
+        self._unplotted = 0  # how many of them have no score to plot
 
     def on_mount(self) -> None:
         self.watch(self.app, "version", self.refresh_matrix, init=True)
@@ -59,16 +60,20 @@ class MatrixScreen(Screen[None]):
             yield from lay_out_and_paint_hidden(self)
 
     def _draw(self) -> None:
+        """The points again when the portfolio, the ranking or the plugins changed; when only the selection
+        did, the points stay where they are (`Matrix` keeps their cells) and the picture is drawn again."""
         matrix = self.query_one(Matrix)
         app = fsdl_app(self)
         if app.session is None:
             return
-        shown = (id(app.session), app.version, app.plugins_version, app.selected_id)
-        if shown == self._drawn:
+        rows = (id(app.session), app.version, app.plugins_version)
+        if rows == self._drawn and matrix.selected == app.selected_id:
             return
-        self._drawn = shown
-        s = app.session.portfolio.settings
-        matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
+        if rows != self._drawn:
+            self._drawn = rows
+            s = app.session.portfolio.settings
+            matrix.show(app.workspace.ranked, (s.impact_threshold, s.feasibility_threshold))
+            self._unplotted = sum(1 for r in app.workspace.ranked if r.impact is None or r.feasibility is None)
         matrix.selected = app.selected_id
         self._status()
 
@@ -78,9 +83,8 @@ class MatrixScreen(Screen[None]):
 
     def _status(self) -> None:
         matrix = self.query_one(Matrix)
-        ranked = fsdl_app(self).workspace.ranked
-        unplotted = sum(1 for r in ranked if r.impact is None or r.feasibility is None)
-        current = next((r for r in ranked if r.project.id == matrix.selected), None)
+        unplotted = self._unplotted
+        current = fsdl_app(self).workspace.ranked_by_id.get(matrix.selected) if matrix.selected else None
         sel = f"{one_line(current.project.title)} ({current.project.id})" if current else "none"
         extra = f" · {unplotted} unscored, not plotted" if unplotted else ""
         self.query_one("#matrix-status", Static).update(

@@ -61,21 +61,19 @@ class Matrix(Widget, can_focus=True):
         self._points: list[Point] = []
         self.marks: Callable[[str], str] = lambda project_id: ""  # markers in front of a title
         self._picture: tuple[tuple[int, int], Text] | None = None  # the last render, for its size
+        self._shown = 0  # counts `show` calls: the cells of the points are kept per rows and plot size
+        self._cells: tuple[tuple[int, int, int], list[tuple[Ranked, int, int]]] | None = None
 
     def show(self, rows: Sequence[Ranked], thresholds: tuple[float, float] = (3.0, 3.0)) -> None:
         plotted = [r for r in rows if r.impact is not None and r.feasibility is not None]
         self._rows = sorted(plotted, key=lambda r: (r.rank is None, r.rank or 0))  # best first
         self._thresholds = thresholds
+        self._shown += 1
         self._redraw()
 
     def _redraw(self) -> None:
         self._picture = None
         self.refresh()
-
-    def _mark(self, r: Ranked) -> str:
-        if self.mark_by == "stage":
-            return STAGE_MARK.get(r.project.stage, "?") if r.project.status == "active" else r.project.status[0]
-        return ARCHETYPE_MARK.get(r.project.archetype or "", "·")
 
     def _layout(self, width: int, height: int) -> tuple[int, int, int, int]:
         """Plot area: left, top, plot width, plot height (inside the axes)."""
@@ -138,17 +136,13 @@ class Matrix(Widget, can_focus=True):
         points = []
         shown: list[Point] = []  # one point a cell (the best ranked, or the selected one): the others lie under it
         cells: set[tuple[int, int]] = set()
-        for r in self._rows:
-            assert r.impact is not None and r.feasibility is not None
-            x = left + self._pos(r.feasibility, pw)
-            y = top + (ph - 1 - self._pos(r.impact, ph))
-            # never on a threshold line: on the side of the quadrant the project is in
-            x = max(x, vx + 1) if r.feasibility >= tf else min(x, vx - 1)
-            y = min(y, hy - 1) if r.impact >= ti else max(y, hy + 1)
-            x, y = min(max(x, left), left + pw - 1), min(max(y, top), top + ph - 1)
-            visible = (x, y) not in cells or r.project.id == self.selected
-            label = f"{r.rank or '-'} {titled(self.marks(r.project.id), r.project.title)}" if visible else ""
-            points.append(Point(r.project.id, label, self._mark(r), x, y))
+        selected, marks = self.selected, self.marks
+        mark = self._marker()
+        for r, x, y in self._cells_of_points(left, top, pw, ph, vx, hy):
+            pid = r.project.id
+            visible = (x, y) not in cells or pid == selected
+            label = f"{r.rank or '-'} {titled(marks(pid), r.project.title)}" if visible else ""
+            points.append(Point(pid, label, mark(r), x, y))
             if visible:
                 cells.add((x, y))
                 shown.append(points[-1])
@@ -172,14 +166,47 @@ class Matrix(Widget, can_focus=True):
             put(start, pt.y, text, style)
             taken.update((start + i, pt.y) for i in range(-1, len(text) + 1))
         out = Text()
-        for y, row in enumerate(grid):
-            line = Text()
-            for x, ch in enumerate(row):
-                line.append(ch, styles.get((x, y), ""))
-            out.append_text(line)
+        for y, row in enumerate(grid):  # a run of cells of one style is appended at once
+            x = 0
+            while x < width:
+                style = styles.get((x, y), "")
+                end = x + 1
+                while end < width and styles.get((end, y), "") == style:
+                    end += 1
+                out.append("".join(row[x:end]), style)
+                x = end
             if y < height - 1:
                 out.append("\n")
         return out
+
+    def _cells_of_points(
+        self, left: int, top: int, pw: int, ph: int, vx: int, hy: int
+    ) -> list[tuple[Ranked, int, int]]:
+        """Each plotted project with its cell, best first: kept while the rows and the plot's size are the same
+        (the selection and the marks change what is drawn there, not where)."""
+        key = (self._shown, pw, ph)
+        if self._cells is not None and self._cells[0] == key:
+            return self._cells[1]
+        ti, tf = self._thresholds
+        out = []
+        for r in self._rows:
+            assert r.impact is not None and r.feasibility is not None
+            x = left + self._pos(r.feasibility, pw)
+            y = top + (ph - 1 - self._pos(r.impact, ph))
+            # never on a threshold line: on the side of the quadrant the project is in
+            x = max(x, vx + 1) if r.feasibility >= tf else min(x, vx - 1)
+            y = min(y, hy - 1) if r.impact >= ti else max(y, hy + 1)
+            out.append((r, min(max(x, left), left + pw - 1), min(max(y, top), top + ph - 1)))
+        self._cells = (key, out)
+        return out
+
+    def _marker(self) -> Callable[[Ranked], str]:
+        """The mark of a point, by archetype or by stage (`mark_by`)."""
+        if self.mark_by == "stage":
+            return lambda r: (
+                STAGE_MARK.get(r.project.stage, "?") if r.project.status == "active" else r.project.status[0]
+            )
+        return lambda r: ARCHETYPE_MARK.get(r.project.archetype or "", "·")
 
     @staticmethod
     def _room(x: int, y: int, step: int, bounds: tuple[int, int], taken: set[tuple[int, int]]) -> int:
