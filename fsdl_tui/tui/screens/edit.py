@@ -33,7 +33,7 @@ from ...scoring.base import feasibility_of, impact_of
 from ...storage import render
 from ..widgets.footer import Footer
 from ..widgets.plain import PlainInput, PlainTextArea
-from .reused import keep_styles, lay_out_and_paint_hidden, still_hidden
+from .reused import keep_styles, lay_out_and_paint_hidden, still_hidden, styled_as_shown
 
 
 def widget_id(path: str) -> str:
@@ -282,6 +282,7 @@ class EditScreen(Screen[Project | None]):
         yield from self._schema_field(f)
 
     def compose(self) -> ComposeResult:
+        styled_as_shown(self)  # its hundreds of widgets styled once, not three times
         yield Header()
         yield Static(id="preview")
         with VerticalScroll(id="form"):

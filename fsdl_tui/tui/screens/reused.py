@@ -46,10 +46,13 @@ class BuildsAhead(Protocol):
         ...  # pragma: no cover
 
 
-def start_hidden(app: App[Any], screen: Screen[Any], name: str) -> None:
-    """Install `screen` as `name` and start it without showing it: it composes and mounts its widgets now,
-    styled as they will be shown (the classes of the app's width and height are set first, as Textual sets
-    them when a screen shows, when a change would restyle every widget)."""
+def styled_as_shown(screen: Screen[Any], app: App[Any] | None = None) -> None:
+    """Call before `screen` mounts its widgets (first in `compose`, or before it is started hidden): they are
+    then styled once, as they will be shown. Textual styles the widgets of a new screen as they mount, again when
+    the screen is first shown (`ScreenResume`), and again when it sets the classes of the app's width and height
+    on the screen (its first `Resize`): for a form of some hundreds of widgets, most of the cost of a first
+    open. Here those classes are set first, and the first show keeps the styles (`keep_styles`)."""
+    app = screen.app if app is None else app
     width, height = app.size
     for size, points in (
         (width, screen.HORIZONTAL_BREAKPOINTS or app.HORIZONTAL_BREAKPOINTS),
@@ -58,6 +61,12 @@ def start_hidden(app: App[Any], screen: Screen[Any], name: str) -> None:
         chosen = next((name for least, name in sorted(points or [], reverse=True) if size >= least), None)
         screen.update_classes({name: name == chosen for _, name in points or []}, animate=False)
     _STYLED_WITH[screen] = app.theme  # styled as it is mounted: showing it needs no restyle
+
+
+def start_hidden(app: App[Any], screen: Screen[Any], name: str) -> None:
+    """Install `screen` as `name` and start it without showing it: it composes and mounts its widgets now,
+    styled as they will be shown (`styled_as_shown`)."""
+    styled_as_shown(screen, app)
     app.install_screen(screen, name)
     app._register(app, screen)  # what `push_screen` does to a screen not running yet (Textual has no public call)
 
