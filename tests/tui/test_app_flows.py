@@ -405,8 +405,11 @@ async def test_board_moves_hold_kill(make_app, portfolio_file: Path) -> None:
         await pilot.pause()
         await select(pilot, app, "grasp-success")
         await pilot.press("b")
-        assert isinstance(app.screen, BoardScreen)
-        assert "History of Grasp success prediction" in text_of(app.screen.query_one("#timeline"))
+        await wait_for(pilot, lambda: isinstance(app.screen, BoardScreen))
+        # the board's cards and timeline are drawn once it is laid out, after it opens
+        await wait_for(
+            pilot, lambda: "History of Grasp success prediction" in text_of(app.screen.query_one("#timeline"))
+        )
         await pilot.press("right_square_bracket")
         assert app.session.portfolio.get("grasp-success").stage == "production"
         await pilot.press("right_square_bracket")  # last stage: refused with a message
@@ -414,7 +417,8 @@ async def test_board_moves_hold_kill(make_app, portfolio_file: Path) -> None:
         await pilot.press("left")
         assert app.selected_id == "grasp-pose"  # the nearest non-empty column to the left
         await pilot.press("enter")
-        assert isinstance(app.screen, EditScreen) and app.screen.original.id == "grasp-pose"
+        await wait_for(pilot, lambda: isinstance(app.screen, EditScreen))
+        assert app.screen.original.id == "grasp-pose"
         await pilot.press("escape")
         await pilot.press("K", *"no budget", "enter")
         assert app.session.portfolio.get("grasp-pose").status == "killed"
