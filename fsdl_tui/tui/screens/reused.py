@@ -102,25 +102,24 @@ def lay_out_and_paint_hidden(screen: Screen[Any]) -> Iterator[None]:
 
 
 def call_after(app: App[Any], delay: float, callback: Callable[[], None], name: str = "fsdl-after") -> None:
-    """Call `callback` once, `delay` seconds from now, in the app's message loop.
-
-    Not `app.set_timer`: a one-shot Textual timer whose task is held up, between its two reads of the clock,
-    for longer than its delay (a loaded machine: another process ran) counts its one tick as skipped and never
-    calls back. A repeating timer skips the late tick and calls at the next; this one stops at its first."""
-    called = False
-
-    def once() -> None:
-        nonlocal called
-        if not called:  # a second tick can come before the timer is stopped
-            called = True
-            timer.stop()
-            callback()
-
-    timer = app.set_interval(delay, once, name=name)
+    """Call `callback` once, `delay` seconds from now, in the app's message loop (`run_steps` with no step)."""
+    run_steps(app, iter(()), callback, pause=delay, name=name)
 
 
-def run_steps(app: App[Any], steps: Iterator[None], done: Callable[[], None] = lambda: None) -> None:
-    """Run `steps` one at a time, `STEP_PAUSE` apart (one repeating timer: see `call_after`), then `done()`."""
+def run_steps(
+    app: App[Any],
+    steps: Iterator[None],
+    done: Callable[[], None] = lambda: None,
+    *,
+    pause: float | None = None,
+    name: str = "fsdl-steps",
+) -> None:
+    """Run `steps` one at a time, `pause` (`STEP_PAUSE`) apart, then `done()`.
+
+    On one repeating timer, stopped after the last step, not a chain of `app.set_timer`: a one-shot Textual
+    timer whose task is held up, between its two reads of the clock, for longer than its delay (a loaded
+    machine: another process ran) counts its one tick as skipped and never calls back. A repeating timer skips
+    the late tick and calls at the next."""
     finished = False
 
     def step() -> None:
@@ -134,4 +133,4 @@ def run_steps(app: App[Any], steps: Iterator[None], done: Callable[[], None] = l
             timer.stop()
             done()
 
-    timer = app.set_interval(STEP_PAUSE, step, name="fsdl-steps")
+    timer = app.set_interval(STEP_PAUSE if pause is None else pause, step, name=name)
