@@ -33,6 +33,7 @@ class ProjectDetail(ScrollView, can_focus=True):
         self._wrapped: list[Text] = []  # the text's lines, wrapped to the width
         self._strips: dict[int, Strip] = {}  # the lines painted so far, made as they are first painted
         self._shown: tuple[object, str, tuple[object, ...], bool] | None = None
+        self._wrapped_for: tuple[Text, int] | None = None  # the text and the width `_wrapped` is for
 
     def show(self, r: Ranked | None, scorer_label: str) -> None:
         from ..base import fsdl_app
@@ -54,7 +55,14 @@ class ProjectDetail(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False, immediate=True)
 
     def _wrap(self) -> None:
+        """Wrap the text to the width, once per text and width: a pane not laid out yet is wrapped when it gets
+        its size (`on_resize`), and a resize that keeps the width (the height changed) keeps the lines."""
+        if not self.scrollable_content_region.width:
+            return
         width = max(self.scrollable_content_region.width, 10)
+        if self._wrapped_for is not None and self._wrapped_for[0] is self.text and self._wrapped_for[1] == width:
+            return
+        self._wrapped_for = (self.text, width)
         self._wrapped = list(self.text.wrap(self.app.console, width))
         self._strips = {}  # (a line is rendered only when painted: most of a long detail is off screen)
         self.virtual_size = Size(width, len(self._wrapped))
