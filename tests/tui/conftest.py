@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import textual.app
+import textual.pilot
 from textual import _wait
+from textual._context import active_app
+from textual.app import App
 from textual.css.stylesheet import Stylesheet
 from textual.widgets import Input, TextArea
 from tui_helpers import FIXTURES
@@ -24,8 +28,46 @@ TODAY = _dt.date(2026, 11, 2)
 # than a twentieth of a sleep of 1/50 s working (`textual._wait.wait_for_idle`): at least 40 ms of sleeping per
 # key, most of the app tests' waiting. The same check over 5 ms sleeps: the queued messages are processed first
 # either way (`Pilot._wait_for_screen`), and a test that waits for a thread or a timer waits for its condition.
+# A sleep of 1/50 s also outlasted the screen's update timer (1/60 s: layout, paint, then the callbacks waiting
+# for them, `call_after_refresh`) and the app's resize timer (1/120 s), which 5 ms may not: while either is
+# pending, the wait goes on (`_updated`), the screen updated as `pilot.pause` updates it after its wait.
 IDLE_CHECK = 1 / 200
 _wait.SLEEP_GRANULARITY, _wait.SLEEP_IDLE = IDLE_CHECK, IDLE_CHECK / 20
+_textual_wait_for_idle = _wait.wait_for_idle
+
+
+def _update_pending(app: App[Any]) -> bool:
+    """The app has a resize to send to its screens, or its screen a layout, paint or callback waiting."""
+    if app._resize_event is not None:
+        return True
+    screen = app.screen
+    return bool(
+        screen._layout_required
+        or screen._scroll_required
+        or screen._repaint_required
+        or screen._recompose_required
+        or screen._dirty_widgets
+        or screen._callbacks
+    )
+
+
+async def _updated(min_sleep: float = IDLE_CHECK, max_sleep: float = 1) -> None:
+    """Textual's idle check, then, while an update is pending (`_update_pending`), the screen updated and the
+    check again (at most 20 times: an app that keeps repainting, a spinner, is let go as Textual lets it go)."""
+    await _textual_wait_for_idle(min_sleep, max_sleep)
+    try:
+        app = active_app.get()
+    except LookupError:  # not inside an app's test
+        return
+    for _ in range(20):
+        if app._closing or app._closed or not app._screen_stack or not _update_pending(app):
+            return
+        if app._resize_event is None and not app._batch_count:
+            app.screen._on_timer_update()
+        await _textual_wait_for_idle(0, max_sleep)
+
+
+textual.app.wait_for_idle = textual.pilot.wait_for_idle = _updated  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True, scope="session")
