@@ -339,3 +339,29 @@ async def test_markup_like_text_is_shown_as_is(make_app, portfolio_file: Path) -
         assert isinstance(app.screen, ChoiceModal)
         await pilot.press("c")
         assert app.is_running and app.title.startswith("● [/] team")
+
+
+async def test_a_refused_value_that_looks_like_markup_is_quoted_as_typed(make_app, portfolio_file: Path) -> None:
+    """A field's error quotes what was typed: markup-like keys (a closing tag that matches nothing, which Textual
+    refuses as markup) are shown as typed, the app goes on, and the refused value is not applied."""
+    from textual.widgets import Input, Label
+    from tui_helpers import open_form
+
+    from fsdl_tui.tui.screens.edit import EditScreen, widget_id
+
+    app = make_app(portfolio_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        form = await open_form(pilot, "grasp-pose")
+        for path, typed in [("impact.overall", "[/x]"), ("cost.data_availability", "[b]2[/b]")]:
+            field = form.query_one(f"#{widget_id(path)}", Input)
+            field.value = ""
+            field.focus()
+            await pilot.press(*typed)
+            assert field.value == typed
+            error = form.query_one(f"#err-{widget_id(path)}", Label)
+            assert error.display and f"'{typed}' is not a whole number from 1 to 5" in str(error.render())
+        assert app.is_running and app.screen is form and isinstance(form, EditScreen)
+        assert set(form.errors) == {"impact.overall", "cost.data_availability"}
+        project = app.session.portfolio.get("grasp-pose")
+        assert (project.impact.overall, project.cost.data_availability) == (5, 2)

@@ -459,20 +459,20 @@ class EditScreen(Screen[Project | None]):
             self.errors[path] = message
         else:
             self.errors.pop(path, None)
-        errs: list[Widget] = list(self.query(f"#err-{wid}"))
+        errs: list[Label] = list(self.query(f"#err-{wid}").results(Label))
         if message and not errs:
             errs = self._error_label(wid)
         for err in errs:
-            err.update(message)  # type: ignore[attr-defined]
+            err.update(message)
             err.display = bool(message)
         for w in self.query(f"#{wid}"):
             w.set_class(bool(message), "-invalid")
 
-    def _error_label(self, wid: str) -> list[Widget]:
+    def _error_label(self, wid: str) -> list[Label]:
         """The line that shows a field's error, mounted when it first shows one (few fields ever do, and
         each widget costs time on every open): the last line of the field's box, or the line under a gate
         or step's row for its note. None for a field without one (a checkbox of a row)."""
-        label = Label("", classes="field-error", id=f"err-{wid}")
+        label = Label("", classes="field-error", id=f"err-{wid}", markup=False)  # it quotes what was typed
         if boxes := self.query(f"#box-{wid}"):
             boxes.first().mount(label)
         elif wid.endswith("--note") and (row := self.query_one(f"#{wid}").parent) and row.has_class("check-row"):
