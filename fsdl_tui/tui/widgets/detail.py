@@ -4,6 +4,8 @@ its answers (FSDL 2022 lecture 1). The text is `fsdl_tui.render.project_renderab
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Size
@@ -27,7 +29,7 @@ class ProjectDetail(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", id="detail.page_down", tooltip="Scroll a page down", show=False),
     ]
 
-    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.text = Text()
         self._wrapped: list[Text] = []  # the text's lines, wrapped to the width
