@@ -19,6 +19,7 @@ from ...domain import framework as fw
 from ...domain.codec import ID_RE
 from ...domain.lifecycle import loop_back_reasons, slugify
 from ..view import one_line, printable
+from ..widgets.plain import PlainInput
 
 
 class Dialog(ModalScreen[Any]):
@@ -129,7 +130,7 @@ class PathModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text, self.detail)
-            yield Input(self.value, placeholder="path/to/file", id="path")
+            yield PlainInput(self.value, placeholder="path/to/file", id="path")
             yield Label("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)
@@ -160,7 +161,7 @@ class ExportModal(Dialog):
             yield Label("Export the ranked portfolio", classes="dialog-title")
             options = [(Text(one_line(f"{label} ({name})")), name) for name, label, _ in self.formats]
             yield Select(options, value=self.formats[0][0], allow_blank=False, id="format")
-            yield Input(self._default_path(self.formats[0][0]), id="path")
+            yield PlainInput(self._default_path(self.formats[0][0]), id="path")
             yield Label("", id="error", classes="error")
             yield Label("enter: export (an existing file is only replaced after you confirm)", classes="hint")
 
@@ -215,9 +216,9 @@ class NewProjectModal(Dialog):
         with Vertical(classes="dialog"):
             yield Label("New project", classes="dialog-title")
             yield Label("Title")
-            yield Input(self.initial_title, placeholder="What would the model do?", id="title")
+            yield PlainInput(self.initial_title, placeholder="What would the model do?", id="title")
             yield Label("Id (a slug: lowercase letters, digits, - and _; unique)")
-            yield Input(self._proposed, id="id")
+            yield PlainInput(self._proposed, id="id")
             yield Label("", id="error", classes="error", markup=False)
             yield Label("enter: add and edit it", classes="hint")
 
@@ -281,7 +282,7 @@ class ReasonModal(Dialog):
                 yield OptionList(*options, id="reasons")
             earlier = fw.STAGE_IDS[: fw.STAGE_INDEX[self.from_stage]]
             yield Select([(s, s) for s in earlier], value=self.to_stage, allow_blank=False, id="stage")
-            yield Input(placeholder="or type your own reason, then enter", id="note")
+            yield PlainInput(placeholder="or type your own reason, then enter", id="note")
             yield Label("", id="error", classes="error", markup=False)
 
     @on(OptionList.OptionSelected)
@@ -311,7 +312,7 @@ class TextModal(Dialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield from self.header(self.title_text)
-            yield Input(placeholder=self.placeholder, id="text")
+            yield PlainInput(placeholder=self.placeholder, id="text")
             yield Label("", id="error", classes="error", markup=False)
 
     @on(Input.Submitted)

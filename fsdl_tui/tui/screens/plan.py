@@ -21,6 +21,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from ...domain.model import Portfolio
 from ..base import fsdl_app
 from ..view import one_line
+from ..widgets.plain import PlainInput
 
 if TYPE_CHECKING:  # pragma: no cover - without importing numpy at start
     from ...decide.plan import Plan
@@ -79,7 +80,7 @@ class PlanScreen(Screen[None]):
         yield Header()
         with Horizontal(id="plan-bar"):
             yield Label("Budget (person-weeks):", id="plan-label")
-            yield Input(placeholder="e.g. 26, enter", id="plan-budget", restrict=r"[0-9.]*")
+            yield PlainInput(placeholder="e.g. 26, enter", id="plan-budget", restrict=r"[0-9.]*")
             yield Label("(empty + enter: no plan)", id="plan-hint")
         yield Label("", id="plan-error", markup=False)
         with VerticalScroll(id="plan-box"):

@@ -21,6 +21,7 @@ from ..base import fsdl_app
 from ..view import COLUMN_HEADERS, COLUMN_PRIORITY, COLUMNS, Filter, apply_filter, summary_counts
 from ..widgets.detail import ProjectDetail
 from ..widgets.footer import Footer
+from ..widgets.plain import PlainInput
 from ..widgets.table import PortfolioTable
 
 STAGE_OPTIONS = [(s.id, s.id) for s in fw.STAGES] + [("on-hold", "on-hold"), ("killed", "killed")]
@@ -113,7 +114,7 @@ class PortfolioScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filter-bar"):
-            yield Input(placeholder="filter: words, #tag", id="filter-text")
+            yield PlainInput(placeholder="filter: words, #tag", id="filter-text")
             yield Select(STAGE_OPTIONS, prompt="stage", id="filter-stage")
             yield Select(ARCHETYPE_OPTIONS, prompt="archetype", id="filter-archetype")
             yield Select(QUADRANT_OPTIONS, prompt="quadrant", id="filter-quadrant")
