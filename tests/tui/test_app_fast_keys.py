@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_helpers import type_fast
+from textual.widgets import Input, TextArea
+from tui_helpers import open_form, type_fast
 
-from fsdl_tui.tui.screens.edit import EditScreen
+from fsdl_tui.tui.screens.edit import EditScreen, widget_id
+from fsdl_tui.tui.screens.modals import TextModal
 from fsdl_tui.tui.widgets.table import PortfolioTable
 
 
@@ -29,12 +31,6 @@ async def test_an_edit_typed_right_after_arrows_opens_the_project_they_reached(m
 async def test_editing_keys_typed_fast_apply_in_the_order_typed(make_app, portfolio_file: Path) -> None:
     """A binding of a text field (backspace, left, home) typed in one burst with characters acts where it was
     typed: in a form field, a multi-line field, the filter and a dialog, the result is the one slow typing gives."""
-    from textual.widgets import Input, TextArea
-    from tui_helpers import open_form
-
-    from fsdl_tui.tui.screens.edit import widget_id
-    from fsdl_tui.tui.screens.modals import TextModal
-
     app = make_app(portfolio_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -59,10 +59,9 @@ class ProjectDetail(ScrollView, can_focus=True):
     def _wrap(self) -> None:
         """Wrap the text to the width, once per text and width: a pane not laid out yet is wrapped when it gets
         its size (`on_resize`), and a resize that keeps the width (the height changed) keeps the lines."""
-        if not self.scrollable_content_region.width:
-            return
-        width = max(self.scrollable_content_region.width, 10)
-        if self._wrapped_for is not None and self._wrapped_for[0] is self.text and self._wrapped_for[1] == width:
+        laid_out = self.scrollable_content_region.width
+        width = max(laid_out, 10)
+        if not laid_out or self._wrapped_for == (self.text, width):
             return
         self._wrapped_for = (self.text, width)
         self._wrapped = list(self.text.wrap(self.app.console, width))
